@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The test job: set up, run the unit tests and scenarios (ctest), then
+# property runs on both backends with PostgreSQL required.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ci/setup.sh
+export MIGPROP_REQUIRE_POSTGRES=1
+(cd build && ctest --output-on-failure)
+build/migprop check --backend sqlite --iterations 300 --seed 7 --format tap
+build/migprop check --backend postgres --iterations 200 --seed 11 --format tap
+build/migprop check --iterations 100 --seed 7 --scenarios scenarios --format tap
+# no cluster left behind
+if ls -d /dev/shm/migprop-pg-* >/dev/null 2>&1; then
+  echo "ci/test.sh: a disposable cluster directory was left behind" >&2
+  exit 1
+fi
+echo "ci/test.sh: all passed"

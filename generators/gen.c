@@ -1,0 +1,563 @@
+/* gen.c - random schemas and change sets. */
+#include "gen.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+static const char *const table_pool[] = {
+    "users", "posts", "comments", "tags", "orders", "items", "accounts", "projects",
+    "tasks", "invoices", "events", "teams",
+};
+/* reserved words, mixed case, spaces, quotes, non-ASCII */
+static const char *const odd_pool[] = {
+    "user", "order", "select", "Group", "My Table", "it's", "a\"b", "Ünïcode", "TABLE",
+    "check", "from", "Mixed Case", "where", "left",
+};
+static const char *const col_pool[] = {
+    "name", "email", "title", "body", "amount", "status", "created", "score", "note",
+    "price", "kind", "label",
+};
+
+struct g {
+    struct mp_arena *a;
+    struct mp_rng *r;
+    const struct mp_schema *start; /* NULL while the start schema is built */
+    struct mp_schema *s;   /* the schema being built/changed */
+    unsigned serial;       /* for fresh names */
+};
+
+static bool pick(struct g *g, unsigned num, unsigned den)
+{
+    return mp_rng_chance(g->r, num, den);
+}
+
+static size_t below(struct g *g, size_t n)
+{
+    return (size_t)mp_rng_below(g->r, n);
+}
+
+/* Relation namespace taken (case-insensitive: valid on both dialects). */
+static bool rel_taken(struct g *g, const char *name)
+{
+    if (strncasecmp(name, "sqlite_", 7) == 0 || strncasecmp(name, "_mp_", 4) == 0)
+        return true;
+    for (size_t i = 0; i < g->s->ntables; i++) {
+        const struct mp_table *t = g->s->tables[i];
+        if (strcasecmp(t->name, name) == 0 || mp_table_find_index(t, MP_SQLITE, name) >= 0)
+            return true;
+    }
+    /* a new object never takes the name of a start object: without a rename
+     * hint the diff would take it for that object */
+    if (g->start)
+        for (size_t i = 0; i < g->start->ntables; i++) {
+            const struct mp_table *t = g->start->tables[i];
+            if (strcasecmp(t->name, name) == 0 || mp_table_find_index(t, MP_SQLITE, name) >= 0)
+                return true;
+        }
+    return false;
+}
+
+static const char *fresh_rel(struct g *g, bool odd_ok)
+{
+    for (;;) {
+        const char *base = odd_ok && pick(g, 1, 4) ? odd_pool[below(g, sizeof odd_pool / sizeof *odd_pool)]
+                                                   : table_pool[below(g, sizeof table_pool / sizeof *table_pool)];
+        const char *name = pick(g, 1, 2) ? base : mp_arena_printf(g->a, "%s%u", base, ++g->serial);
+        if (!rel_taken(g, name))
+            return name;
+        name = mp_arena_printf(g->a, "%s_%u", base, ++g->serial);
+        if (!rel_taken(g, name))
+            return name;
+    }
+}
+
+static bool col_taken(const struct g *g, const struct mp_table *t, const char *name)
+{
+    for (size_t i = 0; i < t->ncols; i++)
+        if (strcasecmp(t->cols[i].name, name) == 0)
+            return true;
+    /* nor the name of a column the table had at the start (see rel_taken) */
+    const struct mp_table *st = t->origin && g->start ? mp_schema_table(g->start, MP_SQLITE, t->origin) : NULL;
+    if (st && mp_table_find_column(st, MP_SQLITE, name) >= 0)
+        return true;
+    return strncasecmp(name, "_mp_", 4) == 0;
+}
+
+static const char *fresh_col(struct g *g, const struct mp_table *t)
+{
+    for (;;) {
+        const char *base = pick(g, 1, 5) ? odd_pool[below(g, sizeof odd_pool / sizeof *odd_pool)]
+                                         : col_pool[below(g, sizeof col_pool / sizeof *col_pool)];
+        const char *name = col_taken(g, t, base) ? mp_arena_printf(g->a, "%s%u", base, ++g->serial) : base;
+        if (!col_taken(g, t, name))
+            return name;
+    }
+}
+
+static const char *fresh_index(struct g *g)
+{
+    for (;;) {
+        const char *name = pick(g, 1, 5) ? mp_arena_printf(g->a, "Index %u", ++g->serial)
+                                         : mp_arena_printf(g->a, "ix_%u", ++g->serial);
+        if (!rel_taken(g, name))
+            return name;
+    }
+}
+
+static struct mp_type random_type(struct g *g)
+{
+    struct mp_type t = {0};
+    switch (below(g, 10)) {
+    case 0: t.kind = MP_TYPE_INTEGER; break;
+    case 1: t.kind = MP_TYPE_BIGINT; break;
+    case 2: t.kind = MP_TYPE_TEXT; break;
+    case 3: t.kind = MP_TYPE_VARCHAR; t.len = 1 + (int)below(g, 200); break;
+    case 4: t.kind = MP_TYPE_BOOLEAN; break;
+    case 5: t.kind = MP_TYPE_DOUBLE; break;
+    case 6: t.kind = MP_TYPE_NUMERIC; t.precision = 10; t.scale = (int)below(g, 4); break;
+    case 7: t.kind = MP_TYPE_DATE; break;
+    case 8: t.kind = MP_TYPE_TIMESTAMP; break;
+    default: t.kind = MP_TYPE_BYTES; break;
+    }
+    return t;
+}
+
+static const char *random_default(struct g *g, const struct mp_type *t)
+{
+    switch (t->kind) {
+    case MP_TYPE_INTEGER:
+    case MP_TYPE_BIGINT:
+    case MP_TYPE_NUMERIC: return pick(g, 1, 2) ? "0" : "42";
+    case MP_TYPE_TEXT:
+    case MP_TYPE_VARCHAR: return pick(g, 1, 2) ? "'n/a'" : "'it''s'";
+    case MP_TYPE_BOOLEAN: return pick(g, 1, 2) ? "false" : "true";
+    case MP_TYPE_DOUBLE: return "1.5";
+    default: return NULL;
+    }
+}
+
+/* A data column: nullable, or NOT NULL with a default (so it can be added). */
+static void data_column(struct g *g, struct mp_table *t, const char *name)
+{
+    struct mp_type ty = random_type(g);
+    struct mp_column *c = mp_table_add_column(g->a, t, name, ty);
+    const char *d = random_default(g, &ty);
+    if (d && pick(g, 1, 2)) {
+        c->default_sql = d;
+        c->not_null = pick(g, 1, 2);
+    }
+}
+
+static const char *fk_name(struct g *g)
+{
+    return mp_arena_printf(g->a, "fk_%u", ++g->serial);
+}
+
+/* A new table: "id" primary key plus 1-3 data columns, sometimes a unique
+ * index. Not added to the schema. */
+static struct mp_table *new_table(struct g *g, const char *name)
+{
+    struct mp_table *t = mp_arena_alloc(g->a, sizeof *t);
+    t->name = name;
+    struct mp_type idt = {.kind = pick(g, 3, 4) ? MP_TYPE_INTEGER : MP_TYPE_BIGINT};
+    struct mp_column *id = mp_table_add_column(g->a, t, pick(g, 4, 5) ? "id" : "Key", idt);
+    id->not_null = true;
+    const char *pk[1] = {id->name};
+    t->pk = mp_names_make(g->a, 1, pk);
+    size_t n = 1 + below(g, 3);
+    for (size_t i = 0; i < n; i++)
+        data_column(g, t, fresh_col(g, t));
+    return t;
+}
+
+/* Add to t a column referencing rt's primary key, with a foreign key. */
+static void add_fk_column(struct g *g, struct mp_table *t, const struct mp_table *rt)
+{
+    const struct mp_column *rc = mp_table_column(rt, MP_SQLITE, rt->pk.v[0]);
+    const char *name = fresh_col(g, t);
+    if (!col_taken(g, t, mp_arena_printf(g->a, "%s_id", rt->name)) && strlen(rt->name) < 40)
+        name = mp_arena_printf(g->a, "%s_id", rt->name);
+    struct mp_type ty = rc->type;
+    mp_table_add_column(g->a, t, name, ty);
+    struct mp_fk *f = mp_table_add_fk(g->a, t);
+    f->name = fk_name(g);
+    const char *c[1] = {name};
+    f->cols = mp_names_make(g->a, 1, c);
+    f->ref_table = rt->name;
+    f->ref_cols = mp_names_copy(g->a, &rt->pk);
+    static const enum mp_fk_action acts[] = {MP_FK_NO_ACTION, MP_FK_CASCADE, MP_FK_SET_NULL, MP_FK_RESTRICT};
+    f->on_delete = acts[below(g, 4)];
+    if (pick(g, 1, 2)) {
+        const char *xname = fresh_index(g);
+        struct mp_index *x = mp_table_add_index(g->a, t);
+        x->name = xname;
+        x->cols = mp_names_make(g->a, 1, c);
+    }
+}
+
+static void add_index(struct g *g, struct mp_table *t)
+{
+    size_t ci = below(g, t->ncols);
+    const char *name = fresh_index(g);
+    struct mp_index *x = mp_table_add_index(g->a, t);
+    x->name = name;
+    x->unique = pick(g, 1, 4);
+    const char *c[2] = {t->cols[ci].name, t->cols[below(g, t->ncols)].name};
+    x->cols = mp_names_make(g->a, (c[0] == c[1] || pick(g, 1, 2)) ? 1 : 2, c);
+}
+
+static struct mp_schema *gen_start(struct g *g, unsigned size)
+{
+    g->s = mp_schema_new(g->a);
+    size_t n = 1 + below(g, size < 6 ? size + 1 : 6);
+    for (size_t i = 0; i < n; i++) {
+        struct mp_table *t = new_table(g, fresh_rel(g, true));
+        *MP_PUSH(g->a, g->s->tables, g->s->ntables, g->s->captables) = t;
+        if (i && pick(g, 2, 3))
+            add_fk_column(g, t, g->s->tables[below(g, i)]);
+        if (pick(g, 1, 4))
+            add_fk_column(g, t, t); /* self-reference */
+        if (pick(g, 1, 3))
+            add_index(g, t);
+    }
+    return g->s;
+}
+
+/* ---- changes on the desired schema ---- */
+
+static void set_origins(struct g *g)
+{
+    for (size_t i = 0; i < g->s->ntables; i++) {
+        struct mp_table *t = g->s->tables[i];
+        t->origin = t->name;
+        for (size_t j = 0; j < t->ncols; j++)
+            t->cols[j].origin = t->cols[j].name;
+    }
+}
+
+static struct mp_table *any_table(struct g *g)
+{
+    return g->s->ntables ? g->s->tables[below(g, g->s->ntables)] : NULL;
+}
+
+/* Foreign keys of every table that reference table `name` follow a rename. */
+static void retarget(struct g *g, const char *old, const char *new_name)
+{
+    for (size_t i = 0; i < g->s->ntables; i++)
+        for (size_t j = 0; j < g->s->tables[i]->nfks; j++)
+            if (strcmp(g->s->tables[i]->fks[j].ref_table, old) == 0)
+                g->s->tables[i]->fks[j].ref_table = new_name;
+}
+
+static void rename_table(struct g *g, struct mp_table *t, const char *to)
+{
+    const char *old = t->name;
+    t->name = to;
+    retarget(g, old, to);
+}
+
+static void ch_rename_table(struct g *g)
+{
+    struct mp_table *t = any_table(g);
+    if (t)
+        rename_table(g, t, fresh_rel(g, true));
+}
+
+/* Rotate names among k tables: a <-> b (k=2) or a -> b -> c -> a (k=3). */
+static void ch_rename_cycle(struct g *g, size_t k)
+{
+    if (g->s->ntables < k)
+        return;
+    size_t idx[3];
+    for (size_t i = 0; i < k; i++) {
+    again:
+        idx[i] = below(g, g->s->ntables);
+        for (size_t j = 0; j < i; j++)
+            if (idx[j] == idx[i])
+                goto again;
+    }
+    const char *names[3];
+    for (size_t i = 0; i < k; i++)
+        names[i] = g->s->tables[idx[i]]->name;
+    /* through placeholder names so retargeting stays unambiguous */
+    for (size_t i = 0; i < k; i++)
+        rename_table(g, g->s->tables[idx[i]], mp_arena_printf(g->a, "\x01%zu", i));
+    for (size_t i = 0; i < k; i++)
+        rename_table(g, g->s->tables[idx[i]], names[(i + 1) % k]);
+}
+
+static bool col_used(const struct mp_schema *s, const struct mp_table *t, const char *c)
+{
+    if (mp_names_contains(MP_POSTGRES, &t->pk, c))
+        return true;
+    for (size_t i = 0; i < t->nuniques; i++)
+        if (mp_names_contains(MP_POSTGRES, &t->uniques[i].cols, c))
+            return true;
+    for (size_t i = 0; i < s->ntables; i++)
+        for (size_t j = 0; j < s->tables[i]->nfks; j++) {
+            const struct mp_fk *f = &s->tables[i]->fks[j];
+            if ((s->tables[i] == t && mp_names_contains(MP_POSTGRES, &f->cols, c)) ||
+                (strcmp(f->ref_table, t->name) == 0 && mp_names_contains(MP_POSTGRES, &f->ref_cols, c)))
+                return true;
+        }
+    return false;
+}
+
+static void rename_col_refs(struct g *g, struct mp_table *t, const char *old, const char *to)
+{
+    struct mp_names *lists[64];
+    size_t n = 0;
+    lists[n++] = &t->pk;
+    for (size_t i = 0; i < t->nuniques && n < 60; i++)
+        lists[n++] = &t->uniques[i].cols;
+    for (size_t i = 0; i < t->nindexes && n < 60; i++)
+        lists[n++] = &t->indexes[i].cols;
+    for (size_t i = 0; i < t->nfks && n < 60; i++)
+        lists[n++] = &t->fks[i].cols;
+    for (size_t k = 0; k < n; k++)
+        for (size_t i = 0; i < lists[k]->n; i++)
+            if (strcmp(lists[k]->v[i], old) == 0)
+                lists[k]->v[i] = to;
+    for (size_t i = 0; i < g->s->ntables; i++)
+        for (size_t j = 0; j < g->s->tables[i]->nfks; j++) {
+            struct mp_fk *f = &g->s->tables[i]->fks[j];
+            if (strcmp(f->ref_table, t->name) == 0)
+                for (size_t c = 0; c < f->ref_cols.n; c++)
+                    if (strcmp(f->ref_cols.v[c], old) == 0)
+                        f->ref_cols.v[c] = to;
+        }
+}
+
+static void ch_rename_column(struct g *g, bool swap)
+{
+    struct mp_table *t = any_table(g);
+    if (!t)
+        return;
+    size_t i = below(g, t->ncols);
+    if (swap && t->ncols >= 2) {
+        size_t j = below(g, t->ncols);
+        /* swap start columns only: a new column taking a start column's
+         * name would read, to the diff, as that column (no hint) */
+        if (i == j || !t->cols[i].origin || !t->cols[j].origin ||
+            col_used(g->s, t, t->cols[i].name) || col_used(g->s, t, t->cols[j].name))
+            return;
+        const char *a = t->cols[i].name, *b = t->cols[j].name;
+        rename_col_refs(g, t, a, "\x01");
+        rename_col_refs(g, t, b, a);
+        rename_col_refs(g, t, "\x01", b);
+        t->cols[i].name = b;
+        t->cols[j].name = a;
+        return;
+    }
+    const char *to = fresh_col(g, t);
+    rename_col_refs(g, t, t->cols[i].name, to);
+    t->cols[i].name = to;
+}
+
+static void ch_add_column(struct g *g)
+{
+    struct mp_table *t = any_table(g);
+    if (t)
+        data_column(g, t, fresh_col(g, t));
+}
+
+static void ch_drop_column(struct g *g)
+{
+    struct mp_table *t = any_table(g);
+    if (!t || t->ncols < 2)
+        return;
+    size_t i = below(g, t->ncols);
+    const char *c = t->cols[i].name;
+    if (col_used(g->s, t, c))
+        return;
+    /* indexes on it go too (the hard case: drop an indexed column) */
+    for (size_t k = t->nindexes; k-- > 0;)
+        if (mp_names_contains(MP_POSTGRES, &t->indexes[k].cols, c)) {
+            memmove(&t->indexes[k], &t->indexes[k + 1], (t->nindexes - k - 1) * sizeof t->indexes[0]);
+            t->nindexes--;
+        }
+    memmove(&t->cols[i], &t->cols[i + 1], (t->ncols - i - 1) * sizeof t->cols[0]);
+    t->ncols--;
+}
+
+static void drop_fks_to(struct g *g, const struct mp_table *target)
+{
+    for (size_t i = 0; i < g->s->ntables; i++) {
+        struct mp_table *t = g->s->tables[i];
+        if (t == target)
+            continue;
+        for (size_t j = t->nfks; j-- > 0;)
+            if (strcmp(t->fks[j].ref_table, target->name) == 0) {
+                memmove(&t->fks[j], &t->fks[j + 1], (t->nfks - j - 1) * sizeof t->fks[0]);
+                t->nfks--;
+            }
+    }
+}
+
+static void ch_drop_table(struct g *g)
+{
+    if (g->s->ntables < 2)
+        return;
+    size_t i = below(g, g->s->ntables);
+    drop_fks_to(g, g->s->tables[i]);
+    mp_schema_remove_table(g->s, i);
+}
+
+static void ch_create_tables(struct g *g)
+{
+    struct mp_table *t = new_table(g, fresh_rel(g, true));
+    *MP_PUSH(g->a, g->s->tables, g->s->ntables, g->s->captables) = t;
+    if (g->s->ntables > 1 && pick(g, 2, 3))
+        add_fk_column(g, t, g->s->tables[below(g, g->s->ntables - 1)]);
+    if (pick(g, 1, 2)) {
+        /* a second new table, the two referencing each other */
+        struct mp_table *u = new_table(g, fresh_rel(g, true));
+        *MP_PUSH(g->a, g->s->tables, g->s->ntables, g->s->captables) = u;
+        add_fk_column(g, u, t);
+        add_fk_column(g, t, u);
+    }
+}
+
+static void ch_add_fk(struct g *g)
+{
+    struct mp_table *t = any_table(g), *rt = any_table(g);
+    if (t && rt)
+        add_fk_column(g, t, rt);
+}
+
+static void ch_drop_fk(struct g *g)
+{
+    struct mp_table *t = any_table(g);
+    if (t && t->nfks) {
+        size_t j = below(g, t->nfks);
+        memmove(&t->fks[j], &t->fks[j + 1], (t->nfks - j - 1) * sizeof t->fks[0]);
+        t->nfks--;
+    }
+}
+
+static void ch_add_index(struct g *g)
+{
+    struct mp_table *t = any_table(g);
+    if (t)
+        add_index(g, t);
+}
+
+static void ch_drop_index(struct g *g)
+{
+    struct mp_table *t = any_table(g);
+    if (!t || !t->nindexes)
+        return;
+    size_t j = below(g, t->nindexes);
+    if (t->indexes[j].unique)
+        return; /* a foreign key may rely on it */
+    memmove(&t->indexes[j], &t->indexes[j + 1], (t->nindexes - j - 1) * sizeof t->indexes[0]);
+    t->nindexes--;
+}
+
+/* ADD COLUMN appends in both dialects, so in a desired schema reachable
+ * without table rebuilds the surviving columns come first, in their start
+ * order, then the new ones (stable partition). */
+static void new_columns_last(struct g *g)
+{
+    for (size_t i = 0; i < g->s->ntables; i++) {
+        struct mp_table *t = g->s->tables[i];
+        if (!t->origin)
+            continue;
+        struct mp_column *v = mp_arena_alloc(g->a, (t->ncols + 1) * sizeof *v);
+        size_t n = 0;
+        for (int pass = 0; pass < 2; pass++)
+            for (size_t j = 0; j < t->ncols; j++)
+                if ((t->cols[j].origin != NULL) == (pass == 0))
+                    v[n++] = t->cols[j];
+        memcpy(t->cols, v, n * sizeof *v);
+    }
+}
+
+static void renames_from_origins(struct g *g, struct mp_renames *out)
+{
+    for (size_t i = 0; i < g->s->ntables; i++) {
+        const struct mp_table *t = g->s->tables[i];
+        if (!t->origin)
+            continue;
+        if (strcmp(t->origin, t->name) != 0)
+            mp_renames_add(g->a, out, false, NULL, t->origin, t->name);
+        for (size_t j = 0; j < t->ncols; j++)
+            if (t->cols[j].origin && strcmp(t->cols[j].origin, t->cols[j].name) != 0)
+                mp_renames_add(g->a, out, true, t->origin, t->cols[j].origin, t->cols[j].name);
+    }
+}
+
+int mp_gen_check_schema(struct mp_arena *a, const struct mp_schema *s, enum mp_dialect d,
+                        struct mp_error *err)
+{
+    struct mp_schema *v = mp_schema_new(a);
+    for (size_t i = 0; i < s->ntables; i++) {
+        struct mp_table *t = mp_table_clone(a, s->tables[i]);
+        t->nfks = 0;
+        struct mp_op op = {.kind = MP_OP_CREATE_TABLE, .table = t->name, .def = t};
+        int rc = mp_vschema_apply(a, v, d, &op, err);
+        if (rc)
+            return rc;
+    }
+    for (size_t i = 0; i < s->ntables; i++)
+        for (size_t j = 0; j < s->tables[i]->nfks; j++) {
+            struct mp_op op = {.kind = MP_OP_ADD_FK, .table = s->tables[i]->name, .fk = s->tables[i]->fks[j]};
+            int rc = mp_vschema_apply(a, v, d, &op, err);
+            if (rc)
+                return rc;
+        }
+    return 0;
+}
+
+unsigned mp_gen_size(unsigned long trial)
+{
+    unsigned long s = 1 + trial / 10;
+    return s > 12 ? 12 : (unsigned)s;
+}
+
+int mp_gen_case(struct mp_arena *a, struct mp_rng *r, unsigned size, struct mp_case *out,
+                struct mp_error *err)
+{
+    struct mp_error e = {0};
+    for (int attempt = 0; attempt < 20; attempt++) {
+        struct g g = {.a = a, .r = r};
+        struct mp_schema *start = gen_start(&g, size);
+        g.s = mp_schema_clone(a, start);
+        g.start = start;
+        set_origins(&g);
+        size_t n = 1 + below(&g, size + 2);
+        for (size_t i = 0; i < n; i++) {
+            switch (below(&g, 14)) {
+            case 0: ch_rename_table(&g); break;
+            case 1: ch_rename_cycle(&g, 2); break;
+            case 2: ch_rename_cycle(&g, 3); break;
+            case 3: ch_rename_column(&g, false); break;
+            case 4: ch_rename_column(&g, true); break;
+            case 5: ch_add_column(&g); break;
+            case 6: ch_drop_column(&g); break;
+            case 7: ch_drop_table(&g); break;
+            case 8: ch_create_tables(&g); break;
+            case 9: ch_add_fk(&g); break;
+            case 10: ch_drop_fk(&g); break;
+            case 11: ch_add_index(&g); break;
+            case 12: ch_drop_index(&g); break;
+            default: /* FK on a table renamed in the same change set */
+                ch_rename_table(&g);
+                ch_add_fk(&g);
+                break;
+            }
+        }
+        new_columns_last(&g);
+        out->start = start;
+        out->desired = g.s;
+        memset(&out->renames, 0, sizeof out->renames);
+        renames_from_origins(&g, &out->renames);
+        if (mp_gen_check_schema(a, start, MP_POSTGRES, &e) || mp_gen_check_schema(a, start, MP_SQLITE, &e) ||
+            mp_gen_check_schema(a, g.s, MP_POSTGRES, &e) || mp_gen_check_schema(a, g.s, MP_SQLITE, &e))
+            continue;
+        return 0;
+    }
+    return mp_error_set(err, MP_EINTERNAL, "generator: no valid case in 20 attempts; last: %s", e.msg);
+}

@@ -1,0 +1,41 @@
+/* gen.h - random schemas and change sets.
+ *
+ * A case is a start schema, a desired schema and the rename hints that link
+ * them.  The generator builds the desired schema by applying random changes,
+ * in its own order, to a copy of the start schema; it favours the shapes
+ * that break migration tools: rename swaps (a <-> b) and 3-cycles, a foreign
+ * key added to a table renamed in the same change set, self-referencing
+ * foreign keys on renamed tables, mutual foreign keys between new tables,
+ * drops of referenced tables and of indexed columns, and adversarial
+ * identifiers (reserved words, mixed case, spaces, quotes, non-ASCII).
+ * Generated names are unique case-insensitively, so one case is valid on
+ * both PostgreSQL and SQLite. */
+#ifndef MP_GEN_H
+#define MP_GEN_H
+
+#include "diff.h"
+#include "prng.h"
+
+struct mp_case {
+    struct mp_schema *start;
+    struct mp_schema *desired;
+    struct mp_renames renames;
+};
+
+/* Generate a case of the given size (>= 1; number of tables and changes grow
+ * with it) from `r` into `a`.  Deterministic for a given rng state.  The
+ * desired schema is checked against the virtual schema of both dialects;
+ * returns 0, or MP_EINTERNAL if no valid case came out of 20 attempts (a
+ * generator bug). */
+int mp_gen_case(struct mp_arena *a, struct mp_rng *r, unsigned size, struct mp_case *out,
+                struct mp_error *err);
+
+/* Size for trial number `trial`: grows from 1 by one every 10 trials, up to 12. */
+unsigned mp_gen_size(unsigned long trial);
+
+/* Check that `s` can be built from nothing in dialect d (tables, then
+ * foreign keys) under the virtual schema's rules. */
+int mp_gen_check_schema(struct mp_arena *a, const struct mp_schema *s, enum mp_dialect d,
+                        struct mp_error *err);
+
+#endif

@@ -1,0 +1,49 @@
+/* backend.c - dispatch of the backend interface. */
+#include "backend.h"
+
+int mp_backend_open(enum mp_dialect d, const struct mp_backend_config *cfg,
+                    struct mp_backend **out, struct mp_error *err)
+{
+    static const struct mp_backend_config none = {0};
+    if (!cfg)
+        cfg = &none;
+    return d == MP_POSTGRES ? mp_backend_pg_open(cfg, out, err) : mp_backend_sqlite_open(cfg, out, err);
+}
+
+void mp_backend_close(struct mp_backend *b)
+{
+    if (b)
+        b->impl->close(b);
+}
+
+enum mp_dialect mp_backend_dialect(const struct mp_backend *b)
+{
+    return b->dialect;
+}
+
+int mp_backend_begin(struct mp_backend *b, struct mp_error *err)
+{
+    return b->impl->begin(b, err);
+}
+
+int mp_backend_exec(struct mp_backend *b, const char *sql, struct mp_error *err)
+{
+    return b->impl->exec(b, sql, err);
+}
+
+long mp_backend_query_rows(struct mp_backend *b, const char *sql, struct mp_buf *out,
+                           struct mp_error *err)
+{
+    return b->impl->query_rows(b, sql, out, err);
+}
+
+int mp_backend_introspect(struct mp_backend *b, struct mp_arena *a, struct mp_schema **out,
+                          struct mp_error *err)
+{
+    return b->impl->introspect(b, a, out, err);
+}
+
+void mp_backend_end(struct mp_backend *b)
+{
+    b->impl->end(b);
+}

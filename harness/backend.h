@@ -1,0 +1,78 @@
+/* backend.h - one interface over the databases migprop drives.
+ *
+ * A backend is opened once per run and gives each trial a fresh, isolated
+ * database: SQLite opens a new in-memory database per trial; PostgreSQL opens
+ * a new connection per trial (a long-lived backend slows down as it caches
+ * foreign-key plans) and works in a schema of its own inside one transaction
+ * that is rolled back at the end of the trial, so nothing is left behind, on
+ * the disposable cluster or on a server given with --pg-url. */
+#ifndef MP_BACKEND_H
+#define MP_BACKEND_H
+
+#include "model.h"
+
+struct mp_backend;
+
+/* Options of mp_backend_open(); 0/NULL fields mean the default. */
+struct mp_backend_config {
+    const char *pg_url;   /* PostgreSQL: use this server instead of a disposable cluster */
+    bool quiet;           /* no progress messages on stderr */
+};
+
+/* Open a backend of dialect `d`.  For PostgreSQL without pg_url this starts
+ * the disposable cluster (pgcluster.h).  *out belongs to the caller, freed
+ * with mp_backend_close().  MP_EIO / MP_EDB with a message on failure. */
+int mp_backend_open(enum mp_dialect d, const struct mp_backend_config *cfg,
+                    struct mp_backend **out, struct mp_error *err);
+
+/* Close the backend, stopping and removing a disposable cluster. NULL-safe. */
+void mp_backend_close(struct mp_backend *b);
+
+enum mp_dialect mp_backend_dialect(const struct mp_backend *b);
+
+/* Start a trial: a fresh, empty database (or schema).  MP_EDB on failure. */
+int mp_backend_begin(struct mp_backend *b, struct mp_error *err);
+
+/* Execute `sql`, which may hold several statements, with the database's own
+ * statement splitting (libpq simple query protocol; sqlite3_prepare_v2 and
+ * its tail).  MP_EDB with the database's message and err->sqlstate (SQLSTATE,
+ * or the SQLite primary result code) on failure. */
+int mp_backend_exec(struct mp_backend *b, const char *sql, struct mp_error *err);
+
+/* Run a query whose first column of each row is text; append each row's
+ * first column and a newline to `out` (PRAGMA foreign_key_check and the
+ * like).  Returns the number of rows or a negative code. */
+long mp_backend_query_rows(struct mp_backend *b, const char *sql, struct mp_buf *out,
+                           struct mp_error *err);
+
+/* Read the trial's schema from the catalogs into a new model in `a`
+ * (PostgreSQL: pg_catalog, one round trip; SQLite: sqlite_schema and the
+ * pragma table-valued functions).  Primary-key and unique constraint names
+ * are kept where the catalog has them. */
+int mp_backend_introspect(struct mp_backend *b, struct mp_arena *a, struct mp_schema **out,
+                          struct mp_error *err);
+
+/* End the trial, discarding everything it created. */
+void mp_backend_end(struct mp_backend *b);
+
+/* Implementation table (backend_sqlite.c, backend_pg.c). */
+struct mp_backend_impl {
+    int (*begin)(struct mp_backend *, struct mp_error *);
+    int (*exec)(struct mp_backend *, const char *, struct mp_error *);
+    long (*query_rows)(struct mp_backend *, const char *, struct mp_buf *, struct mp_error *);
+    int (*introspect)(struct mp_backend *, struct mp_arena *, struct mp_schema **, struct mp_error *);
+    void (*end)(struct mp_backend *);
+    void (*close)(struct mp_backend *);
+};
+
+struct mp_backend {
+    const struct mp_backend_impl *impl;
+    enum mp_dialect dialect;
+};
+
+int mp_backend_sqlite_open(const struct mp_backend_config *cfg, struct mp_backend **out,
+                           struct mp_error *err);
+int mp_backend_pg_open(const struct mp_backend_config *cfg, struct mp_backend **out,
+                       struct mp_error *err);
+
+#endif

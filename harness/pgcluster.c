@@ -1,0 +1,286 @@
+/* pgcluster.c - start, poll and remove a disposable PostgreSQL cluster. */
+#define _XOPEN_SOURCE 700 /* nftw */
+#include "pgcluster.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <libpq-fe.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+struct mp_pgcluster {
+    char dir[256];
+    char conninfo[512];
+    pid_t server;
+    uid_t uid;
+    gid_t gid;
+    bool drop_privileges;
+};
+
+#define MAX_CLUSTERS 8
+static struct mp_pgcluster *live[MAX_CLUSTERS];
+static volatile sig_atomic_t interrupted;
+static bool handlers_installed;
+
+static void on_signal(int sig)
+{
+    interrupted = 1;
+    for (int i = 0; i < MAX_CLUSTERS; i++)
+        if (live[i] && live[i]->server > 0)
+            kill(live[i]->server, SIGQUIT);
+    (void)sig;
+}
+
+static void at_exit(void)
+{
+    for (int i = 0; i < MAX_CLUSTERS; i++)
+        mp_pgcluster_stop(live[i]);
+}
+
+bool mp_pgcluster_interrupted(void)
+{
+    return interrupted != 0;
+}
+
+static bool is_exec(const char *path)
+{
+    return access(path, X_OK) == 0;
+}
+
+/* Directory holding initdb and postgres, into buf. */
+static bool find_bindir(char *buf, size_t n)
+{
+    FILE *p = popen("pg_config --bindir 2>/dev/null", "r");
+    if (p) {
+        char line[400] = "";
+        if (fgets(line, sizeof line, p)) {
+            line[strcspn(line, "\n")] = '\0';
+            char probe[512];
+            snprintf(probe, sizeof probe, "%s/initdb", line);
+            if (is_exec(probe)) {
+                pclose(p);
+                snprintf(buf, n, "%s", line);
+                return true;
+            }
+        }
+        pclose(p);
+    }
+    /* /usr/lib/postgresql/<version>/bin, highest version first */
+    DIR *d = opendir("/usr/lib/postgresql");
+    int best = -1;
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            int v = atoi(e->d_name);
+            char probe[512];
+            snprintf(probe, sizeof probe, "/usr/lib/postgresql/%s/bin/postgres", e->d_name);
+            if (v > best && is_exec(probe))
+                best = v;
+        }
+        closedir(d);
+    }
+    if (best >= 0) {
+        snprintf(buf, n, "/usr/lib/postgresql/%d/bin", best);
+        return true;
+    }
+    const char *path = getenv("PATH");
+    if (!path)
+        return false;
+    char *copy = strdup(path);
+    if (!copy)
+        return false;
+    bool found = false;
+    for (char *save = NULL, *tok = strtok_r(copy, ":", &save); tok && !found; tok = strtok_r(NULL, ":", &save)) {
+        char a[512], b[512];
+        snprintf(a, sizeof a, "%s/initdb", tok);
+        snprintf(b, sizeof b, "%s/postgres", tok);
+        if (is_exec(a) && is_exec(b)) {
+            snprintf(buf, n, "%s", tok);
+            found = true;
+        }
+    }
+    free(copy);
+    return found;
+}
+
+/* fork + exec argv with stdout/stderr to `log`, as the cluster's user.
+ * Returns the child's pid or -1. */
+static pid_t spawn(struct mp_pgcluster *c, char *const argv[], const char *log)
+{
+    pid_t pid = fork();
+    if (pid != 0)
+        return pid;
+    setpgid(0, 0); /* a terminal's Ctrl-C goes to us, and we stop the server */
+    int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (fd >= 0) {
+        dup2(fd, 1);
+        dup2(fd, 2);
+        close(fd);
+    }
+    int devnull = open("/dev/null", O_RDONLY);
+    if (devnull >= 0)
+        dup2(devnull, 0);
+    if (c->drop_privileges && (setgid(c->gid) != 0 || setuid(c->uid) != 0)) {
+        perror("migprop: cannot switch to the postgres user");
+        _exit(126);
+    }
+    execv(argv[0], argv);
+    perror("migprop: exec");
+    _exit(127);
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+static void log_tail(struct mp_error *err, const char *dir, const char *file, const char *what)
+{
+    char path[512], tail[1200] = "";
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    FILE *f = fopen(path, "r");
+    if (f) {
+        fseek(f, 0, SEEK_END);
+        long size = ftell(f);
+        fseek(f, size > 1000 ? size - 1000 : 0, SEEK_SET);
+        size_t n = fread(tail, 1, sizeof tail - 1, f);
+        tail[n] = '\0';
+        fclose(f);
+    }
+    mp_error_set(err, MP_EIO, "%s; last lines of %s:\n%s", what, file, tail);
+}
+
+int mp_pgcluster_start(struct mp_pgcluster **out, bool quiet, struct mp_error *err)
+{
+    struct mp_pgcluster *c = calloc(1, sizeof *c);
+    if (!c)
+        return mp_error_set(err, MP_EIO, "out of memory");
+    char bindir[400];
+    if (!find_bindir(bindir, sizeof bindir)) {
+        free(c);
+        return mp_error_set(err, MP_EIO, "no PostgreSQL server found (pg_config --bindir, /usr/lib/postgresql/*/bin, PATH): install the postgresql package");
+    }
+    if (geteuid() == 0) {
+        struct passwd *pw = getpwnam("postgres");
+        if (!pw) {
+            free(c);
+            return mp_error_set(err, MP_EIO, "running as root and there is no 'postgres' user to run the cluster as (initdb refuses root)");
+        }
+        c->uid = pw->pw_uid;
+        c->gid = pw->pw_gid;
+        c->drop_privileges = true;
+    }
+    struct stat sb;
+    const char *base = (stat("/dev/shm", &sb) == 0 && S_ISDIR(sb.st_mode) && access("/dev/shm", W_OK) == 0)
+                           ? "/dev/shm"
+                           : (getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    snprintf(c->dir, sizeof c->dir, "%s/migprop-pg-XXXXXX", base);
+    if (!mkdtemp(c->dir)) {
+        int e = errno;
+        free(c);
+        return mp_error_set(err, MP_EIO, "mkdtemp under %s: %s", base, strerror(e));
+    }
+    chmod(c->dir, 0700);
+    if (c->drop_privileges && chown(c->dir, c->uid, c->gid) != 0) {
+        int e = errno;
+        rmdir(c->dir);
+        free(c);
+        return mp_error_set(err, MP_EIO, "chown %s: %s", c->dir, strerror(e));
+    }
+    if (!handlers_installed) {
+        struct sigaction sa = {0};
+        sa.sa_handler = on_signal;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        atexit(at_exit);
+        handlers_installed = true;
+    }
+    for (int i = 0; i < MAX_CLUSTERS; i++)
+        if (!live[i]) {
+            live[i] = c;
+            break;
+        }
+
+    char initdb[512], postgres[512], data[300], log[300];
+    snprintf(initdb, sizeof initdb, "%s/initdb", bindir);
+    snprintf(postgres, sizeof postgres, "%s/postgres", bindir);
+    snprintf(data, sizeof data, "%s/data", c->dir);
+    snprintf(log, sizeof log, "%s/initdb.log", c->dir);
+    if (!quiet)
+        fprintf(stderr, "# migprop: starting a disposable PostgreSQL cluster in %s\n", c->dir);
+    char *iargv[] = {initdb, "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8",
+                     "--locale=C", "--no-sync", "--no-instructions", NULL};
+    pid_t pid = spawn(c, iargv, log);
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        log_tail(err, c->dir, "initdb.log", "initdb failed");
+        mp_pgcluster_stop(c);
+        return MP_EIO;
+    }
+    snprintf(log, sizeof log, "%s/server.log", c->dir);
+    char sockopt[300];
+    snprintf(sockopt, sizeof sockopt, "unix_socket_directories=%s", c->dir);
+    char *sargv[] = {postgres, "-D", data, "-c", "listen_addresses=", "-c", sockopt,
+                     "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+                     "-c", "max_connections=40", "-c", "shared_buffers=32MB", "-p", "5432", NULL};
+    c->server = spawn(c, sargv, log);
+    if (c->server < 0) {
+        log_tail(err, c->dir, "server.log", "cannot start postgres");
+        mp_pgcluster_stop(c);
+        return MP_EIO;
+    }
+    snprintf(c->conninfo, sizeof c->conninfo, "host=%s port=5432 user=postgres dbname=postgres", c->dir);
+    struct timespec ts = {0, 5 * 1000 * 1000};
+    for (int i = 0; i < 6000; i++) { /* 30 s */
+        if (PQping(c->conninfo) == PQPING_OK) {
+            *out = c;
+            return 0;
+        }
+        if (waitpid(c->server, &status, WNOHANG) == c->server) {
+            c->server = 0;
+            break;
+        }
+        if (interrupted)
+            break;
+        nanosleep(&ts, NULL);
+    }
+    log_tail(err, c->dir, "server.log", interrupted ? "interrupted while PostgreSQL was starting" : "PostgreSQL did not start");
+    mp_pgcluster_stop(c);
+    return MP_EIO;
+}
+
+const char *mp_pgcluster_conninfo(const struct mp_pgcluster *c)
+{
+    return c->conninfo;
+}
+
+void mp_pgcluster_stop(struct mp_pgcluster *c)
+{
+    if (!c)
+        return;
+    if (c->server > 0) {
+        kill(c->server, SIGQUIT);
+        waitpid(c->server, NULL, 0);
+        c->server = 0;
+    }
+    if (c->dir[0]) {
+        nftw(c->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+        c->dir[0] = '\0';
+    }
+    for (int i = 0; i < MAX_CLUSTERS; i++)
+        if (live[i] == c)
+            live[i] = NULL;
+    free(c);
+}

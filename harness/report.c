@@ -1,0 +1,139 @@
+/* report.c - TAP 14 (testanything.org/tap-version-14-specification) and a
+ * human format. */
+#include "report.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void mp_point_free(struct mp_point *p)
+{
+    free(p->label);
+    free(p->message);
+    free(p->changes);
+    free(p->sql);
+    free(p->start);
+    free(p->desired);
+    free(p->renames);
+}
+
+/* A YAML block scalar, indented under a key. */
+static void yaml_block(FILE *out, const char *key, const char *text, const char *indent)
+{
+    if (!text || !*text)
+        return;
+    fprintf(out, "%s%s: |\n", indent, key);
+    for (const char *p = text; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        fprintf(out, "%s  %.*s\n", indent, (int)n, p);
+        p += n + (nl ? 1 : 0);
+    }
+}
+
+static void replay_cmd(FILE *out, const struct mp_run_config *cfg, const struct mp_point *p)
+{
+    fprintf(out, "migprop check --backend %s --seed 0x%016" PRIx64, mp_dialect_name(p->backend), cfg->seed);
+    if (p->trial >= 0)
+        fprintf(out, " --trial %ld", p->trial);
+    else
+        fprintf(out, " --iterations 0 --case '%s'", p->label);
+    fprintf(out, " --properties %s%s", p->property, cfg->solver == MP_SOLVER_NAIVE ? " --solver naive" : "");
+}
+
+static void tap(FILE *out, const struct mp_run_config *cfg, const struct mp_point *pts, size_t n,
+                const struct mp_timing *timing)
+{
+    fprintf(out, "TAP version 14\n");
+    fprintf(out, "# migprop %s seed 0x%016" PRIx64 " iterations %lu solver %s\n", MIGPROP_VERSION, cfg->seed,
+            cfg->iterations, cfg->solver == MP_SOLVER_NAIVE ? "naive" : "default");
+    fprintf(out, "1..%zu\n", n);
+    for (size_t i = 0; i < n; i++) {
+        const struct mp_point *p = &pts[i];
+        if (p->skip) {
+            fprintf(out, "ok %zu - %s [%s] # SKIP %s\n", i + 1, p->property, mp_dialect_name(p->backend), p->skip);
+            continue;
+        }
+        if (!p->fail) {
+            fprintf(out, "ok %zu - %s [%s] # %lu passed, %lu discarded\n", i + 1, p->property,
+                    mp_dialect_name(p->backend), p->pass, p->discard);
+            continue;
+        }
+        fprintf(out, "not ok %zu - %s [%s]\n", i + 1, p->property, mp_dialect_name(p->backend));
+        fprintf(out, "  ---\n");
+        fprintf(out, "  property: %s\n  backend: %s\n", p->property, mp_dialect_name(p->backend));
+        fprintf(out, "  seed: 0x%016" PRIx64 "\n", cfg->seed);
+        if (p->trial >= 0)
+            fprintf(out, "  trial: %ld\n  trial_seed: 0x%016" PRIx64 "\n", p->trial, p->trial_seed);
+        else
+            fprintf(out, "  case: '%s'\n", p->label);
+        fprintf(out, "  replay: \"");
+        replay_cmd(out, cfg, p);
+        fprintf(out, "\"\n  passed_before: %lu\n", p->pass);
+        yaml_block(out, "message", p->message, "  ");
+        yaml_block(out, "start", p->start, "  ");
+        yaml_block(out, "desired", p->desired, "  ");
+        yaml_block(out, "renames", p->renames, "  ");
+        yaml_block(out, "changes", p->changes, "  ");
+        yaml_block(out, "sql", p->sql, "  ");
+        fprintf(out, "  ...\n");
+    }
+    for (int d = 0; d < MP_NDIALECTS; d++)
+        if (timing[d].trials)
+            fprintf(out, "# %s: %lu trials in %.3f s (%.1f trials/s)\n", mp_dialect_name((enum mp_dialect)d),
+                    timing[d].trials, timing[d].seconds,
+                    timing[d].seconds > 0 ? timing[d].trials / timing[d].seconds : 0.0);
+}
+
+static void human(FILE *out, const struct mp_run_config *cfg, const struct mp_point *pts, size_t n,
+                  const struct mp_timing *timing)
+{
+    fprintf(out, "migprop %s: seed 0x%016" PRIx64 ", %lu iterations, %s solver\n\n", MIGPROP_VERSION, cfg->seed,
+            cfg->iterations, cfg->solver == MP_SOLVER_NAIVE ? "naive" : "default");
+    size_t failed = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct mp_point *p = &pts[i];
+        if (p->skip)
+            fprintf(out, "  SKIP  %-20s %-9s %s\n", p->property, mp_dialect_name(p->backend), p->skip);
+        else if (!p->fail)
+            fprintf(out, "  PASS  %-20s %-9s %lu trials, %lu discarded\n", p->property,
+                    mp_dialect_name(p->backend), p->pass, p->discard);
+        else {
+            failed++;
+            fprintf(out, "  FAIL  %-20s %-9s at %s after %lu passing\n", p->property,
+                    mp_dialect_name(p->backend), p->label, p->pass);
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        const struct mp_point *p = &pts[i];
+        if (!p->fail || p->skip)
+            continue;
+        fprintf(out, "\n== %s on %s, %s ==\n%s\n", p->property, mp_dialect_name(p->backend), p->label,
+                p->message ? p->message : "");
+        if (p->changes)
+            fprintf(out, "\nchange set:\n%s", p->changes);
+        if (p->sql)
+            fprintf(out, "\nplan:\n%s", p->sql);
+        fprintf(out, "\nreplay: ");
+        replay_cmd(out, cfg, p);
+        fprintf(out, "\n");
+    }
+    fprintf(out, "\n");
+    for (int d = 0; d < MP_NDIALECTS; d++)
+        if (timing[d].trials)
+            fprintf(out, "%s: %lu trials in %.3f s (%.1f trials/s)\n", mp_dialect_name((enum mp_dialect)d),
+                    timing[d].trials, timing[d].seconds,
+                    timing[d].seconds > 0 ? timing[d].trials / timing[d].seconds : 0.0);
+    fprintf(out, "%s\n", failed ? "FAILED" : "all properties passed");
+}
+
+void mp_report(FILE *out, enum mp_format f, const struct mp_run_config *cfg,
+               const struct mp_point *pts, size_t n, const struct mp_timing *timing)
+{
+    if (f == MP_FORMAT_HUMAN)
+        human(out, cfg, pts, n, timing);
+    else
+        tap(out, cfg, pts, n, timing);
+    fflush(out);
+}

@@ -1,0 +1,16 @@
+/* properties.h - the registered properties. */
+#ifndef MP_PROPERTIES_H
+#define MP_PROPERTIES_H
+
+#include "engine.h"
+
+/* The table of all properties, in report order; *n receives its length. */
+const struct mp_property *mp_properties(size_t *n);
+
+/* Look a property up by name; NULL when unknown. */
+const struct mp_property *mp_property_find(const char *name);
+
+extern const struct mp_property mp_prop_ordering_valid;
+extern const struct mp_property mp_prop_final_schema_equal;
+
+#endif

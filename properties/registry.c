@@ -1,0 +1,26 @@
+/* registry.c - the one table of properties handed to the engine by main. */
+#include "properties.h"
+
+#include <string.h>
+
+static const struct mp_property *table[] = {
+    &mp_prop_ordering_valid,
+    &mp_prop_final_schema_equal,
+};
+
+const struct mp_property *mp_properties(size_t *n)
+{
+    static struct mp_property copy[sizeof table / sizeof table[0]];
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+        copy[i] = *table[i];
+    *n = sizeof table / sizeof table[0];
+    return copy;
+}
+
+const struct mp_property *mp_property_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+        if (strcmp(table[i]->name, name) == 0)
+            return table[i];
+    return NULL;
+}

@@ -1,0 +1,37 @@
+/* diff.h - compute the change set that turns a start schema into a desired
+ * one, given rename hints. */
+#ifndef MP_DIFF_H
+#define MP_DIFF_H
+
+#include "ops.h"
+
+/* A rename hint: table old -> new, or column old -> new of the table named
+ * `table` in the start schema. */
+struct mp_rename {
+    bool column;
+    const char *table;
+    const char *old_name;
+    const char *new_name;
+};
+
+struct mp_renames {
+    struct mp_rename *v;
+    size_t n, cap;
+};
+
+void mp_renames_add(struct mp_arena *a, struct mp_renames *r, bool column,
+                    const char *table, const char *old_name, const char *new_name);
+
+/* Compute into `out` (appending, in a deterministic order) the change set
+ * from `start` to `desired` under dialect `d`'s identifier rules.  Without a
+ * hint an object whose name changed is a drop plus a create, as Alembic's
+ * autogenerate and migra do.  Names follow the change-set rule of ops.h.
+ * Errors (MP_EINVAL): a hint naming a table or column that does not exist,
+ * two hints for one object, or a change this version cannot express (a
+ * column's type, nullability or default, a primary key or unique constraint
+ * changing), each naming the object. */
+int mp_diff(struct mp_arena *a, const struct mp_schema *start, const struct mp_schema *desired,
+            const struct mp_renames *hints, enum mp_dialect d, struct mp_changeset *out,
+            struct mp_error *err);
+
+#endif

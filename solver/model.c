@@ -1,0 +1,636 @@
+/* model.c - schema model, logical types per dialect, canonical form, diff. */
+#include "model.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+const char *mp_dialect_name(enum mp_dialect d)
+{
+    return d == MP_POSTGRES ? "postgres" : "sqlite";
+}
+
+bool mp_name_eq(enum mp_dialect d, const char *a, const char *b)
+{
+    if (d == MP_SQLITE)
+        return strcasecmp(a, b) == 0;
+    return strcmp(a, b) == 0;
+}
+
+/* ---- types ---- */
+
+void mp_type_sql(struct mp_buf *b, const struct mp_type *t, enum mp_dialect d)
+{
+    bool pg = d == MP_POSTGRES;
+    switch (t->kind) {
+    case MP_TYPE_INTEGER: mp_buf_add(b, pg ? "integer" : "INTEGER"); break;
+    case MP_TYPE_BIGINT: mp_buf_add(b, pg ? "bigint" : "BIGINT"); break;
+    case MP_TYPE_TEXT: mp_buf_add(b, pg ? "text" : "TEXT"); break;
+    case MP_TYPE_VARCHAR: mp_buf_printf(b, pg ? "varchar(%d)" : "VARCHAR(%d)", t->len); break;
+    case MP_TYPE_BOOLEAN: mp_buf_add(b, pg ? "boolean" : "BOOLEAN"); break;
+    case MP_TYPE_DOUBLE: mp_buf_add(b, pg ? "double precision" : "DOUBLE"); break;
+    case MP_TYPE_NUMERIC:
+        mp_buf_printf(b, pg ? "numeric(%d,%d)" : "NUMERIC(%d,%d)", t->precision, t->scale);
+        break;
+    case MP_TYPE_DATE: mp_buf_add(b, pg ? "date" : "DATE"); break;
+    case MP_TYPE_TIMESTAMP: mp_buf_add(b, pg ? "timestamp" : "TIMESTAMP"); break;
+    case MP_TYPE_BYTES: mp_buf_add(b, pg ? "bytea" : "BLOB"); break;
+    case MP_TYPE_RAW: mp_buf_add(b, t->raw ? t->raw : ""); break;
+    }
+}
+
+void mp_type_canonical(struct mp_buf *b, const struct mp_type *t)
+{
+    switch (t->kind) {
+    case MP_TYPE_INTEGER: mp_buf_add(b, "integer"); break;
+    case MP_TYPE_BIGINT: mp_buf_add(b, "bigint"); break;
+    case MP_TYPE_TEXT: mp_buf_add(b, "text"); break;
+    case MP_TYPE_VARCHAR: mp_buf_printf(b, "varchar(%d)", t->len); break;
+    case MP_TYPE_BOOLEAN: mp_buf_add(b, "boolean"); break;
+    case MP_TYPE_DOUBLE: mp_buf_add(b, "double"); break;
+    case MP_TYPE_NUMERIC: mp_buf_printf(b, "numeric(%d,%d)", t->precision, t->scale); break;
+    case MP_TYPE_DATE: mp_buf_add(b, "date"); break;
+    case MP_TYPE_TIMESTAMP: mp_buf_add(b, "timestamp"); break;
+    case MP_TYPE_BYTES: mp_buf_add(b, "bytes"); break;
+    case MP_TYPE_RAW:
+        mp_buf_add(b, "raw ");
+        mp_buf_literal(b, t->raw ? t->raw : "");
+        break;
+    }
+}
+
+/* Parse "name(a)" or "name(a,b)" (spaces allowed) after a matched prefix. */
+static int type_args(const char *p, int *x, int *y)
+{
+    *x = *y = -1;
+    while (*p == ' ')
+        p++;
+    if (*p != '(')
+        return *p == '\0' ? 0 : -1;
+    char *end;
+    *x = (int)strtol(p + 1, &end, 10);
+    p = end;
+    while (*p == ' ')
+        p++;
+    if (*p == ',') {
+        *y = (int)strtol(p + 1, &end, 10);
+        p = end;
+        while (*p == ' ')
+            p++;
+    }
+    if (*p != ')' || p[1] != '\0')
+        return -1;
+    return (*y >= 0) ? 2 : 1;
+}
+
+struct mp_type mp_type_from_sql(struct mp_arena *a, enum mp_dialect d,
+                                const char *text)
+{
+    (void)d;
+    struct mp_type t = {.kind = MP_TYPE_RAW};
+    char low[128];
+    size_t n = strlen(text);
+    if (n >= sizeof low) {
+        t.raw = mp_arena_strdup(a, text);
+        return t;
+    }
+    for (size_t i = 0; i <= n; i++)
+        low[i] = (char)tolower((unsigned char)text[i]);
+    static const struct { const char *name; enum mp_type_kind kind; } exact[] = {
+        {"integer", MP_TYPE_INTEGER}, {"bigint", MP_TYPE_BIGINT},
+        {"text", MP_TYPE_TEXT}, {"boolean", MP_TYPE_BOOLEAN},
+        {"double precision", MP_TYPE_DOUBLE}, {"double", MP_TYPE_DOUBLE},
+        {"date", MP_TYPE_DATE}, {"timestamp", MP_TYPE_TIMESTAMP},
+        {"timestamp without time zone", MP_TYPE_TIMESTAMP},
+        {"bytea", MP_TYPE_BYTES}, {"blob", MP_TYPE_BYTES},
+    };
+    for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++)
+        if (strcmp(low, exact[i].name) == 0) {
+            t.kind = exact[i].kind;
+            return t;
+        }
+    static const char *const vc[] = {"character varying", "varchar"};
+    for (size_t i = 0; i < 2; i++) {
+        size_t l = strlen(vc[i]);
+        int x, y;
+        if (strncmp(low, vc[i], l) == 0 && type_args(low + l, &x, &y) == 1 && x > 0) {
+            t.kind = MP_TYPE_VARCHAR;
+            t.len = x;
+            return t;
+        }
+    }
+    int x, y;
+    if (strncmp(low, "numeric", 7) == 0 && type_args(low + 7, &x, &y) == 2) {
+        t.kind = MP_TYPE_NUMERIC;
+        t.precision = x;
+        t.scale = y;
+        return t;
+    }
+    t.raw = mp_arena_strdup(a, text);
+    return t;
+}
+
+/* ---- name lists ---- */
+
+bool mp_names_eq(enum mp_dialect d, const struct mp_names *x, const struct mp_names *y)
+{
+    if (x->n != y->n)
+        return false;
+    for (size_t i = 0; i < x->n; i++)
+        if (!mp_name_eq(d, x->v[i], y->v[i]))
+            return false;
+    return true;
+}
+
+bool mp_names_contains(enum mp_dialect d, const struct mp_names *x, const char *name)
+{
+    for (size_t i = 0; i < x->n; i++)
+        if (mp_name_eq(d, x->v[i], name))
+            return true;
+    return false;
+}
+
+struct mp_names mp_names_make(struct mp_arena *a, size_t n, const char *const *v)
+{
+    struct mp_names r = {NULL, n};
+    if (n) {
+        r.v = mp_arena_alloc(a, n * sizeof *r.v);
+        for (size_t i = 0; i < n; i++)
+            r.v[i] = mp_arena_strdup(a, v[i]);
+    }
+    return r;
+}
+
+struct mp_names mp_names_copy(struct mp_arena *a, const struct mp_names *x)
+{
+    return mp_names_make(a, x->n, x->v);
+}
+
+const char *mp_fk_action_sql(enum mp_fk_action a)
+{
+    switch (a) {
+    case MP_FK_RESTRICT: return "RESTRICT";
+    case MP_FK_CASCADE: return "CASCADE";
+    case MP_FK_SET_NULL: return "SET NULL";
+    case MP_FK_SET_DEFAULT: return "SET DEFAULT";
+    case MP_FK_NO_ACTION: break;
+    }
+    return "NO ACTION";
+}
+
+/* ---- schema construction ---- */
+
+struct mp_schema *mp_schema_new(struct mp_arena *a)
+{
+    return mp_arena_alloc(a, sizeof(struct mp_schema));
+}
+
+struct mp_table *mp_table_clone(struct mp_arena *a, const struct mp_table *t)
+{
+    struct mp_table *c = mp_arena_alloc(a, sizeof *c);
+    c->name = mp_arena_strdup(a, t->name);
+    c->origin = mp_arena_strdup(a, t->origin);
+    c->pk_name = mp_arena_strdup(a, t->pk_name);
+    c->pk = mp_names_copy(a, &t->pk);
+    for (size_t i = 0; i < t->ncols; i++) {
+        struct mp_column *col = MP_PUSH(a, c->cols, c->ncols, c->capcols);
+        *col = t->cols[i];
+        col->name = mp_arena_strdup(a, col->name);
+        col->default_sql = mp_arena_strdup(a, col->default_sql);
+        col->origin = mp_arena_strdup(a, col->origin);
+        col->type.raw = mp_arena_strdup(a, col->type.raw);
+    }
+    for (size_t i = 0; i < t->nuniques; i++) {
+        struct mp_unique *u = MP_PUSH(a, c->uniques, c->nuniques, c->capuniques);
+        u->name = mp_arena_strdup(a, t->uniques[i].name);
+        u->cols = mp_names_copy(a, &t->uniques[i].cols);
+    }
+    for (size_t i = 0; i < t->nfks; i++) {
+        struct mp_fk *f = MP_PUSH(a, c->fks, c->nfks, c->capfks);
+        *f = t->fks[i];
+        f->name = mp_arena_strdup(a, f->name);
+        f->ref_table = mp_arena_strdup(a, f->ref_table);
+        f->cols = mp_names_copy(a, &t->fks[i].cols);
+        f->ref_cols = mp_names_copy(a, &t->fks[i].ref_cols);
+    }
+    for (size_t i = 0; i < t->nindexes; i++) {
+        struct mp_index *x = MP_PUSH(a, c->indexes, c->nindexes, c->capindexes);
+        x->name = mp_arena_strdup(a, t->indexes[i].name);
+        x->unique = t->indexes[i].unique;
+        x->cols = mp_names_copy(a, &t->indexes[i].cols);
+    }
+    return c;
+}
+
+struct mp_schema *mp_schema_clone(struct mp_arena *a, const struct mp_schema *s)
+{
+    struct mp_schema *c = mp_schema_new(a);
+    for (size_t i = 0; i < s->ntables; i++)
+        *MP_PUSH(a, c->tables, c->ntables, c->captables) = mp_table_clone(a, s->tables[i]);
+    return c;
+}
+
+struct mp_table *mp_schema_add_table(struct mp_arena *a, struct mp_schema *s,
+                                     const char *name)
+{
+    struct mp_table *t = mp_arena_alloc(a, sizeof *t);
+    t->name = mp_arena_strdup(a, name);
+    *MP_PUSH(a, s->tables, s->ntables, s->captables) = t;
+    return t;
+}
+
+struct mp_table *mp_schema_put_table(struct mp_arena *a, struct mp_schema *s,
+                                     const struct mp_table *t)
+{
+    struct mp_table *c = mp_table_clone(a, t);
+    *MP_PUSH(a, s->tables, s->ntables, s->captables) = c;
+    return c;
+}
+
+void mp_schema_remove_table(struct mp_schema *s, size_t i)
+{
+    memmove(&s->tables[i], &s->tables[i + 1], (s->ntables - i - 1) * sizeof s->tables[0]);
+    s->ntables--;
+}
+
+long mp_schema_find_table(const struct mp_schema *s, enum mp_dialect d, const char *name)
+{
+    for (size_t i = 0; i < s->ntables; i++)
+        if (mp_name_eq(d, s->tables[i]->name, name))
+            return (long)i;
+    return -1;
+}
+
+struct mp_table *mp_schema_table(const struct mp_schema *s, enum mp_dialect d,
+                                 const char *name)
+{
+    long i = mp_schema_find_table(s, d, name);
+    return i < 0 ? NULL : s->tables[i];
+}
+
+long mp_table_find_column(const struct mp_table *t, enum mp_dialect d, const char *name)
+{
+    for (size_t i = 0; i < t->ncols; i++)
+        if (mp_name_eq(d, t->cols[i].name, name))
+            return (long)i;
+    return -1;
+}
+
+struct mp_column *mp_table_column(const struct mp_table *t, enum mp_dialect d,
+                                  const char *name)
+{
+    long i = mp_table_find_column(t, d, name);
+    return i < 0 ? NULL : &t->cols[i];
+}
+
+long mp_table_find_index(const struct mp_table *t, enum mp_dialect d, const char *name)
+{
+    for (size_t i = 0; i < t->nindexes; i++)
+        if (mp_name_eq(d, t->indexes[i].name, name))
+            return (long)i;
+    return -1;
+}
+
+struct mp_table *mp_schema_index_owner(const struct mp_schema *s, enum mp_dialect d,
+                                       const char *name, size_t *idx)
+{
+    for (size_t i = 0; i < s->ntables; i++) {
+        long j = mp_table_find_index(s->tables[i], d, name);
+        if (j >= 0) {
+            if (idx)
+                *idx = (size_t)j;
+            return s->tables[i];
+        }
+    }
+    return NULL;
+}
+
+struct mp_column *mp_table_add_column(struct mp_arena *a, struct mp_table *t,
+                                      const char *name, struct mp_type type)
+{
+    struct mp_column *c = MP_PUSH(a, t->cols, t->ncols, t->capcols);
+    c->name = mp_arena_strdup(a, name);
+    c->type = type;
+    return c;
+}
+
+struct mp_fk *mp_table_add_fk(struct mp_arena *a, struct mp_table *t)
+{
+    return MP_PUSH(a, t->fks, t->nfks, t->capfks);
+}
+
+struct mp_unique *mp_table_add_unique(struct mp_arena *a, struct mp_table *t)
+{
+    return MP_PUSH(a, t->uniques, t->nuniques, t->capuniques);
+}
+
+struct mp_index *mp_table_add_index(struct mp_arena *a, struct mp_table *t)
+{
+    return MP_PUSH(a, t->indexes, t->nindexes, t->capindexes);
+}
+
+/* Same set of names, any order (key column order does not matter for
+ * uniqueness). */
+static bool same_set(enum mp_dialect d, const struct mp_names *x, const struct mp_names *y)
+{
+    if (x->n != y->n || x->n == 0)
+        return false;
+    for (size_t i = 0; i < x->n; i++)
+        if (!mp_names_contains(d, y, x->v[i]))
+            return false;
+    return true;
+}
+
+bool mp_table_has_unique_key(const struct mp_table *t, enum mp_dialect d,
+                             const struct mp_names *cols)
+{
+    if (same_set(d, &t->pk, cols))
+        return true;
+    for (size_t i = 0; i < t->nuniques; i++)
+        if (same_set(d, &t->uniques[i].cols, cols))
+            return true;
+    for (size_t i = 0; i < t->nindexes; i++)
+        if (t->indexes[i].unique && same_set(d, &t->indexes[i].cols, cols))
+            return true;
+    return false;
+}
+
+/* ---- canonical form ---- */
+
+static void names_list(struct mp_buf *b, const struct mp_names *n)
+{
+    mp_buf_addc(b, '(');
+    for (size_t i = 0; i < n->n; i++) {
+        if (i)
+            mp_buf_add(b, ", ");
+        mp_buf_ident(b, n->v[i]);
+    }
+    mp_buf_addc(b, ')');
+}
+
+/* Defaults as the catalogs give them differ by dialect: PostgreSQL's
+ * pg_get_expr() adds casts ('x'::text, 'x'::character varying) and spells
+ * booleans lower-case.  The canonical default drops a cast that follows a
+ * quoted literal, outer parentheses, and folds TRUE/FALSE/NULL. */
+static void canonical_default(struct mp_buf *b, const char *d)
+{
+    size_t n = strlen(d);
+    while (n >= 2 && d[0] == '(' && d[n - 1] == ')') {
+        d++;
+        n -= 2;
+    }
+    if (n && d[0] == '\'') {
+        size_t i = 1;
+        while (i < n) {
+            if (d[i] == '\'') {
+                if (i + 1 < n && d[i + 1] == '\'') {
+                    i += 2;
+                    continue;
+                }
+                break;
+            }
+            i++;
+        }
+        if (i < n && i + 2 < n && d[i + 1] == ':' && d[i + 2] == ':')
+            n = i + 1;
+    }
+    if ((n == 4 && strncasecmp(d, "true", 4) == 0) || (n == 5 && strncasecmp(d, "false", 5) == 0) ||
+        (n == 4 && strncasecmp(d, "null", 4) == 0)) {
+        for (size_t i = 0; i < n; i++)
+            mp_buf_addc(b, (char)tolower((unsigned char)d[i]));
+        return;
+    }
+    mp_buf_addn(b, d, n);
+}
+
+static int cmp_str(const void *x, const void *y)
+{
+    return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+static int cmp_table(const void *x, const void *y)
+{
+    const struct mp_table *a = *(const struct mp_table *const *)x;
+    const struct mp_table *b = *(const struct mp_table *const *)y;
+    return strcmp(a->name, b->name);
+}
+
+static void constraint_name(struct mp_buf *b, const char *name, int flags)
+{
+    if ((flags & MP_CANON_NAMES) && name) {
+        mp_buf_add(b, "constraint ");
+        mp_buf_ident(b, name);
+        mp_buf_addc(b, ' ');
+    }
+}
+
+/* Lines of a group, rendered, sorted and appended. */
+static void add_sorted(struct mp_buf *b, char **lines, size_t n)
+{
+    qsort(lines, n, sizeof *lines, cmp_str);
+    for (size_t i = 0; i < n; i++) {
+        mp_buf_add(b, lines[i]);
+        free(lines[i]);
+    }
+    free(lines);
+}
+
+static char *take(struct mp_buf *t)
+{
+    char *s = t->s ? t->s : strdup("");
+    if (!s)
+        mp_oom();
+    t->s = NULL;
+    t->len = t->cap = 0;
+    return s;
+}
+
+static void canonical_table(struct mp_buf *b, const struct mp_table *t, int flags)
+{
+    mp_buf_add(b, "table ");
+    mp_buf_ident(b, t->name);
+    mp_buf_addc(b, '\n');
+    for (size_t i = 0; i < t->ncols; i++) {
+        const struct mp_column *c = &t->cols[i];
+        mp_buf_add(b, "  column ");
+        mp_buf_ident(b, c->name);
+        mp_buf_addc(b, ' ');
+        mp_type_canonical(b, &c->type);
+        if (c->not_null)
+            mp_buf_add(b, " not null");
+        if (c->default_sql) {
+            mp_buf_add(b, " default ");
+            canonical_default(b, c->default_sql);
+        }
+        mp_buf_addc(b, '\n');
+    }
+    if (t->pk.n) {
+        mp_buf_add(b, "  ");
+        constraint_name(b, t->pk_name, flags);
+        mp_buf_add(b, "primary key ");
+        names_list(b, &t->pk);
+        mp_buf_addc(b, '\n');
+    }
+    size_t n = t->nuniques + t->nfks + t->nindexes;
+    char **lines = calloc(n ? n : 1, sizeof *lines);
+    if (!lines)
+        mp_oom();
+    struct mp_buf tmp = {0};
+    for (size_t i = 0; i < t->nuniques; i++) {
+        mp_buf_add(&tmp, "  ");
+        constraint_name(&tmp, t->uniques[i].name, flags);
+        mp_buf_add(&tmp, "unique ");
+        names_list(&tmp, &t->uniques[i].cols);
+        mp_buf_addc(&tmp, '\n');
+        lines[i] = take(&tmp);
+    }
+    add_sorted(b, lines, t->nuniques);
+    lines = calloc(n ? n : 1, sizeof *lines);
+    if (!lines)
+        mp_oom();
+    for (size_t i = 0; i < t->nfks; i++) {
+        const struct mp_fk *f = &t->fks[i];
+        mp_buf_add(&tmp, "  ");
+        constraint_name(&tmp, f->name, flags);
+        mp_buf_add(&tmp, "foreign key ");
+        names_list(&tmp, &f->cols);
+        mp_buf_add(&tmp, " references ");
+        mp_buf_ident(&tmp, f->ref_table);
+        mp_buf_addc(&tmp, ' ');
+        names_list(&tmp, &f->ref_cols);
+        if (f->on_delete != MP_FK_NO_ACTION) {
+            mp_buf_add(&tmp, " on delete ");
+            const char *act = mp_fk_action_sql(f->on_delete);
+            for (const char *p = act; *p; p++)
+                mp_buf_addc(&tmp, (char)tolower((unsigned char)*p));
+        }
+        mp_buf_addc(&tmp, '\n');
+        lines[i] = take(&tmp);
+    }
+    add_sorted(b, lines, t->nfks);
+    lines = calloc(n ? n : 1, sizeof *lines);
+    if (!lines)
+        mp_oom();
+    for (size_t i = 0; i < t->nindexes; i++) {
+        const struct mp_index *x = &t->indexes[i];
+        mp_buf_add(&tmp, x->unique ? "  unique index " : "  index ");
+        mp_buf_ident(&tmp, x->name);
+        mp_buf_addc(&tmp, ' ');
+        names_list(&tmp, &x->cols);
+        mp_buf_addc(&tmp, '\n');
+        lines[i] = take(&tmp);
+    }
+    add_sorted(b, lines, t->nindexes);
+    mp_buf_free(&tmp);
+}
+
+static const struct mp_table **sorted_tables(const struct mp_schema *s)
+{
+    const struct mp_table **v = malloc((s->ntables + 1) * sizeof *v);
+    if (!v)
+        mp_oom();
+    for (size_t i = 0; i < s->ntables; i++)
+        v[i] = s->tables[i];
+    qsort(v, s->ntables, sizeof *v, cmp_table);
+    return v;
+}
+
+void mp_schema_canonical(struct mp_buf *b, const struct mp_schema *s, int flags)
+{
+    const struct mp_table **v = sorted_tables(s);
+    for (size_t i = 0; i < s->ntables; i++)
+        canonical_table(b, v[i], flags);
+    free(v);
+}
+
+/* ---- diff ---- */
+
+struct lines {
+    const char **v;
+    size_t n;
+};
+
+static struct lines split_lines(char *text)
+{
+    struct lines l = {0};
+    size_t cap = 0;
+    for (char *p = text; *p;) {
+        char *nl = strchr(p, '\n');
+        if (l.n == cap) {
+            cap = cap ? cap * 2 : 16;
+            l.v = realloc(l.v, cap * sizeof *l.v);
+            if (!l.v)
+                mp_oom();
+        }
+        l.v[l.n++] = p;
+        if (!nl)
+            break;
+        *nl = '\0';
+        p = nl + 1;
+    }
+    return l;
+}
+
+/* Longest-common-subsequence line diff (tables are small: tens of lines). */
+static size_t diff_lines(struct mp_buf *b, char *x_text, char *y_text)
+{
+    struct lines x = split_lines(x_text), y = split_lines(y_text);
+    size_t w = y.n + 1;
+    unsigned *L = calloc((x.n + 1) * w, sizeof *L);
+    if (!L)
+        mp_oom();
+    for (size_t i = x.n; i-- > 0;)
+        for (size_t j = y.n; j-- > 0;)
+            L[i * w + j] = strcmp(x.v[i], y.v[j]) == 0
+                               ? L[(i + 1) * w + j + 1] + 1
+                               : (L[(i + 1) * w + j] > L[i * w + j + 1] ? L[(i + 1) * w + j]
+                                                                         : L[i * w + j + 1]);
+    size_t i = 0, j = 0, changed = 0;
+    while (i < x.n || j < y.n) {
+        if (i < x.n && j < y.n && strcmp(x.v[i], y.v[j]) == 0) {
+            mp_buf_printf(b, "  %s\n", x.v[i]);
+            i++, j++;
+        } else if (j < y.n && (i == x.n || L[i * w + j + 1] >= L[(i + 1) * w + j])) {
+            mp_buf_printf(b, "+ %s\n", y.v[j++]);
+            changed++;
+        } else {
+            mp_buf_printf(b, "- %s\n", x.v[i++]);
+            changed++;
+        }
+    }
+    free(L);
+    free(x.v);
+    free(y.v);
+    return changed;
+}
+
+size_t mp_schema_diff(struct mp_buf *b, const struct mp_schema *want,
+                      const struct mp_schema *got)
+{
+    const struct mp_table **x = sorted_tables(want), **y = sorted_tables(got);
+    size_t i = 0, j = 0, changed = 0;
+    struct mp_buf tx = {0}, ty = {0};
+    while (i < want->ntables || j < got->ntables) {
+        int c = i == want->ntables ? 1 : j == got->ntables ? -1 : strcmp(x[i]->name, y[j]->name);
+        mp_buf_reset(&tx);
+        mp_buf_reset(&ty);
+        if (c <= 0)
+            canonical_table(&tx, x[i++], 0);
+        if (c >= 0)
+            canonical_table(&ty, y[j++], 0);
+        if (strcmp(mp_buf_str(&tx), mp_buf_str(&ty)) == 0)
+            continue;
+        if (tx.s == NULL)
+            mp_buf_add(&tx, "");
+        if (ty.s == NULL)
+            mp_buf_add(&ty, "");
+        changed += diff_lines(b, tx.s, ty.s);
+    }
+    mp_buf_free(&tx);
+    mp_buf_free(&ty);
+    free(x);
+    free(y);
+    return changed;
+}

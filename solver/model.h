@@ -1,0 +1,187 @@
+/* model.h - the schema model: tables, ordered columns, keys, foreign keys,
+ * indexes; logical types and their spelling per dialect; canonical form.
+ *
+ * All objects are allocated in a caller-supplied arena (arena.h) and are
+ * released with it; nothing here frees individually.  Names are stored
+ * exactly as the database knows them (no case folding). */
+#ifndef MP_MODEL_H
+#define MP_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "arena.h"
+#include "buf.h"
+#include "error.h"
+
+enum mp_dialect { MP_SQLITE = 0, MP_POSTGRES = 1 };
+#define MP_NDIALECTS 2
+
+/* "sqlite" / "postgres". */
+const char *mp_dialect_name(enum mp_dialect d);
+
+/* Identifier equality in dialect `d`.  SQLite compares identifiers
+ * case-insensitively for ASCII letters ("SQLite Keywords": identifiers are
+ * not case sensitive, quoted or not); PostgreSQL compares quoted identifiers
+ * exactly (manual 4.1.1). */
+bool mp_name_eq(enum mp_dialect d, const char *a, const char *b);
+
+/* Logical types of generated schemas (DESIGN.md); MP_TYPE_RAW keeps a
+ * database's own type text for schemas read from a catalog or user DDL. */
+enum mp_type_kind {
+    MP_TYPE_INTEGER, MP_TYPE_BIGINT, MP_TYPE_TEXT, MP_TYPE_VARCHAR,
+    MP_TYPE_BOOLEAN, MP_TYPE_DOUBLE, MP_TYPE_NUMERIC, MP_TYPE_DATE,
+    MP_TYPE_TIMESTAMP, MP_TYPE_BYTES, MP_TYPE_RAW
+};
+
+struct mp_type {
+    enum mp_type_kind kind;
+    int len;            /* varchar(len) */
+    int precision, scale; /* numeric(precision, scale) */
+    const char *raw;    /* MP_TYPE_RAW: the type text as the database gave it */
+};
+
+/* Append the type as dialect `d` spells it in DDL (e.g. "double precision"
+ * on PostgreSQL, "DOUBLE" on SQLite, "bytea" vs "BLOB"). */
+void mp_type_sql(struct mp_buf *b, const struct mp_type *t, enum mp_dialect d);
+
+/* Append the dialect-neutral canonical spelling ("varchar(20)", "raw 'x'"). */
+void mp_type_canonical(struct mp_buf *b, const struct mp_type *t);
+
+/* Map a catalog's type text (PostgreSQL format_type(), SQLite declared type)
+ * back to a logical type; unknown spellings give MP_TYPE_RAW with the text
+ * copied into `a`. */
+struct mp_type mp_type_from_sql(struct mp_arena *a, enum mp_dialect d,
+                                const char *text);
+
+/* An ordered list of column names. */
+struct mp_names {
+    const char **v;
+    size_t n;
+};
+
+bool mp_names_eq(enum mp_dialect d, const struct mp_names *x,
+                 const struct mp_names *y);
+bool mp_names_contains(enum mp_dialect d, const struct mp_names *x,
+                       const char *name);
+struct mp_names mp_names_copy(struct mp_arena *a, const struct mp_names *x);
+/* Build a list from `n` C strings (copied). */
+struct mp_names mp_names_make(struct mp_arena *a, size_t n, const char *const *v);
+
+struct mp_column {
+    const char *name;
+    struct mp_type type;
+    bool not_null;
+    const char *default_sql; /* SQL expression text, NULL for none */
+    const char *origin;      /* generators only: name in the start schema, NULL if new */
+};
+
+/* ON DELETE actions (PostgreSQL "CREATE TABLE", SQLite "Foreign Key Support" 4.3). */
+enum mp_fk_action {
+    MP_FK_NO_ACTION, MP_FK_RESTRICT, MP_FK_CASCADE, MP_FK_SET_NULL, MP_FK_SET_DEFAULT
+};
+const char *mp_fk_action_sql(enum mp_fk_action a);
+
+struct mp_fk {
+    const char *name;        /* constraint name; NULL when unknown (SQLite catalogs) */
+    struct mp_names cols;
+    const char *ref_table;
+    struct mp_names ref_cols;
+    enum mp_fk_action on_delete;
+};
+
+struct mp_unique {
+    const char *name;        /* constraint name; NULL when unknown or auto-named */
+    struct mp_names cols;
+};
+
+struct mp_index {
+    const char *name;
+    bool unique;
+    struct mp_names cols;
+};
+
+struct mp_table {
+    const char *name;
+    const char *origin;      /* generators only: name in the start schema, NULL if new */
+    struct mp_column *cols;
+    size_t ncols, capcols;
+    const char *pk_name;     /* NULL: unnamed (database picks, e.g. "<table>_pkey") */
+    struct mp_names pk;      /* empty: no primary key */
+    struct mp_unique *uniques;
+    size_t nuniques, capuniques;
+    struct mp_fk *fks;
+    size_t nfks, capfks;
+    struct mp_index *indexes;
+    size_t nindexes, capindexes;
+};
+
+struct mp_schema {
+    struct mp_table **tables;
+    size_t ntables, captables;
+};
+
+/* A new empty schema in `a`. */
+struct mp_schema *mp_schema_new(struct mp_arena *a);
+
+/* Deep copy of `s` into `a`. */
+struct mp_schema *mp_schema_clone(struct mp_arena *a, const struct mp_schema *s);
+struct mp_table *mp_table_clone(struct mp_arena *a, const struct mp_table *t);
+
+/* Append a new empty table named `name` (copied); returns it. */
+struct mp_table *mp_schema_add_table(struct mp_arena *a, struct mp_schema *s,
+                                     const char *name);
+/* Append a copy of `t` (deep). */
+struct mp_table *mp_schema_put_table(struct mp_arena *a, struct mp_schema *s,
+                                     const struct mp_table *t);
+/* Remove table number `i`, keeping the order of the others. */
+void mp_schema_remove_table(struct mp_schema *s, size_t i);
+
+/* Index of the table/column/index named `name` under dialect `d`'s identifier
+ * rules, or -1. */
+long mp_schema_find_table(const struct mp_schema *s, enum mp_dialect d,
+                          const char *name);
+struct mp_table *mp_schema_table(const struct mp_schema *s, enum mp_dialect d,
+                                 const char *name);
+long mp_table_find_column(const struct mp_table *t, enum mp_dialect d,
+                          const char *name);
+struct mp_column *mp_table_column(const struct mp_table *t, enum mp_dialect d,
+                                  const char *name);
+long mp_table_find_index(const struct mp_table *t, enum mp_dialect d,
+                         const char *name);
+/* The table that owns index `name`, or NULL; *idx receives its position. */
+struct mp_table *mp_schema_index_owner(const struct mp_schema *s, enum mp_dialect d,
+                                       const char *name, size_t *idx);
+
+struct mp_column *mp_table_add_column(struct mp_arena *a, struct mp_table *t,
+                                      const char *name, struct mp_type type);
+struct mp_fk *mp_table_add_fk(struct mp_arena *a, struct mp_table *t);
+struct mp_unique *mp_table_add_unique(struct mp_arena *a, struct mp_table *t);
+struct mp_index *mp_table_add_index(struct mp_arena *a, struct mp_table *t);
+
+/* True when columns `cols` of `t` are exactly its primary key or one of its
+ * unique constraints or unique indexes (in any order): what a foreign key's
+ * referenced columns need (PostgreSQL "CREATE TABLE ... REFERENCES"; SQLite
+ * "Foreign Key Support" 3, "foreign key mismatch"). */
+bool mp_table_has_unique_key(const struct mp_table *t, enum mp_dialect d,
+                             const struct mp_names *cols);
+
+/* Flags of mp_schema_canonical(). */
+enum {
+    MP_CANON_NAMES = 1  /* also print constraint names (case files); comparison leaves them out */
+};
+
+/* Append the canonical text form of `s`: tables sorted by name, columns in
+ * order, keys, foreign keys (sorted) and indexes (sorted by name), one object
+ * a line, identifiers double-quoted.  Two schemas are equal for migprop when
+ * their canonical forms (flags 0) are equal.  The same text, with
+ * MP_CANON_NAMES, is the schema syntax read by mp_schema_parse() (text.h). */
+void mp_schema_canonical(struct mp_buf *b, const struct mp_schema *s, int flags);
+
+/* Append a line-oriented diff of the canonical forms of `want` and `got`
+ * ("- " only in want, "+ " only in got, "  " context), limited to the
+ * tables that differ.  Returns the number of differing lines (0: equal). */
+size_t mp_schema_diff(struct mp_buf *b, const struct mp_schema *want,
+                      const struct mp_schema *got);
+
+#endif

@@ -1,0 +1,141 @@
+/* ops.c - change operations: construction and description. */
+#include "ops.h"
+
+#include <string.h>
+
+const char *mp_op_kind_name(enum mp_op_kind k)
+{
+    static const char *const names[MP_OP__COUNT] = {
+        "create table", "drop table", "rename table", "add column", "drop column",
+        "rename column", "add foreign key", "drop foreign key", "add index", "drop index",
+    };
+    return (unsigned)k < MP_OP__COUNT ? names[k] : "?";
+}
+
+struct mp_op *mp_changeset_add(struct mp_arena *a, struct mp_changeset *cs,
+                               enum mp_op_kind k)
+{
+    struct mp_op *op = MP_PUSH(a, cs->ops, cs->n, cs->cap);
+    op->kind = k;
+    return op;
+}
+
+static void names_list(struct mp_buf *b, const struct mp_names *n)
+{
+    mp_buf_addc(b, '(');
+    for (size_t i = 0; i < n->n; i++) {
+        if (i)
+            mp_buf_add(b, ", ");
+        mp_buf_ident(b, n->v[i]);
+    }
+    mp_buf_addc(b, ')');
+}
+
+static void fk_text(struct mp_buf *b, const struct mp_fk *f)
+{
+    names_list(b, &f->cols);
+    mp_buf_add(b, " references ");
+    mp_buf_ident(b, f->ref_table);
+    mp_buf_addc(b, ' ');
+    names_list(b, &f->ref_cols);
+}
+
+void mp_op_describe(struct mp_buf *b, const struct mp_op *op)
+{
+    mp_buf_add(b, mp_op_kind_name(op->kind));
+    mp_buf_addc(b, ' ');
+    switch (op->kind) {
+    case MP_OP_CREATE_TABLE: {
+        mp_buf_ident(b, op->table);
+        struct mp_schema one = {0};
+        struct mp_table *t = (struct mp_table *)op->def;
+        one.tables = &t;
+        one.ntables = 1;
+        struct mp_buf body = {0};
+        mp_schema_canonical(&body, &one, MP_CANON_NAMES);
+        /* skip the "table" line, indent the rest */
+        const char *p = strchr(mp_buf_str(&body), '\n');
+        for (p = p ? p + 1 : ""; *p;) {
+            const char *nl = strchr(p, '\n');
+            size_t len = nl ? (size_t)(nl - p) : strlen(p);
+            mp_buf_add(b, "\n  ");
+            mp_buf_addn(b, p, len);
+            p += len + (nl ? 1 : 0);
+        }
+        mp_buf_free(&body);
+        break;
+    }
+    case MP_OP_DROP_TABLE:
+        mp_buf_ident(b, op->table);
+        break;
+    case MP_OP_RENAME_TABLE:
+        mp_buf_ident(b, op->table);
+        mp_buf_add(b, " to ");
+        mp_buf_ident(b, op->new_name);
+        break;
+    case MP_OP_ADD_COLUMN: {
+        mp_buf_ident(b, op->table);
+        mp_buf_addc(b, '.');
+        mp_buf_ident(b, op->column.name);
+        mp_buf_addc(b, ' ');
+        mp_type_canonical(b, &op->column.type);
+        if (op->column.not_null)
+            mp_buf_add(b, " not null");
+        if (op->column.default_sql)
+            mp_buf_printf(b, " default %s", op->column.default_sql);
+        break;
+    }
+    case MP_OP_DROP_COLUMN:
+        mp_buf_ident(b, op->table);
+        mp_buf_addc(b, '.');
+        mp_buf_ident(b, op->name);
+        break;
+    case MP_OP_RENAME_COLUMN:
+        mp_buf_ident(b, op->table);
+        mp_buf_addc(b, '.');
+        mp_buf_ident(b, op->name);
+        mp_buf_add(b, " to ");
+        mp_buf_ident(b, op->new_name);
+        break;
+    case MP_OP_ADD_FK:
+    case MP_OP_DROP_FK:
+        if (op->fk.name) {
+            mp_buf_ident(b, op->fk.name);
+            mp_buf_addc(b, ' ');
+        }
+        mp_buf_add(b, "on ");
+        mp_buf_ident(b, op->table);
+        mp_buf_addc(b, ' ');
+        fk_text(b, &op->fk);
+        if (op->kind == MP_OP_ADD_FK && op->fk.on_delete != MP_FK_NO_ACTION)
+            mp_buf_printf(b, " on delete %s", mp_fk_action_sql(op->fk.on_delete));
+        break;
+    case MP_OP_ADD_INDEX:
+        if (op->index.unique)
+            mp_buf_add(b, "unique ");
+        mp_buf_ident(b, op->index.name);
+        mp_buf_add(b, " on ");
+        mp_buf_ident(b, op->table);
+        mp_buf_addc(b, ' ');
+        names_list(b, &op->index.cols);
+        break;
+    case MP_OP_DROP_INDEX:
+        mp_buf_ident(b, op->name);
+        mp_buf_add(b, " on ");
+        mp_buf_ident(b, op->table);
+        break;
+    case MP_OP__COUNT:
+        break;
+    }
+}
+
+size_t mp_op_tables(const struct mp_op *op, const char *out[2])
+{
+    out[0] = op->table;
+    if ((op->kind == MP_OP_ADD_FK || op->kind == MP_OP_DROP_FK) && op->fk.ref_table &&
+        strcmp(op->fk.ref_table, op->table) != 0) {
+        out[1] = op->fk.ref_table;
+        return 2;
+    }
+    return 1;
+}

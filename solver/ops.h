@@ -1,0 +1,94 @@
+/* ops.h - change operations, change sets, and the virtual schema.
+ *
+ * An operation is used in two roles:
+ *
+ *  - In a CHANGE SET (unordered, from the diff or a generator) names follow
+ *    one rule: what an operation removes or renames is named as it is in the
+ *    start schema; what it adds is named as it will be in the desired schema.
+ *    So DROP TABLE / DROP COLUMN / DROP INDEX / DROP FOREIGN KEY and the old
+ *    side of RENAME use start names (including the table's start name); CREATE
+ *    TABLE, ADD COLUMN, ADD INDEX, ADD FOREIGN KEY and the new side of RENAME
+ *    use desired names.  A change set therefore means the same thing in any
+ *    order, and the planner (plan.h) is free to choose one.
+ *
+ *  - In a PLAN STEP every name is the object's name at the moment the step
+ *    runs; mp_vschema_apply() checks and applies such concrete steps.
+ */
+#ifndef MP_OPS_H
+#define MP_OPS_H
+
+#include "model.h"
+
+enum mp_op_kind {
+    MP_OP_CREATE_TABLE,
+    MP_OP_DROP_TABLE,
+    MP_OP_RENAME_TABLE,
+    MP_OP_ADD_COLUMN,
+    MP_OP_DROP_COLUMN,
+    MP_OP_RENAME_COLUMN,
+    MP_OP_ADD_FK,
+    MP_OP_DROP_FK,
+    MP_OP_ADD_INDEX,
+    MP_OP_DROP_INDEX,
+    MP_OP__COUNT
+};
+
+/* "create table", "rename column", ... */
+const char *mp_op_kind_name(enum mp_op_kind k);
+
+struct mp_op {
+    enum mp_op_kind kind;
+    const char *table;          /* every kind: the table acted on */
+    const char *name;           /* column (ADD/DROP/RENAME COLUMN old), index (DROP INDEX) */
+    const char *new_name;       /* RENAME TABLE / RENAME COLUMN: the new name */
+    const struct mp_table *def; /* CREATE TABLE: the whole table, incl. FKs and indexes */
+    struct mp_column column;    /* ADD COLUMN */
+    int position;               /* ADD COLUMN: index of the column in the desired
+                                 * table; columns of one table are added in this
+                                 * order so the final column order matches */
+    struct mp_fk fk;            /* ADD FK, DROP FK (cols on `table`) */
+    struct mp_index index;      /* ADD INDEX */
+};
+
+/* An unordered set of operations (see the header comment for naming). */
+struct mp_changeset {
+    struct mp_op *ops;
+    size_t n, cap;
+};
+
+/* Append a zeroed op of kind `k` to `cs`; returns it. */
+struct mp_op *mp_changeset_add(struct mp_arena *a, struct mp_changeset *cs,
+                               enum mp_op_kind k);
+
+/* Append a one-line description of `op` ("rename table "a" to "b"").  CREATE
+ * TABLE prints its definition on further lines, indented by four spaces. */
+void mp_op_describe(struct mp_buf *b, const struct mp_op *op);
+
+/* The tables an op touches, for reports ("on tables a, b"); writes up to 2
+ * names into out and returns how many. */
+size_t mp_op_tables(const struct mp_op *op, const char *out[2]);
+
+/* Check the preconditions of the concrete step `op` against `s` under the
+ * rules of dialect `d` and, when they hold, apply its effects to `s` (objects
+ * allocated in `a`).  Returns 0, or MP_EPRECOND with err->msg naming the
+ * object and the rule; `s` is left unchanged on error.  The rules and their
+ * sources are documented at each check in vschema.c. */
+int mp_vschema_apply(struct mp_arena *a, struct mp_schema *s, enum mp_dialect d,
+                     const struct mp_op *op, struct mp_error *err);
+
+/* True when `name` is taken in the schema-wide relation namespace of `s`:
+ * tables and indexes in both dialects, plus primary-key and unique constraint
+ * names on PostgreSQL, whose backing indexes live in pg_class (PostgreSQL
+ * "CREATE INDEX": the index name must be distinct from any other relation in
+ * the schema; SQLite "CREATE TABLE" 2: a table name may not be that of an
+ * existing table, index or view). */
+bool mp_vschema_name_taken(const struct mp_schema *s, enum mp_dialect d, const char *name);
+
+/* The name PostgreSQL gives an unnamed primary key of table `table`:
+ * ChooseRelationName(table, NULL, "pkey") - "<table>_pkey", the table part
+ * truncated to fit NAMEDATALEN-1 = 63 bytes, then "<base>1", "<base>2"...
+ * until free (src/backend/commands/indexcmds.c). */
+const char *mp_pg_auto_pkey_name(struct mp_arena *a, const struct mp_schema *s,
+                                 const char *table);
+
+#endif

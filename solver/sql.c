@@ -1,0 +1,226 @@
+/* sql.c - SQL rendering per dialect.  Every identifier goes through
+ * mp_buf_ident(); every statement ends in ";\n". */
+#include "sql.h"
+
+#include <string.h>
+
+static void ident_list(struct mp_buf *b, const struct mp_names *n)
+{
+    mp_buf_addc(b, '(');
+    for (size_t i = 0; i < n->n; i++) {
+        if (i)
+            mp_buf_add(b, ", ");
+        mp_buf_ident(b, n->v[i]);
+    }
+    mp_buf_addc(b, ')');
+}
+
+static void column_def(struct mp_buf *b, const struct mp_column *c, enum mp_dialect d)
+{
+    mp_buf_ident(b, c->name);
+    mp_buf_addc(b, ' ');
+    mp_type_sql(b, &c->type, d);
+    if (c->not_null)
+        mp_buf_add(b, " NOT NULL");
+    if (c->default_sql)
+        mp_buf_printf(b, " DEFAULT %s", c->default_sql);
+}
+
+static void fk_clause(struct mp_buf *b, const struct mp_fk *f)
+{
+    if (f->name) {
+        mp_buf_add(b, "CONSTRAINT ");
+        mp_buf_ident(b, f->name);
+        mp_buf_addc(b, ' ');
+    }
+    mp_buf_add(b, "FOREIGN KEY ");
+    ident_list(b, &f->cols);
+    mp_buf_add(b, " REFERENCES ");
+    mp_buf_ident(b, f->ref_table);
+    mp_buf_addc(b, ' ');
+    ident_list(b, &f->ref_cols);
+    if (f->on_delete != MP_FK_NO_ACTION)
+        mp_buf_printf(b, " ON DELETE %s", mp_fk_action_sql(f->on_delete));
+}
+
+static void create_index(struct mp_buf *b, const struct mp_index *x, const char *table)
+{
+    mp_buf_add(b, x->unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ");
+    mp_buf_ident(b, x->name);
+    mp_buf_add(b, " ON ");
+    mp_buf_ident(b, table);
+    mp_buf_addc(b, ' ');
+    ident_list(b, &x->cols);
+    mp_buf_add(b, ";\n");
+}
+
+static void create_table(struct mp_buf *b, const struct mp_table *t, enum mp_dialect d,
+                         const char *as_name, bool skip_fks, bool with_indexes)
+{
+    mp_buf_add(b, "CREATE TABLE ");
+    mp_buf_ident(b, as_name ? as_name : t->name);
+    mp_buf_add(b, " (");
+    for (size_t i = 0; i < t->ncols; i++) {
+        mp_buf_add(b, i ? ", " : "");
+        column_def(b, &t->cols[i], d);
+    }
+    if (t->pk.n) {
+        mp_buf_add(b, ", ");
+        if (t->pk_name) {
+            mp_buf_add(b, "CONSTRAINT ");
+            mp_buf_ident(b, t->pk_name);
+            mp_buf_addc(b, ' ');
+        }
+        mp_buf_add(b, "PRIMARY KEY ");
+        ident_list(b, &t->pk);
+    }
+    for (size_t i = 0; i < t->nuniques; i++) {
+        mp_buf_add(b, ", ");
+        if (t->uniques[i].name) {
+            mp_buf_add(b, "CONSTRAINT ");
+            mp_buf_ident(b, t->uniques[i].name);
+            mp_buf_addc(b, ' ');
+        }
+        mp_buf_add(b, "UNIQUE ");
+        ident_list(b, &t->uniques[i].cols);
+    }
+    for (size_t i = 0; !skip_fks && i < t->nfks; i++) {
+        mp_buf_add(b, ", ");
+        fk_clause(b, &t->fks[i]);
+    }
+    mp_buf_add(b, ");\n");
+    for (size_t i = 0; with_indexes && i < t->nindexes; i++)
+        create_index(b, &t->indexes[i], as_name ? as_name : t->name);
+}
+
+void mp_sql_create_table(struct mp_buf *b, const struct mp_table *t, enum mp_dialect d,
+                         const char *as_name, bool skip_fks)
+{
+    create_table(b, t, d, as_name, skip_fks, true);
+}
+
+bool mp_sql_needs_rebuild(enum mp_dialect d, const struct mp_op *op)
+{
+    if (d != MP_SQLITE)
+        return false;
+    return op->kind == MP_OP_ADD_FK || op->kind == MP_OP_DROP_FK;
+}
+
+static void alter(struct mp_buf *b, const char *table)
+{
+    mp_buf_add(b, "ALTER TABLE ");
+    mp_buf_ident(b, table);
+    mp_buf_addc(b, ' ');
+}
+
+/* SQLite's 12-step rebuild, steps 4-8 ("ALTER TABLE" 7): the caller runs it
+ * inside a transaction with PRAGMA foreign_keys=OFF set outside it, and runs
+ * PRAGMA foreign_key_check before COMMIT (steps 1-2, 10-12). */
+static void rebuild(struct mp_buf *b, const struct mp_table *old, const struct mp_table *now,
+                    const char *tmp)
+{
+    /* indexes are created after the rename, under their own names */
+    create_table(b, now, MP_SQLITE, tmp, false, false);
+    mp_buf_add(b, "INSERT INTO ");
+    mp_buf_ident(b, tmp);
+    struct mp_buf cols = {0};
+    for (size_t i = 0, n = 0; i < now->ncols; i++) {
+        if (mp_table_find_column(old, MP_SQLITE, now->cols[i].name) < 0)
+            continue;
+        mp_buf_add(&cols, n++ ? ", " : "");
+        mp_buf_ident(&cols, now->cols[i].name);
+    }
+    mp_buf_printf(b, " (%s) SELECT %s FROM ", mp_buf_str(&cols), mp_buf_str(&cols));
+    mp_buf_free(&cols);
+    mp_buf_ident(b, old->name);
+    mp_buf_add(b, ";\nDROP TABLE ");
+    mp_buf_ident(b, old->name);
+    mp_buf_add(b, ";\n");
+    alter(b, tmp);
+    mp_buf_add(b, "RENAME TO ");
+    mp_buf_ident(b, now->name);
+    mp_buf_add(b, ";\n");
+    for (size_t i = 0; i < now->nindexes; i++)
+        create_index(b, &now->indexes[i], now->name);
+}
+
+void mp_sql_step(struct mp_buf *b, const struct mp_op *op, enum mp_dialect d,
+                 const struct mp_schema *after, const struct mp_table *old,
+                 const char *tmp_name)
+{
+    if (old && mp_sql_needs_rebuild(d, op)) {
+        const struct mp_table *now = mp_schema_table(after, d, op->table);
+        if (now) {
+            rebuild(b, old, now, tmp_name);
+            return;
+        }
+    }
+    switch (op->kind) {
+    case MP_OP_CREATE_TABLE:
+        mp_sql_create_table(b, op->def, d, NULL, false);
+        return;
+    case MP_OP_DROP_TABLE:
+        mp_buf_add(b, "DROP TABLE ");
+        mp_buf_ident(b, op->table);
+        break;
+    case MP_OP_RENAME_TABLE:
+        alter(b, op->table);
+        mp_buf_add(b, "RENAME TO ");
+        mp_buf_ident(b, op->new_name);
+        break;
+    case MP_OP_ADD_COLUMN:
+        alter(b, op->table);
+        mp_buf_add(b, "ADD COLUMN ");
+        column_def(b, &op->column, d);
+        break;
+    case MP_OP_DROP_COLUMN:
+        alter(b, op->table);
+        mp_buf_add(b, "DROP COLUMN ");
+        mp_buf_ident(b, op->name);
+        break;
+    case MP_OP_RENAME_COLUMN:
+        alter(b, op->table);
+        mp_buf_add(b, "RENAME COLUMN ");
+        mp_buf_ident(b, op->name);
+        mp_buf_add(b, " TO ");
+        mp_buf_ident(b, op->new_name);
+        break;
+    case MP_OP_ADD_FK:
+        /* SQLite has no ADD CONSTRAINT: this text is only reached when the
+         * table is missing (naive plans) and fails as SQLite would. */
+        alter(b, op->table);
+        mp_buf_add(b, "ADD ");
+        fk_clause(b, &op->fk);
+        break;
+    case MP_OP_DROP_FK:
+        alter(b, op->table);
+        mp_buf_add(b, "DROP CONSTRAINT ");
+        mp_buf_ident(b, op->fk.name ? op->fk.name : "?unnamed foreign key?");
+        break;
+    case MP_OP_ADD_INDEX:
+        create_index(b, &op->index, op->table);
+        return;
+    case MP_OP_DROP_INDEX:
+        mp_buf_add(b, "DROP INDEX ");
+        mp_buf_ident(b, op->name);
+        break;
+    case MP_OP__COUNT:
+        return;
+    }
+    mp_buf_add(b, ";\n");
+}
+
+void mp_sql_schema(struct mp_buf *b, const struct mp_schema *s, enum mp_dialect d)
+{
+    for (size_t i = 0; i < s->ntables; i++)
+        mp_sql_create_table(b, s->tables[i], d, NULL, d == MP_POSTGRES);
+    if (d != MP_POSTGRES)
+        return;
+    for (size_t i = 0; i < s->ntables; i++)
+        for (size_t j = 0; j < s->tables[i]->nfks; j++) {
+            alter(b, s->tables[i]->name);
+            mp_buf_add(b, "ADD ");
+            fk_clause(b, &s->tables[i]->fks[j]);
+            mp_buf_add(b, ";\n");
+        }
+}

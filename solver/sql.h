@@ -1,0 +1,35 @@
+/* sql.h - SQL rendering of concrete plan steps per dialect. */
+#ifndef MP_SQL_H
+#define MP_SQL_H
+
+#include "ops.h"
+
+/* Append CREATE TABLE for `t` (columns, primary key, unique constraints and
+ * foreign keys inline), then CREATE INDEX for each of its indexes, each
+ * statement ending in ";\n".  With `skip_fks` the foreign keys are left out
+ * (the caller adds them later).  `as_name` overrides the table name (NULL:
+ * t->name); self-referencing foreign keys keep t->name. */
+void mp_sql_create_table(struct mp_buf *b, const struct mp_table *t, enum mp_dialect d,
+                         const char *as_name, bool skip_fks);
+
+/* True when dialect `d` cannot run `op` with ALTER TABLE and needs SQLite's
+ * table rebuild ("ALTER TABLE" 7, "Making Other Kinds Of Table Schema
+ * Changes"): on SQLite, adding or dropping a foreign key, or dropping a
+ * column that DROP COLUMN refuses (primary key, unique). Never on PostgreSQL. */
+bool mp_sql_needs_rebuild(enum mp_dialect d, const struct mp_op *op);
+
+/* Append the SQL of concrete step `op`.  `after` is the virtual schema after
+ * the step; for a rebuild, `old` is the table as it was before the step
+ * (NULL otherwise).  `tmp_name` is a free relation name for the rebuild's new
+ * table.  Statements end in ";\n". */
+void mp_sql_step(struct mp_buf *b, const struct mp_op *op, enum mp_dialect d,
+                 const struct mp_schema *after, const struct mp_table *old,
+                 const char *tmp_name);
+
+/* Append the whole start schema as DDL: every table created without its
+ * foreign keys, then the foreign keys (ALTER TABLE on PostgreSQL; on SQLite,
+ * which cannot add them later and does not check targets at CREATE time,
+ * inline).  Deterministic: tables in schema order. */
+void mp_sql_schema(struct mp_buf *b, const struct mp_schema *s, enum mp_dialect d);
+
+#endif

@@ -1,0 +1,360 @@
+/* text.c - parser for the schema and rename-hint text syntax (text.h). */
+#include "text.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct lex {
+    struct mp_arena *a;
+    const char *p;      /* position in the current line */
+    const char *file;
+    int line;
+    struct mp_error *err;
+};
+
+static void skip_ws(struct lex *l)
+{
+    while (*l->p == ' ' || *l->p == '\t' || *l->p == '\r')
+        l->p++;
+}
+
+static int syntax(struct lex *l, const char *what)
+{
+    return mp_error_set(l->err, MP_EINVAL, "%s:%d: expected %s near \"%.20s\"", l->file, l->line,
+                        what, l->p);
+}
+
+/* An identifier: "quoted" or a bare word. NULL at end of line. */
+static const char *ident(struct lex *l)
+{
+    skip_ws(l);
+    if (*l->p == '"') {
+        struct mp_buf b = {0};
+        for (l->p++; *l->p; l->p++) {
+            if (*l->p == '"') {
+                if (l->p[1] != '"')
+                    break;
+                l->p++;
+            }
+            mp_buf_addc(&b, *l->p);
+        }
+        if (*l->p != '"') {
+            mp_buf_free(&b);
+            return NULL;
+        }
+        l->p++;
+        const char *s = mp_arena_strdup(l->a, mp_buf_str(&b));
+        mp_buf_free(&b);
+        return s;
+    }
+    const char *s = l->p;
+    while (isalnum((unsigned char)*l->p) || *l->p == '_' || (unsigned char)*l->p >= 0x80)
+        l->p++;
+    return l->p > s ? mp_arena_strndup(l->a, s, (size_t)(l->p - s)) : NULL;
+}
+
+/* Consume keyword `kw` (case-insensitive, whole word). */
+static bool kw(struct lex *l, const char *k)
+{
+    skip_ws(l);
+    size_t n = strlen(k);
+    if (strncasecmp(l->p, k, n) == 0 && !isalnum((unsigned char)l->p[n]) && l->p[n] != '_') {
+        l->p += n;
+        return true;
+    }
+    return false;
+}
+
+static bool punct(struct lex *l, char c)
+{
+    skip_ws(l);
+    if (*l->p == c) {
+        l->p++;
+        return true;
+    }
+    return false;
+}
+
+static int name_list(struct lex *l, struct mp_names *out)
+{
+    if (!punct(l, '('))
+        return syntax(l, "'('");
+    const char **v = NULL;
+    size_t n = 0, cap = 0;
+    do {
+        const char *s = ident(l);
+        if (!s)
+            return syntax(l, "a column name");
+        *MP_PUSH(l->a, v, n, cap) = s;
+    } while (punct(l, ','));
+    if (!punct(l, ')'))
+        return syntax(l, "')'");
+    out->v = v;
+    out->n = n;
+    return 0;
+}
+
+static int number(struct lex *l, int *out)
+{
+    skip_ws(l);
+    char *end;
+    long v = strtol(l->p, &end, 10);
+    if (end == l->p || v < 0 || v > 100000)
+        return syntax(l, "a number");
+    l->p = end;
+    *out = (int)v;
+    return 0;
+}
+
+static int type(struct lex *l, struct mp_type *t)
+{
+    memset(t, 0, sizeof *t);
+    static const struct { const char *k; enum mp_type_kind kind; } simple[] = {
+        {"integer", MP_TYPE_INTEGER}, {"bigint", MP_TYPE_BIGINT}, {"text", MP_TYPE_TEXT},
+        {"boolean", MP_TYPE_BOOLEAN}, {"double", MP_TYPE_DOUBLE}, {"date", MP_TYPE_DATE},
+        {"timestamp", MP_TYPE_TIMESTAMP}, {"bytes", MP_TYPE_BYTES},
+    };
+    for (size_t i = 0; i < sizeof simple / sizeof simple[0]; i++)
+        if (kw(l, simple[i].k)) {
+            t->kind = simple[i].kind;
+            return 0;
+        }
+    int rc;
+    if (kw(l, "varchar")) {
+        t->kind = MP_TYPE_VARCHAR;
+        if (!punct(l, '(') || (rc = number(l, &t->len)) || !punct(l, ')'))
+            return syntax(l, "varchar(N)");
+        return 0;
+    }
+    if (kw(l, "numeric")) {
+        t->kind = MP_TYPE_NUMERIC;
+        if (!punct(l, '(') || (rc = number(l, &t->precision)) || !punct(l, ',') ||
+            (rc = number(l, &t->scale)) || !punct(l, ')'))
+            return syntax(l, "numeric(P,S)");
+        return 0;
+    }
+    if (kw(l, "raw")) {
+        skip_ws(l);
+        if (*l->p != '\'')
+            return syntax(l, "a quoted type after raw");
+        struct mp_buf b = {0};
+        for (l->p++; *l->p; l->p++) {
+            if (*l->p == '\'') {
+                if (l->p[1] != '\'')
+                    break;
+                l->p++;
+            }
+            mp_buf_addc(&b, *l->p);
+        }
+        if (*l->p == '\'')
+            l->p++;
+        t->kind = MP_TYPE_RAW;
+        t->raw = mp_arena_strdup(l->a, mp_buf_str(&b));
+        mp_buf_free(&b);
+        return 0;
+    }
+    return syntax(l, "a type");
+}
+
+static bool at_end(struct lex *l)
+{
+    skip_ws(l);
+    return *l->p == '\0';
+}
+
+static int table_line(struct lex *l, struct mp_table *t)
+{
+    int rc;
+    if (kw(l, "column")) {
+        const char *name = ident(l);
+        if (!name)
+            return syntax(l, "a column name");
+        struct mp_type ty;
+        if ((rc = type(l, &ty)))
+            return rc;
+        struct mp_column *c = mp_table_add_column(l->a, t, name, ty);
+        if (kw(l, "not")) {
+            if (!kw(l, "null"))
+                return syntax(l, "null");
+            c->not_null = true;
+        }
+        if (kw(l, "default")) {
+            skip_ws(l);
+            if (!*l->p)
+                return syntax(l, "a default expression");
+            c->default_sql = mp_arena_strdup(l->a, l->p);
+            l->p += strlen(l->p);
+        }
+        return at_end(l) ? 0 : syntax(l, "end of line");
+    }
+    const char *cname = NULL;
+    if (kw(l, "constraint") && !(cname = ident(l)))
+        return syntax(l, "a constraint name");
+    if (kw(l, "primary")) {
+        if (!kw(l, "key"))
+            return syntax(l, "key");
+        t->pk_name = cname;
+        if ((rc = name_list(l, &t->pk)))
+            return rc;
+    } else if (kw(l, "foreign")) {
+        if (!kw(l, "key"))
+            return syntax(l, "key");
+        struct mp_fk *f = mp_table_add_fk(l->a, t);
+        f->name = cname;
+        if ((rc = name_list(l, &f->cols)))
+            return rc;
+        if (!kw(l, "references") || !(f->ref_table = ident(l)))
+            return syntax(l, "references <table>");
+        if ((rc = name_list(l, &f->ref_cols)))
+            return rc;
+        if (kw(l, "on")) {
+            if (!kw(l, "delete"))
+                return syntax(l, "delete");
+            if (kw(l, "cascade")) f->on_delete = MP_FK_CASCADE;
+            else if (kw(l, "restrict")) f->on_delete = MP_FK_RESTRICT;
+            else if (kw(l, "set") && kw(l, "null")) f->on_delete = MP_FK_SET_NULL;
+            else if (kw(l, "default")) f->on_delete = MP_FK_SET_DEFAULT;
+            else if (kw(l, "no") && kw(l, "action")) f->on_delete = MP_FK_NO_ACTION;
+            else return syntax(l, "an ON DELETE action");
+        }
+    } else {
+        return syntax(l, "column, primary key, unique, foreign key or index");
+    }
+    return at_end(l) ? 0 : syntax(l, "end of line");
+}
+
+/* Lines that begin with "unique" or "index" need one token of look-ahead. */
+static int index_or_unique(struct lex *l, struct mp_table *t, bool *handled)
+{
+    const char *save = l->p;
+    const char *cname = NULL;
+    int rc;
+    *handled = true;
+    if (kw(l, "constraint") && !(cname = ident(l)))
+        return syntax(l, "a constraint name");
+    bool uniq = kw(l, "unique");
+    if (kw(l, "index")) {
+        struct mp_index *x = mp_table_add_index(l->a, t);
+        x->unique = uniq;
+        if (!(x->name = ident(l)))
+            return syntax(l, "an index name");
+        if ((rc = name_list(l, &x->cols)))
+            return rc;
+        return at_end(l) ? 0 : syntax(l, "end of line");
+    }
+    if (uniq) {
+        struct mp_unique *u = mp_table_add_unique(l->a, t);
+        u->name = cname;
+        if ((rc = name_list(l, &u->cols)))
+            return rc;
+        return at_end(l) ? 0 : syntax(l, "end of line");
+    }
+    l->p = save;
+    *handled = false;
+    return 0;
+}
+
+/* Iterate lines: calls fn for each non-blank, non-comment line. */
+static int each_line(struct mp_arena *a, const char *text, const char *file, int first_line,
+                     struct mp_error *err, int (*fn)(struct lex *, void *), void *ctx)
+{
+    struct lex l = {.a = a, .file = file, .err = err};
+    int line = first_line;
+    for (const char *p = text; *p; line++) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        char *s = mp_arena_strndup(a, p, n);
+        p += n + (nl ? 1 : 0);
+        l.p = s;
+        l.line = line;
+        skip_ws(&l);
+        if (!*l.p || *l.p == '#')
+            continue;
+        int rc = fn(&l, ctx);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+struct schema_ctx {
+    struct mp_schema *s;
+    struct mp_table *t;
+};
+
+static int schema_line(struct lex *l, void *vctx)
+{
+    struct schema_ctx *c = vctx;
+    if (kw(l, "table")) {
+        const char *name = ident(l);
+        if (!name)
+            return syntax(l, "a table name");
+        if (mp_schema_find_table(c->s, MP_POSTGRES, name) >= 0)
+            return mp_error_set(l->err, MP_EINVAL, "%s:%d: table \"%s\" appears twice", l->file, l->line, name);
+        c->t = mp_schema_add_table(l->a, c->s, name);
+        return at_end(l) ? 0 : syntax(l, "end of line");
+    }
+    if (!c->t)
+        return syntax(l, "table");
+    bool handled;
+    int rc = index_or_unique(l, c->t, &handled);
+    if (rc || handled)
+        return rc;
+    return table_line(l, c->t);
+}
+
+int mp_schema_parse(struct mp_arena *a, const char *text, const char *file, int first_line,
+                    struct mp_schema **out, struct mp_error *err)
+{
+    struct schema_ctx c = {.s = mp_schema_new(a)};
+    int rc = each_line(a, text, file, first_line, err, schema_line, &c);
+    if (rc)
+        return rc;
+    *out = c.s;
+    return 0;
+}
+
+static int rename_line(struct lex *l, void *vctx)
+{
+    struct mp_renames *r = vctx;
+    if (kw(l, "table")) {
+        const char *o = ident(l), *n = o ? ident(l) : NULL;
+        if (!n)
+            return syntax(l, "table <old> <new>");
+        mp_renames_add(l->a, r, false, NULL, o, n);
+    } else if (kw(l, "column")) {
+        const char *t = ident(l), *o = t ? ident(l) : NULL, *n = o ? ident(l) : NULL;
+        if (!n)
+            return syntax(l, "column <table> <old> <new>");
+        mp_renames_add(l->a, r, true, t, o, n);
+    } else {
+        return syntax(l, "table or column");
+    }
+    return at_end(l) ? 0 : syntax(l, "end of line");
+}
+
+int mp_renames_parse(struct mp_arena *a, const char *text, const char *file, int first_line,
+                     struct mp_renames *out, struct mp_error *err)
+{
+    return each_line(a, text, file, first_line, err, rename_line, out);
+}
+
+void mp_renames_print(struct mp_buf *b, const struct mp_renames *r)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        const struct mp_rename *h = &r->v[i];
+        if (h->column) {
+            mp_buf_add(b, "column ");
+            mp_buf_ident(b, h->table);
+            mp_buf_addc(b, ' ');
+        } else {
+            mp_buf_add(b, "table ");
+        }
+        mp_buf_ident(b, h->old_name);
+        mp_buf_addc(b, ' ');
+        mp_buf_ident(b, h->new_name);
+        mp_buf_addc(b, '\n');
+    }
+}
