@@ -6,9 +6,15 @@ cd "$(dirname "$0")/.."
 ci/setup.sh
 export MIGPROP_REQUIRE_POSTGRES=1
 (cd build && ctest --output-on-failure)
-build/migprop check --backend sqlite --iterations 300 --seed 7 --format tap
+build/migprop check --backend sqlite --iterations 1000 --seed 7 --format tap
 build/migprop check --backend postgres --iterations 200 --seed 11 --format tap
 build/migprop check --iterations 100 --seed 7 --scenarios scenarios --format tap
+# the same under AddressSanitizer + UndefinedBehaviorSanitizer (any report
+# aborts the run: -fno-sanitize-recover=all, leaks included)
+cmake -B build-asan -DCMAKE_BUILD_TYPE=Debug -DMIGPROP_SANITIZE=ON -DMIGPROP_WERROR=ON -DMIGPROP_TESTS=ON >/dev/null
+cmake --build build-asan -j"$(nproc)" >/dev/null
+(cd build-asan && ctest --output-on-failure)
+build-asan/migprop check --iterations 100 --seed 13 --format tap >/dev/null
 # no cluster left behind
 if ls -d /dev/shm/migprop-pg-* >/dev/null 2>&1; then
   echo "ci/test.sh: a disposable cluster directory was left behind" >&2

@@ -268,12 +268,18 @@ static void ch_rename_table(struct g *g)
 /* Rotate names among k tables: a <-> b (k=2) or a -> b -> c -> a (k=3). */
 static void ch_rename_cycle(struct g *g, size_t k)
 {
-    if (g->s->ntables < k)
+    /* start tables only: a new table taking a start table's name would read,
+     * to the diff, as that table (there is no hint for it) */
+    size_t cand[64], nc = 0;
+    for (size_t i = 0; i < g->s->ntables && nc < 64; i++)
+        if (g->s->tables[i]->origin)
+            cand[nc++] = i;
+    if (nc < k)
         return;
     size_t idx[3];
     for (size_t i = 0; i < k; i++) {
     again:
-        idx[i] = below(g, g->s->ntables);
+        idx[i] = cand[below(g, nc)];
         for (size_t j = 0; j < i; j++)
             if (idx[j] == idx[i])
                 goto again;

@@ -195,8 +195,9 @@ int mp_pgcluster_start(struct mp_pgcluster **out, bool quiet, struct mp_error *e
     if (c->drop_privileges && chown(c->dir, c->uid, c->gid) != 0) {
         int e = errno;
         rmdir(c->dir);
+        mp_error_set(err, MP_EIO, "chown %s: %s", c->dir, strerror(e));
         free(c);
-        return mp_error_set(err, MP_EIO, "chown %s: %s", c->dir, strerror(e));
+        return MP_EIO;
     }
     if (!handlers_installed) {
         struct sigaction sa = {0};

@@ -587,7 +587,8 @@ static int build_graph(struct ctx *x)
         if (rc)
             return rc;
     }
-    qsort(x->evs, x->nevs, sizeof *x->evs, cmp_ev);
+    if (x->nevs)
+        qsort(x->evs, x->nevs, sizeof *x->evs, cmp_ev);
     for (size_t lo = 0; lo < x->nevs;) {
         size_t hi = lo;
         while (hi < x->nevs && strcmp(x->evs[hi].key, x->evs[lo].key) == 0)
