@@ -20,4 +20,8 @@ if ls -d /dev/shm/migprop-pg-* >/dev/null 2>&1; then
   echo "ci/test.sh: a disposable cluster directory was left behind" >&2
   exit 1
 fi
+if pgrep -f 'migprop-pg-' >/dev/null; then
+  echo "ci/test.sh: a disposable cluster's postgres is still running" >&2
+  exit 1
+fi
 echo "ci/test.sh: all passed"
