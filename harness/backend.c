@@ -1,6 +1,8 @@
 /* backend.c - dispatch of the backend interface. */
 #include "backend.h"
 
+#include <string.h>
+
 int mp_backend_open(enum mp_dialect d, const struct mp_backend_config *cfg,
                     struct mp_backend **out, struct mp_error *err)
 {
@@ -37,10 +39,40 @@ long mp_backend_query_rows(struct mp_backend *b, const char *sql, struct mp_buf 
     return b->impl->query_rows(b, sql, out, err);
 }
 
+/* Leave out migprop's own tables and the ignored ones. */
+static void drop_ignored(struct mp_schema *s, const char *const *ignore)
+{
+    for (size_t i = s->ntables; i-- > 0;) {
+        const char *n = s->tables[i]->name;
+        bool drop = strncmp(n, "_mp_", 4) == 0;
+        for (size_t k = 0; ignore && ignore[k] && !drop; k++)
+            drop = strcmp(ignore[k], n) == 0;
+        if (drop)
+            mp_schema_remove_table(s, i);
+    }
+}
+
 int mp_backend_introspect(struct mp_backend *b, struct mp_arena *a, struct mp_schema **out,
                           struct mp_error *err)
 {
-    return b->impl->introspect(b, a, out, err);
+    int rc = b->impl->introspect(b, a, out, err);
+    if (!rc)
+        drop_ignored(*out, NULL);
+    return rc;
+}
+
+int mp_introspect_conn(enum mp_dialect d, void *conn, const char *const *ignore, struct mp_arena *a,
+                       struct mp_schema **out, struct mp_error *err)
+{
+    int rc = d == MP_POSTGRES ? mp_introspect_pg(conn, a, out, err) : mp_introspect_sqlite(conn, a, out, err);
+    if (!rc)
+        drop_ignored(*out, ignore);
+    return rc;
+}
+
+void *mp_backend_conn(struct mp_backend *b)
+{
+    return b->impl->conn(b);
 }
 
 void mp_backend_end(struct mp_backend *b)

@@ -52,6 +52,19 @@ long mp_backend_query_rows(struct mp_backend *b, const char *sql, struct mp_buf 
 int mp_backend_introspect(struct mp_backend *b, struct mp_arena *a, struct mp_schema **out,
                           struct mp_error *err);
 
+/* Introspect through a connection the caller owns (a sqlite3 * or a
+ * PGconn *; PostgreSQL: the current schema), as mp_backend_introspect().
+ * Tables named `_mp_*` (migprop's own, e.g. the tracking table of trials)
+ * and those in `ignore` (NULL-terminated, may be NULL) are left out. */
+int mp_introspect_conn(enum mp_dialect d, void *conn, const char *const *ignore, struct mp_arena *a,
+                       struct mp_schema **out, struct mp_error *err);
+int mp_introspect_sqlite(void *db, struct mp_arena *a, struct mp_schema **out, struct mp_error *err);
+int mp_introspect_pg(void *pgconn, struct mp_arena *a, struct mp_schema **out, struct mp_error *err);
+
+/* The connection of the current trial (sqlite3 * or PGconn *), for the
+ * executor; owned by the backend. */
+void *mp_backend_conn(struct mp_backend *b);
+
 /* End the trial, discarding everything it created. */
 void mp_backend_end(struct mp_backend *b);
 
@@ -63,6 +76,7 @@ struct mp_backend_impl {
     int (*introspect)(struct mp_backend *, struct mp_arena *, struct mp_schema **, struct mp_error *);
     void (*end)(struct mp_backend *);
     void (*close)(struct mp_backend *);
+    void *(*conn)(struct mp_backend *);
 };
 
 struct mp_backend {

@@ -137,10 +137,11 @@ static void push(struct mp_arena *a, struct mp_names *n, const char *v)
     n->v = nv;
 }
 
-static int pg_introspect(struct mp_backend *b, struct mp_arena *a, struct mp_schema **out,
-                         struct mp_error *err)
+int mp_introspect_pg(void *pgconn, struct mp_arena *a, struct mp_schema **out, struct mp_error *err)
 {
-    struct pg_backend *p = (struct pg_backend *)b;
+    struct {
+        PGconn *conn;
+    } pp = {pgconn}, *p = &pp;
     if (!PQsendQuery(p->conn, introspect_sql))
         return pg_error(p->conn, NULL, err);
     PGresult *res[3] = {0};
@@ -228,6 +229,12 @@ static int pg_introspect(struct mp_backend *b, struct mp_arena *a, struct mp_sch
     return 0;
 }
 
+static int pg_introspect(struct mp_backend *b, struct mp_arena *a, struct mp_schema **out,
+                         struct mp_error *err)
+{
+    return mp_introspect_pg(((struct pg_backend *)b)->conn, a, out, err);
+}
+
 static void pg_end(struct mp_backend *b)
 {
     struct pg_backend *p = (struct pg_backend *)b;
@@ -248,8 +255,13 @@ static void pg_close(struct mp_backend *b)
     free(p);
 }
 
+static void *pg_conn(struct mp_backend *b)
+{
+    return ((struct pg_backend *)b)->conn;
+}
+
 static const struct mp_backend_impl pg_impl = {
-    pg_begin, pg_exec, pg_query_rows, pg_introspect, pg_end, pg_close,
+    pg_begin, pg_exec, pg_query_rows, pg_introspect, pg_end, pg_close, pg_conn,
 };
 
 int mp_backend_pg_open(const struct mp_backend_config *cfg, struct mp_backend **out,

@@ -186,10 +186,11 @@ static int introspect_table(sqlite3 *db, struct mp_arena *a, struct mp_table *t,
     return 0;
 }
 
-static int sl_introspect(struct mp_backend *b, struct mp_arena *a, struct mp_schema **out,
-                         struct mp_error *err)
+int mp_introspect_sqlite(void *db, struct mp_arena *a, struct mp_schema **out, struct mp_error *err)
 {
-    struct sqlite_backend *s = (struct sqlite_backend *)b;
+    struct {
+        sqlite3 *db;
+    } ss = {db}, *s = &ss;
     sqlite3_stmt *st;
     int rc;
     if ((rc = prep(s->db, "SELECT name FROM sqlite_schema WHERE type='table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
@@ -206,6 +207,12 @@ static int sl_introspect(struct mp_backend *b, struct mp_arena *a, struct mp_sch
     return 0;
 }
 
+static int sl_introspect(struct mp_backend *b, struct mp_arena *a, struct mp_schema **out,
+                         struct mp_error *err)
+{
+    return mp_introspect_sqlite(((struct sqlite_backend *)b)->db, a, out, err);
+}
+
 static void sl_end(struct mp_backend *b)
 {
     struct sqlite_backend *s = (struct sqlite_backend *)b;
@@ -219,8 +226,13 @@ static void sl_close(struct mp_backend *b)
     free(b);
 }
 
+static void *sl_conn(struct mp_backend *b)
+{
+    return ((struct sqlite_backend *)b)->db;
+}
+
 static const struct mp_backend_impl sqlite_impl = {
-    sl_begin, sl_exec, sl_query_rows, sl_introspect, sl_end, sl_close,
+    sl_begin, sl_exec, sl_query_rows, sl_introspect, sl_end, sl_close, sl_conn,
 };
 
 int mp_backend_sqlite_open(const struct mp_backend_config *cfg, struct mp_backend **out,

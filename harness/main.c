@@ -1,5 +1,7 @@
 /* main.c - the migprop command line. */
 #include "engine.h"
+#include "migrate_cli.h"
+#include "pgcluster.h"
 #include "properties.h"
 
 #include <dirent.h>
@@ -10,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static const char usage[] =
@@ -17,6 +20,11 @@ static const char usage[] =
     "\n"
     "commands:\n"
     "  check        run property trials (the main job)\n"
+    "  migrate      run migrations: up, down, to, status, verify, plan, repair, new\n"
+    "               (migprop migrate --help)\n"
+    "  cluster CMD  run CMD with a disposable PostgreSQL cluster (DATABASE_URL, PGHOST,\n"
+    "               PGUSER, PGDATABASE set); the cluster is removed when CMD ends\n"
+    "  schema       print a database's schema in canonical form (--db URL [--names])\n"
     "  properties   list the registered properties\n"
     "  version      print the version\n"
     "\n"
@@ -253,6 +261,56 @@ static int cmd_properties(void)
     return 0;
 }
 
+/* `migprop cluster [--] CMD ARGS...`: run CMD against a disposable
+ * cluster; exit with CMD's status (2 when the cluster cannot start, 128+N
+ * when CMD died of signal N). */
+static int cmd_cluster(int argc, char **argv)
+{
+    if (argc && strcmp(argv[0], "--") == 0)
+        argc--, argv++;
+    if (!argc)
+        return usage_error("cluster needs a command to run");
+    struct mp_pgcluster *c;
+    struct mp_error err = {0};
+    if (mp_pgcluster_start(&c, true, &err)) {
+        fprintf(stderr, "migprop cluster: %s\n", err.msg);
+        return 2;
+    }
+    const char *ci = mp_pgcluster_conninfo(c);
+    setenv("DATABASE_URL", ci, 1);
+    /* the keyword string's parts for psql and other libpq programs */
+    char host[1024] = "", user[128] = "", db[128] = "";
+    const char *h = strstr(ci, "host="), *u = strstr(ci, "user="), *d = strstr(ci, "dbname=");
+    if (h)
+        snprintf(host, sizeof host, "%.*s", (int)strcspn(h + 5, " "), h + 5);
+    if (u)
+        snprintf(user, sizeof user, "%.*s", (int)strcspn(u + 5, " "), u + 5);
+    if (d)
+        snprintf(db, sizeof db, "%.*s", (int)strcspn(d + 7, " "), d + 7);
+    if (*host)
+        setenv("PGHOST", host, 1);
+    if (*user)
+        setenv("PGUSER", user, 1);
+    if (*db)
+        setenv("PGDATABASE", db, 1);
+    pid_t pid = fork();
+    if (pid == 0) {
+        execvp(argv[0], argv);
+        fprintf(stderr, "migprop cluster: %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    int st = 0, rc = 2;
+    if (pid > 0) {
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+            ;
+        rc = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 2;
+    } else {
+        fprintf(stderr, "migprop cluster: fork: %s\n", strerror(errno));
+    }
+    mp_pgcluster_stop(c);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -262,6 +320,12 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "check") == 0)
         return cmd_check(argc - 2, argv + 2);
+    if (strcmp(cmd, "cluster") == 0)
+        return cmd_cluster(argc - 2, argv + 2);
+    if (strcmp(cmd, "schema") == 0)
+        return mp_cmd_schema(argc - 2, argv + 2);
+    if (strcmp(cmd, "migrate") == 0)
+        return mp_cmd_migrate(argc - 2, argv + 2);
     if (strcmp(cmd, "properties") == 0)
         return cmd_properties();
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {

@@ -1,0 +1,123 @@
+/* executor.h - migprop's migration runner (`migprop migrate`).
+ *
+ * Applies the migrations of a directory (migdir.h) to a database and keeps a
+ * tracking table, by default "migprop_migrations":
+ *   version TEXT PRIMARY KEY  canonical version (migdir.h)
+ *   name TEXT                 the migration's name
+ *   checksum TEXT             SHA-256 of the up section's bytes, hex
+ *   applied_at                when it finished (PostgreSQL timestamptz,
+ *                             SQLite ISO-8601 text, UTC)
+ *   execution_ms BIGINT       time its statements took
+ *   status TEXT               'applied'; 'failed' (a transactional migration
+ *                             failed and was rolled back: the database is as
+ *                             before it, the next `up` runs it again);
+ *                             'running' / 'dirty' (a migration outside a
+ *                             transaction started and did not finish, or
+ *                             failed: later runs refuse until `repair`)
+ *   error TEXT                the database's message for failed/dirty
+ *
+ * Each transactional migration runs in one transaction with its tracking
+ * row; its SQL goes to the database whole, split by the database's own
+ * parser (libpq simple query protocol; sqlite3_prepare_v2 and its tail).
+ * A migration outside a transaction commits a 'running' row first, runs its
+ * statements one at a time (PostgreSQL refuses CREATE INDEX CONCURRENTLY in
+ * a multi-statement query string; statement boundaries from sqlscan.h) and
+ * turns the row 'applied' after.
+ *
+ * Concurrency: PostgreSQL takes a session advisory lock keyed on the
+ * schema-qualified tracking table (pg_advisory_lock, waited for at most the
+ * lock timeout through lock_timeout; PostgreSQL docs "Advisory Locks");
+ * SQLite takes an flock(2) on the database file for the run and runs each
+ * migration in BEGIN IMMEDIATE with a busy timeout, re-reading the applied
+ * set under the lock (SQLite docs "BEGIN TRANSACTION"). */
+#ifndef MP_EXECUTOR_H
+#define MP_EXECUTOR_H
+
+#include <stdio.h>
+
+#include "migdir.h"
+#include "model.h"
+
+struct mp_target;
+
+/* Connect to `url`: "sqlite:PATH" (also "sqlite://PATH", "sqlite::memory:")
+ * for SQLite; "postgresql://...", "postgres://..." or a libpq keyword string
+ * ("host=/run/postgresql dbname=x") for PostgreSQL.  MP_EINVAL for a URL of
+ * neither kind, MP_EIO when the connection fails (libpq's or SQLite's
+ * message).  *out is freed with mp_target_close(). */
+int mp_target_open(const char *url, struct mp_target **out, struct mp_error *err);
+
+/* Wrap a connection the caller keeps owning: a sqlite3 * or a PGconn *.
+ * `nested`: the connection is inside a transaction the caller owns (a
+ * trial's schema): migrations then run in savepoints and no lock is taken. */
+struct mp_target *mp_target_wrap(enum mp_dialect d, void *conn, bool nested);
+
+/* Close (the connection too, unless wrapped). NULL-safe. */
+void mp_target_close(struct mp_target *t);
+
+enum mp_dialect mp_target_dialect(const struct mp_target *t);
+
+/* Read the target's schema (PostgreSQL: the current schema) into `a`,
+ * leaving out the tracking table `table` (NULL: "migprop_migrations") and the
+ * NULL-terminated list `ignore` (may be NULL). */
+int mp_target_introspect(struct mp_target *t, const char *table, const char *const *ignore, struct mp_arena *a,
+                         struct mp_schema **out, struct mp_error *err);
+
+struct mp_exec_config {
+    const char *table;          /* tracking table; NULL: "migprop_migrations" */
+    long lock_timeout_ms;       /* 0: 60000 */
+    bool allow_out_of_order;    /* apply a pending migration older than the newest applied */
+    bool dry_run;               /* print what would run, run nothing */
+    bool mark_applied;          /* repair: dirty/failed records become 'applied' instead of being cleared */
+    FILE *log;                  /* one line per migration run (NULL: silent) */
+    /* Fault injection (the atomic_on_kill property): the process kills
+     * itself with SIGKILL inside the k-th migration it runs (1-based; 0 =
+     * never), after the migration's statements ran and before its commit
+     * (`kill_before_commit`), or right after the commit (`kill_after_commit`). */
+    long kill_before_commit, kill_after_commit;
+};
+
+/* What a run did. */
+struct mp_exec_report {
+    size_t applied, reverted;   /* migrations run up / down */
+    long failed;                /* index in the set of the migration that failed, or -1 */
+    double ms;                  /* wall time of the migrations' SQL */
+};
+
+/* Apply pending migrations in version order, up to and including
+ * `target` (NULL: all).  Before anything runs: dirty state, changed and
+ * missing applied migrations, and out-of-order pending ones are errors
+ * (MP_EPRECOND naming the file and, for a change, both checksums).  A
+ * failing migration: MP_EDB with "FILE:LINE: message" (the line of the
+ * failing statement), its work rolled back and the failure recorded;
+ * earlier migrations of the run stay applied. */
+int mp_exec_up(struct mp_target *t, const struct mp_migset *set, const struct mp_exec_config *cfg,
+               const char *target, struct mp_exec_report *rep, struct mp_error *err);
+
+/* Revert the newest `n` applied migrations, newest first.  Refuses (MP_EPRECOND,
+ * nothing reverted) when one of them is irreversible or has no file. */
+int mp_exec_down(struct mp_target *t, const struct mp_migset *set, const struct mp_exec_config *cfg,
+                 size_t n, struct mp_exec_report *rep, struct mp_error *err);
+
+/* Move to `version`: revert applied migrations newer than it, apply pending
+ * ones up to it.  "0" reverts everything.  MP_EINVAL for an unknown version. */
+int mp_exec_to(struct mp_target *t, const struct mp_migset *set, const struct mp_exec_config *cfg,
+               const char *version, struct mp_exec_report *rep, struct mp_error *err);
+
+/* Print one line per migration (version, name, state, applied_at) and the
+ * applied records whose file is gone.  Returns 0. */
+int mp_exec_status(struct mp_target *t, const struct mp_migset *set, const struct mp_exec_config *cfg,
+                   FILE *out, struct mp_error *err);
+
+/* Print every problem (changed, missing, out-of-order, failed, dirty) to
+ * `out`, running nothing; returns the number of problems, or a negative
+ * error code (err set). */
+long mp_exec_verify(struct mp_target *t, const struct mp_migset *set, const struct mp_exec_config *cfg,
+                    FILE *out, struct mp_error *err);
+
+/* Clear failed and dirty records (or, with cfg->mark_applied, record them
+ * as applied with the file's current checksum), printing each to `out`. */
+int mp_exec_repair(struct mp_target *t, const struct mp_migset *set, const struct mp_exec_config *cfg,
+                   FILE *out, struct mp_error *err);
+
+#endif
