@@ -1,5 +1,7 @@
 /* engine.c - the trial loop. */
 #include "engine.h"
+#include "executor.h"
+#include "planmig.h"
 #include "pgcluster.h"
 #include "report.h"
 #include "sql.h"
@@ -18,6 +20,8 @@ struct mp_trial {
     struct mp_apply_result res[MP_NDIALECTS];
     bool infra_error;
     struct mp_error infra;
+    const char *keep_dir;   /* write the trial's migrations under here, or NULL */
+    const char *label;      /* "trial-<n>" or the case file's name */
 };
 
 struct mp_arena *mp_trial_arena(struct mp_trial *t)
@@ -46,36 +50,38 @@ static void run_plan(struct mp_trial *t, struct mp_backend *b, struct mp_apply_r
         r->setup_failed = true;
         goto done;
     }
+    /* through the executor, as a user's migrations: the plan split into
+     * 1-3 migrations (from the trial's seed), each in its own transaction
+     * (PostgreSQL: a savepoint of the trial's transaction) with its
+     * tracking row */
     const struct mp_plan *p = r->plan;
-    bool sqlite = d == MP_SQLITE;
-    if (sqlite && p->sqlite_fk_off && mp_backend_exec(b, "PRAGMA foreign_keys=OFF;", &r->db_err)) {
-        r->failed_step = 0;
+    size_t parts = 1 + (size_t)(t->seed % 3);
+    struct mp_migset set;
+    struct mp_step_pos *pos;
+    const char *dir = NULL;
+    if (t->keep_dir) {
+        const char *base = strrchr(t->label, '/') ? strrchr(t->label, '/') + 1 : t->label;
+        dir = mp_arena_printf(t->a, "%s/%s-%s-%s", t->keep_dir, base, mp_dialect_name(d),
+                              t->solver == MP_SOLVER_NAIVE ? "naive" : "default");
+    }
+    if (mp_plan_migset(t->a, p, parts, dir, &set, &pos, &e)) {
+        t->infra_error = true;
+        t->infra = e;
         goto done;
     }
-    if (sqlite && mp_backend_exec(b, "BEGIN;", &r->db_err)) {
-        r->failed_step = 0;
-        goto done;
-    }
-    for (size_t i = 0; i < p->n; i++)
-        if (mp_backend_exec(b, p->steps[i].sql, &r->db_err)) {
-            r->failed_step = (long)i;
+    struct mp_target *x = mp_target_wrap(d, mp_backend_conn(b), d == MP_POSTGRES);
+    struct mp_exec_config xc = {.table = "_mp_migrations"};
+    struct mp_exec_report rep;
+    int xrc = mp_exec_up(x, &set, &xc, NULL, &rep, &r->db_err);
+    mp_target_close(x);
+    if (xrc) {
+        if (rep.failed < 0) { /* the executor itself, not a migration */
+            t->infra_error = true;
+            t->infra = r->db_err;
             goto done;
         }
-    if (sqlite && p->sqlite_fk_off) {
-        struct mp_buf rows = {0};
-        long n = mp_backend_query_rows(b, "PRAGMA foreign_key_check;", &rows, &r->db_err);
-        if (n != 0) {
-            if (n > 0)
-                mp_error_set(&r->db_err, MP_EDB, "PRAGMA foreign_key_check reports violations in: %s", mp_buf_str(&rows));
-            r->failed_step = (long)p->n;
-            mp_buf_free(&rows);
-            goto done;
-        }
-        mp_buf_free(&rows);
-    }
-    if (sqlite && (mp_backend_exec(b, "COMMIT;", &r->db_err) ||
-                   (p->sqlite_fk_off && mp_backend_exec(b, "PRAGMA foreign_keys=ON;", &r->db_err)))) {
-        r->failed_step = (long)p->n;
+        long st = rep.failed_line ? mp_plan_step_at(p, pos, rep.failed, rep.failed_line) : -1;
+        r->failed_step = st >= 0 ? st : (long)p->n;
         goto done;
     }
     struct mp_schema *got = NULL;
@@ -195,7 +201,7 @@ int mp_run(const struct mp_run_config *cfg, FILE *out)
             status = 2;
             break;
         }
-        struct mp_trial t = {.a = mp_arena_new(), .solver = cfg->solver};
+        struct mp_trial t = {.a = mp_arena_new(), .solver = cfg->solver, .keep_dir = cfg->keep_dir};
         struct mp_case gc;
         const char *label;
         long trial_no;
@@ -221,6 +227,7 @@ int mp_run(const struct mp_run_config *cfg, FILE *out)
             snprintf(lbuf, sizeof lbuf, "trial %ld", trial_no);
             label = lbuf;
         }
+        t.label = k < cfg->nfixed ? label : mp_arena_printf(t.a, "trial-%ld", trial_no);
         for (int d = 0; d < MP_NDIALECTS; d++) {
             struct mp_backend *b = cfg->backends[d];
             if (!b)

@@ -74,6 +74,8 @@ struct mp_run_config {
     const struct mp_fixed_case *fixed;
     size_t nfixed;
     const char *cmdline_backend;  /* for replay commands: "sqlite", "postgres" */
+    const char *keep_dir;         /* write each trial's migrations under this directory (one
+                                   * directory per trial and backend) instead of in memory */
 };
 
 /* Run all trials and print the report to `out`.  Returns 0 when every

@@ -26,6 +26,7 @@ struct mp_target {
     int lock_fd;         /* SQLite: flock'ed descriptor while locked, else -1 */
     bool pg_locked;
     char *table;         /* tracking table of the current command */
+    long fail_line;      /* line of the statement that failed last, 0 if none */
 };
 
 /* ---- connections ---- */
@@ -71,7 +72,7 @@ int mp_target_open(const char *url, struct mp_target **out, struct mp_error *err
             mp_target_close(t);
             return MP_EIO;
         }
-        PQexec(t->pg, "SET client_min_messages = warning"); /* NOTICEs of IF NOT EXISTS */
+        PQclear(PQexec(t->pg, "SET client_min_messages = warning")); /* NOTICEs of IF NOT EXISTS */
         *out = t;
         return 0;
     }
@@ -249,7 +250,8 @@ static int run_sql(struct mp_target *t, const struct mp_migsql *sec, bool alone,
                 int eo = sqlite3_error_offset(t->lite);
                 if (eo >= 0 && !st)
                     off = (size_t)(p - sql) + (size_t)eo;
-                mp_error_set(err, MP_EDB, "%s:%ld: %s", path, base + mp_sql_line_of(sql, off) - 1,
+                t->fail_line = base + mp_sql_line_of(sql, off) - 1;
+                mp_error_set(err, MP_EDB, "%s:%ld: %s", path, t->fail_line,
                              sqlite3_errmsg(t->lite));
                 snprintf(err->sqlstate, sizeof err->sqlstate, "%d", sqlite3_extended_errcode(t->lite) & 0xff);
                 sqlite3_finalize(st);
@@ -276,7 +278,8 @@ static int run_sql(struct mp_target *t, const struct mp_migsql *sec, bool alone,
                 const char *m = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
                 if (!m)
                     m = PQerrorMessage(t->pg);
-                rc = mp_error_set(err, MP_EDB, "%s:%ld: %.*s", path, base + sv[i].line - 1, (int)strcspn(m, "\n"), m);
+                t->fail_line = base + sv[i].line - 1;
+                rc = mp_error_set(err, MP_EDB, "%s:%ld: %.*s", path, t->fail_line, (int)strcspn(m, "\n"), m);
                 const char *ss = PQresultErrorField(r, PG_DIAG_SQLSTATE);
                 snprintf(err->sqlstate, sizeof err->sqlstate, "%s", ss ? ss : "");
             }
@@ -306,7 +309,8 @@ static int run_sql(struct mp_target *t, const struct mp_migsql *sec, bool alone,
             long line = done < ns ? sv[done].line : mp_sql_line_of(sql, strlen(sql));
             if (pos)
                 line = mp_sql_line_of(sql, char_to_byte(sql, atol(pos)));
-            rc = mp_error_set(err, MP_EDB, "%s:%ld: %.*s", path, base + line - 1, (int)strcspn(m, "\n"), m);
+            t->fail_line = base + line - 1;
+            rc = mp_error_set(err, MP_EDB, "%s:%ld: %.*s", path, t->fail_line, (int)strcspn(m, "\n"), m);
             const char *ss = PQresultErrorField(r, PG_DIAG_SQLSTATE);
             snprintf(err->sqlstate, sizeof err->sqlstate, "%s", ss ? ss : "");
         }
@@ -558,25 +562,18 @@ static bool is_applied(const struct row *w)
 static int record(struct mp_target *t, const struct mp_migration *m, const char *status, long ms, const char *error,
                   struct mp_error *err)
 {
-    char sql[512];
-    const char *v[1] = {m->version};
-    snprintf(sql, sizeof sql, "DELETE FROM %s WHERE version = $1", qtable(t));
-    int rc = q(t, sql, 1, v, err);
-    if (rc)
-        return rc;
+    char sql[768];
     char msbuf[32];
     snprintf(msbuf, sizeof msbuf, "%ld", ms);
     const char *w[6] = {m->version, m->name, m->checksum, msbuf, status, error};
-    if (t->d == MP_SQLITE)
-        snprintf(sql, sizeof sql,
-                 "INSERT INTO %s (version, name, checksum, applied_at, execution_ms, status, error) "
-                 "VALUES ($1, $2, $3, strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ','now'), $4, $5, $6)",
-                 qtable(t));
-    else
-        snprintf(sql, sizeof sql,
-                 "INSERT INTO %s (version, name, checksum, execution_ms, status, error) "
-                 "VALUES ($1, $2, $3, $4, $5, $6)",
-                 qtable(t));
+    /* one upsert (PostgreSQL "INSERT ... ON CONFLICT", SQLite 3.24+ "UPSERT") */
+    snprintf(sql, sizeof sql,
+             "INSERT INTO %s AS m (version, name, checksum, applied_at, execution_ms, status, error) "
+             "VALUES ($1, $2, $3, %s, $4, $5, $6) ON CONFLICT (version) DO UPDATE SET name = excluded.name, "
+             "checksum = excluded.checksum, applied_at = excluded.applied_at, "
+             "execution_ms = excluded.execution_ms, status = excluded.status, error = excluded.error",
+             qtable(t),
+             t->d == MP_SQLITE ? "strftime('%Y-%m-%dT%H:%M:%fZ','now')" : "clock_timestamp()");
     return q(t, sql, 6, w, err);
 }
 
@@ -689,15 +686,20 @@ static int run_one(struct mp_target *t, const struct mp_exec_config *cfg, const 
         return rc;
     if ((rc = tx_begin(t, err)))
         goto out;
-    /* re-read under the lock: another runner may have done it */
-    struct rows r;
-    if ((rc = load_rows(t, &r, err))) {
-        tx_rollback(t);
-        goto out;
+    /* SQLite: re-read under BEGIN IMMEDIATE's lock, another runner may
+     * have done it (PostgreSQL's runners hold the advisory lock for the
+     * whole run, so what was read at the start is still true) */
+    bool done = false;
+    if (t->d == MP_SQLITE) {
+        struct rows r;
+        if ((rc = load_rows(t, &r, err))) {
+            tx_rollback(t);
+            goto out;
+        }
+        const struct row *w = find_row(&r, m->version);
+        done = up ? is_applied(w) : !is_applied(w);
+        rows_free(&r);
     }
-    const struct row *w = find_row(&r, m->version);
-    bool done = up ? is_applied(w) : !is_applied(w);
-    rows_free(&r);
     if (done) {
         *skipped = true;
         rc = tx_commit(t, err);
@@ -792,9 +794,11 @@ static int apply_list(struct mp_target *t, const struct mp_migset *set, const st
         }
         bool skipped;
         double ms = 0;
+        t->fail_line = 0;
         int rc = run_one(t, cfg, m, up, &skipped, &ms, err);
         if (rc) {
             rep->failed = m - set->v;
+            rep->failed_line = t->fail_line;
             return rc;
         }
         if (skipped)

@@ -81,6 +81,8 @@ struct mp_exec_config {
 struct mp_exec_report {
     size_t applied, reverted;   /* migrations run up / down */
     long failed;                /* index in the set of the migration that failed, or -1 */
+    long failed_line;           /* line (in its file) of the statement that failed; 0 when
+                                 * the failure was not a statement's (commit, FK check, lock) */
     double ms;                  /* wall time of the migrations' SQL */
 };
 

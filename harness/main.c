@@ -40,6 +40,8 @@ static const char usage[] =
     "                                  (also DATABASE_URL when it starts with postgres)\n"
     "  --scenarios DIR                 also run every *.case file in DIR first\n"
     "  --case FILE                     also run this case file first (repeatable)\n"
+    "  --keep-migrations DIR           write each trial's plan as a migration directory under DIR\n"
+    "                                  (DIR/<trial>-<backend>-<solver>/) and run it from there\n"
     "\n"
     "exit status: 0 all properties hold, 1 a property failed, 2 usage or infrastructure error\n"
     "environment: MIGPROP_REQUIRE_POSTGRES=1 makes an unavailable PostgreSQL an error, not a skip\n";
@@ -163,6 +165,8 @@ static int cmd_check(int argc, char **argv)
         } else if (strcmp(o, "--scenarios") == 0) {
             if ((rc = add_scenarios(v, &files, &nfiles)))
                 return rc;
+        } else if (strcmp(o, "--keep-migrations") == 0) {
+            cfg.keep_dir = v;
         } else if (strcmp(o, "--case") == 0) {
             files = realloc(files, (nfiles + 1) * sizeof *files);
             if (!files || !(files[nfiles++] = strdup(v)))

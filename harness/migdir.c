@@ -472,11 +472,23 @@ static int write_text(const char *path, const char *text, struct mp_error *err)
     return ok ? 0 : mp_error_set(err, MP_EIO, "%s: write error", path);
 }
 
+/* mkdir -p */
 static int mkdir_p(const char *dir, struct mp_error *err)
 {
-    if (mkdir(dir, 0777) == 0 || errno == EEXIST)
-        return 0;
-    return mp_error_set(err, MP_EIO, "mkdir %s: %s", dir, strerror(errno));
+    char p[4096];
+    if (snprintf(p, sizeof p, "%s", dir) >= (int)sizeof p)
+        return mp_error_set(err, MP_EIO, "%s: path too long", dir);
+    for (char *c = p + 1;; c++) {
+        if (*c == '/' || !*c) {
+            char keep = *c;
+            *c = 0;
+            if (mkdir(p, 0777) != 0 && errno != EEXIST)
+                return mp_error_set(err, MP_EIO, "mkdir %s: %s", p, strerror(errno));
+            *c = keep;
+            if (!keep)
+                return 0;
+        }
+    }
 }
 
 int mp_migdir_write(struct mp_arena *a, const char *dir, enum mp_migfmt fmt, const char *version,

@@ -1094,6 +1094,23 @@ int mp_plan_build(struct mp_arena *a, const struct mp_schema *start,
     return 0;
 }
 
+void mp_plan_step_text(struct mp_buf *b, const struct mp_plan *p, size_t i)
+{
+    const struct mp_step *s = &p->steps[i];
+    struct mp_buf d = {0};
+    mp_op_describe(&d, &s->op);
+    char *nl = strchr(d.s, '\n');
+    if (nl)
+        *nl = '\0';
+    mp_buf_printf(b, "-- step %zu: %s\n", i + 1, d.s);
+    mp_buf_free(&d);
+    if (s->why)
+        mp_buf_printf(b, "-- %s\n", s->why);
+    if (s->invalid)
+        mp_buf_printf(b, "-- INVALID: %s\n", s->invalid);
+    mp_buf_add(b, s->sql);
+}
+
 void mp_plan_script(struct mp_buf *b, const struct mp_plan *p)
 {
     bool fk_off = p->dialect == MP_SQLITE && p->sqlite_fk_off;
@@ -1104,19 +1121,8 @@ void mp_plan_script(struct mp_buf *b, const struct mp_plan *p)
                       "PRAGMA foreign_keys=OFF;\n");
     mp_buf_add(b, "BEGIN;\n");
     for (size_t i = 0; i < p->n; i++) {
-        const struct mp_step *s = &p->steps[i];
-        struct mp_buf d = {0};
-        mp_op_describe(&d, &s->op);
-        char *nl = strchr(d.s, '\n');
-        if (nl)
-            *nl = '\0';
-        mp_buf_printf(b, "\n-- step %zu: %s\n", i + 1, d.s);
-        mp_buf_free(&d);
-        if (s->why)
-            mp_buf_printf(b, "-- %s\n", s->why);
-        if (s->invalid)
-            mp_buf_printf(b, "-- INVALID: %s\n", s->invalid);
-        mp_buf_add(b, s->sql);
+        mp_buf_addc(b, '\n');
+        mp_plan_step_text(b, p, i);
     }
     if (fk_off)
         mp_buf_add(b, "\nPRAGMA foreign_key_check;\n");

@@ -57,4 +57,8 @@ int mp_plan_build(struct mp_arena *a, const struct mp_schema *start,
  * PRAGMA foreign_key_check before COMMIT and foreign_keys=ON after. */
 void mp_plan_script(struct mp_buf *b, const struct mp_plan *p);
 
+/* Append step i (0-based) of the plan: "-- step N: what" and "-- after
+ * step M: why" comment lines, then its SQL. */
+void mp_plan_step_text(struct mp_buf *b, const struct mp_plan *p, size_t i);
+
 #endif

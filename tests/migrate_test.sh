@@ -278,50 +278,25 @@ for round in 1 2 3 4 5; do
   eq "$(sql "SELECT count(*) FROM migprop_migrations WHERE status = 'applied'")" 20 "round $round: 20 records"
 done
 
+# ---- the lock timeout ----
+d=$W/fmt_pairs
+fresh
+if [ "$B" = postgres ]; then
+  psql -X -qtA -d "$DB" -c "SELECT pg_advisory_lock(1835626608, hashtext(current_schema() || '.' || 'migprop_migrations')), pg_sleep(3)" >/dev/null &
+else
+  "$M" migrate --dir "$d" --db "$DB" --quiet status >/dev/null # creates the file
+  flock "${DB#sqlite:}" sleep 3 &
+fi
+holder=$!
+sleep 0.5
+expect 1 "--lock-timeout: gives up when another runner holds the lock" migrate --dir "$d" --db "$DB" --lock-timeout 0.3 up
+has err "held the migration lock" "--lock-timeout: says why"
+wait "$holder"
+expect 0 "--lock-timeout: works once the lock is free" migrate --dir "$d" --db "$DB" --lock-timeout 0.3 up
+
 # ---- a long history: 53 migrations, up, re-up, verify, status, to and back ----
 d=$W/hist
-v=0
-next() { v=$((v + 1)); V=$(printf %03d $v); }
-for i in $(seq 1 13); do
-  fk=""
-  [ "$i" -gt 1 ] && fk=", parent_id integer REFERENCES t$((i - 1)) (id)"
-  next
-  p="NULL"; [ "$i" -gt 1 ] && p=1
-  mig "$d" "${V}_create_t$i.up.sql" "CREATE TABLE t$i (id integer PRIMARY KEY, name text NOT NULL$fk);
-CREATE INDEX t${i}_name ON t$i (name);
-INSERT INTO t$i (id, name$( [ "$i" -gt 1 ] && echo ", parent_id")) VALUES (1, 'a'$( [ "$i" -gt 1 ] && echo ", $p")), (2, 'b'$( [ "$i" -gt 1 ] && echo ", $p"));"
-  mig "$d" "${V}_create_t$i.down.sql" "DROP TABLE t$i;"
-  next
-  mig "$d" "${V}_rename_t${i}_name.up.sql" "ALTER TABLE t$i RENAME COLUMN name TO title;"
-  mig "$d" "${V}_rename_t${i}_name.down.sql" "ALTER TABLE t$i RENAME COLUMN title TO name;"
-  next
-  mig "$d" "${V}_data_t$i.up.sql" "UPDATE t$i SET title = title || '!';"
-  if [ "$i" -gt 3 ]; then
-    mig "$d" "${V}_data_t$i.down.sql" "UPDATE t$i SET title = substr(title, 1, length(title) - 1);"
-  fi # early data changes are irreversible
-  next
-  if [ "$B" = sqlite ]; then
-    # the 12-step rebuild (SQLite docs, ALTER TABLE section 7): title gets a default
-    mig "$d" "${V}_default_t$i.up.sql" "-- migprop:foreign-keys-off
-CREATE TABLE t${i}_new (id integer PRIMARY KEY, title text NOT NULL DEFAULT ''$fk);
-INSERT INTO t${i}_new SELECT * FROM t$i;
-DROP TABLE t$i;
-ALTER TABLE t${i}_new RENAME TO t$i;
-CREATE INDEX t${i}_name ON t$i (title);"
-    mig "$d" "${V}_default_t$i.down.sql" "-- migprop:foreign-keys-off
-CREATE TABLE t${i}_old (id integer PRIMARY KEY, title text NOT NULL$fk);
-INSERT INTO t${i}_old SELECT * FROM t$i;
-DROP TABLE t$i;
-ALTER TABLE t${i}_old RENAME TO t$i;
-CREATE INDEX t${i}_name ON t$i (title);"
-  else
-    mig "$d" "${V}_default_t$i.up.sql" "ALTER TABLE t$i ALTER COLUMN title SET DEFAULT '', ALTER COLUMN title TYPE varchar(200);"
-    mig "$d" "${V}_default_t$i.down.sql" "ALTER TABLE t$i ALTER COLUMN title DROP DEFAULT, ALTER COLUMN title TYPE text;"
-  fi
-done
-next
-mig "$d" "${V}_rename_t1.up.sql" "ALTER TABLE t1 RENAME TO first;"
-mig "$d" "${V}_rename_t1.down.sql" "ALTER TABLE first RENAME TO t1;"
+"$(dirname "$0")/make_history.sh" "$d" "$B"
 fresh
 H1=$DB
 expect 0 "history: up" migrate --dir "$d" --db "$DB" up

@@ -1,0 +1,30 @@
+/* planmig.h - a plan as a migration set, so every trial runs through the
+ * executor exactly as a user's migrations would. */
+#ifndef MP_PLANMIG_H
+#define MP_PLANMIG_H
+
+#include "migdir.h"
+#include "plan.h"
+
+/* Where a step landed: migration index and the 1-based line of its first
+ * comment line in that migration's up section. */
+struct mp_step_pos {
+    long mig;
+    long line;
+};
+
+/* Split plan `p` into `parts` (>= 1, at most p->n when p->n > 0)
+ * consecutive migrations, versions 1..parts, named "plan_part_<i>"; each
+ * starts with "-- migprop:foreign-keys-off" when p rebuilds tables on
+ * SQLite (migdir.h).  With `dir` the migrations are written there (pairs
+ * format; the directory must not exist) and *out is read back from it by
+ * mp_migdir_read(), so discovery is exercised too; without, *out is built in
+ * memory with identical content.  (*pos)[i] gives step i's place.
+ * Memory from `a`.  MP_EIO naming the path when writing fails. */
+int mp_plan_migset(struct mp_arena *a, const struct mp_plan *p, size_t parts, const char *dir, struct mp_migset *out,
+                   struct mp_step_pos **pos, struct mp_error *err);
+
+/* The step whose text holds line `line` of migration `mig`, or -1. */
+long mp_plan_step_at(const struct mp_plan *p, const struct mp_step_pos *pos, long mig, long line);
+
+#endif
