@@ -47,6 +47,9 @@ static bool rel_taken(struct g *g, const char *name)
         const struct mp_table *t = g->s->tables[i];
         if (strcasecmp(t->name, name) == 0 || mp_table_find_index(t, MP_SQLITE, name) >= 0)
             return true;
+        for (size_t j = 0; j < t->nuniques; j++)
+            if (t->uniques[j].name && strcasecmp(t->uniques[j].name, name) == 0)
+                return true;
     }
     /* a new object never takes the name of a start object: without a rename
      * hint the diff would take it for that object */
@@ -55,6 +58,9 @@ static bool rel_taken(struct g *g, const char *name)
             const struct mp_table *t = g->start->tables[i];
             if (strcasecmp(t->name, name) == 0 || mp_table_find_index(t, MP_SQLITE, name) >= 0)
                 return true;
+            for (size_t j = 0; j < t->nuniques; j++)
+                if (t->uniques[j].name && strcasecmp(t->uniques[j].name, name) == 0)
+                    return true;
         }
     return false;
 }
@@ -131,7 +137,10 @@ static const char *random_default(struct g *g, const struct mp_type *t)
     case MP_TYPE_BIGINT:
     case MP_TYPE_NUMERIC: return pick(g, 1, 2) ? "0" : "42";
     case MP_TYPE_TEXT:
-    case MP_TYPE_VARCHAR: return pick(g, 1, 2) ? "'n/a'" : "'it''s'";
+    case MP_TYPE_VARCHAR:
+        if (t->kind == MP_TYPE_VARCHAR && t->len < 4)
+            return t->len < 3 ? NULL : "'n/a'"; /* a default must fit (PostgreSQL checks) */
+        return pick(g, 1, 2) ? "'n/a'" : "'it''s'";
     case MP_TYPE_BOOLEAN: return pick(g, 1, 2) ? "false" : "true";
     case MP_TYPE_DOUBLE: return "1.5";
     default: return NULL;
@@ -148,6 +157,35 @@ static void data_column(struct g *g, struct mp_table *t, const char *name)
         c->default_sql = d;
         c->not_null = pick(g, 1, 2);
     }
+}
+
+static const char *fresh_constraint(struct g *g)
+{
+    for (;;) {
+        const char *name = pick(g, 1, 5) ? mp_arena_printf(g->a, "Uq %u", ++g->serial)
+                                         : mp_arena_printf(g->a, "uq_%u", ++g->serial);
+        if (!rel_taken(g, name))
+            return name;
+    }
+}
+
+/* A named unique constraint on one or two columns of t (not the primary
+ * key's columns alone). */
+static void add_unique(struct g *g, struct mp_table *t)
+{
+    if (t->ncols < 2)
+        return;
+    size_t i = 1 + below(g, t->ncols - 1), j = below(g, t->ncols);
+    const char *c[2] = {t->cols[i].name, t->cols[j].name};
+    struct mp_names cols = mp_names_make(g->a, (i == j || pick(g, 1, 2)) ? 1 : 2, c);
+    if (mp_names_eq(MP_SQLITE, &cols, &t->pk))
+        return;
+    for (size_t k = 0; k < t->nuniques; k++)
+        if (mp_names_eq(MP_SQLITE, &cols, &t->uniques[k].cols))
+            return;
+    struct mp_unique *u = mp_table_add_unique(g->a, t);
+    u->name = fresh_constraint(g);
+    u->cols = cols;
 }
 
 static const char *fk_name(struct g *g)
@@ -169,6 +207,8 @@ static struct mp_table *new_table(struct g *g, const char *name)
     size_t n = 1 + below(g, 3);
     for (size_t i = 0; i < n; i++)
         data_column(g, t, fresh_col(g, t));
+    if (pick(g, 1, 4))
+        add_unique(g, t);
     return t;
 }
 
@@ -234,6 +274,8 @@ static void set_origins(struct g *g)
         t->origin = t->name;
         for (size_t j = 0; j < t->ncols; j++)
             t->cols[j].origin = t->cols[j].name;
+        for (size_t j = 0; j < t->nindexes; j++)
+            t->indexes[j].origin = t->indexes[j].name;
     }
 }
 
@@ -462,6 +504,157 @@ static void ch_drop_index(struct g *g)
     t->nindexes--;
 }
 
+/* A start column of t that no key or foreign key uses, or NULL. */
+static struct mp_column *plain_start_column(struct g *g, struct mp_table *t)
+{
+    if (!t || !t->origin || !t->ncols)
+        return NULL;
+    size_t i = below(g, t->ncols);
+    struct mp_column *c = &t->cols[i];
+    if (!c->origin || col_used(g->s, t, c->name))
+        return NULL;
+    return c;
+}
+
+/* Change a start column's type along a value-preserving cast
+ * (mp_type_widens): integer -> bigint, varchar(n) -> varchar(m) or text,
+ * numeric(p,s) -> numeric(p+k,s). */
+static struct mp_column *ch_alter_type(struct g *g, struct mp_table *tab)
+{
+    struct mp_column *c = plain_start_column(g, tab);
+    if (!c)
+        return NULL;
+    struct mp_type t = c->type;
+    switch (t.kind) {
+    case MP_TYPE_INTEGER: t.kind = MP_TYPE_BIGINT; break;
+    case MP_TYPE_VARCHAR:
+        if (pick(g, 1, 2))
+            t.kind = MP_TYPE_TEXT;
+        else
+            t.len += 1 + (int)below(g, 100);
+        break;
+    case MP_TYPE_NUMERIC: t.precision += 1 + (int)below(g, 8); break;
+    default: return NULL;
+    }
+    c->type = t;
+    return c;
+}
+
+/* Toggle NOT NULL on a start column (never the primary key's). */
+static void ch_not_null(struct g *g)
+{
+    struct mp_table *t = any_table(g);
+    struct mp_column *c = plain_start_column(g, t);
+    if (c)
+        c->not_null = !c->not_null;
+}
+
+/* Set, change or drop a start column's default. */
+static void ch_default(struct g *g)
+{
+    struct mp_column *c = plain_start_column(g, any_table(g));
+    if (!c)
+        return;
+    if (c->default_sql && pick(g, 1, 2)) {
+        c->default_sql = NULL;
+        return;
+    }
+    const char *d = random_default(g, &c->type);
+    if (d)
+        c->default_sql = d;
+}
+
+static void ch_add_unique(struct g *g)
+{
+    struct mp_table *t = any_table(g);
+    if (t)
+        add_unique(g, t);
+}
+
+static bool unique_relied_on(const struct g *g, const struct mp_table *t, const struct mp_unique *u)
+{
+    for (size_t i = 0; i < g->s->ntables; i++)
+        for (size_t j = 0; j < g->s->tables[i]->nfks; j++) {
+            const struct mp_fk *f = &g->s->tables[i]->fks[j];
+            if (strcmp(f->ref_table, t->name) == 0 && mp_names_eq(MP_SQLITE, &f->ref_cols, &u->cols))
+                return true;
+        }
+    return false;
+}
+
+static void ch_drop_unique(struct g *g)
+{
+    struct mp_table *t = any_table(g);
+    if (!t || !t->nuniques)
+        return;
+    size_t j = below(g, t->nuniques);
+    if (unique_relied_on(g, t, &t->uniques[j]))
+        return;
+    memmove(&t->uniques[j], &t->uniques[j + 1], (t->nuniques - j - 1) * sizeof t->uniques[0]);
+    t->nuniques--;
+}
+
+/* Rename a start index, or swap the names of two (a rename cycle in the
+ * relation namespace). */
+static void ch_rename_index(struct g *g)
+{
+    struct mp_index *v[64];
+    size_t n = 0;
+    for (size_t i = 0; i < g->s->ntables; i++)
+        if (g->s->tables[i]->origin)
+            for (size_t j = 0; j < g->s->tables[i]->nindexes && n < 64; j++)
+                if (g->s->tables[i]->indexes[j].origin)
+                    v[n++] = &g->s->tables[i]->indexes[j];
+    if (!n)
+        return;
+    struct mp_index *x = v[below(g, n)];
+    if (n >= 2 && pick(g, 1, 2)) {
+        struct mp_index *y = v[below(g, n)];
+        const char *tmp = x->name;
+        x->name = y->name;
+        y->name = tmp;
+        return;
+    }
+    x->name = fresh_index(g);
+}
+
+/* Drop a column that an index and its table's own foreign key use (the FK
+ * and the indexes go too), when nothing else relies on it. */
+static void ch_drop_fk_column(struct g *g)
+{
+    struct mp_table *t = any_table(g);
+    if (!t || !t->nfks)
+        return;
+    size_t k = below(g, t->nfks);
+    if (t->fks[k].cols.n != 1)
+        return;
+    const char *c = t->fks[k].cols.v[0];
+    long ci = mp_table_find_column(t, MP_SQLITE, c);
+    if (ci < 0 || t->ncols < 2 || mp_names_contains(MP_SQLITE, &t->pk, c))
+        return;
+    for (size_t i = 0; i < t->nuniques; i++)
+        if (mp_names_contains(MP_SQLITE, &t->uniques[i].cols, c))
+            return;
+    for (size_t i = 0; i < g->s->ntables; i++)
+        for (size_t j = 0; j < g->s->tables[i]->nfks; j++) {
+            const struct mp_fk *f = &g->s->tables[i]->fks[j];
+            if (strcmp(f->ref_table, t->name) == 0 && mp_names_contains(MP_SQLITE, &f->ref_cols, c))
+                return;
+        }
+    for (size_t j = t->nfks; j-- > 0;)
+        if (mp_names_contains(MP_SQLITE, &t->fks[j].cols, c)) {
+            memmove(&t->fks[j], &t->fks[j + 1], (t->nfks - j - 1) * sizeof t->fks[0]);
+            t->nfks--;
+        }
+    for (size_t j = t->nindexes; j-- > 0;)
+        if (mp_names_contains(MP_SQLITE, &t->indexes[j].cols, c)) {
+            memmove(&t->indexes[j], &t->indexes[j + 1], (t->nindexes - j - 1) * sizeof t->indexes[0]);
+            t->nindexes--;
+        }
+    memmove(&t->cols[ci], &t->cols[ci + 1], (t->ncols - (size_t)ci - 1) * sizeof t->cols[0]);
+    t->ncols--;
+}
+
 /* ADD COLUMN appends in both dialects, so in a desired schema reachable
  * without table rebuilds the surviving columns come first, in their start
  * order, then the new ones (stable partition). */
@@ -492,6 +685,11 @@ static void renames_from_origins(struct g *g, struct mp_renames *out)
         for (size_t j = 0; j < t->ncols; j++)
             if (t->cols[j].origin && strcmp(t->cols[j].origin, t->cols[j].name) != 0)
                 mp_renames_add(g->a, out, true, t->origin, t->cols[j].origin, t->cols[j].name);
+        for (size_t j = 0; j < t->nindexes; j++)
+            if (t->indexes[j].origin && strcmp(t->indexes[j].origin, t->indexes[j].name) != 0) {
+                mp_renames_add(g->a, out, false, t->origin, t->indexes[j].origin, t->indexes[j].name);
+                out->v[out->n - 1].index = true;
+            }
     }
 }
 
@@ -535,7 +733,7 @@ int mp_gen_case(struct mp_arena *a, struct mp_rng *r, unsigned size, struct mp_c
         set_origins(&g);
         size_t n = 1 + below(&g, size + 2);
         for (size_t i = 0; i < n; i++) {
-            switch (below(&g, 14)) {
+            switch (below(&g, 22)) {
             case 0: ch_rename_table(&g); break;
             case 1: ch_rename_cycle(&g, 2); break;
             case 2: ch_rename_cycle(&g, 3); break;
@@ -549,6 +747,27 @@ int mp_gen_case(struct mp_arena *a, struct mp_rng *r, unsigned size, struct mp_c
             case 10: ch_drop_fk(&g); break;
             case 11: ch_add_index(&g); break;
             case 12: ch_drop_index(&g); break;
+            case 14: ch_alter_type(&g, any_table(&g)); break;
+            case 15: { /* a column renamed and retyped in one change set */
+                struct mp_table *t = any_table(&g);
+                struct mp_column *c = ch_alter_type(&g, t);
+                if (c) {
+                    const char *to = fresh_col(&g, t);
+                    rename_col_refs(&g, t, c->name, to);
+                    c->name = to;
+                }
+                break;
+            }
+            case 16: ch_not_null(&g); break;
+            case 17: ch_default(&g); break;
+            case 18: ch_add_unique(&g); break;
+            case 19: ch_drop_unique(&g); break;
+            case 20:
+                if (pick(&g, 1, 2))
+                    ch_rename_index(&g);
+                else
+                    ch_drop_fk_column(&g);
+                break;
             default: /* FK on a table renamed in the same change set */
                 ch_rename_table(&g);
                 ch_add_fk(&g);

@@ -17,8 +17,18 @@ static const struct mp_rename *hint_from(const struct mp_renames *h, enum mp_dia
                                          bool column, const char *table, const char *old)
 {
     for (size_t i = 0; h && i < h->n; i++)
-        if (h->v[i].column == column && mp_name_eq(d, h->v[i].old_name, old) &&
+        if (!h->v[i].index && h->v[i].column == column && mp_name_eq(d, h->v[i].old_name, old) &&
             (!column || mp_name_eq(d, h->v[i].table, table)))
+            return &h->v[i];
+    return NULL;
+}
+
+static const struct mp_rename *index_hint(const struct mp_renames *h, enum mp_dialect d, const char *table,
+                                          const char *old, const char *new_name)
+{
+    for (size_t i = 0; h && i < h->n; i++)
+        if (h->v[i].index && mp_name_eq(d, h->v[i].table, table) &&
+            (!old || mp_name_eq(d, h->v[i].old_name, old)) && (!new_name || mp_name_eq(d, h->v[i].new_name, new_name)))
             return &h->v[i];
     return NULL;
 }
@@ -27,7 +37,7 @@ static const struct mp_rename *hint_to(const struct mp_renames *h, enum mp_diale
                                        bool column, const char *table, const char *new_name)
 {
     for (size_t i = 0; h && i < h->n; i++)
-        if (h->v[i].column == column && mp_name_eq(d, h->v[i].new_name, new_name) &&
+        if (!h->v[i].index && h->v[i].column == column && mp_name_eq(d, h->v[i].new_name, new_name) &&
             (!column || mp_name_eq(d, h->v[i].table, table)))
             return &h->v[i];
     return NULL;
@@ -87,17 +97,6 @@ static bool fk_in(enum mp_dialect d, const struct mp_table *t, const struct mp_f
     return false;
 }
 
-static bool same_type(const struct mp_type *x, const struct mp_type *y)
-{
-    if (x->kind != y->kind)
-        return false;
-    switch (x->kind) {
-    case MP_TYPE_VARCHAR: return x->len == y->len;
-    case MP_TYPE_NUMERIC: return x->precision == y->precision && x->scale == y->scale;
-    case MP_TYPE_RAW: return strcmp(x->raw ? x->raw : "", y->raw ? y->raw : "") == 0;
-    default: return true;
-    }
-}
 
 static int diff_table(struct mp_arena *a, const struct mp_schema *start, const struct mp_schema *desired,
                       const struct mp_renames *h, enum mp_dialect d, const struct mp_table *st,
@@ -129,10 +128,19 @@ static int diff_table(struct mp_arena *a, const struct mp_schema *start, const s
     for (size_t i = 0; i < st->nindexes; i++) {
         const struct mp_index *x = &st->indexes[i];
         struct mp_names cols;
-        long di = mp_table_find_index(dt, d, x->name);
+        const struct mp_rename *ih = index_hint(h, d, st->name, x->name, NULL);
+        long di = mp_table_find_index(dt, d, ih ? ih->new_name : x->name);
+        if (!ih && index_hint(h, d, st->name, NULL, x->name))
+            di = -1; /* the name now belongs to another (renamed) index */
         bool keep = di >= 0 && translate_cols(a, st, dt, h, d, &x->cols, &cols) &&
                     dt->indexes[di].unique == x->unique &&
                     mp_names_eq(d, &dt->indexes[di].cols, &cols);
+        if (keep && ih) {
+            struct mp_op *op = mp_changeset_add(a, out, MP_OP_RENAME_INDEX);
+            op->table = st->name;
+            op->name = x->name;
+            op->new_name = dt->indexes[di].name;
+        }
         if (!keep) {
             struct mp_op *op = mp_changeset_add(a, out, MP_OP_DROP_INDEX);
             op->table = st->name;
@@ -149,12 +157,28 @@ static int diff_table(struct mp_arena *a, const struct mp_schema *start, const s
             continue;
         }
         const struct mp_column *dc = mp_table_column(dt, d, fin);
-        if (!same_type(&c->type, &dc->type) || c->not_null != dc->not_null ||
-            (c->default_sql == NULL) != (dc->default_sql == NULL) ||
-            (c->default_sql && strcmp(c->default_sql, dc->default_sql) != 0))
-            return mp_error_set(err, MP_EINVAL,
-                                "column \"%s\".\"%s\": changing a column's type, NOT NULL or default is not supported by this version",
-                                dt->name, dc->name);
+        /* alterations in place, named as in the start schema */
+        if (!mp_type_eq(&c->type, &dc->type)) {
+            struct mp_op *op = mp_changeset_add(a, out, MP_OP_ALTER_TYPE);
+            op->table = st->name;
+            op->name = c->name;
+            op->column = *dc;
+        }
+        if (c->not_null != dc->not_null) {
+            struct mp_op *op = mp_changeset_add(a, out, dc->not_null ? MP_OP_SET_NOT_NULL : MP_OP_DROP_NOT_NULL);
+            op->table = st->name;
+            op->name = c->name;
+        }
+        if (c->default_sql && !dc->default_sql) {
+            struct mp_op *op = mp_changeset_add(a, out, MP_OP_DROP_DEFAULT);
+            op->table = st->name;
+            op->name = c->name;
+        } else if (dc->default_sql && (!c->default_sql || strcmp(c->default_sql, dc->default_sql) != 0)) {
+            struct mp_op *op = mp_changeset_add(a, out, MP_OP_SET_DEFAULT);
+            op->table = st->name;
+            op->name = c->name;
+            op->column = *dc;
+        }
         if (strcmp(fin, c->name) != 0) {
             struct mp_op *op = mp_changeset_add(a, out, MP_OP_RENAME_COLUMN);
             op->table = st->name;
@@ -178,9 +202,29 @@ static int diff_table(struct mp_arena *a, const struct mp_schema *start, const s
     if (!translate_cols(a, st, dt, h, d, &st->pk, &pk) || !mp_names_eq(d, &pk, &dt->pk))
         return mp_error_set(err, MP_EINVAL,
                             "table \"%s\": changing the primary key is not supported by this version", dt->name);
-    if (st->nuniques != dt->nuniques)
-        return mp_error_set(err, MP_EINVAL,
-                            "table \"%s\": changing unique constraints is not supported by this version", dt->name);
+    /* unique constraints match by their (translated) columns */
+    bool *matched = mp_arena_alloc(a, (dt->nuniques + 1) * sizeof *matched);
+    for (size_t i = 0; i < st->nuniques; i++) {
+        struct mp_names cols;
+        long found = -1;
+        if (translate_cols(a, st, dt, h, d, &st->uniques[i].cols, &cols))
+            for (size_t j = 0; j < dt->nuniques && found < 0; j++)
+                if (!matched[j] && mp_names_eq(d, &dt->uniques[j].cols, &cols))
+                    found = (long)j;
+        if (found >= 0) {
+            matched[found] = true;
+            continue;
+        }
+        struct mp_op *op = mp_changeset_add(a, out, MP_OP_DROP_UNIQUE);
+        op->table = st->name;
+        op->unique = st->uniques[i];
+    }
+    for (size_t j = 0; j < dt->nuniques; j++)
+        if (!matched[j]) {
+            struct mp_op *op = mp_changeset_add(a, out, MP_OP_ADD_UNIQUE);
+            op->table = dt->name;
+            op->unique = dt->uniques[j];
+        }
     for (size_t i = 0; i < dt->nfks; i++) {
         const struct mp_fk *f = &dt->fks[i];
         /* Is it a surviving start FK?  Translate every start FK and compare. */
@@ -206,7 +250,10 @@ static int diff_table(struct mp_arena *a, const struct mp_schema *start, const s
     }
     for (size_t i = 0; i < dt->nindexes; i++) {
         const struct mp_index *x = &dt->indexes[i];
-        long si = mp_table_find_index(st, d, x->name);
+        const struct mp_rename *ih = index_hint(h, d, st->name, NULL, x->name);
+        long si = mp_table_find_index(st, d, ih ? ih->old_name : x->name);
+        if (!ih && index_hint(h, d, st->name, x->name, NULL))
+            si = -1; /* the start index of that name was renamed away */
         struct mp_names cols;
         bool same = si >= 0 && translate_cols(a, st, dt, h, d, &st->indexes[si].cols, &cols) &&
                     st->indexes[si].unique == x->unique && mp_names_eq(d, &cols, &x->cols);
@@ -225,19 +272,23 @@ int mp_diff(struct mp_arena *a, const struct mp_schema *start, const struct mp_s
 {
     for (size_t i = 0; hints && i < hints->n; i++) {
         const struct mp_rename *r = &hints->v[i];
-        const struct mp_table *st = mp_schema_table(start, d, r->column ? r->table : r->old_name);
+        bool in_table = r->column || r->index;
+        const struct mp_table *st = mp_schema_table(start, d, in_table ? r->table : r->old_name);
         if (!st)
             return mp_error_set(err, MP_EINVAL, "rename hint %zu: table \"%s\" is not in the start schema",
-                                i + 1, r->column ? r->table : r->old_name);
+                                i + 1, in_table ? r->table : r->old_name);
+        if (r->index && mp_table_find_index(st, d, r->old_name) < 0)
+            return mp_error_set(err, MP_EINVAL, "rename hint %zu: index \"%s\" is not on table \"%s\" in the start schema",
+                                i + 1, r->old_name, r->table);
         if (r->column && !mp_table_column(st, d, r->old_name))
             return mp_error_set(err, MP_EINVAL, "rename hint %zu: column \"%s\".\"%s\" is not in the start schema",
                                 i + 1, r->table, r->old_name);
-        if (!r->column && !mp_schema_table(desired, d, r->new_name))
+        if (!in_table && !mp_schema_table(desired, d, r->new_name))
             return mp_error_set(err, MP_EINVAL, "rename hint %zu: table \"%s\" is not in the desired schema",
                                 i + 1, r->new_name);
         for (size_t j = 0; j < i; j++) {
             const struct mp_rename *o = &hints->v[j];
-            if (o->column == r->column && (!r->column || mp_name_eq(d, o->table, r->table)) &&
+            if (o->column == r->column && o->index == r->index && (!in_table || mp_name_eq(d, o->table, r->table)) &&
                 (mp_name_eq(d, o->old_name, r->old_name) || mp_name_eq(d, o->new_name, r->new_name)))
                 return mp_error_set(err, MP_EINVAL, "rename hints %zu and %zu name the same object", j + 1, i + 1);
         }

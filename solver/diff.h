@@ -5,10 +5,11 @@
 
 #include "ops.h"
 
-/* A rename hint: table old -> new, or column old -> new of the table named
- * `table` in the start schema. */
+/* A rename hint: table old -> new; or column (column=true) or index
+ * (index=true) old -> new of the table named `table` in the start schema. */
 struct mp_rename {
     bool column;
+    bool index;
     const char *table;
     const char *old_name;
     const char *new_name;
@@ -26,10 +27,12 @@ void mp_renames_add(struct mp_arena *a, struct mp_renames *r, bool column,
  * from `start` to `desired` under dialect `d`'s identifier rules.  Without a
  * hint an object whose name changed is a drop plus a create, as Alembic's
  * autogenerate and migra do.  Names follow the change-set rule of ops.h.
- * Errors (MP_EINVAL): a hint naming a table or column that does not exist,
- * two hints for one object, or a change this version cannot express (a
- * column's type, nullability or default, a primary key or unique constraint
- * changing), each naming the object. */
+ * Column changes become ALTER TYPE / SET|DROP NOT NULL / SET|DROP DEFAULT;
+ * unique constraints are matched by their columns; an index hinted as
+ * renamed and otherwise equal becomes RENAME INDEX.
+ * Errors (MP_EINVAL): a hint naming a table, column or index that does not
+ * exist, two hints for one object, or a primary key that changes (not
+ * supported: drop and re-create the table), each naming the object. */
 int mp_diff(struct mp_arena *a, const struct mp_schema *start, const struct mp_schema *desired,
             const struct mp_renames *hints, enum mp_dialect d, struct mp_changeset *out,
             struct mp_error *err);

@@ -634,3 +634,34 @@ size_t mp_schema_diff(struct mp_buf *b, const struct mp_schema *want,
     free(y);
     return changed;
 }
+
+bool mp_type_eq(const struct mp_type *x, const struct mp_type *y)
+{
+    if (x->kind != y->kind)
+        return false;
+    switch (x->kind) {
+    case MP_TYPE_VARCHAR: return x->len == y->len;
+    case MP_TYPE_NUMERIC: return x->precision == y->precision && x->scale == y->scale;
+    case MP_TYPE_RAW: return strcmp(x->raw ? x->raw : "", y->raw ? y->raw : "") == 0;
+    default: return true;
+    }
+}
+
+bool mp_type_widens(const struct mp_type *from, const struct mp_type *to)
+{
+    if (mp_type_eq(from, to))
+        return true;
+    switch (from->kind) {
+    case MP_TYPE_INTEGER:
+        return to->kind == MP_TYPE_BIGINT || (to->kind == MP_TYPE_NUMERIC && to->precision - to->scale >= 10);
+    case MP_TYPE_BIGINT:
+        return to->kind == MP_TYPE_NUMERIC && to->precision - to->scale >= 19;
+    case MP_TYPE_NUMERIC:
+        return to->kind == MP_TYPE_NUMERIC && to->scale >= from->scale &&
+               to->precision - to->scale >= from->precision - from->scale;
+    case MP_TYPE_VARCHAR:
+        return to->kind == MP_TYPE_TEXT || (to->kind == MP_TYPE_VARCHAR && to->len >= from->len);
+    default:
+        return false;
+    }
+}

@@ -48,6 +48,20 @@ void mp_type_sql(struct mp_buf *b, const struct mp_type *t, enum mp_dialect d);
 /* Append the dialect-neutral canonical spelling ("varchar(20)", "raw 'x'"). */
 void mp_type_canonical(struct mp_buf *b, const struct mp_type *t);
 
+/* True when every value of type `from` converts to `to` and back without
+ * loss: integer -> bigint, numeric(p,s) -> numeric(p',s') with s' >= s and
+ * p'-s' >= p-s, integer/bigint -> numeric wide enough, varchar(n) ->
+ * varchar(m >= n), varchar -> text, and equal types (date -> timestamp is
+ * left out: SQLite would keep the text '2024-01-01' where PostgreSQL adds a
+ * time).  The
+ * casts PostgreSQL applies with ALTER COLUMN TYPE ... USING col::type
+ * ("ALTER TABLE") and SQLite's rebuild copy ("Datatypes In SQLite" 3,
+ * affinity) both keep these values. */
+bool mp_type_widens(const struct mp_type *from, const struct mp_type *to);
+
+/* Same logical type (kind and parameters). */
+bool mp_type_eq(const struct mp_type *x, const struct mp_type *y);
+
 /* Map a catalog's type text (PostgreSQL format_type(), SQLite declared type)
  * back to a logical type; unknown spellings give MP_TYPE_RAW with the text
  * copied into `a`. */
@@ -99,6 +113,7 @@ struct mp_index {
     const char *name;
     bool unique;
     struct mp_names cols;
+    const char *origin;      /* generators only: name in the start schema, NULL if new */
 };
 
 struct mp_table {

@@ -8,8 +8,16 @@ const char *mp_op_kind_name(enum mp_op_kind k)
     static const char *const names[MP_OP__COUNT] = {
         "create table", "drop table", "rename table", "add column", "drop column",
         "rename column", "add foreign key", "drop foreign key", "add index", "drop index",
+        "rename index", "alter column type", "set not null", "drop not null", "set default",
+        "drop default", "add unique", "drop unique",
     };
     return (unsigned)k < MP_OP__COUNT ? names[k] : "?";
+}
+
+bool mp_op_alters_column(enum mp_op_kind k)
+{
+    return k == MP_OP_ALTER_TYPE || k == MP_OP_SET_NOT_NULL || k == MP_OP_DROP_NOT_NULL ||
+           k == MP_OP_SET_DEFAULT || k == MP_OP_DROP_DEFAULT;
 }
 
 struct mp_op *mp_changeset_add(struct mp_arena *a, struct mp_changeset *cs,
@@ -123,6 +131,39 @@ void mp_op_describe(struct mp_buf *b, const struct mp_op *op)
         mp_buf_ident(b, op->name);
         mp_buf_add(b, " on ");
         mp_buf_ident(b, op->table);
+        break;
+    case MP_OP_RENAME_INDEX:
+        mp_buf_ident(b, op->name);
+        mp_buf_add(b, " on ");
+        mp_buf_ident(b, op->table);
+        mp_buf_add(b, " to ");
+        mp_buf_ident(b, op->new_name);
+        break;
+    case MP_OP_ALTER_TYPE:
+    case MP_OP_SET_NOT_NULL:
+    case MP_OP_DROP_NOT_NULL:
+    case MP_OP_SET_DEFAULT:
+    case MP_OP_DROP_DEFAULT:
+        mp_buf_ident(b, op->table);
+        mp_buf_addc(b, '.');
+        mp_buf_ident(b, op->name);
+        if (op->kind == MP_OP_ALTER_TYPE) {
+            mp_buf_add(b, " to ");
+            mp_type_canonical(b, &op->column.type);
+        } else if (op->kind == MP_OP_SET_DEFAULT) {
+            mp_buf_printf(b, " %s", op->column.default_sql ? op->column.default_sql : "NULL");
+        }
+        break;
+    case MP_OP_ADD_UNIQUE:
+    case MP_OP_DROP_UNIQUE:
+        if (op->unique.name) {
+            mp_buf_ident(b, op->unique.name);
+            mp_buf_addc(b, ' ');
+        }
+        mp_buf_add(b, "on ");
+        mp_buf_ident(b, op->table);
+        mp_buf_addc(b, ' ');
+        names_list(b, &op->unique.cols);
         break;
     case MP_OP__COUNT:
         break;

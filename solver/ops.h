@@ -9,7 +9,9 @@
  *    side of RENAME use start names (including the table's start name); CREATE
  *    TABLE, ADD COLUMN, ADD INDEX, ADD FOREIGN KEY and the new side of RENAME
  *    use desired names.  A change set therefore means the same thing in any
- *    order, and the planner (plan.h) is free to choose one.
+ *    order, and the planner (plan.h) is free to choose one.  Operations that
+ *    alter a surviving object (column type, NOT NULL, default; RENAME INDEX)
+ *    name it, and its table, as in the start schema.
  *
  *  - In a PLAN STEP every name is the object's name at the moment the step
  *    runs; mp_vschema_apply() checks and applies such concrete steps.
@@ -30,6 +32,14 @@ enum mp_op_kind {
     MP_OP_DROP_FK,
     MP_OP_ADD_INDEX,
     MP_OP_DROP_INDEX,
+    MP_OP_RENAME_INDEX,   /* name -> new_name, on `table` */
+    MP_OP_ALTER_TYPE,     /* column `name` gets column.type (value-preserving casts) */
+    MP_OP_SET_NOT_NULL,   /* column `name` */
+    MP_OP_DROP_NOT_NULL,  /* column `name` */
+    MP_OP_SET_DEFAULT,    /* column `name` gets column.default_sql */
+    MP_OP_DROP_DEFAULT,   /* column `name` */
+    MP_OP_ADD_UNIQUE,     /* unique constraint `unique` */
+    MP_OP_DROP_UNIQUE,    /* unique constraint `unique` (by name on PostgreSQL) */
     MP_OP__COUNT
 };
 
@@ -39,16 +49,21 @@ const char *mp_op_kind_name(enum mp_op_kind k);
 struct mp_op {
     enum mp_op_kind kind;
     const char *table;          /* every kind: the table acted on */
-    const char *name;           /* column (ADD/DROP/RENAME COLUMN old), index (DROP INDEX) */
-    const char *new_name;       /* RENAME TABLE / RENAME COLUMN: the new name */
+    const char *name;           /* column (DROP/RENAME COLUMN old, column alterations),
+                                 * index (DROP INDEX, RENAME INDEX old) */
+    const char *new_name;       /* RENAME TABLE / COLUMN / INDEX: the new name */
     const struct mp_table *def; /* CREATE TABLE: the whole table, incl. FKs and indexes */
-    struct mp_column column;    /* ADD COLUMN */
+    struct mp_column column;    /* ADD COLUMN; ALTER TYPE (type), SET DEFAULT (default_sql) */
     int position;               /* ADD COLUMN: index of the column in the desired
                                  * table; columns of one table are added in this
                                  * order so the final column order matches */
     struct mp_fk fk;            /* ADD FK, DROP FK (cols on `table`) */
     struct mp_index index;      /* ADD INDEX */
+    struct mp_unique unique;    /* ADD UNIQUE, DROP UNIQUE */
 };
+
+/* True for the kinds that alter one existing column in place. */
+bool mp_op_alters_column(enum mp_op_kind k);
 
 /* An unordered set of operations (see the header comment for naming). */
 struct mp_changeset {

@@ -375,12 +375,14 @@ static int node_events(struct ctx *x, long ni)
         return 0;
     }
     case MP_OP_RENAME_TABLE:
+    case MP_OP_RENAME_INDEX:
     case MP_OP_RENAME_COLUMN: {
         /* A temporary name is free before part 1 and after part 2: part 1
          * makes it, part 2 needs it.  The real names are held at the start
-         * (old) or wanted at the end (new). */
-        bool tab = n->kind == MP_OP_RENAME_TABLE;
-        const char *from = n->half == 2 ? n->tmp : tab ? op->table : op->name;
+         * (old) or wanted at the end (new).  Tables and indexes share the
+         * relation namespace. */
+        bool tab = n->kind != MP_OP_RENAME_COLUMN;
+        const char *from = n->half == 2 ? n->tmp : n->kind == MP_OP_RENAME_TABLE ? op->table : op->name;
         const char *to = n->half == 1 ? n->tmp : op->new_name;
         const char *fk = tab ? mp_arena_printf(c->a, "R:%s", fold(c, from))
                              : mp_arena_printf(c->a, "N:%ld:%s", t, fold(c, from));
@@ -448,6 +450,37 @@ static int node_events(struct ctx *x, long ni)
                mp_arena_printf(c->a, "the unique key of \"%s\"", tname(c, t)));
         return 0;
     }
+    case MP_OP_ALTER_TYPE:
+    case MP_OP_SET_NOT_NULL:
+    case MP_OP_DROP_NOT_NULL:
+    case MP_OP_SET_DEFAULT:
+    case MP_OP_DROP_DEFAULT:
+        /* a start column altered in place: it only has to be there, which
+         * it is from the start to the end (a dropped column is not altered) */
+        ev(c, ni, USE, mp_arena_printf(c->a, "C:%ld:%ld", t, n->c), what_col(c, t, n->c));
+        /* a new default is checked against the column's new type */
+        if (n->kind == MP_OP_ALTER_TYPE || n->kind == MP_OP_SET_DEFAULT)
+            ev(c, ni, n->kind == MP_OP_ALTER_TYPE ? MAKE : NEED, mp_arena_printf(c->a, "Y:%ld:%ld", t, n->c),
+               mp_arena_printf(c->a, "the new type of %s", what_col(c, t, n->c)));
+        return 0;
+    case MP_OP_ADD_UNIQUE:
+    case MP_OP_DROP_UNIQUE: {
+        bool add = n->kind == MP_OP_ADD_UNIQUE;
+        const struct mp_unique *u = &op->unique;
+        long *ids = mp_arena_alloc(c->a, (u->cols.n + 1) * sizeof *ids);
+        if (!col_ids(c, t, &u->cols, add, ids))
+            return bad(c, op, "the unique constraint names an unknown column");
+        if (c->d == MP_POSTGRES && u->name)
+            ev(c, ni, add ? ACQ : REL, mp_arena_printf(c->a, "R:%s", fold(c, u->name)),
+               mp_arena_printf(c->a, "name \"%s\"", u->name));
+        if (add)
+            ev(c, ni, NEED, mp_arena_printf(c->a, "T:%ld", t), what_table(c, t));
+        for (size_t i = 0; i < u->cols.n; i++)
+            ev(c, ni, add ? NEED : USE, mp_arena_printf(c->a, "C:%ld:%ld", t, ids[i]), what_col(c, t, ids[i]));
+        ev(c, ni, add ? MAKE : KILL, ukey(c, t, ids, u->cols.n),
+           mp_arena_printf(c->a, "the unique key of \"%s\"", tname(c, t)));
+        return 0;
+    }
     case MP_OP__COUNT:
         break;
     }
@@ -470,6 +503,7 @@ static int make_nodes(struct ctx *x, const struct mp_changeset *cs)
         case MP_OP_ADD_COLUMN:
         case MP_OP_ADD_FK:
         case MP_OP_ADD_INDEX:
+        case MP_OP_ADD_UNIQUE:
             t = tab_by_final(x, op->table);
             if (t < 0)
                 return bad(x, op, "no such table in the desired schema");
@@ -480,8 +514,15 @@ static int make_nodes(struct ctx *x, const struct mp_changeset *cs)
             t = tab_by_start(x, op->table);
             if (t < 0)
                 return bad(x, op, "no such table in the start schema");
-            if (op->kind == MP_OP_DROP_COLUMN || op->kind == MP_OP_RENAME_COLUMN)
+            if (op->kind == MP_OP_DROP_COLUMN || op->kind == MP_OP_RENAME_COLUMN || mp_op_alters_column(op->kind)) {
                 n->c = col_by_start(x, t, op->name);
+                if (n->c < 0)
+                    return bad(x, op, "no such column in the start schema");
+                if (mp_op_alters_column(op->kind) && !x->tabs[t].cols[n->c].final)
+                    return bad(x, op, "the column is dropped by the same change set");
+            }
+            if (op->kind == MP_OP_RENAME_INDEX && mp_table_find_index(x->tabs[t].st, x->d, op->name) < 0)
+                return bad(x, op, "no such index in the start schema");
             if (op->kind == MP_OP_DROP_TABLE) {
                 x->tabs[t].drop_node = (long)i;
                 n->detached = mp_arena_alloc(x->a, (x->tabs[t].st->nfks + 1) * sizeof(bool));
@@ -514,10 +555,12 @@ static int kind_priority(enum mp_op_kind k)
     /* pg_dump-style pre-sort: removals first, then renames, then additions;
      * the topological sort departs from it only where an edge demands. */
     static const int prio[MP_OP__COUNT] = {
-        [MP_OP_DROP_FK] = 0, [MP_OP_DROP_INDEX] = 1, [MP_OP_RENAME_TABLE] = 2,
-        [MP_OP_RENAME_COLUMN] = 3, [MP_OP_DROP_COLUMN] = 4, [MP_OP_DROP_TABLE] = 5,
-        [MP_OP_CREATE_TABLE] = 6, [MP_OP_ADD_COLUMN] = 7, [MP_OP_ADD_INDEX] = 8,
-        [MP_OP_ADD_FK] = 9,
+        [MP_OP_DROP_FK] = 0, [MP_OP_DROP_UNIQUE] = 1, [MP_OP_DROP_INDEX] = 2,
+        [MP_OP_RENAME_INDEX] = 3, [MP_OP_RENAME_TABLE] = 4, [MP_OP_RENAME_COLUMN] = 5,
+        [MP_OP_DROP_COLUMN] = 6, [MP_OP_DROP_TABLE] = 7, [MP_OP_CREATE_TABLE] = 8,
+        [MP_OP_ADD_COLUMN] = 9, [MP_OP_DROP_DEFAULT] = 10, [MP_OP_DROP_NOT_NULL] = 11,
+        [MP_OP_ALTER_TYPE] = 12, [MP_OP_SET_DEFAULT] = 13, [MP_OP_SET_NOT_NULL] = 14,
+        [MP_OP_ADD_UNIQUE] = 15, [MP_OP_ADD_INDEX] = 16, [MP_OP_ADD_FK] = 17,
     };
     return prio[k];
 }
@@ -719,6 +762,10 @@ static bool name_used(struct ctx *x, const char *name)
             return true;
         if (n->kind == MP_OP_ADD_INDEX && mp_name_eq(x->d, n->op->index.name, name))
             return true;
+        if (n->kind == MP_OP_RENAME_INDEX && mp_name_eq(x->d, n->op->new_name, name))
+            return true;
+        if (n->kind == MP_OP_ADD_UNIQUE && n->op->unique.name && mp_name_eq(x->d, n->op->unique.name, name))
+            return true;
         if (n->kind == MP_OP_CREATE_TABLE && mp_vschema_name_taken(
                 &(struct mp_schema){.tables = (struct mp_table **)&n->def, .ntables = 1}, x->d, name))
             return true;
@@ -750,9 +797,10 @@ static int repair(struct ctx *x, const long *loop, size_t len)
     /* 1. a rename in the loop goes through a temporary name */
     for (size_t i = 0; i < len; i++) {
         struct node *n = &x->nodes[loop[i]];
-        if ((n->kind == MP_OP_RENAME_TABLE || n->kind == MP_OP_RENAME_COLUMN) && n->half == 0) {
+        if ((n->kind == MP_OP_RENAME_TABLE || n->kind == MP_OP_RENAME_COLUMN || n->kind == MP_OP_RENAME_INDEX) &&
+            n->half == 0) {
             n->half = 1;
-            n->tmp = temp_name(x, n->kind == MP_OP_RENAME_TABLE ? -1 : n->t);
+            n->tmp = temp_name(x, n->kind == MP_OP_RENAME_COLUMN ? n->t : -1);
             struct node copy = *n;
             struct node *m = add_node(x, copy.kind, copy.src, copy.op);
             *m = copy;
@@ -901,6 +949,32 @@ static struct mp_op concrete(struct ctx *x, const struct node *n)
         op.table = cur_table(x, t);
         op.name = n->op->name;
         break;
+    case MP_OP_RENAME_INDEX:
+        op.table = cur_table(x, t);
+        op.name = n->half == 2 ? n->tmp : n->op->name;
+        op.new_name = n->half == 1 ? n->tmp : n->op->new_name;
+        break;
+    case MP_OP_ALTER_TYPE:
+    case MP_OP_SET_NOT_NULL:
+    case MP_OP_DROP_NOT_NULL:
+    case MP_OP_SET_DEFAULT:
+    case MP_OP_DROP_DEFAULT:
+        op.table = cur_table(x, t);
+        op.name = cur_col(x, t, n->c);
+        op.column = n->op->column;
+        break;
+    case MP_OP_ADD_UNIQUE:
+    case MP_OP_DROP_UNIQUE: {
+        bool add = n->kind == MP_OP_ADD_UNIQUE;
+        op.table = cur_table(x, t);
+        op.unique = n->op->unique;
+        op.unique.cols.v = mp_arena_alloc(x->a, (op.unique.cols.n + 1) * sizeof(char *));
+        for (size_t i = 0; i < op.unique.cols.n; i++) {
+            const char *cn = n->op->unique.cols.v[i];
+            op.unique.cols.v[i] = cur_col(x, t, add ? col_by_final(x, t, cn) : col_by_start(x, t, cn));
+        }
+        break;
+    }
     case MP_OP__COUNT:
         break;
     }

@@ -101,9 +101,13 @@ void mp_sql_create_table(struct mp_buf *b, const struct mp_table *t, enum mp_dia
 
 bool mp_sql_needs_rebuild(enum mp_dialect d, const struct mp_op *op)
 {
+    /* SQLite "ALTER TABLE" 1: only RENAME TABLE, RENAME COLUMN, ADD COLUMN
+     * and DROP COLUMN; constraints, types, NOT NULL and defaults change
+     * through the 12-step rebuild (section 7). */
     if (d != MP_SQLITE)
         return false;
-    return op->kind == MP_OP_ADD_FK || op->kind == MP_OP_DROP_FK;
+    return op->kind == MP_OP_ADD_FK || op->kind == MP_OP_DROP_FK || op->kind == MP_OP_ADD_UNIQUE ||
+           op->kind == MP_OP_DROP_UNIQUE || mp_op_alters_column(op->kind);
 }
 
 static void alter(struct mp_buf *b, const char *table)
@@ -203,6 +207,67 @@ void mp_sql_step(struct mp_buf *b, const struct mp_op *op, enum mp_dialect d,
     case MP_OP_DROP_INDEX:
         mp_buf_add(b, "DROP INDEX ");
         mp_buf_ident(b, op->name);
+        break;
+    case MP_OP_RENAME_INDEX: {
+        const struct mp_table *t = mp_schema_table(after, d, op->table);
+        long xi = t ? mp_table_find_index(t, d, op->new_name) : -1;
+        if (d == MP_SQLITE && xi >= 0) {
+            /* no ALTER INDEX in SQLite: drop and re-create under the new name */
+            mp_buf_add(b, "DROP INDEX ");
+            mp_buf_ident(b, op->name);
+            mp_buf_add(b, ";\n");
+            create_index(b, &t->indexes[xi], t->name);
+            return;
+        }
+        mp_buf_add(b, "ALTER INDEX ");
+        mp_buf_ident(b, op->name);
+        mp_buf_add(b, " RENAME TO ");
+        mp_buf_ident(b, op->new_name);
+        break;
+    }
+    case MP_OP_ALTER_TYPE:
+        /* PostgreSQL "ALTER TABLE": ALTER COLUMN c TYPE t USING c::t */
+        alter(b, op->table);
+        mp_buf_add(b, "ALTER COLUMN ");
+        mp_buf_ident(b, op->name);
+        mp_buf_add(b, " TYPE ");
+        mp_type_sql(b, &op->column.type, d);
+        mp_buf_add(b, " USING ");
+        mp_buf_ident(b, op->name);
+        mp_buf_add(b, "::");
+        mp_type_sql(b, &op->column.type, d);
+        break;
+    case MP_OP_SET_NOT_NULL:
+    case MP_OP_DROP_NOT_NULL:
+    case MP_OP_SET_DEFAULT:
+    case MP_OP_DROP_DEFAULT:
+        alter(b, op->table);
+        mp_buf_add(b, "ALTER COLUMN ");
+        mp_buf_ident(b, op->name);
+        if (op->kind == MP_OP_SET_NOT_NULL)
+            mp_buf_add(b, " SET NOT NULL");
+        else if (op->kind == MP_OP_DROP_NOT_NULL)
+            mp_buf_add(b, " DROP NOT NULL");
+        else if (op->kind == MP_OP_SET_DEFAULT)
+            mp_buf_printf(b, " SET DEFAULT %s", op->column.default_sql ? op->column.default_sql : "NULL");
+        else
+            mp_buf_add(b, " DROP DEFAULT");
+        break;
+    case MP_OP_ADD_UNIQUE:
+        alter(b, op->table);
+        mp_buf_add(b, "ADD ");
+        if (op->unique.name) {
+            mp_buf_add(b, "CONSTRAINT ");
+            mp_buf_ident(b, op->unique.name);
+            mp_buf_addc(b, ' ');
+        }
+        mp_buf_add(b, "UNIQUE ");
+        ident_list(b, &op->unique.cols);
+        break;
+    case MP_OP_DROP_UNIQUE:
+        alter(b, op->table);
+        mp_buf_add(b, "DROP CONSTRAINT ");
+        mp_buf_ident(b, op->unique.name ? op->unique.name : "?unnamed unique constraint?");
         break;
     case MP_OP__COUNT:
         return;

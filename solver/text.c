@@ -329,8 +329,14 @@ static int rename_line(struct lex *l, void *vctx)
         if (!n)
             return syntax(l, "column <table> <old> <new>");
         mp_renames_add(l->a, r, true, t, o, n);
+    } else if (kw(l, "index")) {
+        const char *t = ident(l), *o = t ? ident(l) : NULL, *n = o ? ident(l) : NULL;
+        if (!n)
+            return syntax(l, "index <table> <old> <new>");
+        mp_renames_add(l->a, r, false, t, o, n);
+        r->v[r->n - 1].index = true;
     } else {
-        return syntax(l, "table or column");
+        return syntax(l, "table, column or index");
     }
     return at_end(l) ? 0 : syntax(l, "end of line");
 }
@@ -345,8 +351,8 @@ void mp_renames_print(struct mp_buf *b, const struct mp_renames *r)
 {
     for (size_t i = 0; i < r->n; i++) {
         const struct mp_rename *h = &r->v[i];
-        if (h->column) {
-            mp_buf_add(b, "column ");
+        if (h->column || h->index) {
+            mp_buf_add(b, h->index ? "index " : "column ");
             mp_buf_ident(b, h->table);
             mp_buf_addc(b, ' ');
         } else {

@@ -136,6 +136,39 @@ static const struct mp_table *referenced_by(const struct mp_schema *s, enum mp_d
     return NULL;
 }
 
+/* Length of the string literal 'x''y' (characters, after undoubling), or
+ * -1 when `sql` is not one. */
+static long literal_length(const char *sql)
+{
+    if (!sql || sql[0] != '\'')
+        return -1;
+    long n = 0;
+    const unsigned char *p = (const unsigned char *)sql + 1;
+    for (; *p; p++) {
+        if (*p == '\'') {
+            if (p[1] != '\'')
+                return p[1] ? -1 : n;
+            p++;
+        }
+        if ((*p & 0xC0) != 0x80)
+            n++;
+    }
+    return -1;
+}
+
+/* A default must fit its column: PostgreSQL coerces the default to the
+ * column type when the table is created or the column added ("CREATE
+ * TABLE" DEFAULT; varchar(n) raises "value too long").  SQLite does not
+ * check lengths ("Datatypes In SQLite"); both are held to PostgreSQL's rule. */
+static int check_default(const struct mp_table *t, const struct mp_column *c, const char *def, struct mp_error *err)
+{
+    long len = literal_length(def);
+    if (c->type.kind == MP_TYPE_VARCHAR && len > c->type.len)
+        return mp_error_set(err, MP_EPRECOND, "default %s of \"%s\".\"%s\" does not fit varchar(%d)", def,
+                            t->name, c->name, c->type.len);
+    return 0;
+}
+
 static int check_create(const struct mp_schema *s, enum mp_dialect d, const struct mp_table *t,
                         struct mp_error *err)
 {
@@ -148,6 +181,11 @@ static int check_create(const struct mp_schema *s, enum mp_dialect d, const stru
         for (size_t j = 0; j < i; j++)
             if (mp_name_eq(d, t->cols[i].name, t->cols[j].name))
                 return fail(err, "table \"%s\" has two columns named \"%s\"", t->name, t->cols[i].name);
+    for (size_t i = 0; i < t->ncols; i++) {
+        int rc = check_default(t, &t->cols[i], t->cols[i].default_sql, err);
+        if (rc)
+            return rc;
+    }
     for (size_t i = 0; i < t->pk.n; i++)
         if (!mp_table_column(t, d, t->pk.v[i]))
             return fail(err, "primary key column \"%s\" does not exist in \"%s\"", t->pk.v[i], t->name);
@@ -250,6 +288,8 @@ int mp_vschema_apply(struct mp_arena *a, struct mp_schema *s, enum mp_dialect d,
         if (c->not_null && !c->default_sql)
             return fail(err, "cannot add NOT NULL column \"%s\" to \"%s\" without a default",
                         c->name, t->name);
+        if ((rc = check_default(t, c, c->default_sql, err)))
+            return rc;
         struct mp_column *nc = mp_table_add_column(a, t, c->name, c->type);
         nc->not_null = c->not_null;
         nc->default_sql = mp_arena_strdup(a, c->default_sql);
@@ -398,6 +438,154 @@ int mp_vschema_apply(struct mp_arena *a, struct mp_schema *s, enum mp_dialect d,
         memmove(&t->indexes[xi], &t->indexes[xi + 1],
                 (t->nindexes - (size_t)xi - 1) * sizeof t->indexes[0]);
         t->nindexes--;
+        return 0;
+    }
+
+    case MP_OP_RENAME_INDEX: {
+        /* PostgreSQL "ALTER INDEX ... RENAME TO"; SQLite has no such
+         * statement ("ALTER TABLE" 1) and drops and re-creates the index.
+         * Either way the new name must be free in the schema's relation
+         * namespace ("CREATE INDEX": the name must be distinct from any
+         * other relation in that schema; SQLite: index and table names share
+         * sqlite_schema). */
+        long xi = mp_table_find_index(t, d, op->name);
+        if (xi < 0)
+            return fail(err, "index \"%s\" does not exist on \"%s\"", op->name, t->name);
+        if (mp_vschema_name_taken(s, d, op->new_name))
+            return fail(err, "cannot rename index \"%s\" to \"%s\": the name is already used by a relation",
+                        op->name, op->new_name);
+        t->indexes[xi].name = mp_arena_strdup(a, op->new_name);
+        return 0;
+    }
+
+    case MP_OP_ALTER_TYPE:
+    case MP_OP_SET_NOT_NULL:
+    case MP_OP_DROP_NOT_NULL:
+    case MP_OP_SET_DEFAULT:
+    case MP_OP_DROP_DEFAULT: {
+        struct mp_column *c = mp_table_column(t, d, op->name);
+        if (!c)
+            return fail(err, "column \"%s\" does not exist in \"%s\"", op->name, t->name);
+        switch (op->kind) {
+        case MP_OP_ALTER_TYPE: {
+            /* PostgreSQL "ALTER TABLE ... ALTER COLUMN ... TYPE ... USING":
+             * rewrites the column, rebuilding its indexes and constraints;
+             * SQLite needs the 12-step rebuild ("ALTER TABLE" 7).  Only
+             * value-preserving casts are planned (mp_type_widens). */
+            if (!mp_type_widens(&c->type, &op->column.type)) {
+                struct mp_buf f = {0}, g = {0};
+                mp_type_canonical(&f, &c->type);
+                mp_type_canonical(&g, &op->column.type);
+                mp_error_set(err, MP_EPRECOND,
+                             "cannot change \"%s\".\"%s\" from %s to %s: not a value-preserving cast",
+                             t->name, c->name, mp_buf_str(&f), mp_buf_str(&g));
+                mp_buf_free(&f);
+                mp_buf_free(&g);
+                return MP_EPRECOND;
+            }
+            struct mp_type saved = c->type;
+            c->type = op->column.type;
+            c->type.raw = mp_arena_strdup(a, op->column.type.raw);
+            /* foreign keys on or to the column must still join comparable
+             * types (check_fk) */
+            for (size_t i = 0; i < s->ntables; i++)
+                for (size_t j = 0; j < s->tables[i]->nfks; j++) {
+                    const struct mp_fk *f = &s->tables[i]->fks[j];
+                    bool on = s->tables[i] == t && mp_names_contains(d, &f->cols, c->name);
+                    bool to = mp_name_eq(d, f->ref_table, t->name) && mp_names_contains(d, &f->ref_cols, c->name);
+                    if ((on || to) && (rc = check_fk(s, d, s->tables[i], f, true, err))) {
+                        c->type = saved;
+                        return rc;
+                    }
+                }
+            return 0;
+        }
+        case MP_OP_SET_NOT_NULL:
+            /* PostgreSQL "ALTER COLUMN ... SET NOT NULL" scans the table and
+             * fails on a NULL; the data generator keeps NULLs out of such
+             * columns.  SQLite: rebuild. */
+            if (c->not_null)
+                return fail(err, "column \"%s\" of \"%s\" is already NOT NULL", c->name, t->name);
+            c->not_null = true;
+            return 0;
+        case MP_OP_DROP_NOT_NULL:
+            /* PostgreSQL "ALTER COLUMN ... DROP NOT NULL": refused on a
+             * primary-key column ("column is in a primary key"). */
+            if (!c->not_null)
+                return fail(err, "column \"%s\" of \"%s\" is not NOT NULL", c->name, t->name);
+            if (mp_names_contains(d, &t->pk, c->name))
+                return fail(err, "cannot drop NOT NULL of \"%s\": it is in the primary key of \"%s\"",
+                            c->name, t->name);
+            c->not_null = false;
+            return 0;
+        case MP_OP_SET_DEFAULT:
+            if (!op->column.default_sql)
+                return fail(err, "set default on \"%s\".\"%s\" without a default expression", t->name, c->name);
+            if ((rc = check_default(t, c, op->column.default_sql, err)))
+                return rc;
+            c->default_sql = mp_arena_strdup(a, op->column.default_sql);
+            return 0;
+        default:
+            if (!c->default_sql)
+                return fail(err, "column \"%s\" of \"%s\" has no default", c->name, t->name);
+            c->default_sql = NULL;
+            return 0;
+        }
+    }
+
+    case MP_OP_ADD_UNIQUE: {
+        /* PostgreSQL "ALTER TABLE ... ADD CONSTRAINT ... UNIQUE" creates a
+         * constraint-backed index whose name shares the relation namespace
+         * ("CREATE INDEX"); SQLite has no ADD CONSTRAINT and rebuilds. */
+        const struct mp_unique *u = &op->unique;
+        if (u->cols.n == 0)
+            return fail(err, "unique constraint on \"%s\" has no columns%s", t->name, NULL);
+        for (size_t i = 0; i < u->cols.n; i++)
+            if (!mp_table_column(t, d, u->cols.v[i]))
+                return fail(err, "unique column \"%s\" does not exist in \"%s\"", u->cols.v[i], t->name);
+        if (d == MP_POSTGRES && u->name && mp_vschema_name_taken(s, d, u->name))
+            return fail(err, "cannot add unique constraint \"%s\": the name is already used by a relation%s",
+                        u->name, NULL);
+        for (size_t i = 0; i < t->nuniques; i++)
+            if (u->name && t->uniques[i].name && mp_name_eq(d, t->uniques[i].name, u->name))
+                return fail(err, "constraint \"%s\" already exists on \"%s\"", u->name, t->name);
+        struct mp_unique *nu = mp_table_add_unique(a, t);
+        nu->name = mp_arena_strdup(a, u->name);
+        nu->cols = mp_names_copy(a, &u->cols);
+        return 0;
+    }
+
+    case MP_OP_DROP_UNIQUE: {
+        /* PostgreSQL "ALTER TABLE ... DROP CONSTRAINT": refused while a
+         * foreign key depends on its index (unless another unique key
+         * remains).  Named constraints match by name, unnamed ones by
+         * columns. */
+        long ui = -1;
+        for (size_t i = 0; i < t->nuniques && ui < 0; i++) {
+            const struct mp_unique *u = &t->uniques[i];
+            if (op->unique.name && u->name ? mp_name_eq(d, u->name, op->unique.name)
+                                           : mp_names_eq(d, &u->cols, &op->unique.cols))
+                ui = (long)i;
+        }
+        if (ui < 0)
+            return fail(err, "table \"%s\" has no such unique constraint%s", t->name, NULL);
+        struct mp_unique saved = t->uniques[ui];
+        memmove(&t->uniques[ui], &t->uniques[ui + 1], (t->nuniques - (size_t)ui - 1) * sizeof t->uniques[0]);
+        t->nuniques--;
+        for (size_t i = 0; i < s->ntables; i++)
+            for (size_t j = 0; j < s->tables[i]->nfks; j++) {
+                const struct mp_fk *f = &s->tables[i]->fks[j];
+                if (mp_name_eq(d, f->ref_table, t->name) && mp_names_eq(d, &f->ref_cols, &saved.cols) &&
+                    !mp_table_has_unique_key(t, d, &f->ref_cols)) {
+                    struct mp_unique *back = mp_table_add_unique(a, t);
+                    *back = saved;
+                    /* restore the order */
+                    memmove(&t->uniques[ui + 1], &t->uniques[ui], (t->nuniques - (size_t)ui - 1) * sizeof t->uniques[0]);
+                    t->uniques[ui] = saved;
+                    return fail(err, "cannot drop the unique constraint of \"%s\": a foreign key of \"%s\" relies on it",
+                                t->name, s->tables[i]->name);
+                }
+            }
         return 0;
     }
 
