@@ -320,6 +320,12 @@ static int run_sql(struct mp_target *t, const struct mp_migsql *sec, bool alone,
     return rc;
 }
 
+int mp_target_exec(struct mp_target *t, const char *path, long line, const char *sql, struct mp_error *err)
+{
+    struct mp_migsql sec = {.path = path, .sql = sql, .line = line};
+    return run_sql(t, &sec, false, err);
+}
+
 /* ---- transactions and locks ---- */
 
 static int tx_begin(struct mp_target *t, struct mp_error *err)

@@ -63,6 +63,12 @@ enum mp_dialect mp_target_dialect(const struct mp_target *t);
 int mp_target_introspect(struct mp_target *t, const char *table, const char *const *ignore, struct mp_arena *a,
                          struct mp_schema **out, struct mp_error *err);
 
+/* Run the SQL text `sql` (from file `path`, its first line being line
+ * `line`) on the target, whole, through the database's own statement
+ * splitting.  MP_EDB with "PATH:LINE: message" naming the failing
+ * statement's line. */
+int mp_target_exec(struct mp_target *t, const char *path, long line, const char *sql, struct mp_error *err);
+
 struct mp_exec_config {
     const char *table;          /* tracking table; NULL: "migprop_migrations" */
     long lock_timeout_ms;       /* 0: 60000 */

@@ -1,6 +1,7 @@
 /* main.c - the migprop command line. */
 #include "engine.h"
 #include "migrate_cli.h"
+#include "plan_cli.h"
 #include "pgcluster.h"
 #include "properties.h"
 
@@ -20,6 +21,7 @@ static const char usage[] =
     "\n"
     "commands:\n"
     "  check        run property trials (the main job)\n"
+    "  plan         plan the migration between two DDL files (migprop plan --help)\n"
     "  migrate      run migrations: up, down, to, status, verify, plan, repair, new\n"
     "               (migprop migrate --help)\n"
     "  cluster CMD  run CMD with a disposable PostgreSQL cluster (DATABASE_URL, PGHOST,\n"
@@ -326,6 +328,8 @@ int main(int argc, char **argv)
         return cmd_check(argc - 2, argv + 2);
     if (strcmp(cmd, "cluster") == 0)
         return cmd_cluster(argc - 2, argv + 2);
+    if (strcmp(cmd, "plan") == 0)
+        return mp_cmd_plan(argc - 2, argv + 2);
     if (strcmp(cmd, "schema") == 0)
         return mp_cmd_schema(argc - 2, argv + 2);
     if (strcmp(cmd, "migrate") == 0)

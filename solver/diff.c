@@ -158,6 +158,19 @@ static int diff_table(struct mp_arena *a, const struct mp_schema *start, const s
         }
         const struct mp_column *dc = mp_table_column(dt, d, fin);
         /* alterations in place, named as in the start schema */
+        if (!mp_type_eq(&c->type, &dc->type) && !mp_type_widens(&c->type, &dc->type)) {
+            struct mp_buf f = {0}, g = {0};
+            mp_type_canonical(&f, &c->type);
+            mp_type_canonical(&g, &dc->type);
+            mp_error_set(err, MP_EINVAL,
+                         "column \"%s\".\"%s\": changing the type from %s to %s is not a value-preserving cast "
+                         "(planned: integer to bigint or a wide numeric, varchar to a longer varchar or text, "
+                         "numeric to a wider numeric)",
+                         st->name, c->name, mp_buf_str(&f), mp_buf_str(&g));
+            mp_buf_free(&f);
+            mp_buf_free(&g);
+            return MP_EINVAL;
+        }
         if (!mp_type_eq(&c->type, &dc->type)) {
             struct mp_op *op = mp_changeset_add(a, out, MP_OP_ALTER_TYPE);
             op->table = st->name;

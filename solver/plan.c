@@ -1134,29 +1134,55 @@ int mp_plan_build(struct mp_arena *a, const struct mp_schema *start,
         rc = repair(&x, loop, len);
     }
     if (!rc) {
-        /* step number of each node, for the comments */
+        /* step number of each node, for the comments; incoming edges of
+         * each node (CSR), so this stays O(V + E) */
         long *pos = malloc((x.nnodes + 1) * sizeof *pos);
-        if (!pos)
+        size_t *in_start = calloc(x.nnodes + 2, sizeof *in_start);
+        size_t *in_edges = malloc((x.nedges + 1) * sizeof *in_edges);
+        if (!pos || !in_start || !in_edges)
             mp_oom();
         for (size_t i = 0; i < x.nnodes; i++)
             pos[order[i]] = (long)i + 1;
+        for (size_t e = 0; e < x.nedges; e++)
+            in_start[x.edges[e].to + 1]++;
+        for (size_t i = 0; i < x.nnodes; i++)
+            in_start[i + 1] += in_start[i];
+        {
+            size_t *fill = malloc((x.nnodes + 1) * sizeof *fill);
+            if (!fill)
+                mp_oom();
+            memcpy(fill, in_start, x.nnodes * sizeof *fill);
+            for (size_t e = 0; e < x.nedges; e++)
+                in_edges[fill[x.edges[e].to]++] = e;
+            free(fill);
+        }
         for (size_t i = 0; i < x.nnodes && !rc; i++) {
             long v = order[i];
             struct mp_buf why = {0};
             int nwhy = 0;
-            for (size_t e = 0; e < x.nedges; e++)
-                if (x.edges[e].to == v && nwhy < 3) {
-                    const char *r = edge_reason(&x, &x.edges[e], pos[x.edges[e].from]);
-                    if (strstr(mp_buf_str(&why), r))
-                        continue;
-                    mp_buf_printf(&why, "%s%s", nwhy++ ? "; " : "", r);
+            for (size_t k = in_start[v]; k < in_start[v + 1]; k++) {
+                const struct edge *ed = &x.edges[in_edges[k]];
+                const char *r = edge_reason(&x, ed, pos[ed->from]);
+                bool dup = false;
+                for (size_t q = p->ndeps; q-- > 0 && p->deps[q].to == i && !dup;)
+                    dup = p->deps[q].from == (size_t)pos[ed->from] - 1;
+                if (!dup) {
+                    struct mp_plan_dep *dp = MP_PUSH(a, p->deps, p->ndeps, p->capdeps);
+                    dp->from = (size_t)pos[ed->from] - 1;
+                    dp->to = i;
+                    dp->why = strchr(r, ':') ? strchr(r, ':') + 2 : r;
                 }
+                if (nwhy < 3 && !strstr(mp_buf_str(&why), r))
+                    mp_buf_printf(&why, "%s%s", nwhy++ ? "; " : "", r);
+            }
             struct mp_op op = concrete(&x, &x.nodes[v]);
             rc = emit(&x, p, op, x.nodes[v].src, nwhy ? mp_arena_strdup(a, why.s) : NULL, false);
             mp_buf_free(&why);
             if (!rc)
                 advance(&x, &x.nodes[v], &op);
         }
+        free(in_start);
+        free(in_edges);
         free(pos);
     }
     free(order);

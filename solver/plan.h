@@ -31,10 +31,19 @@ struct mp_step {
     const char *invalid;   /* naive solver: the virtual schema's objection, or NULL */
 };
 
+/* A dependency between two steps (0-based): `to` runs after `from` because
+ * of `why` ("it frees the name "users"", "needs table "post"", ...). */
+struct mp_plan_dep {
+    size_t from, to;
+    const char *why;
+};
+
 struct mp_plan {
     enum mp_dialect dialect;
     struct mp_step *steps;
     size_t n, cap;
+    struct mp_plan_dep *deps; /* the dependency graph, grouped by `to` in step order; empty for naive plans */
+    size_t ndeps, capdeps;
     bool sqlite_fk_off;    /* SQLite: a rebuild needs PRAGMA foreign_keys=OFF around the plan */
     struct mp_schema *final; /* the virtual schema after the last step */
 };

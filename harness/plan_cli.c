@@ -1,0 +1,285 @@
+/* plan_cli.c - `migprop plan` (see plan_cli.h). */
+#include "plan_cli.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+#include "diff.h"
+#include "engine.h"
+#include "sql.h"
+#include "executor.h"
+#include "plan.h"
+#include "text.h"
+
+const char mp_plan_usage[] =
+    "usage: migprop plan --from FROM.sql --to TO.sql --dialect sqlite|postgres\n"
+    "                    [--renames FILE] [--format sql|dot|json|from-ddl|to-ddl]\n"
+    "                    [--pg-url URL]\n"
+    "       migprop plan --case FILE.case --dialect sqlite|postgres [--format ...]\n"
+    "\n"
+    "Loads FROM and TO into scratch databases of the dialect (SQLite in memory;\n"
+    "PostgreSQL: a disposable cluster, or --pg-url / DATABASE_URL, in a schema that\n"
+    "is rolled back), reads both schemas back, and prints the migration from FROM\n"
+    "to TO: a SQL script with a comment per step saying what it waits for (sql),\n"
+    "the dependency graph for Graphviz (dot), or the plan as data (json);\n"
+    "from-ddl / to-ddl print either schema as DDL of the dialect.  --case takes\n"
+    "both schemas and the hints from a case file instead.\n"
+    "\n"
+    "Rename hints (without one, a renamed object is a drop plus a create):\n"
+    "    table <old> <new>\n"
+    "    column <table as in FROM> <old> <new>\n"
+    "    index <table as in FROM> <old> <new>\n"
+    "names as SQL identifiers (double-quoted when needed), # comments.\n"
+    "\n"
+    "exit status: 0 planned, 2 bad input or a change set that cannot be ordered\n";
+
+static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int fail(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "migprop plan: ");
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return 2;
+}
+
+static char *slurp(const char *path, struct mp_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        mp_error_set(err, MP_EIO, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    struct mp_buf b = {0};
+    char chunk[8192];
+    size_t k;
+    while ((k = fread(chunk, 1, sizeof chunk, f)) > 0)
+        mp_buf_addn(&b, chunk, k);
+    fclose(f);
+    char *s = strdup(mp_buf_str(&b));
+    mp_buf_free(&b);
+    if (!s)
+        mp_oom();
+    return s;
+}
+
+/* Load `path` into a fresh scratch database of `b` and read its schema. */
+static int load_schema(struct mp_backend *b, struct mp_arena *a, const char *path, struct mp_schema **out,
+                       struct mp_error *err)
+{
+    char *sql = slurp(path, err);
+    if (!sql)
+        return MP_EIO;
+    int rc = mp_backend_begin(b, err);
+    if (!rc) {
+        struct mp_target *t = mp_target_wrap(mp_backend_dialect(b), mp_backend_conn(b), true);
+        rc = mp_target_exec(t, path, 1, sql, err);
+        mp_target_close(t);
+        if (!rc)
+            rc = mp_backend_introspect(b, a, out, err);
+        mp_backend_end(b);
+    }
+    free(sql);
+    return rc;
+}
+
+static void dot_string(struct mp_buf *b, const char *s)
+{
+    mp_buf_addc(b, '"');
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            mp_buf_addc(b, '\\');
+        if (*s == '\n')
+            mp_buf_add(b, "\\l");
+        else
+            mp_buf_addc(b, *s);
+    }
+    mp_buf_addc(b, '"');
+}
+
+static const char *step_line(struct mp_arena *a, const struct mp_step *st)
+{
+    struct mp_buf d = {0};
+    mp_op_describe(&d, &st->op);
+    char *nl = strchr(d.s, '\n');
+    if (nl)
+        *nl = 0;
+    const char *r = mp_arena_strdup(a, d.s);
+    mp_buf_free(&d);
+    return r;
+}
+
+static void print_dot(struct mp_arena *a, const struct mp_plan *p)
+{
+    struct mp_buf b = {0};
+    mp_buf_printf(&b, "digraph plan {\n  // migprop plan, %s, %zu steps\n  rankdir=TB;\n"
+                      "  node [shape=box, fontname=\"monospace\", fontsize=10];\n",
+                  mp_dialect_name(p->dialect), p->n);
+    for (size_t i = 0; i < p->n; i++) {
+        mp_buf_printf(&b, "  s%zu [label=", i + 1);
+        dot_string(&b, mp_arena_printf(a, "%zu: %s", i + 1, step_line(a, &p->steps[i])));
+        mp_buf_add(&b, "];\n");
+    }
+    for (size_t i = 0; i < p->ndeps; i++) {
+        mp_buf_printf(&b, "  s%zu -> s%zu [label=", p->deps[i].from + 1, p->deps[i].to + 1);
+        dot_string(&b, p->deps[i].why);
+        mp_buf_add(&b, ", fontsize=9];\n");
+    }
+    mp_buf_add(&b, "}\n");
+    fputs(mp_buf_str(&b), stdout);
+    mp_buf_free(&b);
+}
+
+static void print_json(struct mp_arena *a, const struct mp_plan *p)
+{
+    json_t *root = json_object();
+    json_object_set_new(root, "dialect", json_string(mp_dialect_name(p->dialect)));
+    json_object_set_new(root, "foreign_keys_off", json_boolean(p->dialect == MP_SQLITE && p->sqlite_fk_off));
+    json_t *steps = json_array();
+    for (size_t i = 0; i < p->n; i++) {
+        const struct mp_step *st = &p->steps[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "step", json_integer((json_int_t)i + 1));
+        json_object_set_new(o, "operation", json_string(mp_op_kind_name(st->op.kind)));
+        json_object_set_new(o, "description", json_string(step_line(a, st)));
+        json_object_set_new(o, "table", json_string(st->op.table ? st->op.table : ""));
+        json_t *after = json_array();
+        for (size_t k = 0; k < p->ndeps; k++)
+            if (p->deps[k].to == i) {
+                json_t *d = json_object();
+                json_object_set_new(d, "step", json_integer((json_int_t)p->deps[k].from + 1));
+                json_object_set_new(d, "reason", json_string(p->deps[k].why));
+                json_array_append_new(after, d);
+            }
+        json_object_set_new(o, "after", after);
+        json_object_set_new(o, "sql", json_string(st->sql));
+        json_array_append_new(steps, o);
+    }
+    json_object_set_new(root, "steps", steps);
+    char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+    if (!text)
+        mp_oom();
+    printf("%s\n", text);
+    free(text);
+    json_decref(root);
+}
+
+int mp_cmd_plan(int argc, char **argv)
+{
+    const char *from = NULL, *to = NULL, *renames = NULL, *dialect = NULL, *format = "sql", *pg_url = NULL;
+    const char *casefile = NULL;
+    for (int i = 0; i < argc; i++) {
+        const char *o = argv[i];
+        if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0) {
+            fputs(mp_plan_usage, stdout);
+            return 0;
+        }
+        if (i + 1 >= argc)
+            return fail("unknown option or missing value: '%s' (see migprop plan --help)", o);
+        const char *v = argv[++i];
+        if (strcmp(o, "--from") == 0)
+            from = v;
+        else if (strcmp(o, "--to") == 0)
+            to = v;
+        else if (strcmp(o, "--renames") == 0)
+            renames = v;
+        else if (strcmp(o, "--dialect") == 0)
+            dialect = v;
+        else if (strcmp(o, "--format") == 0)
+            format = v;
+        else if (strcmp(o, "--pg-url") == 0)
+            pg_url = v;
+        else if (strcmp(o, "--case") == 0)
+            casefile = v;
+        else
+            return fail("unknown option '%s' (see migprop plan --help)", o);
+    }
+    if (!dialect || (casefile ? (from || to || renames) : (!from || !to)))
+        return fail("give --from, --to (and --renames) or --case, and --dialect (see migprop plan --help)");
+    enum mp_dialect d;
+    if (strcmp(dialect, "sqlite") == 0)
+        d = MP_SQLITE;
+    else if (strcmp(dialect, "postgres") == 0 || strcmp(dialect, "postgresql") == 0)
+        d = MP_POSTGRES;
+    else
+        return fail("unknown dialect '%s' (sqlite or postgres)", dialect);
+    if (strcmp(format, "sql") != 0 && strcmp(format, "dot") != 0 && strcmp(format, "json") != 0 &&
+        strcmp(format, "from-ddl") != 0 && strcmp(format, "to-ddl") != 0)
+        return fail("unknown format '%s' (sql, dot, json, from-ddl or to-ddl)", format);
+    if (!pg_url && getenv("DATABASE_URL") && strncmp(getenv("DATABASE_URL"), "postgres", 8) == 0)
+        pg_url = getenv("DATABASE_URL");
+
+    struct mp_arena *a = mp_arena_new();
+    struct mp_error err = {0};
+    struct mp_renames hints = {0};
+    int rc = 0;
+    if (renames) {
+        char *text = slurp(renames, &err);
+        rc = text ? mp_renames_parse(a, text, renames, 1, &hints, &err) : MP_EIO;
+        free(text);
+    }
+    struct mp_schema *s_from = NULL, *s_to = NULL;
+    if (casefile) {
+        struct mp_case c;
+        if (!(rc = mp_casefile_read(a, casefile, &c, &err))) {
+            s_from = c.start;
+            s_to = c.desired;
+            hints = c.renames;
+            from = mp_arena_printf(a, "%s [start]", casefile);
+            to = mp_arena_printf(a, "%s [desired]", casefile);
+        }
+    } else {
+        struct mp_backend *b = NULL;
+        struct mp_backend_config cfg = {.pg_url = pg_url, .quiet = true};
+        if (!rc)
+            rc = mp_backend_open(d, &cfg, &b, &err);
+        if (!rc)
+            rc = load_schema(b, a, from, &s_from, &err);
+        if (!rc)
+            rc = load_schema(b, a, to, &s_to, &err);
+        mp_backend_close(b);
+    }
+    if (!rc && (strcmp(format, "from-ddl") == 0 || strcmp(format, "to-ddl") == 0)) {
+        struct mp_buf out = {0};
+        mp_sql_schema(&out, strcmp(format, "from-ddl") == 0 ? s_from : s_to, d);
+        fputs(mp_buf_str(&out), stdout);
+        mp_buf_free(&out);
+        mp_arena_free(a);
+        return 0;
+    }
+    struct mp_changeset cs = {0};
+    struct mp_plan *p = NULL;
+    if (!rc && (rc = mp_diff(a, s_from, s_to, &hints, d, &cs, &err)))
+        mp_error_prefix(&err, "%s -> %s: ", from, to);
+    if (!rc && (rc = mp_plan_build(a, s_from, &cs, d, MP_SOLVER_DEFAULT, &p, &err)))
+        mp_error_prefix(&err, "%s -> %s: ", from, to);
+    if (rc) {
+        fail("%s", err.msg);
+        mp_arena_free(a);
+        return 2;
+    }
+    if (strcmp(format, "dot") == 0) {
+        print_dot(a, p);
+    } else if (strcmp(format, "json") == 0) {
+        print_json(a, p);
+    } else {
+        struct mp_buf out = {0};
+        if (casefile)
+            mp_buf_printf(&out, "-- migprop plan --case %s --dialect %s\n", casefile, mp_dialect_name(d));
+        else
+            mp_buf_printf(&out, "-- migprop plan --from %s --to %s%s%s --dialect %s\n", from, to,
+                          renames ? " --renames " : "", renames ? renames : "", mp_dialect_name(d));
+        mp_plan_script(&out, p);
+        fputs(mp_buf_str(&out), stdout);
+        mp_buf_free(&out);
+    }
+    mp_arena_free(a);
+    return 0;
+}
