@@ -248,10 +248,10 @@ static void add_index(struct g *g, struct mp_table *t)
     x->cols = mp_names_make(g->a, (c[0] == c[1] || pick(g, 1, 2)) ? 1 : 2, c);
 }
 
-static struct mp_schema *gen_start(struct g *g, unsigned size)
+static struct mp_schema *gen_start(struct g *g, unsigned size, size_t ntables)
 {
     g->s = mp_schema_new(g->a);
-    size_t n = 1 + below(g, size < 6 ? size + 1 : 6);
+    size_t n = ntables ? ntables : 1 + below(g, size < 6 ? size + 1 : 6);
     for (size_t i = 0; i < n; i++) {
         struct mp_table *t = new_table(g, fresh_rel(g, true));
         *MP_PUSH(g->a, g->s->tables, g->s->ntables, g->s->captables) = t;
@@ -721,17 +721,17 @@ unsigned mp_gen_size(unsigned long trial)
     return s > 12 ? 12 : (unsigned)s;
 }
 
-int mp_gen_case(struct mp_arena *a, struct mp_rng *r, unsigned size, struct mp_case *out,
-                struct mp_error *err)
+static int gen_case(struct mp_arena *a, struct mp_rng *r, unsigned size, size_t ntables, size_t nchanges,
+                    struct mp_case *out, struct mp_error *err)
 {
     struct mp_error e = {0};
     for (int attempt = 0; attempt < 20; attempt++) {
         struct g g = {.a = a, .r = r};
-        struct mp_schema *start = gen_start(&g, size);
+        struct mp_schema *start = gen_start(&g, size, ntables);
         g.s = mp_schema_clone(a, start);
         g.start = start;
         set_origins(&g);
-        size_t n = 1 + below(&g, size + 2);
+        size_t n = nchanges ? nchanges : 1 + below(&g, size + 2);
         for (size_t i = 0; i < n; i++) {
             switch (below(&g, 22)) {
             case 0: ch_rename_table(&g); break;
@@ -747,6 +747,7 @@ int mp_gen_case(struct mp_arena *a, struct mp_rng *r, unsigned size, struct mp_c
             case 10: ch_drop_fk(&g); break;
             case 11: ch_add_index(&g); break;
             case 12: ch_drop_index(&g); break;
+            case 13: ch_rename_table(&g); ch_add_fk(&g); break;
             case 14: ch_alter_type(&g, any_table(&g)); break;
             case 15: { /* a column renamed and retyped in one change set */
                 struct mp_table *t = any_table(&g);
@@ -785,4 +786,16 @@ int mp_gen_case(struct mp_arena *a, struct mp_rng *r, unsigned size, struct mp_c
         return 0;
     }
     return mp_error_set(err, MP_EINTERNAL, "generator: no valid case in 20 attempts; last: %s", e.msg);
+}
+
+int mp_gen_case(struct mp_arena *a, struct mp_rng *r, unsigned size, struct mp_case *out,
+                struct mp_error *err)
+{
+    return gen_case(a, r, size, 0, 0, out, err);
+}
+
+int mp_gen_case_scaled(struct mp_arena *a, struct mp_rng *r, size_t ntables, size_t nchanges,
+                       struct mp_case *out, struct mp_error *err)
+{
+    return gen_case(a, r, 12, ntables ? ntables : 1, nchanges ? nchanges : 1, out, err);
 }

@@ -30,6 +30,13 @@ struct mp_case {
 int mp_gen_case(struct mp_arena *a, struct mp_rng *r, unsigned size, struct mp_case *out,
                 struct mp_error *err);
 
+/* A case of a chosen scale, for benchmarks: `ntables` start tables and
+ * `nchanges` random changes (each of the kinds above; one change may yield
+ * several operations, e.g. a swap).  Same validity checks and errors as
+ * mp_gen_case(). */
+int mp_gen_case_scaled(struct mp_arena *a, struct mp_rng *r, size_t ntables, size_t nchanges,
+                       struct mp_case *out, struct mp_error *err);
+
 /* Size for trial number `trial`: grows from 1 by one every 10 trials, up to 12. */
 unsigned mp_gen_size(unsigned long trial);
 

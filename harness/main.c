@@ -1,5 +1,6 @@
 /* main.c - the migprop command line. */
 #include "engine.h"
+#include "bench.h"
 #include "migrate_cli.h"
 #include "plan_cli.h"
 #include "pgcluster.h"
@@ -21,6 +22,7 @@ static const char usage[] =
     "\n"
     "commands:\n"
     "  check        run property trials (the main job)\n"
+    "  bench        benchmarks (migprop bench --help)\n"
     "  plan         plan the migration between two DDL files (migprop plan --help)\n"
     "  migrate      run migrations: up, down, to, status, verify, plan, repair, new\n"
     "               (migprop migrate --help)\n"
@@ -328,6 +330,8 @@ int main(int argc, char **argv)
         return cmd_check(argc - 2, argv + 2);
     if (strcmp(cmd, "cluster") == 0)
         return cmd_cluster(argc - 2, argv + 2);
+    if (strcmp(cmd, "bench") == 0)
+        return mp_cmd_bench(argc - 2, argv + 2);
     if (strcmp(cmd, "plan") == 0)
         return mp_cmd_plan(argc - 2, argv + 2);
     if (strcmp(cmd, "schema") == 0)

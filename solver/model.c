@@ -1,6 +1,8 @@
 /* model.c - schema model, logical types per dialect, canonical form, diff. */
 #include "model.h"
 
+#include <search.h>
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -241,22 +243,173 @@ struct mp_table *mp_schema_add_table(struct mp_arena *a, struct mp_schema *s,
     return t;
 }
 
+/* ---- the relation-name index ---- */
+
+struct rel_entry {
+    char *key;            /* the name, folded for the dialect */
+    int count;            /* relations of that name (1 in a valid schema) */
+    struct mp_table *table;
+};
+
+struct mp_relindex {
+    enum mp_dialect d;
+    void *root;           /* tsearch tree of struct rel_entry * */
+    struct rel_entry **all;
+    size_t n, cap;
+};
+
+static int rel_cmp(const void *x, const void *y)
+{
+    return strcmp(((const struct rel_entry *)x)->key, ((const struct rel_entry *)y)->key);
+}
+
+static char *rel_key(enum mp_dialect d, const char *name, char *buf, size_t cap)
+{
+    size_t n = strlen(name);
+    char *k = n < cap ? buf : malloc(n + 1);
+    if (!k)
+        mp_oom();
+    for (size_t i = 0; i <= n; i++)
+        k[i] = d == MP_SQLITE ? (char)tolower((unsigned char)name[i]) : name[i];
+    return k;
+}
+
+static struct rel_entry *rel_find(const struct mp_relindex *x, const char *name)
+{
+    char buf[128];
+    struct rel_entry probe = {.key = rel_key(x->d, name, buf, sizeof buf)};
+    void *hit = tfind(&probe, &x->root, rel_cmp);
+    if (probe.key != buf)
+        free(probe.key);
+    return hit ? *(struct rel_entry **)hit : NULL;
+}
+
+void mp_schema_rel_add(struct mp_schema *s, const char *name, struct mp_table *t)
+{
+    struct mp_relindex *x = s->rel;
+    if (!x || !name)
+        return;
+    struct rel_entry *e = rel_find(x, name);
+    if (!e) {
+        e = calloc(1, sizeof *e);
+        if (!e)
+            mp_oom();
+        char buf[1];
+        e->key = rel_key(x->d, name, buf, 0);
+        if (!tsearch(e, &x->root, rel_cmp))
+            mp_oom();
+        if (x->n == x->cap) {
+            x->cap = x->cap ? 2 * x->cap : 64;
+            x->all = realloc(x->all, x->cap * sizeof *x->all);
+            if (!x->all)
+                mp_oom();
+        }
+        x->all[x->n++] = e;
+    }
+    e->count++;
+    if (t)
+        e->table = t;
+}
+
+void mp_schema_rel_del(struct mp_schema *s, const char *name)
+{
+    struct mp_relindex *x = s->rel;
+    if (!x || !name)
+        return;
+    struct rel_entry *e = rel_find(x, name);
+    if (e && e->count > 0 && --e->count == 0)
+        e->table = NULL;
+}
+
+enum mp_dialect mp_schema_rel_dialect(const struct mp_schema *s)
+{
+    return s->rel ? s->rel->d : MP_SQLITE;
+}
+
+bool mp_schema_rel_lookup(const struct mp_schema *s, const char *name, bool *taken, struct mp_table **table)
+{
+    if (!s->rel)
+        return false;
+    struct rel_entry *e = rel_find(s->rel, name);
+    if (taken)
+        *taken = e && e->count > 0;
+    if (table)
+        *table = e && e->count > 0 ? e->table : NULL;
+    return true;
+}
+
+void mp_schema_rel_table(struct mp_schema *s, struct mp_table *t, bool add)
+{
+    if (!s->rel)
+        return;
+    void (*f)(struct mp_schema *, const char *) = mp_schema_rel_del;
+    if (add)
+        mp_schema_rel_add(s, t->name, t);
+    else
+        f(s, t->name);
+    for (size_t i = 0; i < t->nindexes; i++)
+        add ? mp_schema_rel_add(s, t->indexes[i].name, NULL) : f(s, t->indexes[i].name);
+    if (s->rel->d == MP_POSTGRES) {
+        if (t->pk_name)
+            add ? mp_schema_rel_add(s, t->pk_name, NULL) : f(s, t->pk_name);
+        for (size_t i = 0; i < t->nuniques; i++)
+            if (t->uniques[i].name)
+                add ? mp_schema_rel_add(s, t->uniques[i].name, NULL) : f(s, t->uniques[i].name);
+    }
+}
+
+void mp_schema_index_names(struct mp_schema *s, enum mp_dialect d)
+{
+    mp_schema_unindex_names(s);
+    s->rel = calloc(1, sizeof *s->rel);
+    if (!s->rel)
+        mp_oom();
+    s->rel->d = d;
+    for (size_t i = 0; i < s->ntables; i++)
+        mp_schema_rel_table(s, s->tables[i], true);
+}
+
+void mp_schema_unindex_names(struct mp_schema *s)
+{
+    struct mp_relindex *x = s->rel;
+    if (!x)
+        return;
+    for (size_t i = 0; i < x->n; i++) {
+        tdelete(x->all[i], &x->root, rel_cmp);
+        free(x->all[i]->key);
+        free(x->all[i]);
+    }
+    free(x->all);
+    free(x);
+    s->rel = NULL;
+}
+
 struct mp_table *mp_schema_put_table(struct mp_arena *a, struct mp_schema *s,
                                      const struct mp_table *t)
 {
     struct mp_table *c = mp_table_clone(a, t);
     *MP_PUSH(a, s->tables, s->ntables, s->captables) = c;
+    mp_schema_rel_table(s, c, true);
     return c;
 }
 
 void mp_schema_remove_table(struct mp_schema *s, size_t i)
 {
+    mp_schema_rel_table(s, s->tables[i], false);
     memmove(&s->tables[i], &s->tables[i + 1], (s->ntables - i - 1) * sizeof s->tables[0]);
     s->ntables--;
 }
 
 long mp_schema_find_table(const struct mp_schema *s, enum mp_dialect d, const char *name)
 {
+    struct mp_table *t;
+    if (s->rel && s->rel->d == d && mp_schema_rel_lookup(s, name, NULL, &t)) {
+        if (!t)
+            return -1;
+        for (size_t i = 0; i < s->ntables; i++)
+            if (s->tables[i] == t)
+                return (long)i;
+    }
     for (size_t i = 0; i < s->ntables; i++)
         if (mp_name_eq(d, s->tables[i]->name, name))
             return (long)i;

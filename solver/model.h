@@ -131,10 +131,40 @@ struct mp_table {
     size_t nindexes, capindexes;
 };
 
+struct mp_relindex;
+
 struct mp_schema {
     struct mp_table **tables;
     size_t ntables, captables;
+    struct mp_relindex *rel; /* optional name index (mp_schema_index_names), NULL when off */
 };
+
+/* Index the relation namespace of `s` under dialect `d`: table and index
+ * names, and on PostgreSQL primary-key and unique constraint names (one
+ * namespace per schema, "CREATE INDEX"); also table name -> table.  While on,
+ * mp_schema_put_table(), mp_schema_remove_table() and mp_vschema_apply() keep
+ * it current, and mp_vschema_name_taken() / mp_schema_find_table() answer
+ * in O(log n) (a POSIX tsearch tree) instead of scanning every table.  For
+ * the planner's working schema, whose every change goes through those
+ * functions; writing names directly into an indexed schema makes the index
+ * stale.  Owns malloc'd memory: mp_schema_unindex_names() frees it. */
+void mp_schema_index_names(struct mp_schema *s, enum mp_dialect d);
+void mp_schema_unindex_names(struct mp_schema *s);
+
+/* Index maintenance (no-ops when the index is off): one relation named
+ * `name` appears (t: the table, when it is one) or disappears. */
+void mp_schema_rel_add(struct mp_schema *s, const char *name, struct mp_table *t);
+void mp_schema_rel_del(struct mp_schema *s, const char *name);
+
+/* The dialect the index was built for (only meaningful when s->rel). */
+enum mp_dialect mp_schema_rel_dialect(const struct mp_schema *s);
+
+/* With the index on: sets *taken and returns true. Off: returns false. */
+bool mp_schema_rel_lookup(const struct mp_schema *s, const char *name, bool *taken, struct mp_table **table);
+
+/* Add or remove every relation name a table brings (itself, its indexes,
+ * and on PostgreSQL its primary-key and unique constraint names). */
+void mp_schema_rel_table(struct mp_schema *s, struct mp_table *t, bool add);
 
 /* A new empty schema in `a`. */
 struct mp_schema *mp_schema_new(struct mp_arena *a);

@@ -72,6 +72,14 @@ struct ctx {
     struct edge *edges;
     size_t nedges, capedges;
     int tmp_counter;
+    /* sorted (folded name, table identity) pairs for tab_by_start/final */
+    struct name_ix *ix_start, *ix_final;
+    size_t nix_start, nix_final;
+};
+
+struct name_ix {
+    const char *key;
+    long t;
 };
 
 static const char *fold(struct ctx *x, const char *name)
@@ -84,8 +92,56 @@ static const char *fold(struct ctx *x, const char *name)
     return s;
 }
 
+static int cmp_ix(const void *p, const void *q)
+{
+    return strcmp(((const struct name_ix *)p)->key, ((const struct name_ix *)q)->key);
+}
+
+/* Binary search of a sorted name index; the probe is folded like the keys. */
+static long ix_find(struct ctx *x, const struct name_ix *v, size_t n, const char *name)
+{
+    if (!v)
+        return -2; /* no index yet */
+    char buf[256];
+    size_t len = strlen(name);
+    const char *key = name;
+    if (x->d == MP_SQLITE) {
+        char *k = len < sizeof buf ? buf : mp_arena_alloc(x->a, len + 1);
+        for (size_t i = 0; i <= len; i++)
+            k[i] = (char)tolower((unsigned char)name[i]);
+        key = k;
+    }
+    struct name_ix probe = {key, 0};
+    const struct name_ix *hit = bsearch(&probe, v, n, sizeof *v, cmp_ix);
+    return hit ? hit->t : -1;
+}
+
+/* Build the index of start (which=0) or final (which=1) table names. */
+static void build_ix(struct ctx *x, int which)
+{
+    struct name_ix *v = mp_arena_alloc(x->a, (x->ntabs + 1) * sizeof *v);
+    size_t n = 0;
+    for (size_t i = 0; i < x->ntabs; i++) {
+        const char *nm = which ? x->tabs[i].final : x->tabs[i].start;
+        if (nm)
+            v[n++] = (struct name_ix){fold(x, nm), (long)i};
+    }
+    if (n)
+        qsort(v, n, sizeof *v, cmp_ix);
+    if (which) {
+        x->ix_final = v;
+        x->nix_final = n;
+    } else {
+        x->ix_start = v;
+        x->nix_start = n;
+    }
+}
+
 static long tab_by_start(struct ctx *x, const char *name)
 {
+    long r = ix_find(x, x->ix_start, x->nix_start, name);
+    if (r != -2)
+        return r;
     for (size_t i = 0; i < x->ntabs; i++)
         if (x->tabs[i].start && mp_name_eq(x->d, x->tabs[i].start, name))
             return (long)i;
@@ -94,6 +150,9 @@ static long tab_by_start(struct ctx *x, const char *name)
 
 static long tab_by_final(struct ctx *x, const char *name)
 {
+    long r = ix_find(x, x->ix_final, x->nix_final, name);
+    if (r != -2)
+        return r;
     for (size_t i = 0; i < x->ntabs; i++)
         if (x->tabs[i].final && mp_name_eq(x->d, x->tabs[i].final, name))
             return (long)i;
@@ -150,6 +209,7 @@ static int resolve(struct ctx *x, const struct mp_changeset *cs)
         for (size_t j = 0; j < st->ncols; j++)
             add_col(x, (long)x->ntabs - 1, st->cols[j].name, st->cols[j].name);
     }
+    build_ix(x, 0);
     /* pass 1: what the start vocabulary names */
     for (size_t i = 0; i < cs->n; i++) {
         const struct mp_op *op = &cs->ops[i];
@@ -190,12 +250,11 @@ static int resolve(struct ctx *x, const struct mp_changeset *cs)
             break;
         }
     }
-    for (size_t i = 0; i < x->ntabs; i++)
-        for (size_t j = 0; j < i; j++)
-            if (x->tabs[i].final && x->tabs[j].final &&
-                mp_name_eq(x->d, x->tabs[i].final, x->tabs[j].final))
-                return mp_error_set(x->err, MP_EINVAL,
-                                    "change set: two tables would be named \"%s\"", x->tabs[i].final);
+    build_ix(x, 1);
+    for (size_t i = 1; i < x->nix_final; i++)
+        if (strcmp(x->ix_final[i - 1].key, x->ix_final[i].key) == 0)
+            return mp_error_set(x->err, MP_EINVAL, "change set: two tables would be named \"%s\"",
+                                x->tabs[x->ix_final[i].t].final);
     /* pass 2: added columns, named in the desired vocabulary */
     for (size_t i = 0; i < cs->n; i++) {
         const struct mp_op *op = &cs->ops[i];
@@ -714,12 +773,13 @@ static size_t topo_sort(struct ctx *x, long *order, long *indeg)
 /* Find a loop among the nodes still having in-degree > 0: walk back along
  * incoming edges from such nodes until a node repeats. Returns its length;
  * members go to loop[]. */
-static size_t find_loop(struct ctx *x, const long *indeg, long *loop)
+static size_t find_loop(struct ctx *x, const long *indeg, long *loop, const size_t *in_start,
+                        const size_t *in_edges, bool *blocked)
 {
     size_t n = x->nnodes;
     long first = -1;
     for (size_t i = 0; i < n; i++)
-        if (indeg[i] > 0 && (first < 0 || x->nodes[i].rank < x->nodes[first].rank))
+        if (indeg[i] > 0 && !blocked[i] && (first < 0 || x->nodes[i].rank < x->nodes[first].rank))
             first = (long)i;
     if (first < 0)
         return 0;
@@ -730,20 +790,61 @@ static size_t find_loop(struct ctx *x, const long *indeg, long *loop)
         seen[i] = -1;
     size_t len = 0;
     long v = first;
-    while (seen[v] < 0) {
-        seen[v] = (long)len;
-        loop[len++] = v;
-        long pred = -1;
-        for (size_t e = 0; e < x->nedges; e++)
-            if (x->edges[e].to == v && indeg[x->edges[e].from] > 0 &&
-                (pred < 0 || x->nodes[x->edges[e].from].rank < x->nodes[pred].rank))
-                pred = x->edges[e].from;
-        v = pred;
+    for (;;) {
+        while (v >= 0 && seen[v] < 0) {
+            seen[v] = (long)len;
+            loop[len++] = v;
+            long pred = -1;
+            for (size_t k = in_start[v]; k < in_start[v + 1]; k++) {
+                long f = x->edges[in_edges[k]].from;
+                if (indeg[f] > 0 && !blocked[f] && (pred < 0 || x->nodes[f].rank < x->nodes[pred].rank))
+                    pred = f;
+            }
+            v = pred;
+        }
+        if (v >= 0 && seen[v] >= 0 && seen[v] != -2)
+            break;
+        /* the walk only leads into loops found before (or into a dead end):
+         * its nodes wait on those, so skip them and walk from another node */
+        for (size_t k = 0; k < len; k++) {
+            blocked[loop[k]] = true;
+            seen[loop[k]] = -2;
+        }
+        len = 0;
+        v = -1;
+        for (size_t i = 0; i < n; i++)
+            if (indeg[i] > 0 && !blocked[i] && (v < 0 || x->nodes[i].rank < x->nodes[v].rank))
+                v = (long)i;
+        if (v < 0) {
+            free(seen);
+            return 0;
+        }
     }
     size_t from = (size_t)seen[v];
     memmove(loop, loop + from, (len - from) * sizeof *loop);
     free(seen);
     return len - from;
+}
+
+/* Incoming edges of every node as CSR: edges into v are
+ * in_edges[in_start[v] .. in_start[v+1]).  Both malloc'd. */
+static void incoming(const struct ctx *x, size_t **start_out, size_t **edges_out)
+{
+    size_t *in_start = calloc(x->nnodes + 2, sizeof *in_start);
+    size_t *in_edges = malloc((x->nedges + 1) * sizeof *in_edges);
+    size_t *fill = malloc((x->nnodes + 1) * sizeof *fill);
+    if (!in_start || !in_edges || !fill)
+        mp_oom();
+    for (size_t e = 0; e < x->nedges; e++)
+        in_start[x->edges[e].to + 1]++;
+    for (size_t i = 0; i < x->nnodes; i++)
+        in_start[i + 1] += in_start[i];
+    memcpy(fill, in_start, x->nnodes * sizeof *fill);
+    for (size_t e = 0; e < x->nedges; e++)
+        in_edges[fill[x->edges[e].to]++] = e;
+    free(fill);
+    *start_out = in_start;
+    *edges_out = in_edges;
 }
 
 static bool name_used(struct ctx *x, const char *name)
@@ -753,9 +854,8 @@ static bool name_used(struct ctx *x, const char *name)
         if ((tb->start && mp_name_eq(x->d, tb->start, name)) || (tb->final && mp_name_eq(x->d, tb->final, name)))
             return true;
     }
-    for (size_t i = 0; i < x->start->ntables; i++)
-        if (mp_vschema_name_taken(x->start, x->d, name))
-            return true;
+    if (mp_vschema_name_taken(x->start, x->d, name))
+        return true;
     for (size_t i = 0; i < x->nnodes; i++) {
         const struct node *n = &x->nodes[i];
         if (n->tmp && mp_name_eq(x->d, n->tmp, name))
@@ -801,6 +901,7 @@ static int repair(struct ctx *x, const long *loop, size_t len)
             n->half == 0) {
             n->half = 1;
             n->tmp = temp_name(x, n->kind == MP_OP_RENAME_COLUMN ? n->t : -1);
+            n->desc = NULL;
             struct node copy = *n;
             struct node *m = add_node(x, copy.kind, copy.src, copy.op);
             *m = copy;
@@ -826,6 +927,7 @@ static int repair(struct ctx *x, const long *loop, size_t len)
             struct mp_fk f = n->def->fks[j];
             memmove(&n->def->fks[j], &n->def->fks[j + 1], (n->def->nfks - j - 1) * sizeof f);
             n->def->nfks--;
+            n->desc = NULL;
             long src = n->src, t = n->t;
             const struct mp_op *op = n->op;
             struct node *m = add_node(x, MP_OP_ADD_FK, src, op);
@@ -1081,6 +1183,9 @@ static int plan_naive(struct ctx *x, const struct mp_changeset *cs, struct mp_pl
     return 0;
 }
 
+static int plan_build(struct mp_arena *a, const struct mp_schema *start, const struct mp_changeset *cs,
+                      enum mp_dialect d, enum mp_solver_kind solver, struct mp_plan *p, struct mp_error *err);
+
 int mp_plan_build(struct mp_arena *a, const struct mp_schema *start,
                   const struct mp_changeset *cs, enum mp_dialect d,
                   enum mp_solver_kind solver, struct mp_plan **out, struct mp_error *err)
@@ -1088,12 +1193,21 @@ int mp_plan_build(struct mp_arena *a, const struct mp_schema *start,
     struct mp_plan *p = mp_arena_alloc(a, sizeof *p);
     p->dialect = d;
     p->final = mp_schema_clone(a, start);
-    struct ctx x = {.a = a, .d = d, .start = start, .err = err};
-    if (solver == MP_SOLVER_NAIVE) {
-        plan_naive(&x, cs, p);
+    /* every step checks names against the virtual schema: index them */
+    mp_schema_index_names(p->final, d);
+    int rc = plan_build(a, start, cs, d, solver, p, err);
+    mp_schema_unindex_names(p->final);
+    if (!rc)
         *out = p;
-        return 0;
-    }
+    return rc;
+}
+
+static int plan_build(struct mp_arena *a, const struct mp_schema *start, const struct mp_changeset *cs,
+                      enum mp_dialect d, enum mp_solver_kind solver, struct mp_plan *p, struct mp_error *err)
+{
+    struct ctx x = {.a = a, .d = d, .start = start, .err = err};
+    if (solver == MP_SOLVER_NAIVE)
+        return plan_naive(&x, cs, p);
     int rc = resolve(&x, cs);
     if (!rc)
         rc = make_nodes(&x, cs);
@@ -1101,7 +1215,8 @@ int mp_plan_build(struct mp_arena *a, const struct mp_schema *start,
     size_t placed = 0;
     for (size_t attempt = 0; !rc; attempt++) {
         for (size_t i = 0; i < x.nnodes; i++)
-            describe_node(&x, &x.nodes[i]);
+            if (!x.nodes[i].desc)
+                describe_node(&x, &x.nodes[i]);
         long *idx = malloc((x.nnodes + 1) * sizeof *idx);
         if (!idx)
             mp_oom();
@@ -1126,12 +1241,36 @@ int mp_plan_build(struct mp_arena *a, const struct mp_schema *start,
         placed = topo_sort(&x, order, indeg);
         if (placed == x.nnodes)
             break;
-        size_t len = find_loop(&x, indeg, loop);
-        if (attempt > 2 * cs->n + 8 || len == 0) {
-            rc = mp_error_set(err, MP_ECYCLE, "change set cannot be ordered (repair did not converge)");
-            break;
+        /* repair every disjoint loop found now, then sort again (one
+         * rebuild per round, not per loop) */
+        size_t *in_start, *in_edges;
+        incoming(&x, &in_start, &in_edges);
+        size_t nold = x.nnodes;
+        bool *blocked = calloc(nold + 1, sizeof *blocked);
+        long *loops = malloc((nold + 1) * sizeof *loops);
+        size_t *lens = malloc((nold + 1) * sizeof *lens);
+        if (!blocked || !loops || !lens)
+            mp_oom();
+        size_t nl = 0, used = 0;
+        for (;;) {
+            size_t len = find_loop(&x, indeg, loop, in_start, in_edges, blocked);
+            if (!len)
+                break;
+            memcpy(loops + used, loop, len * sizeof *loop);
+            lens[nl++] = len;
+            used += len;
+            for (size_t k = 0; k < len; k++)
+                blocked[loop[k]] = true;
         }
-        rc = repair(&x, loop, len);
+        free(in_start);
+        free(in_edges);
+        if (attempt > 2 * cs->n + 8 || nl == 0)
+            rc = mp_error_set(err, MP_ECYCLE, "change set cannot be ordered (repair did not converge)");
+        for (size_t k = 0, off = 0; k < nl && !rc; off += lens[k], k++)
+            rc = repair(&x, loops + off, lens[k]);
+        free(blocked);
+        free(loops);
+        free(lens);
     }
     if (!rc) {
         /* step number of each node, for the comments; incoming edges of
@@ -1188,10 +1327,7 @@ int mp_plan_build(struct mp_arena *a, const struct mp_schema *start,
     free(order);
     free(indeg);
     free(loop);
-    if (rc)
-        return rc;
-    *out = p;
-    return 0;
+    return rc;
 }
 
 void mp_plan_step_text(struct mp_buf *b, const struct mp_plan *p, size_t i)

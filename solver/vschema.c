@@ -9,6 +9,9 @@
 
 bool mp_vschema_name_taken(const struct mp_schema *s, enum mp_dialect d, const char *name)
 {
+    bool taken;
+    if (s->rel && mp_schema_rel_lookup(s, name, &taken, NULL) && mp_schema_rel_dialect(s) == d)
+        return taken;
     for (size_t i = 0; i < s->ntables; i++) {
         const struct mp_table *t = s->tables[i];
         if (mp_name_eq(d, t->name, name))
@@ -245,8 +248,10 @@ int mp_vschema_apply(struct mp_arena *a, struct mp_schema *s, enum mp_dialect d,
         if ((rc = check_create(s, d, op->def, err)))
             return rc;
         t = mp_schema_put_table(a, s, op->def);
-        if (d == MP_POSTGRES && t->pk.n && !t->pk_name)
+        if (d == MP_POSTGRES && t->pk.n && !t->pk_name) {
             t->pk_name = mp_pg_auto_pkey_name(a, s, t->name);
+            mp_schema_rel_add(s, t->pk_name, NULL);
+        }
         return 0;
 
     case MP_OP_DROP_TABLE: {
@@ -274,7 +279,9 @@ int mp_vschema_apply(struct mp_arena *a, struct mp_schema *s, enum mp_dialect d,
             for (size_t j = 0; j < s->tables[i]->nfks; j++)
                 if (mp_name_eq(d, s->tables[i]->fks[j].ref_table, t->name))
                     s->tables[i]->fks[j].ref_table = mp_arena_strdup(a, op->new_name);
+        mp_schema_rel_del(s, t->name);
         t->name = mp_arena_strdup(a, op->new_name);
+        mp_schema_rel_add(s, t->name, t);
         return 0;
 
     case MP_OP_ADD_COLUMN: {
@@ -408,6 +415,7 @@ int mp_vschema_apply(struct mp_arena *a, struct mp_schema *s, enum mp_dialect d,
         nx->name = mp_arena_strdup(a, x->name);
         nx->unique = x->unique;
         nx->cols = mp_names_copy(a, &x->cols);
+        mp_schema_rel_add(s, nx->name, NULL);
         return 0;
     }
 
@@ -435,6 +443,7 @@ int mp_vschema_apply(struct mp_arena *a, struct mp_schema *s, enum mp_dialect d,
                                     op->name, s->tables[i]->name);
                 }
         }
+        mp_schema_rel_del(s, x->name);
         memmove(&t->indexes[xi], &t->indexes[xi + 1],
                 (t->nindexes - (size_t)xi - 1) * sizeof t->indexes[0]);
         t->nindexes--;
@@ -454,7 +463,9 @@ int mp_vschema_apply(struct mp_arena *a, struct mp_schema *s, enum mp_dialect d,
         if (mp_vschema_name_taken(s, d, op->new_name))
             return fail(err, "cannot rename index \"%s\" to \"%s\": the name is already used by a relation",
                         op->name, op->new_name);
+        mp_schema_rel_del(s, t->indexes[xi].name);
         t->indexes[xi].name = mp_arena_strdup(a, op->new_name);
+        mp_schema_rel_add(s, t->indexes[xi].name, NULL);
         return 0;
     }
 
@@ -552,6 +563,8 @@ int mp_vschema_apply(struct mp_arena *a, struct mp_schema *s, enum mp_dialect d,
         struct mp_unique *nu = mp_table_add_unique(a, t);
         nu->name = mp_arena_strdup(a, u->name);
         nu->cols = mp_names_copy(a, &u->cols);
+        if (d == MP_POSTGRES)
+            mp_schema_rel_add(s, nu->name, NULL);
         return 0;
     }
 
@@ -586,6 +599,8 @@ int mp_vschema_apply(struct mp_arena *a, struct mp_schema *s, enum mp_dialect d,
                                 t->name, s->tables[i]->name);
                 }
             }
+        if (d == MP_POSTGRES)
+            mp_schema_rel_del(s, saved.name);
         return 0;
     }
 
