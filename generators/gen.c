@@ -177,9 +177,18 @@ static void add_unique(struct g *g, struct mp_table *t)
         return;
     size_t i = 1 + below(g, t->ncols - 1), j = below(g, t->ncols);
     const char *c[2] = {t->cols[i].name, t->cols[j].name};
-    struct mp_names cols = mp_names_make(g->a, (i == j || pick(g, 1, 2)) ? 1 : 2, c);
+    size_t nc = (i == j || pick(g, 1, 2)) ? 1 : 2;
+    struct mp_names cols = mp_names_make(g->a, nc, c);
     if (mp_names_eq(MP_SQLITE, &cols, &t->pk))
         return;
+    /* a column added with a default gives every existing row the same
+     * value: no unique constraint over it alone in a table with rows */
+    if (t->origin && g->start)
+        for (size_t k = 0; k < nc; k++) {
+            const struct mp_column *col = &t->cols[k ? j : i];
+            if (!col->origin && col->default_sql && (nc == 1 || !t->cols[k ? i : j].origin))
+                return;
+        }
     for (size_t k = 0; k < t->nuniques; k++)
         if (mp_names_eq(MP_SQLITE, &cols, &t->uniques[k].cols))
             return;

@@ -82,6 +82,7 @@ struct mp_backend_impl {
 struct mp_backend {
     const struct mp_backend_impl *impl;
     enum mp_dialect dialect;
+    const char *conninfo;   /* PostgreSQL: how to reach the server (for extra sessions); NULL for SQLite */
 };
 
 int mp_backend_sqlite_open(const struct mp_backend_config *cfg, struct mp_backend **out,

@@ -283,6 +283,7 @@ int mp_backend_pg_open(const struct mp_backend_config *cfg, struct mp_backend **
         }
         p->conninfo = strdup(mp_pgcluster_conninfo(p->cluster));
     }
+    p->base.conninfo = p->conninfo;
     if (!p->conninfo)
         mp_oom();
     /* check the server answers now, so an unreachable --pg-url is an

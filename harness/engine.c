@@ -1,5 +1,7 @@
 /* engine.c - the trial loop. */
 #include "engine.h"
+#include "dataread.h"
+#include "fault.h"
 #include "executor.h"
 #include "planmig.h"
 #include "pgcluster.h"
@@ -7,13 +9,21 @@
 #include "sql.h"
 #include "text.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <string.h>
 #include <time.h>
 
 struct mp_trial {
     struct mp_arena *a;
     const struct mp_case *c;
+    struct mp_dataset data;
+    unsigned needs;
+    struct mp_backend *const *backends;
     uint64_t seed;
     enum mp_solver_kind solver;
     bool applied[MP_NDIALECTS];
@@ -34,11 +44,44 @@ const struct mp_schema *mp_trial_expected(const struct mp_trial *t)
     return t->c->desired;
 }
 
+const struct mp_schema *mp_trial_start(const struct mp_trial *t)
+{
+    return t->c->start;
+}
+
+const struct mp_renames *mp_trial_renames(const struct mp_trial *t)
+{
+    return &t->c->renames;
+}
+
+uint64_t mp_trial_seed_of(const struct mp_trial *t)
+{
+    return t->seed;
+}
+
+struct mp_backend *mp_trial_backend(struct mp_trial *t, enum mp_dialect d)
+{
+    return t->backends ? t->backends[d] : NULL;
+}
+
+static size_t plan_parts(const struct mp_trial *t)
+{
+    return 1 + (size_t)(t->seed % 3);
+}
+
+/* Setup script: the start schema and its rows. */
+static void setup_sql(const struct mp_trial *t, enum mp_dialect d, struct mp_buf *b)
+{
+    mp_sql_schema(b, t->c->start, d);
+    mp_data_sql(b, &t->data, d);
+}
+
 static void run_plan(struct mp_trial *t, struct mp_backend *b, struct mp_apply_result *r)
 {
     enum mp_dialect d = mp_backend_dialect(b);
     struct mp_buf ddl = {0};
-    mp_sql_schema(&ddl, t->c->start, d);
+    setup_sql(t, d, &ddl);
+    r->data_before = &t->data;
     struct mp_error e = {0};
     if (mp_backend_begin(b, &e)) {
         t->infra_error = true;
@@ -55,7 +98,8 @@ static void run_plan(struct mp_trial *t, struct mp_backend *b, struct mp_apply_r
      * (PostgreSQL: a savepoint of the trial's transaction) with its
      * tracking row */
     const struct mp_plan *p = r->plan;
-    size_t parts = 1 + (size_t)(t->seed % 3);
+    size_t parts = plan_parts(t);
+    struct mp_migset *setp = mp_arena_alloc(t->a, sizeof *setp);
     struct mp_migset set;
     struct mp_step_pos *pos;
     const char *dir = NULL;
@@ -69,11 +113,13 @@ static void run_plan(struct mp_trial *t, struct mp_backend *b, struct mp_apply_r
         t->infra = e;
         goto done;
     }
+    *setp = set;
+    r->migrations = setp;
+    r->parts = set.n;
     struct mp_target *x = mp_target_wrap(d, mp_backend_conn(b), d == MP_POSTGRES);
     struct mp_exec_config xc = {.table = "_mp_migrations"};
     struct mp_exec_report rep;
-    int xrc = mp_exec_up(x, &set, &xc, NULL, &rep, &r->db_err);
-    mp_target_close(x);
+    int xrc = mp_exec_up(x, setp, &xc, NULL, &rep, &r->db_err);
     if (xrc) {
         if (rep.failed < 0) { /* the executor itself, not a migration */
             t->infra_error = true;
@@ -82,15 +128,55 @@ static void run_plan(struct mp_trial *t, struct mp_backend *b, struct mp_apply_r
         }
         long st = rep.failed_line ? mp_plan_step_at(p, pos, rep.failed, rep.failed_line) : -1;
         r->failed_step = st >= 0 ? st : (long)p->n;
+        mp_target_close(x);
         goto done;
     }
     struct mp_schema *got = NULL;
     if (mp_backend_introspect(b, t->a, &got, &e)) {
         t->infra_error = true;
         t->infra = e;
+        mp_target_close(x);
         goto done;
     }
     r->got = got;
+    void *conn = mp_backend_conn(b);
+    if ((t->needs & MP_NEED_DATA)) {
+        struct mp_dataset *ds = mp_arena_alloc(t->a, sizeof *ds);
+        if (mp_data_read(t->a, d, conn, got, ds, &e)) {
+            t->infra_error = true;
+            t->infra = e;
+            mp_target_close(x);
+            goto done;
+        }
+        r->data_after = ds;
+    }
+    if ((t->needs & MP_NEED_RERUN)) {
+        r->rerun_done = true;
+        r->rerun_rc = mp_exec_up(x, setp, &xc, NULL, &rep, &r->rerun_err);
+        r->rerun_applied = rep.applied;
+        struct mp_schema *s2 = NULL;
+        struct mp_dataset *ds = mp_arena_alloc(t->a, sizeof *ds);
+        if (!r->rerun_rc && !(r->rerun_rc = mp_backend_introspect(b, t->a, &s2, &r->rerun_err)) &&
+            !(r->rerun_rc = mp_data_read(t->a, d, conn, s2, ds, &r->rerun_err))) {
+            r->rerun_schema = s2;
+            r->rerun_data = ds;
+        }
+    }
+    if ((t->needs & MP_NEED_DOWN)) {
+        r->down_done = true;
+        r->down_rc = mp_plan_migset_downs(t->a, t->c->start, p, parts, setp, &r->down_irreversible, &r->down_err);
+        if (!r->down_rc && !r->down_irreversible) {
+            r->down_rc = mp_exec_down(x, setp, &xc, setp->n, &rep, &r->down_err);
+            struct mp_schema *s3 = NULL;
+            struct mp_dataset *ds = mp_arena_alloc(t->a, sizeof *ds);
+            if (!r->down_rc && !(r->down_rc = mp_backend_introspect(b, t->a, &s3, &r->down_err)) &&
+                !(r->down_rc = mp_data_read(t->a, d, conn, s3, ds, &r->down_err))) {
+                r->down_schema = s3;
+                r->down_data = ds;
+            }
+        }
+    }
+    mp_target_close(x);
 done:
     mp_backend_end(b);
     mp_buf_free(&ddl);
@@ -106,6 +192,7 @@ const struct mp_apply_result *mp_trial_apply(struct mp_trial *t, struct mp_backe
     r->invalid_step = r->failed_step = -1;
     struct mp_changeset *cs = mp_arena_alloc(t->a, sizeof *cs);
     r->changes = cs;
+    r->data_before = &t->data;
     r->plan_rc = mp_diff(t->a, t->c->start, t->c->desired, &t->c->renames, d, cs, &r->plan_err);
     if (r->plan_rc)
         return r;
@@ -114,7 +201,8 @@ const struct mp_apply_result *mp_trial_apply(struct mp_trial *t, struct mp_backe
     mp_rng_seed(&rng, t->seed ^ 0x5eed5eed5eed5eedULL);
     mp_rng_shuffle(&rng, cs->ops, cs->n, sizeof cs->ops[0]);
     struct mp_plan *p = NULL;
-    r->plan_rc = mp_plan_build(t->a, t->c->start, cs, d, t->solver, &p, &r->plan_err);
+    r->plan_rc = mp_plan_build(t->a, t->c->start, cs, d,
+                               mp_fault == MP_FAULT_NAIVE_ORDER ? MP_SOLVER_NAIVE : t->solver, &p, &r->plan_err);
     if (r->plan_rc)
         return r;
     r->plan = p;
@@ -133,6 +221,223 @@ static char *dup_str(const char *s)
     if (!d)
         mp_oom();
     return d;
+}
+
+/* ---- runs on a fresh, committed database by forked executors ---- */
+
+static char fresh_dir[256];
+static unsigned long fresh_counter;
+
+static void fresh_cleanup(void)
+{
+    if (fresh_dir[0])
+        rmdir(fresh_dir);
+}
+
+/* A URL (and PostgreSQL schema) of a new empty database. */
+static int fresh_db(struct mp_trial *t, struct mp_backend *b, const char **url, const char **schema,
+                    struct mp_error *err)
+{
+    unsigned long n = ++fresh_counter;
+    if (mp_backend_dialect(b) == MP_SQLITE) {
+        if (!fresh_dir[0]) {
+            struct stat sb;
+            const char *base = stat("/dev/shm", &sb) == 0 && access("/dev/shm", W_OK) == 0
+                                   ? "/dev/shm" : (getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+            snprintf(fresh_dir, sizeof fresh_dir, "%s/migprop-db-XXXXXX", base);
+            if (!mkdtemp(fresh_dir)) {
+                fresh_dir[0] = 0;
+                return mp_error_set(err, MP_EIO, "mkdtemp under %s: %s", base, strerror(errno));
+            }
+            atexit(fresh_cleanup);
+        }
+        *url = mp_arena_printf(t->a, "sqlite:%s/f%lu.sqlite", fresh_dir, n);
+        *schema = NULL;
+        return 0;
+    }
+    *url = b->conninfo;
+    *schema = mp_arena_printf(t->a, "migprop_f_%ld_%lu", (long)getpid(), n);
+    return 0;
+}
+
+static void fresh_drop(struct mp_trial *t, const char *url, const char *schema)
+{
+    if (!schema) {
+        const char *path = url + 7;
+        unlink(path);
+        unlink(mp_arena_printf(t->a, "%s-journal", path));
+        return;
+    }
+    struct mp_target *x;
+    struct mp_error e = {0};
+    if (mp_target_open(url, &x, &e))
+        return;
+    struct mp_buf q = {0};
+    mp_buf_add(&q, "DROP SCHEMA IF EXISTS ");
+    mp_buf_ident(&q, schema);
+    mp_buf_add(&q, " CASCADE");
+    mp_target_exec(x, "(cleanup)", 1, mp_buf_str(&q), &e);
+    mp_buf_free(&q);
+    mp_target_close(x);
+}
+
+static int fresh_open(const char *url, const char *schema, bool create, struct mp_target **x, struct mp_error *err)
+{
+    int rc = mp_target_open(url, x, err);
+    if (rc)
+        return rc;
+    if (schema && create) {
+        struct mp_buf q = {0};
+        mp_buf_add(&q, "CREATE SCHEMA ");
+        mp_buf_ident(&q, schema);
+        rc = mp_target_exec(*x, "(setup)", 1, mp_buf_str(&q), err);
+        mp_buf_free(&q);
+    }
+    if (!rc && schema)
+        rc = mp_target_set_schema(*x, schema, err);
+    if (rc) {
+        mp_target_close(*x);
+        *x = NULL;
+    }
+    return rc;
+}
+
+int mp_trial_fresh_run(struct mp_trial *t, struct mp_backend *b, int runners, long kill_at, bool after_commit,
+                       struct mp_fresh_result *out)
+{
+    memset(out, 0, sizeof *out);
+    const struct mp_apply_result *r = mp_trial_apply(t, b);
+    if (!r->got || !r->migrations) {
+        out->skipped = true;
+        return 0;
+    }
+    enum mp_dialect d = mp_backend_dialect(b);
+    /* the same migrations; with several runners each also counts its runs */
+    struct mp_migset set = *r->migrations;
+    set.v = mp_arena_alloc(t->a, (set.n + 1) * sizeof *set.v);
+    memcpy(set.v, r->migrations->v, set.n * sizeof *set.v);
+    if (runners > 1)
+        for (size_t i = 0; i < set.n; i++) {
+            set.v[i].up.sql = mp_arena_printf(t->a, "%s\nINSERT INTO \"_mp_runs\" (v) VALUES ('%s');\n", set.v[i].up.sql,
+                                              set.v[i].version);
+            mp_sha256_hex(set.v[i].up.sql, strlen(set.v[i].up.sql), set.v[i].checksum);
+        }
+    const char *url = NULL, *schema = NULL;
+    struct mp_error *err = &out->err;
+    if ((out->rc = fresh_db(t, b, &url, &schema, err)))
+        return out->rc;
+    struct mp_target *x = NULL;
+    struct mp_buf setup = {0};
+    setup_sql(t, d, &setup);
+    if (runners > 1)
+        mp_buf_add(&setup, "CREATE TABLE \"_mp_runs\" (v text NOT NULL);\n");
+    if ((out->rc = fresh_open(url, schema, true, &x, err)) ||
+        (out->rc = mp_target_exec(x, "(setup)", 1, mp_buf_str(&setup), err))) {
+        mp_buf_free(&setup);
+        mp_target_close(x);
+        fresh_drop(t, url, schema);
+        return out->rc;
+    }
+    mp_buf_free(&setup);
+    mp_target_close(x);
+    x = NULL;
+
+    /* the runners: forked, each with its own connection */
+    fflush(NULL);
+    pid_t pids[16];
+    int fds[16];
+    int nr = runners < 1 ? 1 : runners > 16 ? 16 : runners;
+    for (int i = 0; i < nr; i++) {
+        int pfd[2];
+        if (pipe(pfd) != 0) {
+            nr = i;
+            break;
+        }
+        pids[i] = fork();
+        if (pids[i] == 0) {
+            close(pfd[0]);
+            struct mp_target *cx;
+            struct mp_error ce = {0};
+            int rc = fresh_open(url, schema, false, &cx, &ce);
+            if (!rc) {
+                struct mp_exec_config cc = {.table = "_mp_migrations"};
+                if (kill_at > 0)
+                    *(after_commit ? &cc.kill_after_commit : &cc.kill_before_commit) = kill_at;
+                struct mp_exec_report rep;
+                rc = mp_exec_up(cx, &set, &cc, NULL, &rep, &ce);
+                mp_target_close(cx);
+            }
+            if (rc) {
+                ssize_t w = write(pfd[1], ce.msg, strlen(ce.msg));
+                (void)w;
+            }
+            _exit(rc ? 1 : 0);
+        }
+        close(pfd[1]);
+        fds[i] = pfd[0];
+        if (pids[i] < 0) {
+            close(fds[i]);
+            nr = i;
+            break;
+        }
+    }
+    for (int i = 0; i < nr; i++) {
+        int st = 0;
+        while (waitpid(pids[i], &st, 0) < 0 && errno == EINTR)
+            ;
+        char msg[512];
+        ssize_t k = read(fds[i], msg, sizeof msg - 1);
+        close(fds[i]);
+        if (WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL)
+            out->nkilled++;
+        else if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+            out->nexited_ok++;
+        else {
+            out->nfailed++;
+            if (!out->first_failure[0])
+                snprintf(out->first_failure, sizeof out->first_failure, "%.*s", k > 0 ? (int)k : 0, msg);
+        }
+    }
+
+    /* what the database holds now */
+    struct mp_exec_config xc = {.table = "_mp_migrations"};
+    struct mp_schema *s = NULL;
+    if ((out->rc = fresh_open(url, schema, false, &x, err)) ||
+        (out->rc = mp_exec_records(x, &xc, &out->applied_rows, &out->bad_rows, err)) ||
+        (out->rc = mp_target_introspect(x, "_mp_migrations", NULL, t->a, &s, err)))
+        goto end;
+    out->schema = s;
+    if (runners > 1 &&
+        ((out->rc = mp_target_query_long(x, "SELECT count(*) FROM \"_mp_runs\"", &out->runs_counted, err)) ||
+         (out->rc = mp_target_query_long(x, "SELECT count(DISTINCT v) FROM \"_mp_runs\"", &out->runs_distinct, err))))
+        goto end;
+    if (kill_at > 0) {
+        /* the schema at the boundary the tracking table records */
+        const struct mp_plan *p = r->plan;
+        size_t parts = r->parts ? r->parts : 1;
+        size_t j = out->applied_rows < parts ? out->applied_rows : parts;
+        size_t hi = p->n * j / parts;
+        struct mp_schema *e = mp_schema_clone(t->a, t->c->start);
+        for (size_t i = 0; i < hi; i++)
+            if (mp_vschema_apply(t->a, e, d, &p->steps[i].op, err)) {
+                out->rc = MP_EINTERNAL;
+                goto end;
+            }
+        out->expected = e;
+        /* and the next run completes the migrations */
+        struct mp_exec_report rep;
+        struct mp_error e2 = {0};
+        out->completed = mp_exec_up(x, &set, &xc, NULL, &rep, &e2) == 0;
+        if (!out->completed)
+            snprintf(out->first_failure, sizeof out->first_failure, "the run after the kill failed: %.400s", e2.msg);
+        struct mp_schema *f = NULL;
+        if (out->completed && !mp_target_introspect(x, "_mp_migrations", NULL, t->a, &f, &e2))
+            out->final = f;
+    }
+end:
+    mp_target_close(x);
+    fresh_drop(t, url, schema);
+    return out->rc;
 }
 
 static void record_failure(struct mp_point *pt, struct mp_trial *t, const char *label, long trial,
@@ -178,6 +483,9 @@ static double now(void)
 int mp_run(const struct mp_run_config *cfg, FILE *out)
 {
     size_t np = cfg->nprops * MP_NDIALECTS;
+    unsigned needs = 0;
+    for (size_t i = 0; i < cfg->nprops; i++)
+        needs |= cfg->props[i].needs;
     struct mp_point *pts = calloc(np ? np : 1, sizeof *pts);
     if (!pts)
         mp_oom();
@@ -201,7 +509,8 @@ int mp_run(const struct mp_run_config *cfg, FILE *out)
             status = 2;
             break;
         }
-        struct mp_trial t = {.a = mp_arena_new(), .solver = cfg->solver, .keep_dir = cfg->keep_dir};
+        struct mp_trial t = {.a = mp_arena_new(), .solver = cfg->solver, .keep_dir = cfg->keep_dir,
+                             .needs = needs, .backends = cfg->backends};
         struct mp_case gc;
         const char *label;
         long trial_no;
@@ -228,6 +537,13 @@ int mp_run(const struct mp_run_config *cfg, FILE *out)
             label = lbuf;
         }
         t.label = k < cfg->nfixed ? label : mp_arena_printf(t.a, "trial-%ld", trial_no);
+        if (!cfg->no_data) {
+            /* rows from a stream of their own, so they never shift the case */
+            struct mp_rng drng;
+            mp_rng_seed(&drng, t.seed ^ 0xda7ada7ada7ada7aULL);
+            size_t rows = trial_no < 0 ? 4 : 1 + (size_t)(trial_no / 10 < 11 ? trial_no / 10 : 11);
+            mp_data_gen(t.a, &drng, t.c->start, t.c->desired, &t.c->renames, rows, &t.data);
+        }
         for (int d = 0; d < MP_NDIALECTS; d++) {
             struct mp_backend *b = cfg->backends[d];
             if (!b)

@@ -13,7 +13,9 @@
 #include <stdio.h>
 
 #include "backend.h"
+#include "data.h"
 #include "gen.h"
+#include "migdir.h"
 #include "plan.h"
 
 enum mp_verdict { MP_PASS, MP_FAIL, MP_DISCARD };
@@ -27,6 +29,14 @@ struct mp_property {
     const char *name;
     const char *summary;
     enum mp_verdict (*check)(struct mp_trial *t, struct mp_backend *b, struct mp_buf *diag);
+    unsigned needs;     /* MP_NEED_*: what mp_trial_apply() must also do for it */
+};
+
+/* What a property needs from the trial's application (mp_trial_apply). */
+enum {
+    MP_NEED_DATA = 1,   /* read the rows back after the plan */
+    MP_NEED_RERUN = 2,  /* run the executor a second time, read schema and rows again */
+    MP_NEED_DOWN = 4    /* give the migrations down sections, revert them all, read again */
 };
 
 /* What happened when the trial's plan ran on one backend (memoised: every
@@ -41,7 +51,58 @@ struct mp_apply_result {
     long failed_step;            /* step the database refused, or -1; plan->n for the final FK check */
     struct mp_error db_err;
     const struct mp_schema *got; /* introspected after the plan; NULL if it did not complete */
+    const struct mp_dataset *data_before; /* the rows inserted before the plan */
+    const struct mp_dataset *data_after;  /* read after the plan (MP_NEED_DATA), or NULL */
+    size_t parts;                /* migrations the plan was split into */
+    const struct mp_migset *migrations;   /* the plan as migrations */
+    /* MP_NEED_RERUN: a second `up` right after the first */
+    bool rerun_done;
+    int rerun_rc;
+    struct mp_error rerun_err;
+    size_t rerun_applied;
+    const struct mp_schema *rerun_schema;
+    const struct mp_dataset *rerun_data;
+    /* MP_NEED_DOWN: down sections, then `down` of every migration */
+    bool down_done;
+    size_t down_irreversible;    /* parts the solver could not reverse */
+    int down_rc;
+    struct mp_error down_err;
+    const struct mp_schema *down_schema;
+    const struct mp_dataset *down_data;
 };
+
+/* The start schema, the case's rename hints, the trial's seed. */
+const struct mp_schema *mp_trial_start(const struct mp_trial *t);
+const struct mp_renames *mp_trial_renames(const struct mp_trial *t);
+uint64_t mp_trial_seed_of(const struct mp_trial *t);
+
+/* The other active backend of the run (for comparisons across dialects),
+ * or NULL. */
+struct mp_backend *mp_trial_backend(struct mp_trial *t, enum mp_dialect d);
+
+/* Runs of the trial's migrations on a fresh, committed database (SQLite: a
+ * file under a temporary directory; PostgreSQL: a new schema reached with
+ * new connections), set up with the start schema and rows, by forked
+ * executor processes.  `runners` processes run `up` at once (exactly-once);
+ * with kill_at > 0 a single runner is killed with SIGKILL inside migration
+ * kill_at, before its commit (after_commit false) or after it.  The result
+ * tells what each process did and what the database holds afterwards. */
+struct mp_fresh_result {
+    bool skipped;                /* the plan did not apply in the first place */
+    int nexited_ok, nfailed, nkilled;
+    char first_failure[512];
+    size_t applied_rows;         /* tracking rows with status applied */
+    size_t bad_rows;             /* tracking rows in another status */
+    long runs_counted, runs_distinct; /* exactly-once counter table */
+    const struct mp_schema *schema;   /* afterwards (tracking tables left out) */
+    const struct mp_schema *expected; /* kill: the schema at the recorded boundary */
+    bool completed;              /* kill: the next run finished the migrations */
+    const struct mp_schema *final;    /* kill: after that next run */
+    struct mp_error err;         /* infrastructure trouble */
+    int rc;
+};
+int mp_trial_fresh_run(struct mp_trial *t, struct mp_backend *b, int runners, long kill_at, bool after_commit,
+                       struct mp_fresh_result *out);
 
 /* Run the trial's plan on `b` (once per trial and backend). Never NULL. */
 const struct mp_apply_result *mp_trial_apply(struct mp_trial *t, struct mp_backend *b);
@@ -76,6 +137,7 @@ struct mp_run_config {
     const char *cmdline_backend;  /* for replay commands: "sqlite", "postgres" */
     const char *keep_dir;         /* write each trial's migrations under this directory (one
                                    * directory per trial and backend) instead of in memory */
+    bool no_data;                 /* insert no rows before the plan */
 };
 
 /* Run all trials and print the report to `out`.  Returns 0 when every

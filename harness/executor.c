@@ -15,6 +15,7 @@
 
 #include "backend.h"
 #include "buf.h"
+#include "fault.h"
 #include "sqlscan.h"
 
 struct mp_target {
@@ -27,9 +28,12 @@ struct mp_target {
     bool pg_locked;
     char *table;         /* tracking table of the current command */
     long fail_line;      /* line of the statement that failed last, 0 if none */
+    long nrun;           /* migrations this target has started (fault injection) */
 };
 
 /* ---- connections ---- */
+
+static int db_error(struct mp_target *t, struct mp_error *err, const char *what, PGresult *r);
 
 static bool starts(const char *s, const char *p)
 {
@@ -80,6 +84,20 @@ int mp_target_open(const char *url, struct mp_target **out, struct mp_error *err
     return mp_error_set(err, MP_EINVAL,
                         "%s: not a database URL (sqlite:PATH, postgresql://..., or a libpq "
                         "keyword string)", url);
+}
+
+int mp_target_set_schema(struct mp_target *t, const char *schema, struct mp_error *err)
+{
+    if (t->d != MP_POSTGRES)
+        return 0;
+    struct mp_buf b = {0};
+    mp_buf_add(&b, "SET search_path TO ");
+    mp_buf_ident(&b, schema);
+    PGresult *r = PQexec(t->pg, mp_buf_str(&b));
+    mp_buf_free(&b);
+    int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : db_error(t, err, "SET search_path", r);
+    PQclear(r);
+    return rc;
 }
 
 struct mp_target *mp_target_wrap(enum mp_dialect d, void *conn, bool nested)
@@ -225,11 +243,36 @@ static size_t char_to_byte(const char *s, long pos)
 
 /* Run one section's SQL.  `alone`: one statement at a time (outside a
  * transaction).  Errors: MP_EDB "PATH:LINE: message". */
+static int run_sql(struct mp_target *t, const struct mp_migsql *sec, bool alone, struct mp_error *err);
+
+/* Self-test fault: split the script on every ';' (what careless runners
+ * do) and run the pieces one by one. */
+static int run_split(struct mp_target *t, const struct mp_migsql *sec, struct mp_error *err)
+{
+    const char *sql = sec->sql ? sec->sql : "";
+    int rc = 0;
+    while (*sql && !rc) {
+        const char *semi = strchr(sql, ';');
+        size_t n = semi ? (size_t)(semi - sql) + 1 : strlen(sql);
+        char *piece = strndup(sql, n);
+        if (!piece)
+            mp_oom();
+        struct mp_migsql one = *sec;
+        one.sql = piece;
+        rc = run_sql(t, &one, true, err);
+        free(piece);
+        sql += n;
+    }
+    return rc;
+}
+
 static int run_sql(struct mp_target *t, const struct mp_migsql *sec, bool alone, struct mp_error *err)
 {
     const char *sql = sec->sql ? sec->sql : "";
     const char *path = sec->path ? sec->path : "(migration)";
     long base = sec->line > 0 ? sec->line : 1;
+    if (mp_fault == MP_FAULT_SPLIT_SEMICOLON && !alone)
+        return run_split(t, sec, err);
     if (t->d == MP_SQLITE) {
         const char *p = sql;
         while (*p) {
@@ -330,6 +373,8 @@ int mp_target_exec(struct mp_target *t, const char *path, long line, const char 
 
 static int tx_begin(struct mp_target *t, struct mp_error *err)
 {
+    if (mp_fault == MP_FAULT_NO_TRANSACTION && !t->nested)
+        return 0; /* self-test fault: autocommit */
     if (t->nested)
         return q(t, "SAVEPOINT migprop_migration", 0, NULL, err);
     return q(t, t->d == MP_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN", 0, NULL, err);
@@ -337,6 +382,8 @@ static int tx_begin(struct mp_target *t, struct mp_error *err)
 
 static int tx_commit(struct mp_target *t, struct mp_error *err)
 {
+    if (mp_fault == MP_FAULT_NO_TRANSACTION && !t->nested)
+        return 0;
     if (t->nested)
         return q(t, "RELEASE SAVEPOINT migprop_migration", 0, NULL, err);
     return q(t, "COMMIT", 0, NULL, err);
@@ -345,6 +392,8 @@ static int tx_commit(struct mp_target *t, struct mp_error *err)
 static void tx_rollback(struct mp_target *t)
 {
     struct mp_error e = {0};
+    if (mp_fault == MP_FAULT_NO_TRANSACTION && !t->nested)
+        return;
     if (t->nested)
         q(t, "ROLLBACK TO SAVEPOINT migprop_migration; RELEASE SAVEPOINT migprop_migration", 0, NULL, &e);
     else if (t->d == MP_POSTGRES || !sqlite3_get_autocommit(t->lite))
@@ -367,7 +416,7 @@ static int lock(struct mp_target *t, const struct mp_exec_config *cfg, struct mp
     mp_buf_free(&b);
     if (!t->table)
         mp_oom();
-    if (t->nested)
+    if (t->nested || mp_fault == MP_FAULT_NO_LOCK)
         return 0;
     if (t->d == MP_POSTGRES) {
         char set[64];
@@ -568,6 +617,8 @@ static bool is_applied(const struct row *w)
 static int record(struct mp_target *t, const struct mp_migration *m, const char *status, long ms, const char *error,
                   struct mp_error *err)
 {
+    if (mp_fault == MP_FAULT_NO_RECORD && strcmp(status, "applied") == 0)
+        return 0; /* self-test fault */
     char sql[768];
     char msbuf[32];
     snprintf(msbuf, sizeof msbuf, "%ld", ms);
@@ -688,15 +739,22 @@ static int run_one(struct mp_target *t, const struct mp_exec_config *cfg, const 
     char sql[512];
     int rc;
     *skipped = false;
-    if (fkoff && (rc = q(t, "PRAGMA foreign_keys=OFF", 0, NULL, err)))
+    bool in_tx_fault = mp_fault == MP_FAULT_PRAGMA_IN_TX;
+    if (fkoff && !in_tx_fault && (rc = q(t, "PRAGMA foreign_keys=OFF", 0, NULL, err)))
         return rc;
     if ((rc = tx_begin(t, err)))
         goto out;
+    /* self-test fault: inside the transaction the PRAGMA is a no-op (SQLite
+     * "PRAGMA foreign_keys") */
+    if (fkoff && in_tx_fault && (rc = q(t, "PRAGMA foreign_keys=OFF", 0, NULL, err))) {
+        tx_rollback(t);
+        goto out;
+    }
     /* SQLite: re-read under BEGIN IMMEDIATE's lock, another runner may
      * have done it (PostgreSQL's runners hold the advisory lock for the
      * whole run, so what was read at the start is still true) */
     bool done = false;
-    if (t->d == MP_SQLITE) {
+    if (t->d == MP_SQLITE && mp_fault != MP_FAULT_NO_LOCK) {
         struct rows r;
         if ((rc = load_rows(t, &r, err))) {
             tx_rollback(t);
@@ -724,8 +782,7 @@ static int run_one(struct mp_target *t, const struct mp_exec_config *cfg, const 
             goto out;
         }
     }
-    static long nrun;
-    nrun++;
+    long nrun = ++t->nrun;
     double t0 = now_ms();
     rc = run_sql(t, sec, notx, err);
     if (!rc && fkoff)
@@ -1052,4 +1109,52 @@ int mp_exec_repair(struct mp_target *t, const struct mp_migset *set, const struc
     rows_free(&r);
     unlock(t);
     return rc;
+}
+
+int mp_exec_records(struct mp_target *t, const struct mp_exec_config *cfg, size_t *applied, size_t *other,
+                    struct mp_error *err)
+{
+    *applied = *other = 0;
+    const char *table = cfg && cfg->table ? cfg->table : "migprop_migrations";
+    struct mp_buf b = {0};
+    mp_buf_ident(&b, table);
+    free(t->table);
+    t->table = strdup(mp_buf_str(&b));
+    mp_buf_free(&b);
+    if (!t->table)
+        mp_oom();
+    struct rows r;
+    int rc = load_rows(t, &r, err);
+    if (rc) {
+        /* no tracking table yet: nothing recorded */
+        memset(err, 0, sizeof *err);
+        return 0;
+    }
+    for (size_t i = 0; i < r.n; i++)
+        (*(is_applied(&r.v[i]) ? applied : other))++;
+    rows_free(&r);
+    return 0;
+}
+
+int mp_target_query_long(struct mp_target *t, const char *sql, long *out, struct mp_error *err)
+{
+    *out = 0;
+    if (t->d == MP_POSTGRES) {
+        PGresult *r = PQexec(t->pg, sql);
+        int rc = 0;
+        if (PQresultStatus(r) != PGRES_TUPLES_OK)
+            rc = db_error(t, err, sql, r);
+        else if (PQntuples(r) > 0)
+            *out = atol(PQgetvalue(r, 0, 0));
+        PQclear(r);
+        return rc;
+    }
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(t->lite, sql, -1, &st, NULL) != SQLITE_OK)
+        return db_error(t, err, sql, NULL);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *out = (long)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_error(t, err, sql, NULL);
 }

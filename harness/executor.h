@@ -47,6 +47,10 @@ struct mp_target;
  * message).  *out is freed with mp_target_close(). */
 int mp_target_open(const char *url, struct mp_target **out, struct mp_error *err);
 
+/* PostgreSQL: work in schema `schema` from now on (SET search_path); the
+ * tracking table and the lock key follow it.  No-op on SQLite. */
+int mp_target_set_schema(struct mp_target *t, const char *schema, struct mp_error *err);
+
 /* Wrap a connection the caller keeps owning: a sqlite3 * or a PGconn *.
  * `nested`: the connection is inside a transaction the caller owns (a
  * trial's schema): migrations then run in savepoints and no lock is taken. */
@@ -122,6 +126,14 @@ int mp_exec_status(struct mp_target *t, const struct mp_migset *set, const struc
  * error code (err set). */
 long mp_exec_verify(struct mp_target *t, const struct mp_migset *set, const struct mp_exec_config *cfg,
                     FILE *out, struct mp_error *err);
+
+/* Count the tracking table's records: *applied with status 'applied',
+ * *other in any other status (0 and 0 when the table does not exist). */
+int mp_exec_records(struct mp_target *t, const struct mp_exec_config *cfg, size_t *applied, size_t *other,
+                    struct mp_error *err);
+
+/* Run a query returning one integer (first row, first column) into *out. */
+int mp_target_query_long(struct mp_target *t, const char *sql, long *out, struct mp_error *err);
 
 /* Clear failed and dirty records (or, with cfg->mark_applied, record them
  * as applied with the file's current checksum), printing each to `out`. */

@@ -1,7 +1,12 @@
 /* planmig.c - a plan as a migration set (see planmig.h). */
 #include "planmig.h"
 
+#include "diff.h"
+#include "fault.h"
+
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static long count_lines(const char *s, size_t n)
@@ -70,4 +75,141 @@ long mp_plan_step_at(const struct mp_plan *p, const struct mp_step_pos *pos, lon
         if (pos[i].mig == mig && pos[i].line <= line)
             best = (long)i;
     return best;
+}
+
+/* ---- down sections ---- */
+
+struct markers {
+    uintptr_t *v;
+    size_t n, cap;
+};
+
+static const char *mark(struct mp_arena *a, struct markers *m, const char *name)
+{
+    const char *k = mp_arena_strdup(a, name);
+    *MP_PUSH(a, m->v, m->n, m->cap) = (uintptr_t)k;
+    return k;
+}
+
+static int cmp_ptr(const void *p, const void *q)
+{
+    uintptr_t a = *(const uintptr_t *)p, b = *(const uintptr_t *)q;
+    return (a > b) - (a < b);
+}
+
+static bool marked(const struct markers *m, const char *origin)
+{
+    uintptr_t k = (uintptr_t)origin;
+    return origin && m->n && bsearch(&k, m->v, m->n, sizeof k, cmp_ptr);
+}
+
+/* Put fresh identity markers on every table, column and index of s. */
+static void mark_all(struct mp_arena *a, struct mp_schema *s, struct markers *m)
+{
+    m->n = 0;
+    for (size_t i = 0; i < s->ntables; i++) {
+        struct mp_table *t = s->tables[i];
+        t->origin = mark(a, m, t->name);
+        for (size_t j = 0; j < t->ncols; j++)
+            t->cols[j].origin = mark(a, m, t->cols[j].name);
+        for (size_t j = 0; j < t->nindexes; j++)
+            t->indexes[j].origin = mark(a, m, t->indexes[j].name);
+    }
+    if (m->n)
+        qsort(m->v, m->n, sizeof *m->v, cmp_ptr);
+}
+
+/* Hints from `after` (renamed objects still carrying their markers) back
+ * to `before`. */
+static void back_hints(struct mp_arena *a, const struct mp_schema *after, const struct mp_schema *before,
+                       const struct markers *m, struct mp_renames *h)
+{
+    memset(h, 0, sizeof *h);
+    for (size_t i = 0; i < after->ntables; i++) {
+        const struct mp_table *t = after->tables[i];
+        if (!marked(m, t->origin))
+            continue;
+        const struct mp_table *b = NULL;
+        for (size_t k = 0; k < before->ntables && !b; k++)
+            if (before->tables[k]->origin == t->origin)
+                b = before->tables[k];
+        if (!b)
+            continue;
+        if (strcmp(t->name, b->name) != 0)
+            mp_renames_add(a, h, false, NULL, t->name, b->name);
+        for (size_t j = 0; j < t->ncols; j++)
+            for (size_t k = 0; k < b->ncols; k++)
+                if (marked(m, t->cols[j].origin) && b->cols[k].origin == t->cols[j].origin &&
+                    strcmp(t->cols[j].name, b->cols[k].name) != 0)
+                    mp_renames_add(a, h, true, t->name, t->cols[j].name, b->cols[k].name);
+        for (size_t j = 0; j < t->nindexes; j++)
+            for (size_t k = 0; k < b->nindexes; k++)
+                if (marked(m, t->indexes[j].origin) && b->indexes[k].origin == t->indexes[j].origin &&
+                    strcmp(t->indexes[j].name, b->indexes[k].name) != 0) {
+                    mp_renames_add(a, h, false, t->name, t->indexes[j].name, b->indexes[k].name);
+                    h->v[h->n - 1].index = true;
+                }
+    }
+}
+
+int mp_plan_migset_downs(struct mp_arena *a, const struct mp_schema *start, const struct mp_plan *p, size_t parts,
+                         struct mp_migset *set, size_t *irreversible, struct mp_error *err)
+{
+    if (parts < 1)
+        parts = 1;
+    if (p->n && parts > p->n)
+        parts = p->n;
+    *irreversible = 0;
+    struct mp_schema *before = mp_schema_clone(a, start);
+    struct markers m = {0};
+    size_t lo = 0;
+    for (size_t k = 0; k < parts && k < set->n; k++) {
+        size_t hi = p->n * (k + 1) / parts;
+        mark_all(a, before, &m);
+        struct mp_schema *after = mp_schema_clone(a, before);
+        for (size_t i = lo; i < hi; i++)
+            if (mp_vschema_apply(a, after, p->dialect, &p->steps[i].op, err)) {
+                mp_error_prefix(err, "down of part %zu: replaying step %zu: ", k + 1, i + 1);
+                return MP_EINTERNAL;
+            }
+        struct mp_renames h;
+        back_hints(a, after, before, &m, &h);
+        struct mp_changeset cs = {0};
+        struct mp_plan *down = NULL;
+        struct mp_error e = {0};
+        int rc = mp_diff_ex(a, after, before, &h, p->dialect, MP_DIFF_ALLOW_NARROWING, &cs, &e);
+        if (!rc && mp_fault == MP_FAULT_DOWN_FORGETS_INDEX) {
+            size_t w = 0; /* self-test fault: the down plan forgets its indexes */
+            for (size_t i = 0; i < cs.n; i++)
+                if (cs.ops[i].kind != MP_OP_ADD_INDEX)
+                    cs.ops[w++] = cs.ops[i];
+            cs.n = w;
+        }
+        if (!rc)
+            rc = mp_plan_build(a, after, &cs, p->dialect, MP_SOLVER_DEFAULT, &down, &e);
+        struct mp_migration *mg = &set->v[k];
+        if (rc) {
+            (*irreversible)++;
+            mg->down.sql = NULL;
+            mg->reversible = false;
+        } else {
+            struct mp_buf b = {0};
+            mp_buf_printf(&b, "-- migprop down plan of part %zu: %zu step%s\n", k + 1, down->n, down->n == 1 ? "" : "s");
+            if (p->dialect == MP_SQLITE && down->sqlite_fk_off)
+                mp_buf_add(&b, "-- migprop:foreign-keys-off\n");
+            for (size_t i = 0; i < down->n; i++)
+                mp_plan_step_text(&b, down, i);
+            mg->down.sql = mp_arena_strndup(a, mp_buf_str(&b), b.len);
+            mg->down.path = mp_arena_printf(a, "%s_%s.down.sql", mg->raw_version, mg->name);
+            mg->down.line = 1;
+            mg->down.fk_off = p->dialect == MP_SQLITE && down->sqlite_fk_off;
+            mg->reversible = down->n > 0;
+            if (!down->n)
+                (*irreversible)++;
+            mp_buf_free(&b);
+        }
+        before = after;
+        lo = hi;
+    }
+    return 0;
 }

@@ -24,6 +24,18 @@ struct mp_step_pos {
 int mp_plan_migset(struct mp_arena *a, const struct mp_plan *p, size_t parts, const char *dir, struct mp_migset *out,
                    struct mp_step_pos **pos, struct mp_error *err);
 
+/* Give every migration of `set` (made by mp_plan_migset() from plan `p`
+ * with `parts` parts, planned from `start`) a down section: the solver's
+ * plan from the schema after the part back to the schema before it, with
+ * rename hints that follow each table, column and index through the
+ * part's steps, narrowing casts allowed (they undo widenings), and the
+ * foreign-keys-off directive where it rebuilds SQLite tables.  A part that
+ * cannot be reversed (a dropped NOT NULL column without a default, say)
+ * keeps an empty down, which makes it irreversible; *irreversible counts
+ * them.  Memory from `a`. */
+int mp_plan_migset_downs(struct mp_arena *a, const struct mp_schema *start, const struct mp_plan *p, size_t parts,
+                         struct mp_migset *set, size_t *irreversible, struct mp_error *err);
+
 /* The step whose text holds line `line` of migration `mig`, or -1. */
 long mp_plan_step_at(const struct mp_plan *p, const struct mp_step_pos *pos, long mig, long line);
 

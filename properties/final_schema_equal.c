@@ -25,4 +25,5 @@ const struct mp_property mp_prop_final_schema_equal = {
     "final_schema_equal",
     "the schema read back from the database equals the desired schema (canonical form)",
     check,
+    0,
 };

@@ -43,4 +43,5 @@ const struct mp_property mp_prop_ordering_valid = {
     "ordering_valid",
     "every planned step passes the virtual schema and runs in the database without error",
     check,
+    0,
 };

@@ -44,7 +44,7 @@ static const struct mp_rename *hint_to(const struct mp_renames *h, enum mp_diale
 }
 
 /* The desired table a start table becomes, or NULL when it is dropped. */
-static const struct mp_table *table_target(const struct mp_schema *desired,
+const struct mp_table *mp_diff_table_target(const struct mp_schema *desired,
                                            const struct mp_renames *h, enum mp_dialect d,
                                            const char *start_name)
 {
@@ -57,7 +57,7 @@ static const struct mp_table *table_target(const struct mp_schema *desired,
 }
 
 /* Final name of column `col` of start table `st` (NULL when dropped). */
-static const char *column_target(const struct mp_table *st, const struct mp_table *dt,
+const char *mp_diff_column_target(const struct mp_table *st, const struct mp_table *dt,
                                  const struct mp_renames *h, enum mp_dialect d, const char *col)
 {
     if (!dt)
@@ -79,7 +79,7 @@ static bool translate_cols(struct mp_arena *a, const struct mp_table *st, const 
     out->n = in->n;
     out->v = mp_arena_alloc(a, (in->n + 1) * sizeof *out->v);
     for (size_t i = 0; i < in->n; i++) {
-        out->v[i] = column_target(st, dt, h, d, in->v[i]);
+        out->v[i] = mp_diff_column_target(st, dt, h, d, in->v[i]);
         if (!out->v[i])
             return false;
     }
@@ -99,7 +99,7 @@ static bool fk_in(enum mp_dialect d, const struct mp_table *t, const struct mp_f
 
 
 static int diff_table(struct mp_arena *a, const struct mp_schema *start, const struct mp_schema *desired,
-                      const struct mp_renames *h, enum mp_dialect d, const struct mp_table *st,
+                      const struct mp_renames *h, enum mp_dialect d, unsigned flags, const struct mp_table *st,
                       const struct mp_table *dt, struct mp_changeset *out, struct mp_error *err)
 {
     if (strcmp(st->name, dt->name) != 0) {
@@ -112,7 +112,7 @@ static int diff_table(struct mp_arena *a, const struct mp_schema *start, const s
         const struct mp_fk *f = &st->fks[i];
         struct mp_fk tf = *f;
         const struct mp_table *srt = mp_schema_table(start, d, f->ref_table);
-        const struct mp_table *drt = srt ? table_target(desired, h, d, srt->name) : NULL;
+        const struct mp_table *drt = srt ? mp_diff_table_target(desired, h, d, srt->name) : NULL;
         bool keep = drt && translate_cols(a, st, dt, h, d, &f->cols, &tf.cols) &&
                     translate_cols(a, srt, drt, h, d, &f->ref_cols, &tf.ref_cols);
         if (keep) {
@@ -149,7 +149,7 @@ static int diff_table(struct mp_arena *a, const struct mp_schema *start, const s
     }
     for (size_t i = 0; i < st->ncols; i++) {
         const struct mp_column *c = &st->cols[i];
-        const char *fin = column_target(st, dt, h, d, c->name);
+        const char *fin = mp_diff_column_target(st, dt, h, d, c->name);
         if (!fin) {
             struct mp_op *op = mp_changeset_add(a, out, MP_OP_DROP_COLUMN);
             op->table = st->name;
@@ -158,7 +158,8 @@ static int diff_table(struct mp_arena *a, const struct mp_schema *start, const s
         }
         const struct mp_column *dc = mp_table_column(dt, d, fin);
         /* alterations in place, named as in the start schema */
-        if (!mp_type_eq(&c->type, &dc->type) && !mp_type_widens(&c->type, &dc->type)) {
+        bool narrow = !mp_type_eq(&c->type, &dc->type) && !mp_type_widens(&c->type, &dc->type);
+        if (narrow && !(flags & MP_DIFF_ALLOW_NARROWING)) {
             struct mp_buf f = {0}, g = {0};
             mp_type_canonical(&f, &c->type);
             mp_type_canonical(&g, &dc->type);
@@ -176,6 +177,7 @@ static int diff_table(struct mp_arena *a, const struct mp_schema *start, const s
             op->table = st->name;
             op->name = c->name;
             op->column = *dc;
+            op->lossy = narrow;
         }
         if (c->not_null != dc->not_null) {
             struct mp_op *op = mp_changeset_add(a, out, dc->not_null ? MP_OP_SET_NOT_NULL : MP_OP_DROP_NOT_NULL);
@@ -245,7 +247,7 @@ static int diff_table(struct mp_arena *a, const struct mp_schema *start, const s
         for (size_t j = 0; j < st->nfks && !found; j++) {
             struct mp_fk tf = st->fks[j];
             const struct mp_table *srt = mp_schema_table(start, d, tf.ref_table);
-            const struct mp_table *drt = srt ? table_target(desired, h, d, srt->name) : NULL;
+            const struct mp_table *drt = srt ? mp_diff_table_target(desired, h, d, srt->name) : NULL;
             if (drt && translate_cols(a, st, dt, h, d, &st->fks[j].cols, &tf.cols) &&
                 translate_cols(a, srt, drt, h, d, &st->fks[j].ref_cols, &tf.ref_cols)) {
                 tf.ref_table = drt->name;
@@ -283,6 +285,13 @@ int mp_diff(struct mp_arena *a, const struct mp_schema *start, const struct mp_s
             const struct mp_renames *hints, enum mp_dialect d, struct mp_changeset *out,
             struct mp_error *err)
 {
+    return mp_diff_ex(a, start, desired, hints, d, 0, out, err);
+}
+
+int mp_diff_ex(struct mp_arena *a, const struct mp_schema *start, const struct mp_schema *desired,
+               const struct mp_renames *hints, enum mp_dialect d, unsigned flags, struct mp_changeset *out,
+               struct mp_error *err)
+{
     for (size_t i = 0; hints && i < hints->n; i++) {
         const struct mp_rename *r = &hints->v[i];
         bool in_table = r->column || r->index;
@@ -309,13 +318,13 @@ int mp_diff(struct mp_arena *a, const struct mp_schema *start, const struct mp_s
     /* Tables of the start schema: dropped, or diffed against their target. */
     for (size_t i = 0; i < start->ntables; i++) {
         const struct mp_table *st = start->tables[i];
-        const struct mp_table *dt = table_target(desired, hints, d, st->name);
+        const struct mp_table *dt = mp_diff_table_target(desired, hints, d, st->name);
         if (!dt) {
             struct mp_op *op = mp_changeset_add(a, out, MP_OP_DROP_TABLE);
             op->table = st->name;
             continue;
         }
-        int rc = diff_table(a, start, desired, hints, d, st, dt, out, err);
+        int rc = diff_table(a, start, desired, hints, d, flags, st, dt, out, err);
         if (rc)
             return rc;
     }

@@ -23,6 +23,14 @@ struct mp_renames {
 void mp_renames_add(struct mp_arena *a, struct mp_renames *r, bool column,
                     const char *table, const char *old_name, const char *new_name);
 
+/* What a start table becomes in `desired` under the hints (NULL: dropped),
+ * and the final name of column `col` of start table `st` in desired table
+ * `dt` (NULL: dropped).  The same mapping mp_diff() uses. */
+const struct mp_table *mp_diff_table_target(const struct mp_schema *desired, const struct mp_renames *h,
+                                            enum mp_dialect d, const char *start_name);
+const char *mp_diff_column_target(const struct mp_table *st, const struct mp_table *dt, const struct mp_renames *h,
+                                  enum mp_dialect d, const char *col);
+
 /* Compute into `out` (appending, in a deterministic order) the change set
  * from `start` to `desired` under dialect `d`'s identifier rules.  Without a
  * hint an object whose name changed is a drop plus a create, as Alembic's
@@ -33,6 +41,15 @@ void mp_renames_add(struct mp_arena *a, struct mp_renames *r, bool column,
  * Errors (MP_EINVAL): a hint naming a table, column or index that does not
  * exist, two hints for one object, or a primary key that changes (not
  * supported: drop and re-create the table), each naming the object. */
+/* Flags of mp_diff_ex(). */
+enum {
+    MP_DIFF_ALLOW_NARROWING = 1 /* type changes may narrow (a down plan undoing a widening) */
+};
+
+int mp_diff_ex(struct mp_arena *a, const struct mp_schema *start, const struct mp_schema *desired,
+               const struct mp_renames *hints, enum mp_dialect d, unsigned flags, struct mp_changeset *out,
+               struct mp_error *err);
+
 int mp_diff(struct mp_arena *a, const struct mp_schema *start, const struct mp_schema *desired,
             const struct mp_renames *hints, enum mp_dialect d, struct mp_changeset *out,
             struct mp_error *err);

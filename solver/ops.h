@@ -60,6 +60,8 @@ struct mp_op {
     struct mp_fk fk;            /* ADD FK, DROP FK (cols on `table`) */
     struct mp_index index;      /* ADD INDEX */
     struct mp_unique unique;    /* ADD UNIQUE, DROP UNIQUE */
+    bool lossy;                 /* ALTER TYPE: a narrowing cast is intended (down plans,
+                                 * whose values came from the narrower type) */
 };
 
 /* True for the kinds that alter one existing column in place. */

@@ -1064,6 +1064,7 @@ static struct mp_op concrete(struct ctx *x, const struct node *n)
         op.table = cur_table(x, t);
         op.name = cur_col(x, t, n->c);
         op.column = n->op->column;
+        op.lossy = n->op->lossy;
         break;
     case MP_OP_ADD_UNIQUE:
     case MP_OP_DROP_UNIQUE: {
@@ -1151,6 +1152,16 @@ static int emit(struct ctx *x, struct mp_plan *p, struct mp_op op, long src, con
             tmp = rebuild_name(x, p->final, op.table);
             p->sqlite_fk_off = true;
         }
+    }
+    /* SQLite "Foreign Key Support" 5: DROP TABLE runs an implicit DELETE
+     * FROM with foreign keys enforced, and an ON DELETE RESTRICT
+     * self-reference fails it as soon as a parent row goes before its
+     * child; the drop then needs foreign keys off (outside the transaction). */
+    if (x->d == MP_SQLITE && op.kind == MP_OP_DROP_TABLE) {
+        const struct mp_table *t = mp_schema_table(p->final, x->d, op.table);
+        for (size_t i = 0; t && i < t->nfks; i++)
+            if (t->fks[i].on_delete == MP_FK_RESTRICT && mp_name_eq(x->d, t->fks[i].ref_table, t->name))
+                p->sqlite_fk_off = true;
     }
     struct mp_error e = {0};
     if (mp_vschema_apply(x->a, p->final, x->d, &op, &e)) {

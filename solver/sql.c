@@ -2,6 +2,8 @@
  * mp_buf_ident(); every statement ends in ";\n". */
 #include "sql.h"
 
+#include "fault.h"
+
 #include <string.h>
 
 static void ident_list(struct mp_buf *b, const struct mp_names *n)
@@ -19,7 +21,10 @@ static void column_def(struct mp_buf *b, const struct mp_column *c, enum mp_dial
 {
     mp_buf_ident(b, c->name);
     mp_buf_addc(b, ' ');
-    mp_type_sql(b, &c->type, d);
+    if (mp_fault == MP_FAULT_SQLITE_TEXT && d == MP_SQLITE && c->type.kind == MP_TYPE_VARCHAR)
+        mp_buf_add(b, "TEXT"); /* self-test fault: the dialects disagree */
+    else
+        mp_type_sql(b, &c->type, d);
     if (c->not_null)
         mp_buf_add(b, " NOT NULL");
     if (c->default_sql)
@@ -134,7 +139,28 @@ static void rebuild(struct mp_buf *b, const struct mp_table *old, const struct m
         mp_buf_add(&cols, n++ ? ", " : "");
         mp_buf_ident(&cols, now->cols[i].name);
     }
-    mp_buf_printf(b, " (%s) SELECT %s FROM ", mp_buf_str(&cols), mp_buf_str(&cols));
+    if (mp_fault == MP_FAULT_TRUNCATING_TYPE) {
+        /* self-test fault: text loses all but its first character */
+        struct mp_buf sel = {0};
+        for (size_t i = 0, n = 0; i < now->ncols; i++) {
+            const struct mp_column *oc = mp_table_column(old, MP_SQLITE, now->cols[i].name);
+            if (!oc)
+                continue;
+            mp_buf_add(&sel, n++ ? ", " : "");
+            bool text = now->cols[i].type.kind == MP_TYPE_TEXT || now->cols[i].type.kind == MP_TYPE_VARCHAR;
+            if (text && !mp_type_eq(&oc->type, &now->cols[i].type)) {
+                mp_buf_add(&sel, "substr(");
+                mp_buf_ident(&sel, now->cols[i].name);
+                mp_buf_add(&sel, ", 1, 1)");
+            } else {
+                mp_buf_ident(&sel, now->cols[i].name);
+            }
+        }
+        mp_buf_printf(b, " (%s) SELECT %s FROM ", mp_buf_str(&cols), mp_buf_str(&sel));
+        mp_buf_free(&sel);
+    } else {
+        mp_buf_printf(b, " (%s) SELECT %s FROM ", mp_buf_str(&cols), mp_buf_str(&cols));
+    }
     mp_buf_free(&cols);
     mp_buf_ident(b, old->name);
     mp_buf_add(b, ";\nDROP TABLE ");
@@ -233,8 +259,15 @@ void mp_sql_step(struct mp_buf *b, const struct mp_op *op, enum mp_dialect d,
         mp_buf_add(b, " TYPE ");
         mp_type_sql(b, &op->column.type, d);
         mp_buf_add(b, " USING ");
-        mp_buf_ident(b, op->name);
-        mp_buf_add(b, "::");
+        if (mp_fault == MP_FAULT_TRUNCATING_TYPE &&
+            (op->column.type.kind == MP_TYPE_TEXT || op->column.type.kind == MP_TYPE_VARCHAR)) {
+            mp_buf_add(b, "left("); /* self-test fault */
+            mp_buf_ident(b, op->name);
+            mp_buf_add(b, ", 1)::");
+        } else {
+            mp_buf_ident(b, op->name);
+            mp_buf_add(b, "::");
+        }
         mp_type_sql(b, &op->column.type, d);
         break;
     case MP_OP_SET_NOT_NULL:

@@ -483,7 +483,7 @@ int mp_vschema_apply(struct mp_arena *a, struct mp_schema *s, enum mp_dialect d,
              * rewrites the column, rebuilding its indexes and constraints;
              * SQLite needs the 12-step rebuild ("ALTER TABLE" 7).  Only
              * value-preserving casts are planned (mp_type_widens). */
-            if (!mp_type_widens(&c->type, &op->column.type)) {
+            if (!mp_type_widens(&c->type, &op->column.type) && !op->lossy) {
                 struct mp_buf f = {0}, g = {0};
                 mp_type_canonical(&f, &c->type);
                 mp_type_canonical(&g, &op->column.type);

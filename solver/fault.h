@@ -1,0 +1,33 @@
+/* fault.h - deliberate faults, for `migprop selftest` only.
+ *
+ * The self-test proves each property can fail by running it against a
+ * deliberately broken variant of migprop's own solver or executor.  The
+ * faults live behind this one variable, which only `migprop selftest` (and
+ * `migprop check --fault NAME`, documented as a harness self-test) sets;
+ * normal runs leave it at MP_FAULT_NONE. */
+#ifndef MP_FAULT_H
+#define MP_FAULT_H
+
+enum mp_fault {
+    MP_FAULT_NONE,
+    MP_FAULT_NAIVE_ORDER,        /* solver: the change set in the order given */
+    MP_FAULT_NO_LOCK,            /* executor: no advisory lock / flock, no re-read under the lock */
+    MP_FAULT_SPLIT_SEMICOLON,    /* executor: split scripts on every ';' */
+    MP_FAULT_NO_TRANSACTION,     /* executor: migrations run in autocommit */
+    MP_FAULT_NO_RECORD,          /* executor: applied migrations are not recorded */
+    MP_FAULT_DOWN_FORGETS_INDEX, /* solver: down plans leave out ADD INDEX */
+    MP_FAULT_TRUNCATING_TYPE,    /* solver: a type change keeps only the first character of text */
+    MP_FAULT_PRAGMA_IN_TX,       /* SQLite rebuilds: PRAGMA foreign_keys=OFF inside the transaction */
+    MP_FAULT_SQLITE_TEXT,        /* SQLite: varchar(n) columns created as text */
+    MP_FAULT__COUNT
+};
+
+extern enum mp_fault mp_fault;
+
+/* "naive-order", "no-lock", ...; NULL for MP_FAULT_NONE or out of range. */
+const char *mp_fault_name(enum mp_fault f);
+
+/* Parse a fault name; -1 when unknown. */
+int mp_fault_parse(const char *name);
+
+#endif
