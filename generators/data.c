@@ -255,7 +255,7 @@ void mp_data_sql(struct mp_buf *b, const struct mp_dataset *data, enum mp_dialec
 static const char *strip_zeros(struct mp_arena *a, const char *s)
 {
     if (!strchr(s, '.'))
-        return s;
+        return mp_arena_strdup(a, s);
     char *c = mp_arena_strdup(a, s);
     size_t n = strlen(c);
     while (n > 0 && c[n - 1] == '0')

@@ -39,12 +39,14 @@ long mp_backend_query_rows(struct mp_backend *b, const char *sql, struct mp_buf 
     return b->impl->query_rows(b, sql, out, err);
 }
 
-/* Leave out migprop's own tables and the ignored ones. */
+/* Leave out migprop's own bookkeeping tables (the trials' tracking table
+ * and run counter) and the ignored ones.  Temporary names of a rename
+ * cycle (_mp_tmp_N) are real tables between two migrations and stay. */
 static void drop_ignored(struct mp_schema *s, const char *const *ignore)
 {
     for (size_t i = s->ntables; i-- > 0;) {
         const char *n = s->tables[i]->name;
-        bool drop = strncmp(n, "_mp_", 4) == 0;
+        bool drop = strcmp(n, "_mp_migrations") == 0 || strcmp(n, "_mp_runs") == 0;
         for (size_t k = 0; ignore && ignore[k] && !drop; k++)
             drop = strcmp(ignore[k], n) == 0;
         if (drop)

@@ -54,8 +54,8 @@ int mp_backend_introspect(struct mp_backend *b, struct mp_arena *a, struct mp_sc
 
 /* Introspect through a connection the caller owns (a sqlite3 * or a
  * PGconn *; PostgreSQL: the current schema), as mp_backend_introspect().
- * Tables named `_mp_*` (migprop's own, e.g. the tracking table of trials)
- * and those in `ignore` (NULL-terminated, may be NULL) are left out. */
+ * migprop's bookkeeping tables (`_mp_migrations`, `_mp_runs`) and those in
+ * `ignore` (NULL-terminated, may be NULL) are left out. */
 int mp_introspect_conn(enum mp_dialect d, void *conn, const char *const *ignore, struct mp_arena *a,
                        struct mp_schema **out, struct mp_error *err);
 int mp_introspect_sqlite(void *db, struct mp_arena *a, struct mp_schema **out, struct mp_error *err);

@@ -164,7 +164,8 @@ static void run_plan(struct mp_trial *t, struct mp_backend *b, struct mp_apply_r
     }
     if ((t->needs & MP_NEED_DOWN)) {
         r->down_done = true;
-        r->down_rc = mp_plan_migset_downs(t->a, t->c->start, p, parts, setp, &r->down_irreversible, &r->down_err);
+        r->down_rc = mp_plan_migset_downs(t->a, t->c->start, t->c->desired, &t->c->renames, p, parts, setp,
+                                          &r->down_irreversible, &r->down_err);
         if (!r->down_rc && !r->down_irreversible) {
             r->down_rc = mp_exec_down(x, setp, &xc, setp->n, &rep, &r->down_err);
             struct mp_schema *s3 = NULL;

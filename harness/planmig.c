@@ -79,44 +79,44 @@ long mp_plan_step_at(const struct mp_plan *p, const struct mp_step_pos *pos, lon
 
 /* ---- down sections ---- */
 
+/* Identity markers: each object of the schema before a part gets a unique
+ * origin string "\x01mp:<round>:<n>" (clones copy the text, so markers
+ * compare with strcmp); objects a part creates carry none of this round. */
 struct markers {
-    uintptr_t *v;
-    size_t n, cap;
+    unsigned round;
+    size_t n;
+    char prefix[32];
 };
 
-static const char *mark(struct mp_arena *a, struct markers *m, const char *name)
+static const char *mark(struct mp_arena *a, struct markers *m)
 {
-    const char *k = mp_arena_strdup(a, name);
-    *MP_PUSH(a, m->v, m->n, m->cap) = (uintptr_t)k;
-    return k;
-}
-
-static int cmp_ptr(const void *p, const void *q)
-{
-    uintptr_t a = *(const uintptr_t *)p, b = *(const uintptr_t *)q;
-    return (a > b) - (a < b);
+    return mp_arena_printf(a, "%s%zu", m->prefix, m->n++);
 }
 
 static bool marked(const struct markers *m, const char *origin)
 {
-    uintptr_t k = (uintptr_t)origin;
-    return origin && m->n && bsearch(&k, m->v, m->n, sizeof k, cmp_ptr);
+    return origin && strncmp(origin, m->prefix, strlen(m->prefix)) == 0;
+}
+
+static bool same(const char *x, const char *y)
+{
+    return x && y && strcmp(x, y) == 0;
 }
 
 /* Put fresh identity markers on every table, column and index of s. */
 static void mark_all(struct mp_arena *a, struct mp_schema *s, struct markers *m)
 {
+    m->round++;
     m->n = 0;
+    snprintf(m->prefix, sizeof m->prefix, "\x01mp:%u:", m->round);
     for (size_t i = 0; i < s->ntables; i++) {
         struct mp_table *t = s->tables[i];
-        t->origin = mark(a, m, t->name);
+        t->origin = mark(a, m);
         for (size_t j = 0; j < t->ncols; j++)
-            t->cols[j].origin = mark(a, m, t->cols[j].name);
+            t->cols[j].origin = mark(a, m);
         for (size_t j = 0; j < t->nindexes; j++)
-            t->indexes[j].origin = mark(a, m, t->indexes[j].name);
+            t->indexes[j].origin = mark(a, m);
     }
-    if (m->n)
-        qsort(m->v, m->n, sizeof *m->v, cmp_ptr);
 }
 
 /* Hints from `after` (renamed objects still carrying their markers) back
@@ -131,7 +131,7 @@ static void back_hints(struct mp_arena *a, const struct mp_schema *after, const 
             continue;
         const struct mp_table *b = NULL;
         for (size_t k = 0; k < before->ntables && !b; k++)
-            if (before->tables[k]->origin == t->origin)
+            if (same(before->tables[k]->origin, t->origin))
                 b = before->tables[k];
         if (!b)
             continue;
@@ -139,12 +139,12 @@ static void back_hints(struct mp_arena *a, const struct mp_schema *after, const 
             mp_renames_add(a, h, false, NULL, t->name, b->name);
         for (size_t j = 0; j < t->ncols; j++)
             for (size_t k = 0; k < b->ncols; k++)
-                if (marked(m, t->cols[j].origin) && b->cols[k].origin == t->cols[j].origin &&
+                if (marked(m, t->cols[j].origin) && same(b->cols[k].origin, t->cols[j].origin) &&
                     strcmp(t->cols[j].name, b->cols[k].name) != 0)
                     mp_renames_add(a, h, true, t->name, t->cols[j].name, b->cols[k].name);
         for (size_t j = 0; j < t->nindexes; j++)
             for (size_t k = 0; k < b->nindexes; k++)
-                if (marked(m, t->indexes[j].origin) && b->indexes[k].origin == t->indexes[j].origin &&
+                if (marked(m, t->indexes[j].origin) && same(b->indexes[k].origin, t->indexes[j].origin) &&
                     strcmp(t->indexes[j].name, b->indexes[k].name) != 0) {
                     mp_renames_add(a, h, false, t->name, t->indexes[j].name, b->indexes[k].name);
                     h->v[h->n - 1].index = true;
@@ -152,14 +152,42 @@ static void back_hints(struct mp_arena *a, const struct mp_schema *after, const 
     }
 }
 
-int mp_plan_migset_downs(struct mp_arena *a, const struct mp_schema *start, const struct mp_plan *p, size_t parts,
-                         struct mp_migset *set, size_t *irreversible, struct mp_error *err)
+static bool in_unique_key(const struct mp_table *t, enum mp_dialect d, const char *col)
+{
+    if (mp_names_contains(d, &t->pk, col))
+        return true;
+    for (size_t i = 0; i < t->nuniques; i++)
+        if (mp_names_contains(d, &t->uniques[i].cols, col))
+            return true;
+    for (size_t i = 0; i < t->nindexes; i++)
+        if (t->indexes[i].unique && mp_names_contains(d, &t->indexes[i].cols, col))
+            return true;
+    return false;
+}
+
+int mp_plan_migset_downs(struct mp_arena *a, const struct mp_schema *start, const struct mp_schema *desired,
+                         const struct mp_renames *hints, const struct mp_plan *p, size_t parts, struct mp_migset *set,
+                         size_t *irreversible, struct mp_error *err)
 {
     if (parts < 1)
         parts = 1;
     if (p->n && parts > p->n)
         parts = p->n;
     *irreversible = 0;
+    for (size_t i = 0; i < start->ntables; i++) {
+        const struct mp_table *st = start->tables[i];
+        const struct mp_table *dt = mp_diff_table_target(desired, hints, p->dialect, st->name);
+        for (size_t c = 0; dt && c < st->ncols; c++)
+            if (!mp_diff_column_target(st, dt, hints, p->dialect, st->cols[c].name) &&
+                in_unique_key(st, p->dialect, st->cols[c].name)) {
+                for (size_t k = 0; k < set->n; k++) {
+                    set->v[k].down.sql = NULL;
+                    set->v[k].reversible = false;
+                }
+                *irreversible = set->n;
+                return 0;
+            }
+    }
     struct mp_schema *before = mp_schema_clone(a, start);
     struct markers m = {0};
     size_t lo = 0;
@@ -172,6 +200,19 @@ int mp_plan_migset_downs(struct mp_arena *a, const struct mp_schema *start, cons
                 mp_error_prefix(err, "down of part %zu: replaying step %zu: ", k + 1, i + 1);
                 return MP_EINTERNAL;
             }
+        /* a dropped table's rows cannot come back (and rows elsewhere may
+         * still point at them): such a part is irreversible */
+        bool drops_table = false;
+        for (size_t i = lo; i < hi; i++)
+            drops_table = drops_table || p->steps[i].op.kind == MP_OP_DROP_TABLE;
+        if (drops_table) {
+            (*irreversible)++;
+            set->v[k].down.sql = NULL;
+            set->v[k].reversible = false;
+            before = after;
+            lo = hi;
+            continue;
+        }
         struct mp_renames h;
         back_hints(a, after, before, &m, &h);
         struct mp_changeset cs = {0};

@@ -3,6 +3,7 @@
 #ifndef MP_PLANMIG_H
 #define MP_PLANMIG_H
 
+#include "diff.h"
 #include "migdir.h"
 #include "plan.h"
 
@@ -33,8 +34,9 @@ int mp_plan_migset(struct mp_arena *a, const struct mp_plan *p, size_t parts, co
  * cannot be reversed (a dropped NOT NULL column without a default, say)
  * keeps an empty down, which makes it irreversible; *irreversible counts
  * them.  Memory from `a`. */
-int mp_plan_migset_downs(struct mp_arena *a, const struct mp_schema *start, const struct mp_plan *p, size_t parts,
-                         struct mp_migset *set, size_t *irreversible, struct mp_error *err);
+int mp_plan_migset_downs(struct mp_arena *a, const struct mp_schema *start, const struct mp_schema *desired,
+                         const struct mp_renames *hints, const struct mp_plan *p, size_t parts, struct mp_migset *set,
+                         size_t *irreversible, struct mp_error *err);
 
 /* The step whose text holds line `line` of migration `mig`, or -1. */
 long mp_plan_step_at(const struct mp_plan *p, const struct mp_step_pos *pos, long mig, long line);

@@ -4,6 +4,8 @@
 
 #include "engine.h"
 
+#include <string.h>
+
 /* The table of all properties, in report order; *n receives its length. */
 const struct mp_property *mp_properties(size_t *n);
 
@@ -12,5 +14,11 @@ const struct mp_property *mp_property_find(const char *name);
 
 extern const struct mp_property mp_prop_ordering_valid;
 extern const struct mp_property mp_prop_final_schema_equal;
+extern const struct mp_property mp_prop_idempotent;
+extern const struct mp_property mp_prop_data_preserved;
+extern const struct mp_property mp_prop_rollback_roundtrip;
+extern const struct mp_property mp_prop_dialect_agreement;
+extern const struct mp_property mp_prop_exactly_once;
+extern const struct mp_property mp_prop_atomic_on_kill;
 
 #endif

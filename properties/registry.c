@@ -6,6 +6,12 @@
 static const struct mp_property *table[] = {
     &mp_prop_ordering_valid,
     &mp_prop_final_schema_equal,
+    &mp_prop_idempotent,
+    &mp_prop_data_preserved,
+    &mp_prop_rollback_roundtrip,
+    &mp_prop_dialect_agreement,
+    &mp_prop_exactly_once,
+    &mp_prop_atomic_on_kill,
 };
 
 const struct mp_property *mp_properties(size_t *n)

@@ -188,7 +188,7 @@ static int diff_table(struct mp_arena *a, const struct mp_schema *start, const s
             struct mp_op *op = mp_changeset_add(a, out, MP_OP_DROP_DEFAULT);
             op->table = st->name;
             op->name = c->name;
-        } else if (dc->default_sql && (!c->default_sql || strcmp(c->default_sql, dc->default_sql) != 0)) {
+        } else if (dc->default_sql && !mp_default_eq(c->default_sql, dc->default_sql)) {
             struct mp_op *op = mp_changeset_add(a, out, MP_OP_SET_DEFAULT);
             op->table = st->name;
             op->name = c->name;

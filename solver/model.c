@@ -222,6 +222,7 @@ struct mp_table *mp_table_clone(struct mp_arena *a, const struct mp_table *t)
         x->name = mp_arena_strdup(a, t->indexes[i].name);
         x->unique = t->indexes[i].unique;
         x->cols = mp_names_copy(a, &t->indexes[i].cols);
+        x->origin = mp_arena_strdup(a, t->indexes[i].origin);
     }
     return c;
 }
@@ -817,4 +818,17 @@ bool mp_type_widens(const struct mp_type *from, const struct mp_type *to)
     default:
         return false;
     }
+}
+
+bool mp_default_eq(const char *x, const char *y)
+{
+    if (!x || !y)
+        return x == y;
+    struct mp_buf p = {0}, q = {0};
+    canonical_default(&p, x);
+    canonical_default(&q, y);
+    bool eq = strcmp(mp_buf_str(&p), mp_buf_str(&q)) == 0;
+    mp_buf_free(&p);
+    mp_buf_free(&q);
+    return eq;
 }

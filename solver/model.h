@@ -59,6 +59,10 @@ void mp_type_canonical(struct mp_buf *b, const struct mp_type *t);
  * affinity) both keep these values. */
 bool mp_type_widens(const struct mp_type *from, const struct mp_type *to);
 
+/* Same default expression once each dialect's decoration is dropped
+ * ('x'::text and 'x', TRUE and true); NULL equals only NULL. */
+bool mp_default_eq(const char *x, const char *y);
+
 /* Same logical type (kind and parameters). */
 bool mp_type_eq(const struct mp_type *x, const struct mp_type *y);
 

@@ -190,7 +190,10 @@ static struct col_id *add_col(struct ctx *x, long t, const char *start, const ch
 static int bad(struct ctx *x, const struct mp_op *op, const char *why)
 {
     struct mp_buf b = {0};
-    mp_op_describe(&b, op);
+    if (op)
+        mp_op_describe(&b, op);
+    else
+        mp_buf_add(&b, "a repair step");
     mp_error_set(x->err, MP_EINVAL, "change set: %s: %s", mp_buf_str(&b), why);
     mp_buf_free(&b);
     return MP_EINVAL;
@@ -643,7 +646,7 @@ static int cmp_rank(const void *p, const void *q)
 static void describe_node(struct ctx *x, struct node *n)
 {
     struct mp_buf b = {0};
-    struct mp_op tmp = *n->op;
+    struct mp_op tmp = n->op ? *n->op : (struct mp_op){0}; /* repair steps have no change-set op */
     tmp.kind = n->kind;
     tmp.fk = n->fk;
     if (n->kind == MP_OP_DROP_FK || n->kind == MP_OP_ADD_FK)
