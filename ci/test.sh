@@ -6,17 +6,21 @@ cd "$(dirname "$0")/.."
 ci/setup.sh
 export MIGPROP_REQUIRE_POSTGRES=1
 (cd build && ctest --output-on-failure)
-build/migprop check --backend sqlite --iterations 1000 --seed 7 --format tap
+build/migprop check --backend sqlite --iterations 300 --seed 7 --format tap
 build/migprop check --backend postgres --iterations 200 --seed 11 --format tap
 build/migprop check --iterations 100 --seed 7 --scenarios scenarios --format tap
+# every property can fail: each caught its deliberately broken variant
+build/migprop selftest --seed 1
 # the same under AddressSanitizer + UndefinedBehaviorSanitizer (any report
 # aborts the run: -fno-sanitize-recover=all, leaks included)
 cmake -B build-asan -DCMAKE_BUILD_TYPE=Debug -DMIGPROP_SANITIZE=ON -DMIGPROP_WERROR=ON -DMIGPROP_TESTS=ON >/dev/null
 cmake --build build-asan -j"$(nproc)" >/dev/null
-(cd build-asan && ctest --output-on-failure)
-build-asan/migprop check --iterations 100 --seed 13 --format tap >/dev/null
+build-asan/tests/test_solver >/dev/null
+tests/migrate_test.sh build-asan/migprop sqlite >/dev/null
+build-asan/migprop check --iterations 60 --seed 13 --scenarios scenarios --format tap >/dev/null
+build-asan/migprop selftest --seed 1 --iterations 60 --backend sqlite >/dev/null
 # no cluster left behind
-if ls -d /dev/shm/migprop-pg-* >/dev/null 2>&1; then
+if ls -d /dev/shm/migprop-pg-* /dev/shm/migprop-db-* >/dev/null 2>&1; then
   echo "ci/test.sh: a disposable cluster directory was left behind" >&2
   exit 1
 fi

@@ -134,18 +134,52 @@ void mp_data_gen(struct mp_arena *a, struct mp_rng *r, const struct mp_schema *s
             size_t *fk_col = mp_arena_alloc(a, (t->ncols + 1) * sizeof *fk_col);
             for (size_t c = 0; c < t->ncols; c++)
                 fk_of[c] = (size_t)-1;
+            /* references: the start schema's foreign keys, and those the
+             * change set adds on start columns (their rows must already
+             * point at existing rows, or hold NULL) */
+            const char **ref_table = mp_arena_alloc(a, (t->ncols + 1) * sizeof *ref_table);
+            const char **ref_col = mp_arena_alloc(a, (t->ncols + 1) * sizeof *ref_col);
             for (size_t j = 0; j < t->nfks; j++) {
                 const struct mp_fk *f = &t->fks[j];
+                long c = f->cols.n == 1 ? mp_table_find_column(t, d, f->cols.v[0]) : -1;
+                if (c >= 0) {
+                    ref_table[c] = f->ref_table;
+                    ref_col[c] = f->ref_cols.v[0];
+                }
+            }
+            for (size_t j = 0; dt && j < dt->nfks; j++) {
+                const struct mp_fk *f = &dt->fks[j];
                 if (f->cols.n != 1)
                     continue;
-                long c = mp_table_find_column(t, d, f->cols.v[0]);
-                if (c < 0)
+                for (size_t c = 0; c < t->ncols; c++) {
+                    const char *fin = mp_diff_column_target(t, dt, hints, d, t->cols[c].name);
+                    if (ref_table[c] || !fin || !mp_name_eq(d, fin, f->cols.v[0]))
+                        continue;
+                    /* the start table (and column) the desired target comes from */
+                    ref_table[c] = "";
+                    for (size_t k = 0; k < start->ntables; k++) {
+                        const struct mp_table *sk = start->tables[k];
+                        const struct mp_table *tk = mp_diff_table_target(desired, hints, d, sk->name);
+                        if (!tk || !mp_name_eq(d, tk->name, f->ref_table))
+                            continue;
+                        for (size_t q = 0; q < sk->ncols; q++) {
+                            const char *fq = mp_diff_column_target(sk, tk, hints, d, sk->cols[q].name);
+                            if (fq && mp_name_eq(d, fq, f->ref_cols.v[0])) {
+                                ref_table[c] = sk->name;
+                                ref_col[c] = sk->cols[q].name;
+                            }
+                        }
+                    }
+                }
+            }
+            for (size_t c = 0; c < t->ncols; c++) {
+                if (!ref_table[c])
                     continue;
-                fk_of[c] = j;
-                bool self = strcmp(f->ref_table, t->name) == 0;
+                fk_of[c] = c;
+                bool self = strcmp(ref_table[c], t->name) == 0;
                 fk_rows[c] = NULL;
                 for (size_t k = 0; k + 1 < out->n && !self; k++)
-                    if (strcmp(out->v[k].table, f->ref_table) == 0)
+                    if (strcmp(out->v[k].table, ref_table[c]) == 0)
                         fk_rows[c] = &out->v[k];
                 if (self)
                     fk_rows[c] = tr;
@@ -153,7 +187,7 @@ void mp_data_gen(struct mp_arena *a, struct mp_rng *r, const struct mp_schema *s
                 fk_col[c] = 0;
                 if (pr)
                     for (size_t k = 0; k < pr->ncols; k++)
-                        if (strcmp(pr->cols[k], f->ref_cols.v[0]) == 0)
+                        if (strcmp(pr->cols[k], ref_col[c]) == 0)
                             fk_col[c] = k;
                 /* a unique, NOT NULL reference needs a distinct parent per row */
                 if (pr && !self && uniq[c] && nonnull[c] && rows > pr->nrows)

@@ -140,7 +140,11 @@ static const char *random_default(struct g *g, const struct mp_type *t)
     case MP_TYPE_VARCHAR:
         if (t->kind == MP_TYPE_VARCHAR && t->len < 4)
             return t->len < 3 ? NULL : "'n/a'"; /* a default must fit (PostgreSQL checks) */
-        return pick(g, 1, 2) ? "'n/a'" : "'it''s'";
+        switch (below(g, 3)) {
+        case 0: return "'n/a'";
+        case 1: return "'it''s'";
+        default: return "'a;b'"; /* a ';' inside a statement: scripts must not be split on it */
+        }
     case MP_TYPE_BOOLEAN: return pick(g, 1, 2) ? "false" : "true";
     case MP_TYPE_DOUBLE: return "1.5";
     default: return NULL;

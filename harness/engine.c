@@ -588,6 +588,12 @@ int mp_run(const struct mp_run_config *cfg, FILE *out)
         mp_arena_free(t.a);
     }
     mp_report(out, cfg->format, cfg, pts, n, timing);
+    if (cfg->first_failure) {
+        *cfg->first_failure = -1;
+        for (size_t i = 0; i < n; i++)
+            if (pts[i].fail && (*cfg->first_failure < 0 || pts[i].trial + 1 < *cfg->first_failure))
+                *cfg->first_failure = pts[i].trial + 1;
+    }
     for (size_t i = 0; i < n; i++)
         mp_point_free(&pts[i]);
     free(pts);

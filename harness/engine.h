@@ -138,6 +138,8 @@ struct mp_run_config {
     const char *keep_dir;         /* write each trial's migrations under this directory (one
                                    * directory per trial and backend) instead of in memory */
     bool no_data;                 /* insert no rows before the plan */
+    long *first_failure;          /* out, optional: number of trials run when the first
+                                   * property failed (k + 1 for trial k), or -1 */
 };
 
 /* Run all trials and print the report to `out`.  Returns 0 when every

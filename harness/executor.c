@@ -806,6 +806,10 @@ static int run_one(struct mp_target *t, const struct mp_exec_config *cfg, const 
         }
         goto out;
     }
+    /* fault injection: the migration's statements ran, its record is not
+     * written, nothing is committed */
+    if (cfg && cfg->kill_before_commit == nrun)
+        raise(SIGKILL);
     if (notx && (rc = tx_begin(t, err)))
         goto out;
     if (up) {
@@ -814,8 +818,6 @@ static int run_one(struct mp_target *t, const struct mp_exec_config *cfg, const 
         snprintf(sql, sizeof sql, "DELETE FROM %s WHERE version = $1", qtable(t));
         rc = q(t, sql, 1, v, err);
     }
-    if (!rc && cfg && cfg->kill_before_commit == nrun)
-        raise(SIGKILL);
     if (rc || (rc = tx_commit(t, err)))
         tx_rollback(t);
     else if (cfg && cfg->kill_after_commit == nrun)

@@ -82,8 +82,9 @@ struct mp_exec_config {
     FILE *log;                  /* one line per migration run (NULL: silent) */
     /* Fault injection (the atomic_on_kill property): the process kills
      * itself with SIGKILL inside the k-th migration it runs (1-based; 0 =
-     * never), after the migration's statements ran and before its commit
-     * (`kill_before_commit`), or right after the commit (`kill_after_commit`). */
+     * never), after the migration's statements ran and before its tracking
+     * row and commit (`kill_before_commit`), or right after the commit
+     * (`kill_after_commit`). */
     long kill_before_commit, kill_after_commit;
 };
 

@@ -23,6 +23,7 @@ static const char usage[] =
     "commands:\n"
     "  check        run property trials (the main job)\n"
     "  bench        benchmarks (migprop bench --help)\n"
+    "  selftest     prove each property can fail: run them against broken variants of migprop\n"
     "  plan         plan the migration between two DDL files (migprop plan --help)\n"
     "  migrate      run migrations: up, down, to, status, verify, plan, repair, new\n"
     "               (migprop migrate --help)\n"
@@ -330,6 +331,8 @@ int main(int argc, char **argv)
         return cmd_check(argc - 2, argv + 2);
     if (strcmp(cmd, "cluster") == 0)
         return cmd_cluster(argc - 2, argv + 2);
+    if (strcmp(cmd, "selftest") == 0)
+        return mp_cmd_selftest(argc - 2, argv + 2);
     if (strcmp(cmd, "bench") == 0)
         return mp_cmd_bench(argc - 2, argv + 2);
     if (strcmp(cmd, "plan") == 0)

@@ -16,6 +16,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 struct mp_pgcluster {
@@ -117,6 +118,7 @@ static bool find_bindir(char *buf, size_t n)
  * Returns the child's pid or -1. */
 static pid_t spawn(struct mp_pgcluster *c, char *const argv[], const char *log)
 {
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid != 0)
         return pid;
@@ -134,6 +136,12 @@ static pid_t spawn(struct mp_pgcluster *c, char *const argv[], const char *log)
         perror("migprop: cannot switch to the postgres user");
         _exit(126);
     }
+    /* if migprop dies without stopping it (a crash, SIGKILL), the server
+     * gets SIGQUIT, PostgreSQL's immediate shutdown (prctl(2)
+     * PR_SET_PDEATHSIG; set after setuid, which clears it) */
+    prctl(PR_SET_PDEATHSIG, SIGQUIT);
+    if (getppid() != parent)
+        _exit(125);
     execv(argv[0], argv);
     perror("migprop: exec");
     _exit(127);

@@ -1,0 +1,140 @@
+/* selftest.c - `migprop selftest`: proof that every property can fail.
+ *
+ * Each point runs one deliberately broken variant of migprop's own solver
+ * or executor (solver/fault.h) against the properties meant to catch that
+ * kind of bug, on one backend, for at most --iterations trials, and is `ok`
+ * when one of them failed, with the number of trials it took. */
+#include "properties.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "fault.h"
+
+struct fault_case {
+    enum mp_fault fault;
+    const char *props[3];   /* any of these failing catches the fault */
+    bool sqlite, postgres;  /* where the fault exists */
+    bool both;              /* needs both backends at once (dialect agreement) */
+};
+
+static const struct fault_case cases[] = {
+    {MP_FAULT_NAIVE_ORDER, {"ordering_valid", "final_schema_equal"}, true, true, false},
+    {MP_FAULT_NO_LOCK, {"exactly_once"}, true, true, false},
+    {MP_FAULT_SPLIT_SEMICOLON, {"ordering_valid", "data_preserved"}, true, true, false},
+    {MP_FAULT_NO_TRANSACTION, {"atomic_on_kill"}, true, true, false},
+    {MP_FAULT_NO_RECORD, {"idempotent"}, true, true, false},
+    {MP_FAULT_DOWN_FORGETS_INDEX, {"rollback_roundtrip"}, true, true, false},
+    {MP_FAULT_TRUNCATING_TYPE, {"data_preserved"}, true, true, false},
+    {MP_FAULT_PRAGMA_IN_TX, {"data_preserved", "ordering_valid"}, true, false, false},
+    {MP_FAULT_SQLITE_TEXT, {"dialect_agreement"}, true, false, true},
+};
+
+int mp_cmd_selftest(int argc, char **argv)
+{
+    uint64_t seed = 1;
+    unsigned long budget = 300;
+    const char *pg_url = getenv("DATABASE_URL");
+    if (pg_url && strncmp(pg_url, "postgres", 8) != 0)
+        pg_url = NULL;
+    bool want[MP_NDIALECTS] = {true, true};
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            printf("usage: migprop selftest [--seed S] [--iterations N] [--backend sqlite|postgres|all] "
+                   "[--pg-url URL]\n\nRuns each property against deliberately broken variants of migprop's own\n"
+                   "solver and executor; exit 0 only when every fault was caught within N trials.\n");
+            return 0;
+        }
+        if (i + 1 >= argc) {
+            fprintf(stderr, "migprop selftest: option %s needs a value\n", argv[i]);
+            return 2;
+        }
+        const char *v = argv[++i];
+        if (strcmp(argv[i - 1], "--seed") == 0)
+            seed = strtoull(v, NULL, 0);
+        else if (strcmp(argv[i - 1], "--iterations") == 0)
+            budget = strtoul(v, NULL, 10);
+        else if (strcmp(argv[i - 1], "--pg-url") == 0)
+            pg_url = v;
+        else if (strcmp(argv[i - 1], "--backend") == 0) {
+            want[MP_SQLITE] = strcmp(v, "postgres") != 0;
+            want[MP_POSTGRES] = strcmp(v, "sqlite") != 0;
+        } else {
+            fprintf(stderr, "migprop selftest: unknown option '%s'\n", argv[i - 1]);
+            return 2;
+        }
+    }
+    struct mp_backend *bk[MP_NDIALECTS] = {0};
+    for (int d = 0; d < MP_NDIALECTS; d++) {
+        if (!want[d])
+            continue;
+        struct mp_backend_config bc = {.pg_url = pg_url, .quiet = true};
+        struct mp_error e = {0};
+        if (mp_backend_open((enum mp_dialect)d, &bc, &bk[d], &e)) {
+            fprintf(stderr, "migprop selftest: %s backend: %s\n", mp_dialect_name((enum mp_dialect)d), e.msg);
+            for (int k = 0; k < d; k++)
+                mp_backend_close(bk[k]);
+            return 2;
+        }
+    }
+    FILE *devnull = fopen("/dev/null", "w");
+    if (!devnull) {
+        perror("/dev/null");
+        return 2;
+    }
+    printf("TAP version 14\n# migprop %s selftest, seed 0x%016llx, budget %lu trials per point\n", MIGPROP_VERSION,
+           (unsigned long long)seed, budget);
+    size_t npoints = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        for (int d = 0; d < MP_NDIALECTS; d++)
+            if (bk[d] && (d == MP_SQLITE ? cases[i].sqlite : cases[i].postgres) &&
+                (!cases[i].both || (bk[MP_SQLITE] && bk[MP_POSTGRES])))
+                npoints++;
+    printf("1..%zu\n", npoints);
+    size_t n = 0, caught = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const struct fault_case *fc = &cases[i];
+        for (int d = 0; d < MP_NDIALECTS; d++) {
+            if (!bk[d] || !(d == MP_SQLITE ? fc->sqlite : fc->postgres) ||
+                (fc->both && !(bk[MP_SQLITE] && bk[MP_POSTGRES])))
+                continue;
+            struct mp_property props[3];
+            size_t np = 0;
+            for (size_t k = 0; k < 3 && fc->props[k]; k++)
+                props[np++] = *mp_property_find(fc->props[k]);
+            long first = -1;
+            struct mp_run_config cfg = {
+                .seed = seed,
+                .iterations = budget,
+                .only_trial = -1,
+                .props = props,
+                .nprops = np,
+                .format = MP_FORMAT_TAP,
+                .first_failure = &first,
+            };
+            cfg.backends[d] = bk[d];
+            if (fc->both)
+                cfg.backends[d == MP_SQLITE ? MP_POSTGRES : MP_SQLITE] = bk[d == MP_SQLITE ? MP_POSTGRES : MP_SQLITE];
+            mp_fault = fc->fault;
+            int rc = mp_run(&cfg, devnull);
+            mp_fault = MP_FAULT_NONE;
+            n++;
+            const char *names = fc->props[1] ? (fc->props[2] ? "its properties" : "its properties") : fc->props[0];
+            if (rc == 1 && first > 0) {
+                caught++;
+                printf("ok %zu - %s caught by %s [%s] # after %ld trial%s\n", n, mp_fault_name(fc->fault), names,
+                       mp_dialect_name((enum mp_dialect)d), first, first == 1 ? "" : "s");
+            } else {
+                printf("not ok %zu - %s caught by %s [%s]\n  ---\n  message: \"%s\"\n  ...\n", n,
+                       mp_fault_name(fc->fault), names, mp_dialect_name((enum mp_dialect)d),
+                       rc == 2 ? "infrastructure error" : "not caught within the budget");
+            }
+            fflush(stdout);
+        }
+    }
+    printf("# %zu of %zu faults caught\n", caught, n);
+    fclose(devnull);
+    for (int d = 0; d < MP_NDIALECTS; d++)
+        mp_backend_close(bk[d]);
+    return caught == n ? 0 : 1;
+}
