@@ -26,6 +26,13 @@ static int sl_begin(struct mp_backend *b, struct mp_error *err)
 {
     struct sqlite_backend *s = (struct sqlite_backend *)b;
     int rc = sqlite3_open_v2(":memory:", &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    /* no double-quoted string literals: "col" must name a column, or a
+     * CREATE INDEX on a missing column silently indexes a constant
+     * (SQLite "Quirks" 8) */
+    if (rc == SQLITE_OK) {
+        sqlite3_db_config(s->db, SQLITE_DBCONFIG_DQS_DDL, 0, (int *)NULL);
+        sqlite3_db_config(s->db, SQLITE_DBCONFIG_DQS_DML, 0, (int *)NULL);
+    }
     if (rc != SQLITE_OK) {
         db_error(s->db, rc, err);
         sqlite3_close(s->db);

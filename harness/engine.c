@@ -6,6 +6,7 @@
 #include "planmig.h"
 #include "pgcluster.h"
 #include "report.h"
+#include "shrink.h"
 #include "sql.h"
 #include "text.h"
 
@@ -198,9 +199,7 @@ const struct mp_apply_result *mp_trial_apply(struct mp_trial *t, struct mp_backe
     if (r->plan_rc)
         return r;
     /* the solver never sees the order the change set was made in */
-    struct mp_rng rng;
-    mp_rng_seed(&rng, t->seed ^ 0x5eed5eed5eed5eedULL);
-    mp_rng_shuffle(&rng, cs->ops, cs->n, sizeof cs->ops[0]);
+    mp_changeset_scramble(t->a, cs, t->seed);
     struct mp_plan *p = NULL;
     r->plan_rc = mp_plan_build(t->a, t->c->start, cs, d,
                                mp_fault == MP_FAULT_NAIVE_ORDER ? MP_SOLVER_NAIVE : t->solver, &p, &r->plan_err);
@@ -222,6 +221,259 @@ static char *dup_str(const char *s)
     if (!d)
         mp_oom();
     return d;
+}
+
+struct keyed {
+    uint64_t key;
+    struct mp_op op;
+};
+
+static int cmp_keyed(const void *p, const void *q)
+{
+    uint64_t a = ((const struct keyed *)p)->key, b = ((const struct keyed *)q)->key;
+    return (a > b) - (a < b);
+}
+
+void mp_changeset_scramble(struct mp_arena *a, struct mp_changeset *cs, uint64_t seed)
+{
+    struct keyed *v = mp_arena_alloc(a, (cs->n + 1) * sizeof *v);
+    for (size_t i = 0; i < cs->n; i++) {
+        struct mp_buf d = {0};
+        mp_op_describe(&d, &cs->ops[i]);
+        uint64_t h = 1469598103934665603ULL ^ seed; /* FNV-1a over the description, keyed by the seed */
+        for (const char *c = mp_buf_str(&d); *c; c++)
+            h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+        mp_buf_free(&d);
+        struct mp_rng r;
+        mp_rng_seed(&r, h);
+        v[i].key = mp_rng_next(&r);
+        v[i].op = cs->ops[i];
+    }
+    if (cs->n)
+        qsort(v, cs->n, sizeof *v, cmp_keyed);
+    for (size_t i = 0; i < cs->n; i++)
+        cs->ops[i] = v[i].op;
+}
+
+static void failure_kind(const struct mp_apply_result *r, const char *prop, enum mp_dialect d, char *out)
+{
+    char what[64];
+    if (r->plan_rc)
+        snprintf(what, sizeof what, "plan:%d", r->plan_rc);
+    else if (r->invalid_step >= 0)
+        snprintf(what, sizeof what, "invalid");
+    else if (r->setup_failed)
+        snprintf(what, sizeof what, "setup:%s", r->db_err.sqlstate);
+    else if (r->failed_step >= 0)
+        snprintf(what, sizeof what, "db:%s", r->db_err.sqlstate);
+    else
+        snprintf(what, sizeof what, "check");
+    snprintf(out, 160, "%s/%s/%s", prop, mp_dialect_name(d), what);
+}
+
+enum mp_verdict mp_check_case(const struct mp_case *c, const struct mp_dataset *data, uint64_t seed,
+                              enum mp_solver_kind solver, const struct mp_property *prop,
+                              struct mp_backend *const bk[MP_NDIALECTS], enum mp_dialect d, struct mp_buf *diag,
+                              char *kind, size_t *nops)
+{
+    struct mp_trial t = {.a = mp_arena_new(), .c = c, .needs = prop->needs, .backends = bk, .seed = seed,
+                         .solver = solver, .label = "shrink"};
+    if (data)
+        t.data = *data;
+    enum mp_verdict v = prop->check(&t, bk[d], diag);
+    kind[0] = 0;
+    *nops = t.applied[d] && t.res[d].changes ? t.res[d].changes->n : 0;
+    if (t.infra_error) {
+        v = MP_DISCARD;
+        snprintf(kind, 160, "infra");
+    } else if (v == MP_FAIL) {
+        failure_kind(&t.res[d], prop->name, d, kind);
+    }
+    mp_arena_free(t.a);
+    return v;
+}
+
+/* ---- shrinking and case files ---- */
+
+static char *dup_s(const char *s)
+{
+    char *d = strdup(s ? s : "");
+    if (!d)
+        mp_oom();
+    return d;
+}
+
+/* mkdir -p for the failures directory. */
+static int make_dir(const char *dir, struct mp_error *err)
+{
+    char p[4096];
+    snprintf(p, sizeof p, "%s", dir);
+    for (char *c = p + 1;; c++)
+        if (*c == '/' || !*c) {
+            char k = *c;
+            *c = 0;
+            if (mkdir(p, 0777) != 0 && errno != EEXIST)
+                return mp_error_set(err, MP_EIO, "mkdir %s: %s", p, strerror(errno));
+            *c = k;
+            if (!k)
+                return 0;
+        }
+}
+
+/* The plan of case c for dialect d as a script, and its change set as text. */
+static void describe_case(struct mp_arena *a, const struct mp_case *c, enum mp_dialect d, enum mp_solver_kind solver,
+                          uint64_t seed, struct mp_buf *changes, struct mp_buf *script)
+{
+    struct mp_changeset cs = {0};
+    struct mp_error e = {0};
+    if (mp_diff(a, c->start, c->desired, &c->renames, d, &cs, &e)) {
+        mp_buf_printf(script, "-- the change set could not be computed: %s\n", e.msg);
+        return;
+    }
+    mp_changeset_scramble(a, &cs, seed);
+    for (size_t i = 0; i < cs.n; i++) {
+        mp_op_describe(changes, &cs.ops[i]);
+        mp_buf_addc(changes, '\n');
+    }
+    struct mp_plan *p;
+    if (mp_plan_build(a, c->start, &cs, d, mp_fault == MP_FAULT_NAIVE_ORDER ? MP_SOLVER_NAIVE : solver, &p, &e))
+        mp_buf_printf(script, "-- the solver could not plan the change set: %s\n", e.msg);
+    else
+        mp_plan_script(script, p);
+}
+
+void mp_case_trace(FILE *out, const struct mp_case *c, enum mp_dialect d, enum mp_solver_kind solver, uint64_t seed)
+{
+    struct mp_arena *a = mp_arena_new();
+    struct mp_changeset cs = {0};
+    struct mp_error e = {0};
+    if (mp_diff(a, c->start, c->desired, &c->renames, d, &cs, &e)) {
+        fprintf(out, "# trace: the change set could not be computed: %s\n", e.msg);
+        mp_arena_free(a);
+        return;
+    }
+    mp_changeset_scramble(a, &cs, seed);
+    struct mp_plan *p;
+    if (mp_plan_build(a, c->start, &cs, d, solver, &p, &e)) {
+        fprintf(out, "# trace: the solver could not plan the change set: %s\n", e.msg);
+        mp_arena_free(a);
+        return;
+    }
+    fprintf(out, "# trace: %zu step%s on %s%s\n", p->n, p->n == 1 ? "" : "s", mp_dialect_name(d),
+            p->sqlite_fk_off ? " (foreign keys off around the transaction)" : "");
+    for (size_t i = 0; i < p->n; i++) {
+        const struct mp_step *st = &p->steps[i];
+        struct mp_buf b = {0};
+        mp_op_describe(&b, &st->op);
+        char *nl = strchr(b.s, '\n');
+        if (nl)
+            *nl = 0;
+        fprintf(out, "# step %zu: %s\n", i + 1, mp_buf_str(&b));
+        mp_buf_free(&b);
+        if (st->why)
+            fprintf(out, "#   %s\n", st->why);
+        fprintf(out, "#   preconditions: %s\n", st->invalid ? st->invalid : "hold");
+        for (const char *q = st->sql; *q;) {
+            const char *e2 = strchr(q, '\n');
+            size_t n = e2 ? (size_t)(e2 - q) : strlen(q);
+            fprintf(out, "#   | %.*s\n", (int)n, q);
+            q += n + (e2 ? 1 : 0);
+        }
+    }
+    mp_arena_free(a);
+}
+
+/* Shrink the failure just recorded in pt, write the case file and the
+ * standalone SQL next to it, and point the report at the minimal case. */
+static void shrink_and_write(const struct mp_run_config *cfg, struct mp_point *pt, struct mp_trial *t,
+                             const struct mp_property *prop, enum mp_dialect d, long trial_no)
+{
+    char kind[160];
+    if (!t->applied[d])
+        return;
+    failure_kind(&t->res[d], prop->name, d, kind);
+    struct mp_shrink_result sr;
+    mp_shrink(t->a, t->c, &t->data, t->seed, t->solver, prop, cfg->backends, d, kind,
+              cfg->shrink_time > 0 ? cfg->shrink_time : 30.0, cfg->shrink_steps > 0 ? cfg->shrink_steps : 5000, &sr);
+    const char *dir = cfg->out_dir ? cfg->out_dir : "migprop-failures";
+    struct mp_error e = {0};
+    if (make_dir(dir, &e)) {
+        fprintf(stderr, "migprop: %s\n", e.msg);
+        return;
+    }
+    const char *base = trial_no >= 0 ? mp_arena_printf(t->a, "t%ld", trial_no)
+                                     : (strrchr(t->label, '/') ? strrchr(t->label, '/') + 1 : t->label);
+    const char *path = mp_arena_printf(t->a, "%s/%s-%s-%016llx-%s.case", dir, prop->name, mp_dialect_name(d),
+                                       (unsigned long long)cfg->seed, base);
+    struct mp_casefile cf = {.c = sr.c, .data = sr.data, .has_rows = true};
+    cf.meta.property = prop->name;
+    cf.meta.backend = mp_dialect_name(d);
+    cf.meta.solver = t->solver == MP_SOLVER_NAIVE ? "naive" : "default";
+    cf.meta.seed = mp_arena_printf(t->a, "0x%016llx", (unsigned long long)cfg->seed);
+    cf.meta.trial = trial_no;
+    cf.meta.trial_seed = mp_arena_printf(t->a, "0x%016llx", (unsigned long long)t->seed);
+    cf.meta.kind = kind;
+    if (mp_casefile_write(path, &cf, &e)) {
+        fprintf(stderr, "migprop: %s\n", e.msg);
+        return;
+    }
+    /* standalone SQL: setup, rows, the failing migration */
+    struct mp_buf sql = {0}, changes = {0}, script = {0};
+    mp_buf_printf(&sql, "-- migprop repro of %s: %s on %s\n-- run: %s\n", path, prop->name, mp_dialect_name(d),
+                  d == MP_SQLITE ? "sqlite3 :memory: < FILE" : "psql -v ON_ERROR_STOP=1 -f FILE");
+    if (d == MP_POSTGRES)
+        mp_buf_add(&sql, "DROP SCHEMA IF EXISTS migprop_repro CASCADE;\nCREATE SCHEMA migprop_repro;\n"
+                         "SET search_path TO migprop_repro;\n");
+    else
+        mp_buf_add(&sql, ".bail on\n.dbconfig dqs_ddl off\n.dbconfig dqs_dml off\nPRAGMA foreign_keys=ON;\n");
+    mp_sql_schema(&sql, sr.c.start, d);
+    mp_data_sql(&sql, &sr.data, d);
+    describe_case(t->a, &sr.c, d, t->solver, t->seed, &changes, &script);
+    mp_buf_add(&sql, mp_buf_str(&script));
+    /* what the property saw, for failures that are not an SQL error */
+    mp_buf_add(&sql, "\n-- what migprop reported:\n");
+    for (const char *q = sr.message[0] ? sr.message : pt->message; q && *q;) {
+        const char *e2 = strchr(q, '\n');
+        size_t n = e2 ? (size_t)(e2 - q) : strlen(q);
+        mp_buf_printf(&sql, "--   %.*s\n", (int)n, q);
+        q += n + (e2 ? 1 : 0);
+    }
+    const char *sql_path = mp_arena_printf(t->a, "%.*s.%s.sql", (int)(strlen(path) - 5), path,
+                                           d == MP_SQLITE ? "sqlite" : "pg");
+    FILE *f = fopen(sql_path, "w");
+    if (f) {
+        fputs(mp_buf_str(&sql), f);
+        fclose(f);
+    }
+    /* the report shows the minimal case */
+    struct mp_buf b = {0};
+    free(pt->start);
+    mp_schema_canonical(&b, sr.c.start, MP_CANON_NAMES);
+    pt->start = dup_s(mp_buf_str(&b));
+    mp_buf_reset(&b);
+    free(pt->desired);
+    mp_schema_canonical(&b, sr.c.desired, MP_CANON_NAMES);
+    pt->desired = dup_s(mp_buf_str(&b));
+    mp_buf_reset(&b);
+    free(pt->renames);
+    mp_renames_print(&b, &sr.c.renames);
+    pt->renames = dup_s(mp_buf_str(&b));
+    mp_buf_free(&b);
+    free(pt->changes);
+    pt->changes = dup_s(mp_buf_str(&changes));
+    free(pt->sql);
+    pt->sql = dup_s(mp_buf_str(&script));
+    if (sr.message[0]) {
+        free(pt->message);
+        pt->message = dup_s(sr.message);
+    }
+    pt->case_path = dup_s(path);
+    pt->shrunk_ops = sr.ops;
+    pt->shrink_steps = sr.steps;
+    pt->shrink_ms = sr.ms;
+    mp_buf_free(&sql);
+    mp_buf_free(&changes);
+    mp_buf_free(&script);
 }
 
 /* ---- runs on a fresh, committed database by forked executors ---- */
@@ -575,6 +827,8 @@ int mp_run(const struct mp_run_config *cfg, FILE *out)
                 else {
                     pt->fail++;
                     record_failure(pt, &t, label, trial_no, mp_buf_str(&diag), (enum mp_dialect)d);
+                    if (cfg->shrink)
+                        shrink_and_write(cfg, pt, &t, prop, (enum mp_dialect)d, trial_no);
                     if (status == 0)
                         status = 1;
                 }

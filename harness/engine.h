@@ -138,17 +138,77 @@ struct mp_run_config {
     const char *keep_dir;         /* write each trial's migrations under this directory (one
                                    * directory per trial and backend) instead of in memory */
     bool no_data;                 /* insert no rows before the plan */
+    bool shrink;                  /* shrink each first failure and write it as a case file */
+    double shrink_time;           /* seconds per failure (0: 30) */
+    long shrink_steps;            /* checks per failure (0: 5000) */
+    const char *out_dir;          /* where case files go (NULL: "migprop-failures") */
     long *first_failure;          /* out, optional: number of trials run when the first
                                    * property failed (k + 1 for trial k), or -1 */
 };
+
+/* For `migprop replay --trace`: print case c's plan for dialect d as the
+ * solver (or, with `solver` naive, the baseline) makes it: each step, why
+ * it is where it is, its precondition verdict, and its SQL. */
+void mp_case_trace(FILE *out, const struct mp_case *c, enum mp_dialect d, enum mp_solver_kind solver, uint64_t seed);
+
+/* Put the change set in an order fixed by the seed and by each operation's
+ * own description, so the solver never sees the order it was made in, and
+ * removing an operation (shrinking) leaves the others' order unchanged. */
+void mp_changeset_scramble(struct mp_arena *a, struct mp_changeset *cs, uint64_t seed);
+
+/* Check one case (with its rows) against one property on backend `d`
+ * (`bk` holds every backend the property may need, e.g. both for
+ * dialect_agreement).  Returns the verdict; on MP_FAIL, `diag` gets the
+ * diagnostic and `kind` (at least 160 bytes) the failure kind the shrinker
+ * must preserve: the property, the backend, and the database's SQLSTATE /
+ * SQLite code, "invalid" for a virtual-schema refusal, "plan:<code>" for a
+ * planning error, or "check" for a failed comparison.  *nops gets the size
+ * of the change set (0 when planning failed).  Infrastructure trouble is
+ * MP_DISCARD with kind "infra". */
+enum mp_verdict mp_check_case(const struct mp_case *c, const struct mp_dataset *data, uint64_t seed,
+                              enum mp_solver_kind solver, const struct mp_property *prop,
+                              struct mp_backend *const bk[MP_NDIALECTS], enum mp_dialect d, struct mp_buf *diag,
+                              char *kind, size_t *nops);
 
 /* Run all trials and print the report to `out`.  Returns 0 when every
  * property passed, 1 when one failed, 2 on an infrastructure error (a
  * backend that stopped answering, interruption). */
 int mp_run(const struct mp_run_config *cfg, FILE *out);
 
+/* A case file's metadata ([meta], "key: value" lines): what failed where. */
+struct mp_case_meta {
+    const char *property;   /* the property that failed, or NULL */
+    const char *backend;    /* "sqlite" / "postgres", or NULL */
+    const char *solver;     /* "default" / "naive", or NULL */
+    const char *seed;       /* run seed, as printed */
+    const char *trial_seed; /* the trial's own seed (orders the change set), as printed */
+    long trial;             /* random trial number, -1 if none */
+    const char *version;    /* migprop version that wrote it */
+    const char *kind;       /* failure kind the shrinker kept */
+};
+
+/* A whole case file: the case, its rows ([rows], optional) and metadata. */
+struct mp_casefile {
+    struct mp_case c;
+    struct mp_dataset data;
+    bool has_rows;
+    struct mp_case_meta meta;
+};
+
 /* Read a case file: "[start]", "[desired]" and "[renames]" sections in the
- * syntax of text.h, '#' comments.  Errors name the file and line. */
+ * syntax of text.h, optional "[meta]" (key: value) and "[rows]" sections,
+ * '#' comments.  Rows:
+ *     table "t" ("a", "b")
+ *       ('1', NULL)
+ * values in canonical form (data.h), single-quoted, or NULL.  Errors name
+ * the file and line. */
+int mp_casefile_read_full(struct mp_arena *a, const char *path, struct mp_casefile *out, struct mp_error *err);
+
+/* Write `cf` to `path` in the format above (the file is replaced).
+ * MP_EIO naming the path. */
+int mp_casefile_write(const char *path, const struct mp_casefile *cf, struct mp_error *err);
+
+/* As mp_casefile_read_full(), keeping only the case. */
 int mp_casefile_read(struct mp_arena *a, const char *path, struct mp_case *out,
                      struct mp_error *err);
 

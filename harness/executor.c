@@ -64,6 +64,9 @@ int mp_target_open(const char *url, struct mp_target **out, struct mp_error *err
             return MP_EIO;
         }
         sqlite3_exec(t->lite, "PRAGMA foreign_keys=ON;", NULL, NULL, NULL);
+        /* "col" must name a column, never be a string (SQLite "Quirks" 8) */
+        sqlite3_db_config(t->lite, SQLITE_DBCONFIG_DQS_DDL, 0, (int *)NULL);
+        sqlite3_db_config(t->lite, SQLITE_DBCONFIG_DQS_DML, 0, (int *)NULL);
         *out = t;
         return 0;
     }

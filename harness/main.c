@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char usage[] =
@@ -23,6 +24,7 @@ static const char usage[] =
     "commands:\n"
     "  check        run property trials (the main job)\n"
     "  bench        benchmarks (migprop bench --help)\n"
+    "  replay CASE  run a (shrunk) case file again; exit 1 while it fails (migprop replay --help)\n"
     "  selftest     prove each property can fail: run them against broken variants of migprop\n"
     "  plan         plan the migration between two DDL files (migprop plan --help)\n"
     "  migrate      run migrations: up, down, to, status, verify, plan, repair, new\n"
@@ -45,6 +47,11 @@ static const char usage[] =
     "                                  (also DATABASE_URL when it starts with postgres)\n"
     "  --scenarios DIR                 also run every *.case file in DIR first\n"
     "  --case FILE                     also run this case file first (repeatable)\n"
+    "  --regressions DIR               also replay every *.case file in DIR first (repeatable)\n"
+    "                                  (./scenarios is replayed by default when no case is given)\n"
+    "  --out DIR                       write shrunk failing cases here (default migprop-failures)\n"
+    "  --shrink-time S, --shrink-steps N  budget per failure (default 30 s, 5000 checks)\n"
+    "  --no-shrink                     report failures as found\n"
     "  --keep-migrations DIR           write each trial's plan as a migration directory under DIR\n"
     "                                  (DIR/<trial>-<backend>-<solver>/) and run it from there\n"
     "\n"
@@ -122,8 +129,8 @@ static int add_scenarios(const char *dir, char ***files, size_t *n)
 
 static int cmd_check(int argc, char **argv)
 {
-    struct mp_run_config cfg = {.iterations = 100, .only_trial = -1};
-    bool have_seed = false, want[MP_NDIALECTS] = {true, true}, explicit_backend = false;
+    struct mp_run_config cfg = {.iterations = 100, .only_trial = -1, .shrink = true};
+    bool have_seed = false, want[MP_NDIALECTS] = {true, true}, explicit_backend = false, cases_given = false;
     const char *pg_url = NULL, *props_arg = NULL;
     char **files = NULL;
     size_t nfiles = 0;
@@ -135,6 +142,10 @@ static int cmd_check(int argc, char **argv)
         if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0) {
             fputs(usage, stdout);
             return 0;
+        }
+        if (strcmp(o, "--no-shrink") == 0) {
+            cfg.shrink = false;
+            continue;
         }
         if (!v)
             return usage_error("option %s needs a value", o);
@@ -168,11 +179,31 @@ static int cmd_check(int argc, char **argv)
         } else if (strcmp(o, "--pg-url") == 0) {
             pg_url = v;
         } else if (strcmp(o, "--scenarios") == 0) {
+            cases_given = true;
+            if ((rc = add_scenarios(v, &files, &nfiles)))
+                return rc;
+        } else if (strcmp(o, "--out") == 0) {
+            cfg.out_dir = v;
+        } else if (strcmp(o, "--shrink-time") == 0) {
+            char *end;
+            cfg.shrink_time = strtod(v, &end);
+            if (end == v || *end || cfg.shrink_time < 0)
+                return usage_error("--shrink-time takes seconds, not '%s'", v);
+            if (cfg.shrink_time == 0)
+                cfg.shrink = false;
+        } else if (strcmp(o, "--shrink-steps") == 0) {
+            if (!parse_u64(v, &u)) return usage_error("--shrink-steps takes a number, not '%s'", v);
+            cfg.shrink_steps = (long)u;
+            if (u == 0)
+                cfg.shrink = false;
+        } else if (strcmp(o, "--regressions") == 0) {
+            cases_given = true;
             if ((rc = add_scenarios(v, &files, &nfiles)))
                 return rc;
         } else if (strcmp(o, "--keep-migrations") == 0) {
             cfg.keep_dir = v;
         } else if (strcmp(o, "--case") == 0) {
+            cases_given = true;
             files = realloc(files, (nfiles + 1) * sizeof *files);
             if (!files || !(files[nfiles++] = strdup(v)))
                 mp_oom();
@@ -180,6 +211,10 @@ static int cmd_check(int argc, char **argv)
             return usage_error("unknown option '%s'", o);
         }
     }
+    /* the default suite replays the fixed cases of ./scenarios first */
+    struct stat sb;
+    if (!cases_given && stat("scenarios", &sb) == 0 && S_ISDIR(sb.st_mode) && (rc = add_scenarios("scenarios", &files, &nfiles)))
+        return rc;
     if (!have_seed)
         cfg.seed = random_seed();
     if (!pg_url) {
@@ -331,6 +366,8 @@ int main(int argc, char **argv)
         return cmd_check(argc - 2, argv + 2);
     if (strcmp(cmd, "cluster") == 0)
         return cmd_cluster(argc - 2, argv + 2);
+    if (strcmp(cmd, "replay") == 0)
+        return mp_cmd_replay(argc - 2, argv + 2);
     if (strcmp(cmd, "selftest") == 0)
         return mp_cmd_selftest(argc - 2, argv + 2);
     if (strcmp(cmd, "bench") == 0)

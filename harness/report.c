@@ -16,6 +16,7 @@ void mp_point_free(struct mp_point *p)
     free(p->start);
     free(p->desired);
     free(p->renames);
+    free(p->case_path);
 }
 
 /* A YAML block scalar, indented under a key. */
@@ -67,10 +68,19 @@ static void tap(FILE *out, const struct mp_run_config *cfg, const struct mp_poin
         if (p->trial >= 0)
             fprintf(out, "  trial: %ld\n  trial_seed: 0x%016" PRIx64 "\n", p->trial, p->trial_seed);
         else
-            fprintf(out, "  case: '%s'\n", p->label);
-        fprintf(out, "  replay: \"");
-        replay_cmd(out, cfg, p);
-        fprintf(out, "\"\n  passed_before: %lu\n", p->pass);
+            fprintf(out, "  from_case: '%s'\n", p->label);
+        if (p->case_path) {
+            fprintf(out, "  case: '%s'\n  replay: \"migprop replay '%s'\"\n  replay_seed: \"", p->case_path,
+                    p->case_path);
+            replay_cmd(out, cfg, p);
+            fprintf(out, "\"\n  shrunk_ops: %zu\n  shrink_steps: %ld\n  shrink_ms: %.0f\n", p->shrunk_ops,
+                    p->shrink_steps, p->shrink_ms);
+        } else {
+            fprintf(out, "  replay: \"");
+            replay_cmd(out, cfg, p);
+            fprintf(out, "\"\n");
+        }
+        fprintf(out, "  passed_before: %lu\n", p->pass);
         yaml_block(out, "message", p->message, "  ");
         yaml_block(out, "start", p->start, "  ");
         yaml_block(out, "desired", p->desired, "  ");

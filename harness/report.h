@@ -16,6 +16,11 @@ struct mp_point {
     long trial;                /* -1 for a case file */
     uint64_t trial_seed;
     char *message, *changes, *sql, *start, *desired, *renames;
+    /* shrinking (when on) */
+    char *case_path;           /* the minimal case written, or NULL */
+    size_t shrunk_ops;
+    long shrink_steps;
+    double shrink_ms;
 };
 
 void mp_point_free(struct mp_point *p);

@@ -18,6 +18,11 @@ const struct mp_property *mp_property_find(const char *name);
  * only when every fault was caught. */
 int mp_cmd_selftest(int argc, char **argv);
 
+/* `migprop replay CASE [--backend B] [--properties a,b] [--trace]`: run a
+ * case file again (property, backend, solver and seed from its [meta]);
+ * exit 1 when it still fails, 0 when it passes, 2 for a bad case file. */
+int mp_cmd_replay(int argc, char **argv);
+
 extern const struct mp_property mp_prop_ordering_valid;
 extern const struct mp_property mp_prop_final_schema_equal;
 extern const struct mp_property mp_prop_idempotent;

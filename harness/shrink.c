@@ -1,0 +1,459 @@
+/* shrink.c - shrinking a failing case (see shrink.h). */
+#include "shrink.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct cand {
+    struct mp_schema *start, *desired;
+    struct mp_renames h;
+    struct mp_dataset data;
+};
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static struct cand copy(struct mp_arena *a, const struct cand *c)
+{
+    struct cand n = {mp_schema_clone(a, c->start), mp_schema_clone(a, c->desired), {0}, {0}};
+    for (size_t i = 0; i < c->h.n; i++) {
+        mp_renames_add(a, &n.h, c->h.v[i].column, c->h.v[i].table, c->h.v[i].old_name, c->h.v[i].new_name);
+        n.h.v[i].index = c->h.v[i].index;
+    }
+    n.data.n = c->data.n;
+    n.data.v = mp_arena_alloc(a, (c->data.n + 1) * sizeof *n.data.v);
+    memcpy(n.data.v, c->data.v, c->data.n * sizeof *n.data.v);
+    return n;
+}
+
+static void del_hint(struct mp_renames *h, size_t i)
+{
+    memmove(&h->v[i], &h->v[i + 1], (h->n - i - 1) * sizeof h->v[0]);
+    h->n--;
+}
+
+static void drop_fks_to(struct mp_schema *s, const char *table, const char *col)
+{
+    for (size_t i = 0; i < s->ntables; i++) {
+        struct mp_table *t = s->tables[i];
+        for (size_t j = t->nfks; j-- > 0;)
+            if (strcmp(t->fks[j].ref_table, table) == 0 &&
+                (!col || mp_names_contains(MP_POSTGRES, &t->fks[j].ref_cols, col))) {
+                memmove(&t->fks[j], &t->fks[j + 1], (t->nfks - j - 1) * sizeof t->fks[0]);
+                t->nfks--;
+            }
+    }
+}
+
+static void remove_table(struct mp_schema *s, const char *name)
+{
+    long i = mp_schema_find_table(s, MP_POSTGRES, name);
+    if (i >= 0)
+        mp_schema_remove_table(s, (size_t)i);
+    drop_fks_to(s, name, NULL);
+}
+
+/* Drop a start table (and what it becomes) or a desired-only table. */
+static void cand_drop_table(struct cand *c, const char *sname, const char *dname)
+{
+    if (sname) {
+        remove_table(c->start, sname);
+        for (size_t i = c->h.n; i-- > 0;)
+            if ((!c->h.v[i].column && !c->h.v[i].index) ? strcmp(c->h.v[i].old_name, sname) == 0
+                                                         : strcmp(c->h.v[i].table, sname) == 0)
+                del_hint(&c->h, i);
+        for (size_t i = 0; i < c->data.n; i++)
+            if (strcmp(c->data.v[i].table, sname) == 0) {
+                memmove(&c->data.v[i], &c->data.v[i + 1], (c->data.n - i - 1) * sizeof c->data.v[0]);
+                c->data.n--;
+                break;
+            }
+    }
+    if (dname)
+        remove_table(c->desired, dname);
+}
+
+/* Remove column `col` and everything on `t` that uses it; false when it is
+ * in the primary key (the candidate is skipped). */
+static bool strip_column(struct mp_schema *s, struct mp_table *t, const char *col)
+{
+    long ci = mp_table_find_column(t, MP_POSTGRES, col);
+    if (ci < 0)
+        return true;
+    if (mp_names_contains(MP_POSTGRES, &t->pk, col) || t->ncols < 2)
+        return false;
+    for (size_t j = t->nuniques; j-- > 0;)
+        if (mp_names_contains(MP_POSTGRES, &t->uniques[j].cols, col)) {
+            memmove(&t->uniques[j], &t->uniques[j + 1], (t->nuniques - j - 1) * sizeof t->uniques[0]);
+            t->nuniques--;
+        }
+    for (size_t j = t->nindexes; j-- > 0;)
+        if (mp_names_contains(MP_POSTGRES, &t->indexes[j].cols, col)) {
+            memmove(&t->indexes[j], &t->indexes[j + 1], (t->nindexes - j - 1) * sizeof t->indexes[0]);
+            t->nindexes--;
+        }
+    for (size_t j = t->nfks; j-- > 0;)
+        if (mp_names_contains(MP_POSTGRES, &t->fks[j].cols, col)) {
+            memmove(&t->fks[j], &t->fks[j + 1], (t->nfks - j - 1) * sizeof t->fks[0]);
+            t->nfks--;
+        }
+    drop_fks_to(s, t->name, col);
+    memmove(&t->cols[ci], &t->cols[ci + 1], (t->ncols - (size_t)ci - 1) * sizeof t->cols[0]);
+    t->ncols--;
+    return true;
+}
+
+static bool cand_drop_column(struct mp_arena *a, struct cand *c, const char *stable, const char *scol,
+                             const char *dtable, const char *dcol)
+{
+    if (stable) {
+        struct mp_table *t = mp_schema_table(c->start, MP_POSTGRES, stable);
+        if (!t || !strip_column(c->start, t, scol))
+            return false;
+        for (size_t i = c->h.n; i-- > 0;)
+            if (c->h.v[i].column && strcmp(c->h.v[i].table, stable) == 0 && strcmp(c->h.v[i].old_name, scol) == 0)
+                del_hint(&c->h, i);
+        for (size_t i = 0; i < c->data.n; i++) {
+            struct mp_table_rows *r = &c->data.v[i];
+            if (strcmp(r->table, stable) != 0)
+                continue;
+            size_t k = 0;
+            while (k < r->ncols && strcmp(r->cols[k], scol) != 0)
+                k++;
+            if (k == r->ncols)
+                break;
+            struct mp_table_rows n = *r;
+            n.ncols = r->ncols - 1;
+            n.cols = mp_arena_alloc(a, (n.ncols + 1) * sizeof *n.cols);
+            struct mp_type *ty = mp_arena_alloc(a, (n.ncols + 1) * sizeof *ty);
+            n.rows = mp_arena_alloc(a, (r->nrows + 1) * sizeof *n.rows);
+            for (size_t q = 0, w = 0; q < r->ncols; q++)
+                if (q != k) {
+                    n.cols[w] = r->cols[q];
+                    ty[w++] = r->types[q];
+                }
+            n.types = ty;
+            for (size_t row = 0; row < r->nrows; row++) {
+                const char **v = mp_arena_alloc(a, (n.ncols + 1) * sizeof *v);
+                for (size_t q = 0, w = 0; q < r->ncols; q++)
+                    if (q != k)
+                        v[w++] = r->rows[row][q];
+                n.rows[row] = v;
+            }
+            *r = n;
+            break;
+        }
+    }
+    if (dtable && dcol) {
+        struct mp_table *t = mp_schema_table(c->desired, MP_POSTGRES, dtable);
+        if (!t || !strip_column(c->desired, t, dcol))
+            return false;
+    }
+    return true;
+}
+
+static void del_at(void *base, size_t *n, size_t size, size_t i)
+{
+    char *b = base;
+    memmove(b + i * size, b + (i + 1) * size, (*n - i - 1) * size);
+    (*n)--;
+}
+
+static void rename_refs(struct mp_schema *s, const char *old, const char *new_name)
+{
+    for (size_t i = 0; i < s->ntables; i++)
+        for (size_t j = 0; j < s->tables[i]->nfks; j++)
+            if (strcmp(s->tables[i]->fks[j].ref_table, old) == 0)
+                s->tables[i]->fks[j].ref_table = new_name;
+}
+
+static void rename_col_in(struct mp_schema *s, struct mp_table *t, const char *old, const char *new_name)
+{
+    struct mp_names *lists[3] = {&t->pk, NULL, NULL};
+    for (size_t k = 0; k < 1; k++)
+        for (size_t i = 0; i < lists[k]->n; i++)
+            if (strcmp(lists[k]->v[i], old) == 0)
+                lists[k]->v[i] = new_name;
+    for (size_t u = 0; u < t->nuniques; u++)
+        for (size_t i = 0; i < t->uniques[u].cols.n; i++)
+            if (strcmp(t->uniques[u].cols.v[i], old) == 0)
+                t->uniques[u].cols.v[i] = new_name;
+    for (size_t u = 0; u < t->nindexes; u++)
+        for (size_t i = 0; i < t->indexes[u].cols.n; i++)
+            if (strcmp(t->indexes[u].cols.v[i], old) == 0)
+                t->indexes[u].cols.v[i] = new_name;
+    for (size_t u = 0; u < t->nfks; u++)
+        for (size_t i = 0; i < t->fks[u].cols.n; i++)
+            if (strcmp(t->fks[u].cols.v[i], old) == 0)
+                t->fks[u].cols.v[i] = new_name;
+    for (size_t x = 0; x < s->ntables; x++)
+        for (size_t u = 0; u < s->tables[x]->nfks; u++)
+            if (strcmp(s->tables[x]->fks[u].ref_table, t->name) == 0)
+                for (size_t i = 0; i < s->tables[x]->fks[u].ref_cols.n; i++)
+                    if (strcmp(s->tables[x]->fks[u].ref_cols.v[i], old) == 0)
+                        s->tables[x]->fks[u].ref_cols.v[i] = new_name;
+    struct mp_column *c = mp_table_column(t, MP_POSTGRES, old);
+    if (c)
+        c->name = new_name;
+}
+
+/* Undo rename hint i in the desired schema (the object keeps its start
+ * name); false when that name is taken there. */
+static bool cand_unrename(struct cand *c, size_t i)
+{
+    struct mp_rename h = c->h.v[i];
+    if (h.index) {
+        const struct mp_table *st = mp_schema_table(c->start, MP_POSTGRES, h.table);
+        const struct mp_table *dt = st ? mp_diff_table_target(c->desired, &c->h, MP_POSTGRES, st->name) : NULL;
+        if (!dt || mp_vschema_name_taken(c->desired, MP_POSTGRES, h.old_name))
+            return false;
+        long xi = mp_table_find_index(dt, MP_POSTGRES, h.new_name);
+        if (xi < 0)
+            return false;
+        dt->indexes[xi].name = h.old_name;
+    } else if (h.column) {
+        const struct mp_table *st = mp_schema_table(c->start, MP_POSTGRES, h.table);
+        struct mp_table *dt = st ? (struct mp_table *)mp_diff_table_target(c->desired, &c->h, MP_POSTGRES, st->name)
+                                 : NULL;
+        if (!dt || mp_table_column(dt, MP_POSTGRES, h.old_name))
+            return false;
+        rename_col_in(c->desired, dt, h.new_name, h.old_name);
+    } else {
+        struct mp_table *dt = mp_schema_table(c->desired, MP_POSTGRES, h.new_name);
+        if (!dt || mp_vschema_name_taken(c->desired, MP_POSTGRES, h.old_name))
+            return false;
+        rename_refs(c->desired, dt->name, h.old_name);
+        dt->name = h.old_name;
+    }
+    del_hint(&c->h, i);
+    return true;
+}
+
+static bool valid(struct mp_arena *a, const struct cand *c, enum mp_dialect d)
+{
+    struct mp_error e = {0};
+    if (mp_gen_check_schema(a, c->start, d, &e) || mp_gen_check_schema(a, c->desired, d, &e))
+        return false;
+    struct mp_changeset cs = {0};
+    /* hints must still name existing objects (the diff checks them) */
+    for (size_t i = 0; i < c->h.n; i++) {
+        const struct mp_rename *h = &c->h.v[i];
+        const struct mp_table *st = mp_schema_table(c->start, d, (h->column || h->index) ? h->table : h->old_name);
+        if (!st)
+            return false;
+        if (h->column && !mp_table_column(st, d, h->old_name))
+            return false;
+        if (h->index && mp_table_find_index(st, d, h->old_name) < 0)
+            return false;
+    }
+    (void)cs;
+    return true;
+}
+
+struct search {
+    struct mp_arena *a;
+    uint64_t seed;
+    enum mp_solver_kind solver;
+    const struct mp_property *prop;
+    struct mp_backend *const *bk;
+    enum mp_dialect d;
+    const char *kind;
+    double deadline;
+    long max_steps;
+    struct mp_shrink_result *out;
+    struct cand best;
+};
+
+/* Check a candidate; adopt it when it fails the same way. */
+static bool try_cand(struct search *s, struct cand *c)
+{
+    if (now_s() > s->deadline || s->out->steps >= s->max_steps)
+        return false;
+    if (!valid(s->a, c, s->d))
+        return false;
+    s->out->steps++;
+    struct mp_case mc = {c->start, c->desired, c->h};
+    struct mp_buf diag = {0};
+    char kind[160];
+    size_t nops = 0;
+    enum mp_verdict v = mp_check_case(&mc, &c->data, s->seed, s->solver, s->prop, s->bk, s->d, &diag, kind, &nops);
+    bool same = v == MP_FAIL && strcmp(kind, s->kind) == 0;
+    if (same) {
+        s->best = *c;
+        s->out->accepted++;
+        s->out->ops = nops;
+        snprintf(s->out->message, sizeof s->out->message, "%s", mp_buf_str(&diag));
+    }
+    mp_buf_free(&diag);
+    return same;
+}
+
+static bool round_once(struct search *s)
+{
+    struct mp_arena *a = s->a;
+    const struct cand *b = &s->best;
+    enum mp_dialect d = s->d;
+    /* 1. whole tables: a start table with what it becomes, then new tables */
+    for (size_t i = 0; i < b->start->ntables; i++) {
+        const struct mp_table *st = b->start->tables[i];
+        const struct mp_table *dt = mp_diff_table_target(b->desired, &b->h, d, st->name);
+        struct cand c = copy(a, b);
+        cand_drop_table(&c, st->name, dt ? dt->name : NULL);
+        if (try_cand(s, &c))
+            return true;
+    }
+    for (size_t i = 0; i < b->desired->ntables; i++) {
+        const struct mp_table *dt = b->desired->tables[i];
+        bool from_start = false;
+        for (size_t k = 0; k < b->start->ntables && !from_start; k++)
+            from_start = mp_diff_table_target(b->desired, &b->h, d, b->start->tables[k]->name) == dt;
+        if (from_start)
+            continue;
+        struct cand c = copy(a, b);
+        cand_drop_table(&c, NULL, dt->name);
+        if (try_cand(s, &c))
+            return true;
+    }
+    /* 2. columns: a start column with what it becomes, then added ones */
+    for (size_t i = 0; i < b->start->ntables; i++) {
+        const struct mp_table *st = b->start->tables[i];
+        const struct mp_table *dt = mp_diff_table_target(b->desired, &b->h, d, st->name);
+        for (size_t j = 0; j < st->ncols; j++) {
+            const char *fin = dt ? mp_diff_column_target(st, dt, &b->h, d, st->cols[j].name) : NULL;
+            struct cand c = copy(a, b);
+            if (cand_drop_column(a, &c, st->name, st->cols[j].name, dt ? dt->name : NULL, fin) && try_cand(s, &c))
+                return true;
+        }
+    }
+    for (size_t i = 0; i < b->desired->ntables; i++) {
+        const struct mp_table *dt = b->desired->tables[i];
+        for (size_t j = 0; j < dt->ncols; j++) {
+            struct cand c = copy(a, b);
+            if (cand_drop_column(a, &c, NULL, NULL, dt->name, dt->cols[j].name) && try_cand(s, &c))
+                return true;
+        }
+    }
+    /* 3. foreign keys, indexes, unique constraints, on either side */
+    for (int side = 0; side < 2; side++) {
+        const struct mp_schema *sc = side ? b->desired : b->start;
+        for (size_t i = 0; i < sc->ntables; i++) {
+            const struct mp_table *t = sc->tables[i];
+            for (size_t j = 0; j < t->nfks; j++) {
+                struct cand c = copy(a, b);
+                struct mp_table *ct = (side ? c.desired : c.start)->tables[i];
+                del_at(ct->fks, &ct->nfks, sizeof *ct->fks, j);
+                if (try_cand(s, &c))
+                    return true;
+            }
+            for (size_t j = 0; j < t->nindexes; j++) {
+                struct cand c = copy(a, b);
+                struct mp_table *ct = (side ? c.desired : c.start)->tables[i];
+                for (size_t k = c.h.n; k-- > 0;)
+                    if (c.h.v[k].index && strcmp(side ? c.h.v[k].new_name : c.h.v[k].old_name, t->indexes[j].name) == 0)
+                        del_hint(&c.h, k);
+                del_at(ct->indexes, &ct->nindexes, sizeof *ct->indexes, j);
+                if (try_cand(s, &c))
+                    return true;
+            }
+            for (size_t j = 0; j < t->nuniques; j++) {
+                struct cand c = copy(a, b);
+                struct mp_table *ct = (side ? c.desired : c.start)->tables[i];
+                del_at(ct->uniques, &ct->nuniques, sizeof *ct->uniques, j);
+                if (try_cand(s, &c))
+                    return true;
+            }
+        }
+    }
+    /* 4. changes undone: a dropped start table kept, an altered column
+     * left as it was */
+    for (size_t i = 0; i < b->start->ntables; i++) {
+        const struct mp_table *st = b->start->tables[i];
+        const struct mp_table *dt = mp_diff_table_target(b->desired, &b->h, d, st->name);
+        if (!dt) {
+            if (mp_vschema_name_taken(b->desired, d, st->name))
+                continue;
+            struct cand c = copy(a, b);
+            struct mp_table *kept = mp_table_clone(a, st);
+            /* its foreign keys may point at tables the desired schema lacks */
+            for (size_t j = kept->nfks; j-- > 0;)
+                if (!mp_schema_table(c.desired, d, kept->fks[j].ref_table) &&
+                    strcmp(kept->fks[j].ref_table, kept->name) != 0)
+                    del_at(kept->fks, &kept->nfks, sizeof *kept->fks, j);
+            *MP_PUSH(a, c.desired->tables, c.desired->ntables, c.desired->captables) = kept;
+            if (try_cand(s, &c))
+                return true;
+            continue;
+        }
+        for (size_t j = 0; j < st->ncols; j++) {
+            const char *fin = mp_diff_column_target(st, dt, &b->h, d, st->cols[j].name);
+            const struct mp_column *dc = fin ? mp_table_column(dt, d, fin) : NULL;
+            if (!dc || (mp_type_eq(&dc->type, &st->cols[j].type) && dc->not_null == st->cols[j].not_null &&
+                        mp_default_eq(dc->default_sql, st->cols[j].default_sql)))
+                continue;
+            struct cand c = copy(a, b);
+            struct mp_column *cc = mp_table_column(mp_schema_table(c.desired, d, dt->name), d, fin);
+            cc->type = st->cols[j].type;
+            cc->not_null = st->cols[j].not_null;
+            cc->default_sql = st->cols[j].default_sql;
+            if (try_cand(s, &c))
+                return true;
+        }
+    }
+    /* 5. renames undone */
+    for (size_t i = 0; i < b->h.n; i++) {
+        struct cand c = copy(a, b);
+        if (cand_unrename(&c, i) && try_cand(s, &c))
+            return true;
+    }
+    /* 6. rows: halves, then single rows */
+    for (size_t i = 0; i < b->data.n; i++) {
+        const struct mp_table_rows *r = &b->data.v[i];
+        for (size_t len = r->nrows; len >= 1; len /= 2)
+            for (size_t from = 0; from + len <= r->nrows; from += len) {
+                struct cand c = copy(a, b);
+                struct mp_table_rows *cr = &c.data.v[i];
+                cr->rows = mp_arena_alloc(a, (r->nrows + 1) * sizeof *cr->rows);
+                cr->nrows = 0;
+                for (size_t k = 0; k < r->nrows; k++)
+                    if (k < from || k >= from + len)
+                        cr->rows[cr->nrows++] = r->rows[k];
+                if (try_cand(s, &c))
+                    return true;
+                if (len == 1 && r->nrows > 16)
+                    break; /* single rows only for small tables */
+            }
+    }
+    return false;
+}
+
+void mp_shrink(struct mp_arena *a, const struct mp_case *c, const struct mp_dataset *data, uint64_t seed,
+               enum mp_solver_kind solver, const struct mp_property *prop, struct mp_backend *const bk[MP_NDIALECTS],
+               enum mp_dialect d, const char *kind, double budget_s, long max_steps, struct mp_shrink_result *out)
+{
+    memset(out, 0, sizeof *out);
+    double t0 = now_s();
+    struct cand start = {(struct mp_schema *)c->start, (struct mp_schema *)c->desired, c->renames, {0}};
+    if (data)
+        start.data = *data;
+    struct search s = {a, seed, solver, prop, bk, d, kind, t0 + budget_s, max_steps, out, copy(a, &start)};
+    /* the starting point's change-set size */
+    {
+        struct mp_buf diag = {0};
+        char k[160];
+        mp_check_case(c, data, seed, solver, prop, bk, d, &diag, k, &out->ops);
+        snprintf(out->message, sizeof out->message, "%s", mp_buf_str(&diag));
+        mp_buf_free(&diag);
+    }
+    while (round_once(&s))
+        ;
+    out->c.start = s.best.start;
+    out->c.desired = s.best.desired;
+    out->c.renames = s.best.h;
+    out->data = s.best.data;
+    out->ms = (now_s() - t0) * 1e3;
+}

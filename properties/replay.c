@@ -1,0 +1,144 @@
+/* replay.c - `migprop replay CASE`: run one case file again. */
+#include "properties.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "fault.h"
+
+int mp_cmd_replay(int argc, char **argv)
+{
+    const char *path = NULL, *backend = NULL, *props = NULL, *pg_url = getenv("DATABASE_URL");
+    if (pg_url && strncmp(pg_url, "postgres", 8) != 0)
+        pg_url = NULL;
+    bool trace = false;
+    for (int i = 0; i < argc; i++) {
+        const char *o = argv[i];
+        if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0) {
+            printf("usage: migprop replay CASE [--backend sqlite|postgres] [--properties a,b] [--trace] [--pg-url URL]\n\n"
+                   "Runs the case file again with the property and backend it records (or those given);\n"
+                   "exit 1 when it still fails, 0 when it passes, 2 on a bad case file.\n");
+            return 0;
+        }
+        if (strcmp(o, "--trace") == 0) {
+            trace = true;
+            continue;
+        }
+        if (o[0] == '-' && o[1] == '-') {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "migprop replay: option %s needs a value\n", o);
+                return 2;
+            }
+            const char *v = argv[++i];
+            if (strcmp(o, "--backend") == 0)
+                backend = v;
+            else if (strcmp(o, "--properties") == 0)
+                props = v;
+            else if (strcmp(o, "--pg-url") == 0)
+                pg_url = v;
+            else {
+                fprintf(stderr, "migprop replay: unknown option '%s'\n", o);
+                return 2;
+            }
+            continue;
+        }
+        if (path) {
+            fprintf(stderr, "migprop replay: one case file at a time ('%s')\n", o);
+            return 2;
+        }
+        path = o;
+    }
+    if (!path) {
+        fprintf(stderr, "migprop replay: which case file? (migprop replay CASE)\n");
+        return 2;
+    }
+    struct mp_arena *a = mp_arena_new();
+    struct mp_casefile cf;
+    struct mp_error err = {0};
+    if (mp_casefile_read_full(a, path, &cf, &err)) {
+        fprintf(stderr, "migprop replay: %s\n", err.msg);
+        mp_arena_free(a);
+        return 2;
+    }
+    if (!backend)
+        backend = cf.meta.backend ? cf.meta.backend : "all";
+    if (!props)
+        props = cf.meta.property;
+    bool want[MP_NDIALECTS] = {strcmp(backend, "postgres") != 0, strcmp(backend, "sqlite") != 0};
+    enum mp_solver_kind solver = cf.meta.solver && strcmp(cf.meta.solver, "naive") == 0 ? MP_SOLVER_NAIVE
+                                                                                        : MP_SOLVER_DEFAULT;
+    uint64_t seed = cf.meta.trial_seed ? strtoull(cf.meta.trial_seed, NULL, 0) : 0;
+    /* properties */
+    size_t nall;
+    const struct mp_property *all = mp_properties(&nall);
+    const struct mp_property *sel[64];
+    size_t nsel = 0;
+    if (!props) {
+        for (size_t i = 0; i < nall && nsel < 64; i++)
+            sel[nsel++] = &all[i];
+    } else {
+        char *copy = strdup(props);
+        for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+            const struct mp_property *p = mp_property_find(tok);
+            if (!p) {
+                fprintf(stderr, "migprop replay: unknown property '%s'\n", tok);
+                free(copy);
+                mp_arena_free(a);
+                return 2;
+            }
+            if (nsel < 64)
+                sel[nsel++] = p;
+        }
+        free(copy);
+    }
+    struct mp_backend *bk[MP_NDIALECTS] = {0};
+    bool needs_both = false;
+    for (size_t i = 0; i < nsel; i++)
+        needs_both = needs_both || strcmp(sel[i]->name, "dialect_agreement") == 0;
+    for (int d = 0; d < MP_NDIALECTS; d++) {
+        if (!want[d] && !needs_both)
+            continue;
+        struct mp_backend_config bc = {.pg_url = pg_url, .quiet = true};
+        if (mp_backend_open((enum mp_dialect)d, &bc, &bk[d], &err)) {
+            fprintf(stderr, "migprop replay: %s backend: %s\n", mp_dialect_name((enum mp_dialect)d), err.msg);
+            for (int k = 0; k < d; k++)
+                mp_backend_close(bk[k]);
+            mp_arena_free(a);
+            return 2;
+        }
+    }
+    printf("TAP version 14\n# migprop %s replay of %s\n", MIGPROP_VERSION, path);
+    size_t n = 0, failed = 0;
+    for (int d = 0; d < MP_NDIALECTS; d++)
+        for (size_t i = 0; i < nsel && want[d]; i++) {
+            if (trace)
+                mp_case_trace(stdout, &cf.c, (enum mp_dialect)d, solver, seed);
+            struct mp_buf diag = {0};
+            char kind[160];
+            size_t nops = 0;
+            enum mp_verdict v = mp_check_case(&cf.c, cf.has_rows ? &cf.data : NULL, seed, solver, sel[i], bk,
+                                              (enum mp_dialect)d, &diag, kind, &nops);
+            n++;
+            if (v == MP_FAIL) {
+                failed++;
+                printf("not ok %zu - %s [%s]\n  ---\n  kind: %s\n  operations: %zu\n  message: |\n", n, sel[i]->name,
+                       mp_dialect_name((enum mp_dialect)d), kind, nops);
+                for (const char *q = mp_buf_str(&diag); *q;) {
+                    const char *e = strchr(q, '\n');
+                    size_t len = e ? (size_t)(e - q) : strlen(q);
+                    printf("    %.*s\n", (int)len, q);
+                    q += len + (e ? 1 : 0);
+                }
+                printf("  ...\n");
+            } else {
+                printf("ok %zu - %s [%s]%s%s\n", n, sel[i]->name, mp_dialect_name((enum mp_dialect)d),
+                       v == MP_DISCARD ? " # SKIP discarded: " : "", v == MP_DISCARD ? mp_buf_str(&diag) : "");
+            }
+            mp_buf_free(&diag);
+        }
+    printf("1..%zu\n", n);
+    for (int d = 0; d < MP_NDIALECTS; d++)
+        mp_backend_close(bk[d]);
+    mp_arena_free(a);
+    return failed ? 1 : 0;
+}
