@@ -138,6 +138,8 @@ struct mp_run_config {
     const char *keep_dir;         /* write each trial's migrations under this directory (one
                                    * directory per trial and backend) instead of in memory */
     bool no_data;                 /* insert no rows before the plan */
+    unsigned jobs;                /* worker processes (0, 1: none); the report does not depend on it */
+    unsigned shard_index, shard_count; /* run only trials k with k % count == index - 1 (count 0: all) */
     bool shrink;                  /* shrink each first failure and write it as a case file */
     double shrink_time;           /* seconds per failure (0: 30) */
     long shrink_steps;            /* checks per failure (0: 5000) */

@@ -47,6 +47,8 @@ static const char usage[] =
     "                                  (also DATABASE_URL when it starts with postgres)\n"
     "  --scenarios DIR                 also run every *.case file in DIR first\n"
     "  --case FILE                     also run this case file first (repeatable)\n"
+    "  --jobs N                        run trials in N worker processes (same report for any N)\n"
+    "  --shard I/N                     run only trials k with k mod N = I-1 (a CI matrix of N machines)\n"
     "  --regressions DIR               also replay every *.case file in DIR first (repeatable)\n"
     "                                  (./scenarios is replayed by default when no case is given)\n"
     "  --out DIR                       write shrunk failing cases here (default migprop-failures)\n"
@@ -182,6 +184,16 @@ static int cmd_check(int argc, char **argv)
             cases_given = true;
             if ((rc = add_scenarios(v, &files, &nfiles)))
                 return rc;
+        } else if (strcmp(o, "--jobs") == 0) {
+            if (!parse_u64(v, &u) || u < 1 || u > 64) return usage_error("--jobs takes 1..64, not '%s'", v);
+            cfg.jobs = (unsigned)u;
+        } else if (strcmp(o, "--shard") == 0) {
+            unsigned a, b;
+            char tail;
+            if (sscanf(v, "%u/%u%c", &a, &b, &tail) != 2 || b < 1 || a < 1 || a > b)
+                return usage_error("--shard takes I/N with 1 <= I <= N, not '%s'", v);
+            cfg.shard_index = a;
+            cfg.shard_count = b;
         } else if (strcmp(o, "--out") == 0) {
             cfg.out_dir = v;
         } else if (strcmp(o, "--shrink-time") == 0) {

@@ -49,6 +49,8 @@ static void tap(FILE *out, const struct mp_run_config *cfg, const struct mp_poin
     fprintf(out, "TAP version 14\n");
     fprintf(out, "# migprop %s seed 0x%016" PRIx64 " iterations %lu solver %s\n", MIGPROP_VERSION, cfg->seed,
             cfg->iterations, cfg->solver == MP_SOLVER_NAIVE ? "naive" : "default");
+    if (cfg->shard_count > 1)
+        fprintf(out, "# shard %u/%u\n", cfg->shard_index, cfg->shard_count);
     fprintf(out, "1..%zu\n", n);
     for (size_t i = 0; i < n; i++) {
         const struct mp_point *p = &pts[i];

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# jobs_test.sh MIGPROP: --jobs N gives the report of a single process, and
+# --shard I/N over I = 1..N covers every trial exactly once.
+set -u
+M=$1
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
+fails=0
+strip() { grep -v -e '^#' -e 'shrink_ms:'; }
+# a failing run (naive solver): same failures, same shrunk cases, same counts
+"$M" check --backend sqlite --solver naive --iterations 300 --seed 3 --out "$W/f" --jobs 1 | strip >"$W/j1"
+"$M" check --backend sqlite --solver naive --iterations 300 --seed 3 --out "$W/f" --jobs 3 | strip >"$W/j3"
+if cmp -s "$W/j1" "$W/j3"; then echo "ok 1 - --jobs 3 reports what --jobs 1 does"; else
+  echo "not ok 1 - --jobs 3 reports what --jobs 1 does"; diff "$W/j1" "$W/j3" | head -20 | sed 's/^/# /'; fails=1; fi
+# shards: the passes of the three slices add up to the whole run's
+"$M" check --backend sqlite --iterations 60 --seed 9 --no-shrink --jobs 2 >"$W/all"
+total=0
+for i in 1 2 3; do
+  n=$("$M" check --backend sqlite --iterations 60 --seed 9 --no-shrink --shard $i/3 |
+    sed -n 's/^ok 1 - ordering_valid \[sqlite\] # \([0-9]*\) passed.*/\1/p')
+  total=$((total + n))
+done
+whole=$(sed -n 's/^ok 1 - ordering_valid \[sqlite\] # \([0-9]*\) passed.*/\1/p' "$W/all")
+if [ "$total" = "$whole" ] && [ "$whole" -gt 0 ]; then echo "ok 2 - three shards cover the $whole trials once"; else
+  echo "not ok 2 - three shards cover the trials once ($total vs $whole)"; fails=1; fi
+echo "1..2"
+exit $fails
