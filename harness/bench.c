@@ -9,23 +9,64 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "diff.h"
+#include "engine.h"
+#include "executor.h"
+#include "migdir.h"
+#include "pgcluster.h"
+#include "planmig.h"
+#include "sql.h"
 #include "gen.h"
 #include "plan.h"
 
 const char mp_bench_usage[] =
-    "usage: migprop bench [--suite solver|all] [--repeat N] [--format table|json|csv]\n"
+    "usage: migprop bench [--suite solver|trials|executor|cluster|all] [--repeat N]\n"
+    "                     [--format table|json|csv]\n"
     "                     [--max-ops N] [--seed S]\n"
     "\n"
     "suites:\n"
     "  solver   planning time for generated change sets of 10 ... 10,000 operations,\n"
     "           with the growth exponent fitted on a log-log scale\n"
+    "  trials   trials per second of `check` (ordering_valid + final_schema_equal) per\n"
+    "           backend, against the same trials' SQL and introspection run raw in-process\n"
+    "  executor `migrate up` of 10 and 100 generated migrations against executing the\n"
+    "           same SQL raw in-process (SQLite file database; PostgreSQL schema)\n"
+    "  cluster  time until a disposable PostgreSQL answers, cold (initdb) and from the\n"
+    "           cached pristine data directory\n"
     "\n"
     "Each figure is the median, min and max of --repeat runs (default 5).\n";
+
+static struct mp_arena *the_arena;
+
+static struct mp_arena *bench_arena(void)
+{
+    if (!the_arena)
+        the_arena = mp_arena_new();
+    return the_arena;
+}
+
+/* The properties the trials suite runs (set by main: the harness does not
+ * link the property table). */
+static const struct mp_property *bench_props;
+static size_t bench_nprops;
+
+void mp_bench_set_properties(const struct mp_property *p, size_t n)
+{
+    bench_props = p;
+    bench_nprops = n;
+}
+
+static const struct mp_property *mp_properties_for_bench(size_t *n)
+{
+    *n = bench_nprops;
+    return bench_props;
+}
 
 static double now_s(void)
 {
@@ -149,6 +190,239 @@ static int suite_solver(struct results *res, unsigned repeat, size_t max_ops, ui
     return 0;
 }
 
+/* ---- cluster ---- */
+
+static int suite_cluster(struct results *res, unsigned repeat)
+{
+    const char *modes[2] = {"start (cold: initdb)", "start (cached copy)"};
+    for (int m = 0; m < 2; m++) {
+        double *t = calloc(repeat, sizeof *t);
+        if (!t)
+            mp_oom();
+        if (m == 0)
+            setenv("MIGPROP_NO_CACHE", "1", 1);
+        else
+            unsetenv("MIGPROP_NO_CACHE");
+        for (unsigned i = 0; i < repeat + (m == 1); i++) {
+            struct mp_pgcluster *c;
+            struct mp_error e = {0};
+            double t0 = now_s();
+            if (mp_pgcluster_start(&c, true, &e)) {
+                fprintf(stderr, "migprop bench: cluster: %s\n", e.msg);
+                free(t);
+                return 2;
+            }
+            double dt = now_s() - t0;
+            mp_pgcluster_stop(c);
+            if (m == 1 && i == 0)
+                continue; /* the first fills the cache */
+            t[m == 1 ? i - 1 : i] = dt;
+        }
+        struct row w = {.suite = "cluster", .name = modes[m], .x = 1, .t = stats(t, repeat), .unit = "clusters"};
+        w.per = w.t.median > 0 ? 1 / w.t.median : 0;
+        add_row(res, w);
+        free(t);
+    }
+    return 0;
+}
+
+/* ---- trials ---- */
+
+/* One trial's work done raw: fresh database, setup, the plan's script,
+ * introspection; no executor, no properties. */
+static int raw_trial(enum mp_dialect d, const char *conninfo, const struct mp_case *c, uint64_t seed,
+                     struct mp_error *err)
+{
+    struct mp_arena *a = mp_arena_new();
+    struct mp_changeset cs = {0};
+    struct mp_plan *p = NULL;
+    int rc = mp_diff(a, c->start, c->desired, &c->renames, d, &cs, err);
+    if (!rc) {
+        mp_changeset_scramble(a, &cs, seed);
+        rc = mp_plan_build(a, c->start, &cs, d, MP_SOLVER_DEFAULT, &p, err);
+    }
+    struct mp_buf sql = {0};
+    if (!rc) {
+        if (d == MP_POSTGRES)
+            mp_buf_printf(&sql, "BEGIN; CREATE SCHEMA raw_%ld; SET LOCAL search_path TO raw_%ld;\n", (long)getpid(),
+                          (long)getpid());
+        mp_sql_schema(&sql, c->start, d);
+        struct mp_rng drng;
+        mp_rng_seed(&drng, seed ^ 0xda7ada7ada7ada7aULL);
+        struct mp_dataset data;
+        mp_data_gen(a, &drng, c->start, c->desired, &c->renames, 4, &data);
+        mp_data_sql(&sql, &data, d);
+        if (d == MP_POSTGRES) {
+            for (size_t i = 0; i < p->n; i++)
+                mp_buf_add(&sql, p->steps[i].sql);
+        } else {
+            mp_plan_script(&sql, p);
+        }
+    }
+    struct mp_target *t = NULL;
+    if (!rc)
+        rc = mp_target_open(d == MP_SQLITE ? "sqlite::memory:" : conninfo, &t, err);
+    struct mp_schema *got;
+    if (!rc)
+        rc = mp_target_exec(t, "(raw)", 1, mp_buf_str(&sql), err);
+    if (!rc)
+        rc = mp_target_introspect(t, NULL, NULL, a, &got, err);
+    if (t && d == MP_POSTGRES) {
+        struct mp_error e2 = {0};
+        mp_target_exec(t, "(raw)", 1, "ROLLBACK", &e2);
+    }
+    mp_target_close(t);
+    mp_buf_free(&sql);
+    mp_arena_free(a);
+    return rc;
+}
+
+static int suite_trials(struct results *res, unsigned repeat, uint64_t seed)
+{
+    const unsigned long n = 100;
+    FILE *devnull = fopen("/dev/null", "w");
+    if (!devnull)
+        return 2;
+    int rc = 0;
+    for (int d = 0; d < MP_NDIALECTS && !rc; d++) {
+        struct mp_backend *b = NULL;
+        struct mp_backend_config bc = {.quiet = true};
+        struct mp_error e = {0};
+        if (mp_backend_open((enum mp_dialect)d, &bc, &b, &e)) {
+            fprintf(stderr, "migprop bench: %s: %s (skipped)\n", mp_dialect_name((enum mp_dialect)d), e.msg);
+            continue;
+        }
+        size_t nall;
+        const struct mp_property *all = mp_properties_for_bench(&nall);
+        for (unsigned jobs = 1; jobs <= 2 && !rc; jobs++) {
+            double *t = calloc(repeat, sizeof *t);
+            for (unsigned i = 0; i < repeat; i++) {
+                struct mp_run_config cfg = {.seed = seed, .iterations = n, .only_trial = -1, .props = all,
+                                            .nprops = nall, .jobs = jobs, .no_data = false};
+                cfg.backends[d] = b;
+                double t0 = now_s();
+                if (mp_run(&cfg, devnull) == 2)
+                    rc = 2;
+                t[i] = now_s() - t0;
+            }
+            struct row w = {.suite = "trials", .name = mp_arena_printf(bench_arena(), "check %s, %u job%s",
+                                                                      mp_dialect_name((enum mp_dialect)d), jobs,
+                                                                      jobs == 1 ? "" : "s"),
+                            .x = (double)n, .t = stats(t, repeat), .unit = "trials"};
+            w.per = w.t.median > 0 ? w.x / w.t.median : 0;
+            add_row(res, w);
+            free(t);
+        }
+        /* raw: the same trials' SQL and introspection in-process */
+        double *t = calloc(repeat, sizeof *t);
+        for (unsigned i = 0; i < repeat && !rc; i++) {
+            double t0 = now_s();
+            for (unsigned long k = 0; k < n && !rc; k++) {
+                struct mp_arena *a = mp_arena_new();
+                struct mp_rng rng;
+                uint64_t ts = mp_trial_seed(seed, k);
+                mp_rng_seed(&rng, ts);
+                struct mp_case c;
+                if (mp_gen_case(a, &rng, mp_gen_size(k), &c, &e) ||
+                    raw_trial((enum mp_dialect)d, b->conninfo, &c, ts, &e)) {
+                    fprintf(stderr, "migprop bench: raw trial %lu: %s\n", k, e.msg);
+                    rc = 2;
+                }
+                mp_arena_free(a);
+            }
+            t[i] = now_s() - t0;
+        }
+        struct row w = {.suite = "trials", .name = mp_arena_printf(bench_arena(), "raw %s (the limit)",
+                                                                  mp_dialect_name((enum mp_dialect)d)),
+                        .x = (double)n, .t = stats(t, repeat), .unit = "trials"};
+        w.per = w.t.median > 0 ? w.x / w.t.median : 0;
+        add_row(res, w);
+        free(t);
+        mp_backend_close(b);
+    }
+    fclose(devnull);
+    return rc;
+}
+
+/* ---- executor ---- */
+
+static int suite_executor(struct results *res, unsigned repeat)
+{
+    static const size_t sizes[] = {10, 100};
+    int rc = 0;
+    char dir[256];
+    snprintf(dir, sizeof dir, "/tmp/migprop-bench-%ld", (long)getpid());
+    for (size_t si = 0; si < sizeof sizes / sizeof *sizes && !rc; si++) {
+        size_t nm = sizes[si];
+        struct mp_arena *a = mp_arena_new();
+        struct mp_migset set = {.format = MP_MIGFMT_PAIRS, .dir = "(bench)"};
+        /* realistic mixed DDL and data: a table per 4 migrations, columns,
+         * indexes, rows, updates */
+        for (size_t i = 0; i < nm; i++) {
+            size_t tb = i / 4;
+            const char *up;
+            switch (i % 4) {
+            case 0: up = mp_arena_printf(a, "CREATE TABLE t%zu (id integer PRIMARY KEY, name text NOT NULL, n integer);\n"
+                                            "INSERT INTO t%zu (id, name, n) VALUES (1, 'a', 1), (2, 'b;c', 2), (3, 'it''s', 3);\n",
+                                         tb, tb);
+                break;
+            case 1: up = mp_arena_printf(a, "ALTER TABLE t%zu ADD COLUMN note text;\nCREATE INDEX t%zu_name ON t%zu (name);\n",
+                                         tb, tb, tb);
+                break;
+            case 2: up = mp_arena_printf(a, "UPDATE t%zu SET note = name || '!';\nINSERT INTO t%zu (id, name) VALUES (4, 'd');\n",
+                                         tb, tb);
+                break;
+            default: up = mp_arena_printf(a, "ALTER TABLE t%zu RENAME COLUMN n TO qty;\n", tb);
+            }
+            struct mp_migration *m = MP_PUSH(a, set.v, set.n, set.cap);
+            m->version = m->raw_version = mp_arena_printf(a, "%zu", i + 1);
+            m->name = "bench";
+            m->up.sql = up;
+            m->up.path = "(bench)";
+            m->up.line = 1;
+            mp_sha256_hex(up, strlen(up), m->checksum);
+        }
+        double *tm = calloc(repeat, sizeof *tm), *tr = calloc(repeat, sizeof *tr);
+        for (unsigned r = 0; r < repeat && !rc; r++) {
+            for (int raw = 0; raw < 2 && !rc; raw++) {
+                mkdir(dir, 0700);
+                char *path = mp_arena_printf(a, "%s/db%d.sqlite", dir, raw);
+                unlink(path);
+                struct mp_target *t;
+                struct mp_error e = {0};
+                if ((rc = mp_target_open(mp_arena_printf(a, "sqlite:%s", path), &t, &e)))
+                    break;
+                double t0 = now_s();
+                if (raw) {
+                    for (size_t i = 0; i < set.n && !rc; i++)
+                        rc = mp_target_exec(t, "(raw)", 1, mp_arena_printf(a, "BEGIN;\n%sCOMMIT;\n", set.v[i].up.sql), &e);
+                } else {
+                    struct mp_exec_report rep;
+                    rc = mp_exec_up(t, &set, NULL, NULL, &rep, &e);
+                }
+                (raw ? tr : tm)[r] = now_s() - t0;
+                mp_target_close(t);
+                unlink(path);
+                if (rc)
+                    fprintf(stderr, "migprop bench: executor: %s\n", e.msg);
+            }
+        }
+        rmdir(dir);
+        struct row w = {.suite = "executor", .name = "migrate up (sqlite file)", .x = (double)nm,
+                        .t = stats(tm, repeat), .unit = "migrations"};
+        w.per = w.t.median > 0 ? w.x / w.t.median : 0;
+        add_row(res, w);
+        struct row v = {.suite = "executor", .name = "raw, 1 tx each (limit)", .x = (double)nm,
+                        .t = stats(tr, repeat), .unit = "migrations"};
+        v.per = v.t.median > 0 ? v.x / v.t.median : 0;
+        add_row(res, v);
+        free(tm);
+        free(tr);
+        mp_arena_free(a);
+    }
+    return rc;
+}
+
 static void header(FILE *out, const char *fmt_name, unsigned repeat)
 {
     struct utsname u;
@@ -199,7 +473,8 @@ int mp_cmd_bench(int argc, char **argv)
         return 2;
     }
     bool all = strcmp(suite, "all") == 0;
-    if (!all && strcmp(suite, "solver") != 0) {
+    if (!all && strcmp(suite, "solver") != 0 && strcmp(suite, "trials") != 0 && strcmp(suite, "executor") != 0 &&
+        strcmp(suite, "cluster") != 0) {
         fprintf(stderr, "migprop bench: unknown suite '%s'\n", suite);
         return 2;
     }
@@ -208,6 +483,12 @@ int mp_cmd_bench(int argc, char **argv)
     int rc = 0;
     if (all || strcmp(suite, "solver") == 0)
         rc = suite_solver(&res, repeat, max_ops, seed, &solver_exp);
+    if (!rc && (all || strcmp(suite, "executor") == 0))
+        rc = suite_executor(&res, repeat);
+    if (!rc && (all || strcmp(suite, "cluster") == 0))
+        rc = suite_cluster(&res, repeat);
+    if (!rc && (all || strcmp(suite, "trials") == 0))
+        rc = suite_trials(&res, repeat, seed);
     if (rc) {
         free(res.v);
         return rc;

@@ -6,7 +6,15 @@
 #ifndef MP_BENCH_H
 #define MP_BENCH_H
 
+#include <stddef.h>
+
+struct mp_property;
+
 extern const char mp_bench_usage[];
+
+/* The properties the trials suite runs (ordering_valid and
+ * final_schema_equal), handed over by main. */
+void mp_bench_set_properties(const struct mp_property *p, size_t n);
 
 /* `migprop bench [--suite solver|all] [--repeat N] [--format table|json|csv]
  * [--max-ops N]`.  Returns the exit status (0, or 2 on bad usage or an

@@ -758,14 +758,18 @@ static int run_one(struct mp_target *t, const struct mp_exec_config *cfg, const 
      * whole run, so what was read at the start is still true) */
     bool done = false;
     if (t->d == MP_SQLITE && mp_fault != MP_FAULT_NO_LOCK) {
-        struct rows r;
-        if ((rc = load_rows(t, &r, err))) {
+        /* this version's record only: O(1) per migration, not O(n) */
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM %s WHERE version = ?1 AND status = 'applied'", qtable(t));
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(t->lite, sql, -1, &st, NULL) != SQLITE_OK) {
+            rc = db_error(t, err, "reading the tracking table", NULL);
             tx_rollback(t);
             goto out;
         }
-        const struct row *w = find_row(&r, m->version);
-        done = up ? is_applied(w) : !is_applied(w);
-        rows_free(&r);
+        sqlite3_bind_text(st, 1, m->version, -1, SQLITE_STATIC);
+        bool applied = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > 0;
+        sqlite3_finalize(st);
+        done = up ? applied : !applied;
     }
     if (done) {
         *skipped = true;

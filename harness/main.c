@@ -382,8 +382,13 @@ int main(int argc, char **argv)
         return mp_cmd_replay(argc - 2, argv + 2);
     if (strcmp(cmd, "selftest") == 0)
         return mp_cmd_selftest(argc - 2, argv + 2);
-    if (strcmp(cmd, "bench") == 0)
+    if (strcmp(cmd, "bench") == 0) {
+        static struct mp_property bp[2];
+        bp[0] = *mp_property_find("ordering_valid");
+        bp[1] = *mp_property_find("final_schema_equal");
+        mp_bench_set_properties(bp, 2);
         return mp_cmd_bench(argc - 2, argv + 2);
+    }
     if (strcmp(cmd, "plan") == 0)
         return mp_cmd_plan(argc - 2, argv + 2);
     if (strcmp(cmd, "schema") == 0)
