@@ -11,6 +11,8 @@ build/migprop check --backend postgres --iterations 200 --seed 11 --format tap
 build/migprop check --iterations 100 --seed 7 --scenarios scenarios --format tap
 # every property can fail: each caught its deliberately broken variant
 build/migprop selftest --seed 1
+# the peer runners, through runner-check (findings expected, a report required)
+ci/runners.sh
 # the same under AddressSanitizer + UndefinedBehaviorSanitizer (any report
 # aborts the run: -fno-sanitize-recover=all, leaks included)
 cmake -B build-asan -DCMAKE_BUILD_TYPE=Debug -DMIGPROP_SANITIZE=ON -DMIGPROP_WERROR=ON -DMIGPROP_TESTS=ON >/dev/null

@@ -3,6 +3,7 @@
 #include "bench.h"
 #include "migrate_cli.h"
 #include "plan_cli.h"
+#include "runner_check.h"
 #include "pgcluster.h"
 #include "properties.h"
 
@@ -24,6 +25,8 @@ static const char usage[] =
     "commands:\n"
     "  check        run property trials (the main job)\n"
     "  bench        benchmarks (migprop bench --help)\n"
+    "  runner-check property-test a migration runner: --runner migprop|dbmate|sql-migrate or\n"
+    "               --adapter FILE (migprop runner-check --help)\n"
     "  replay CASE  run a (shrunk) case file again; exit 1 while it fails (migprop replay --help)\n"
     "  selftest     prove each property can fail: run them against broken variants of migprop\n"
     "  plan         plan the migration between two DDL files (migprop plan --help)\n"
@@ -378,6 +381,8 @@ int main(int argc, char **argv)
         return cmd_check(argc - 2, argv + 2);
     if (strcmp(cmd, "cluster") == 0)
         return cmd_cluster(argc - 2, argv + 2);
+    if (strcmp(cmd, "runner-check") == 0)
+        return mp_cmd_runner_check(argc - 2, argv + 2);
     if (strcmp(cmd, "replay") == 0)
         return mp_cmd_replay(argc - 2, argv + 2);
     if (strcmp(cmd, "selftest") == 0)

@@ -566,3 +566,44 @@ const char *mp_migdir_next_version(struct mp_arena *a, const struct mp_migset *s
     const char *r = v[0] == '0' ? v + 1 : v;
     return strlen(r) < width ? mp_arena_printf(a, "%0*d%s", (int)(width - strlen(r)), 0, r) : r;
 }
+
+int mp_migstyle_parse(const char *s)
+{
+    static const char *const names[] = {"pairs", "dbmate", "sql-migrate", "updown", "diesel"};
+    for (int i = 0; i < 5; i++)
+        if (strcmp(s, names[i]) == 0)
+            return i;
+    return -1;
+}
+
+int mp_migdir_write_style(struct mp_arena *a, const char *dir, enum mp_migstyle style, const char *version,
+                          const char *name, const char *up, const char *down, bool no_tx, struct mp_error *err)
+{
+    int rc = mkdir_p(dir, err);
+    if (rc)
+        return rc;
+    const char *nl = (*up && up[strlen(up) - 1] != '\n') ? "\n" : "";
+    const char *d = down ? down : "";
+    const char *directive = no_tx ? "-- migprop:no-transaction\n" : "";
+    switch (style) {
+    case MP_STYLE_DBMATE:
+        return write_text(mp_arena_printf(a, "%s/%s_%s.sql", dir, version, name),
+                          mp_arena_printf(a, "-- migrate:up%s\n%s%s\n-- migrate:down\n%s", no_tx ? " transaction:false" : "",
+                                          up, nl, d),
+                          err);
+    case MP_STYLE_SQLMIGRATE:
+        return write_text(mp_arena_printf(a, "%s/%s_%s.sql", dir, version, name),
+                          mp_arena_printf(a, "-- +migrate Up%s\n%s%s\n-- +migrate Down\n%s", no_tx ? " notransaction" : "",
+                                          up, nl, d),
+                          err);
+    case MP_STYLE_UPDOWN:
+        return write_text(mp_arena_printf(a, "%s/%s_%s.sql", dir, version, name),
+                          mp_arena_printf(a, "-- UP\n%s%s%s\n-- DOWN\n%s", directive, up, nl, d), err);
+    case MP_STYLE_DIESEL:
+        return mp_migdir_write(a, dir, MP_MIGFMT_DIESEL, version, name, mp_arena_printf(a, "%s%s", directive, up), down,
+                               NULL, err);
+    default:
+        return mp_migdir_write(a, dir, MP_MIGFMT_PAIRS, version, name, mp_arena_printf(a, "%s%s", directive, up), down,
+                               NULL, err);
+    }
+}

@@ -86,6 +86,25 @@ int mp_migdir_write(struct mp_arena *a, const char *dir, enum mp_migfmt fmt, con
                     const char *name, const char *up, const char *down, const char **path_out,
                     struct mp_error *err);
 
+/* File layouts other runners read (runner-check adapters). */
+enum mp_migstyle {
+    MP_STYLE_PAIRS,      /* V_name.up.sql + V_name.down.sql */
+    MP_STYLE_DBMATE,     /* V_name.sql, "-- migrate:up" / "-- migrate:down" */
+    MP_STYLE_SQLMIGRATE, /* V_name.sql, "-- +migrate Up" / "-- +migrate Down" */
+    MP_STYLE_UPDOWN,     /* V_name.sql, "-- UP" / "-- DOWN" */
+    MP_STYLE_DIESEL      /* V_name/up.sql + down.sql (V a timestamp) */
+};
+
+/* "pairs", "dbmate", "sql-migrate", "updown", "diesel"; -1 if unknown. */
+int mp_migstyle_parse(const char *s);
+
+/* Write one migration in `style`; `no_tx` marks its up section to run
+ * outside a transaction in the style's own way (dbmate
+ * "transaction:false", sql-migrate "notransaction", migprop's directive
+ * otherwise).  Same errors as mp_migdir_write(). */
+int mp_migdir_write_style(struct mp_arena *a, const char *dir, enum mp_migstyle style, const char *version,
+                          const char *name, const char *up, const char *down, bool no_tx, struct mp_error *err);
+
 /* The version a new migration gets in `set`: for numeric formats one more
  * than the highest, zero-padded to the width the directory already uses
  * (4 when empty); for diesel the current UTC time YYYY-MM-DD-HHMMSS. */
