@@ -28,7 +28,7 @@
 const char mp_bench_usage[] =
     "usage: migprop bench [--suite solver|trials|executor|cluster|all] [--repeat N]\n"
     "                     [--format table|json|csv]\n"
-    "                     [--max-ops N] [--seed S]\n"
+    "                     [--max-ops N] [--seed S] [--out DIR]\n"
     "\n"
     "suites:\n"
     "  solver   planning time for generated change sets of 10 ... 10,000 operations,\n"
@@ -36,11 +36,14 @@ const char mp_bench_usage[] =
     "  trials   trials per second of `check` (ordering_valid + final_schema_equal) per\n"
     "           backend, against the same trials' SQL and introspection run raw in-process\n"
     "  executor `migrate up` of 10 and 100 generated migrations against executing the\n"
-    "           same SQL raw in-process (SQLite file database; PostgreSQL schema)\n"
+    "           same SQL raw in-process (SQLite file database), and the command-line\n"
+    "           runners on the same files: migprop, dbmate and sql-migrate when installed\n"
     "  cluster  time until a disposable PostgreSQL answers, cold (initdb) and from the\n"
     "           cached pristine data directory\n"
     "\n"
-    "Each figure is the median, min and max of --repeat runs (default 5).\n";
+    "Each figure is the median, min and max of --repeat runs (default 5).  --out DIR also\n"
+    "writes DIR/bench.json and DIR/bench.svg (planning time and executor throughput\n"
+    "against size).\n";
 
 static struct mp_arena *the_arena;
 
@@ -416,11 +419,161 @@ static int suite_executor(struct results *res, unsigned repeat)
                         .t = stats(tr, repeat), .unit = "migrations"};
         v.per = v.t.median > 0 ? v.x / v.t.median : 0;
         add_row(res, v);
+        /* the command-line runners on the same migrations, when installed:
+         * migprop's own CLI, dbmate, sql-migrate (process start included) */
+        static const struct {
+            const char *name, *probe;
+            enum mp_migstyle style;
+        } peers[] = {
+            {"migprop migrate (CLI)", NULL, MP_STYLE_PAIRS},
+            {"dbmate up", "dbmate", MP_STYLE_DBMATE},
+            {"sql-migrate up", "sql-migrate", MP_STYLE_SQLMIGRATE},
+        };
+        for (size_t pi = 0; pi < sizeof peers / sizeof *peers && !rc; pi++) {
+            if (peers[pi].probe && system(mp_arena_printf(a, "command -v %s >/dev/null 2>&1", peers[pi].probe)) != 0)
+                continue;
+            double *tp = calloc(repeat, sizeof *tp);
+            bool ok = true;
+            for (unsigned r = 0; r < repeat && ok; r++) {
+                char *mdir = mp_arena_printf(a, "%s/m", dir);
+                char *db = mp_arena_printf(a, "%s/db.sqlite", dir);
+                if (system(mp_arena_printf(a, "rm -rf '%s'; mkdir -p '%s'", dir, mdir)) != 0)
+                    break;
+                struct mp_error e = {0};
+                for (size_t i = 0; i < set.n && ok; i++)
+                    ok = mp_migdir_write_style(a, mdir, peers[pi].style, mp_arena_printf(a, "%04zu", i + 1), "m",
+                                               set.v[i].up.sql, NULL, false, &e) == 0;
+                FILE *cf = fopen(mp_arena_printf(a, "%s/c.yml", dir), "w");
+                if (cf) {
+                    fprintf(cf, "b:\n  dialect: sqlite3\n  datasource: %s\n  dir: %s\n", db, mdir);
+                    fclose(cf);
+                }
+                char self[1024];
+                ssize_t sl = readlink("/proc/self/exe", self, sizeof self - 1);
+                self[sl > 0 ? sl : 0] = 0;
+                const char *cmd =
+                    pi == 0 ? mp_arena_printf(a, "'%s' migrate --quiet --dir '%s' --db 'sqlite:%s' up", self, mdir, db)
+                    : pi == 1 ? mp_arena_printf(a, "dbmate --url 'sqlite:%s' --migrations-dir '%s' --no-dump-schema up",
+                                                db, mdir)
+                              : mp_arena_printf(a, "sql-migrate up -config='%s/c.yml' -env=b", dir);
+                double t0 = now_s();
+                ok = ok && system(mp_arena_printf(a, "%s >/dev/null 2>&1", cmd)) == 0;
+                tp[r] = now_s() - t0;
+            }
+            if (ok) {
+                struct row w2 = {.suite = "executor", .name = peers[pi].name, .x = (double)nm, .t = stats(tp, repeat),
+                                 .unit = "migrations"};
+                w2.per = w2.t.median > 0 ? w2.x / w2.t.median : 0;
+                add_row(res, w2);
+            }
+            free(tp);
+        }
+        if (system(mp_arena_printf(a, "rm -rf '%s'", dir)) != 0)
+            rc = 2;
         free(tm);
         free(tr);
         mp_arena_free(a);
     }
     return rc;
+}
+
+static void write_json(FILE *out, const struct results *res, unsigned repeat, bool solver, double solver_exp)
+{
+    json_t *root = json_object();
+    struct utsname u;
+    uname(&u);
+    json_object_set_new(root, "migprop", json_string(MIGPROP_VERSION));
+    json_object_set_new(root, "machine", json_string(u.nodename));
+    json_object_set_new(root, "cpus", json_integer(sysconf(_SC_NPROCESSORS_ONLN)));
+    json_object_set_new(root, "sqlite", json_string(sqlite3_libversion()));
+    json_object_set_new(root, "libpq", json_integer(PQlibVersion()));
+    json_object_set_new(root, "repeat", json_integer(repeat));
+    json_t *rows = json_array();
+    for (size_t i = 0; i < res->n; i++) {
+        const struct row *w = &res->v[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "suite", json_string(w->suite));
+        json_object_set_new(o, "name", json_string(w->name));
+        json_object_set_new(o, "size", json_real(w->x));
+        json_object_set_new(o, "median_s", json_real(w->t.median));
+        json_object_set_new(o, "min_s", json_real(w->t.min));
+        json_object_set_new(o, "max_s", json_real(w->t.max));
+        json_object_set_new(o, "per_s", json_real(w->per));
+        json_object_set_new(o, "unit", json_string(w->unit));
+        json_array_append_new(rows, o);
+    }
+    json_object_set_new(root, "results", rows);
+    if (solver)
+        json_object_set_new(root, "solver_growth_exponent", json_real(solver_exp));
+    char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    fprintf(out, "%s\n", text);
+    free(text);
+    json_decref(root);
+}
+
+/* One log-log panel of the SVG: a series per distinct name of `suite`. */
+static void svg_panel(FILE *f, const struct results *res, const char *suite, const char *title, bool per, double ox,
+                      double oy, double w, double h)
+{
+    double xmin = 1e300, xmax = 0, ymin = 1e300, ymax = 0;
+    for (size_t i = 0; i < res->n; i++) {
+        const struct row *r = &res->v[i];
+        double y = per ? r->per : r->t.median * 1e3;
+        if (strcmp(r->suite, suite) != 0 || r->x <= 0 || y <= 0)
+            continue;
+        xmin = fmin(xmin, r->x), xmax = fmax(xmax, r->x), ymin = fmin(ymin, y), ymax = fmax(ymax, y);
+    }
+    fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"14\">%s</text>\n", ox, oy - 8, title);
+    fprintf(f, "<rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" fill=\"none\" stroke=\"#999\"/>\n", ox, oy, w, h);
+    if (xmax <= 0)
+        return;
+    if (xmax <= xmin)
+        xmax = xmin * 10;
+    if (ymax <= ymin)
+        ymax = ymin * 10;
+    double lx0 = log10(xmin), lx1 = log10(xmax), ly0 = log10(ymin) - 0.1, ly1 = log10(ymax) + 0.1;
+    static const char *const colors[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"};
+    const char *names[8];
+    size_t nn = 0;
+    for (size_t i = 0; i < res->n; i++) {
+        if (strcmp(res->v[i].suite, suite) != 0)
+            continue;
+        bool seen = false;
+        for (size_t k = 0; k < nn; k++)
+            seen = seen || strcmp(names[k], res->v[i].name) == 0;
+        if (!seen && nn < 8)
+            names[nn++] = res->v[i].name;
+    }
+    for (size_t k = 0; k < nn; k++) {
+        fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"", colors[k % 6]);
+        for (size_t i = 0; i < res->n; i++) {
+            const struct row *r = &res->v[i];
+            double y = per ? r->per : r->t.median * 1e3;
+            if (strcmp(r->suite, suite) != 0 || strcmp(r->name, names[k]) != 0 || r->x <= 0 || y <= 0)
+                continue;
+            double px = ox + (lx1 > lx0 ? (log10(r->x) - lx0) / (lx1 - lx0) : 0.5) * w;
+            double py = oy + h - (log10(y) - ly0) / (ly1 - ly0) * h;
+            fprintf(f, "%.1f,%.1f ", px, py);
+        }
+        fprintf(f, "\"/>\n<text x=\"%.0f\" y=\"%.0f\" font-size=\"11\" fill=\"%s\">%s</text>\n", ox + 8,
+                oy + 16 + 14 * (double)k, colors[k % 6], names[k]);
+    }
+    fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"10\">size %g .. %g (log)</text>\n", ox, oy + h + 14, xmin, xmax);
+    fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"10\">%s %.3g .. %.3g (log)</text>\n", ox + w / 2, oy + h + 14,
+            per ? "per second" : "ms", ymin, ymax);
+}
+
+/* The plot: planning time and executor throughput against size. */
+static void write_svg(const char *path, const struct results *res)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return;
+    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"900\" height=\"380\" font-family=\"sans-serif\">\n");
+    svg_panel(f, res, "solver", "planning time (ms) against operations", false, 40, 40, 380, 280);
+    svg_panel(f, res, "executor", "migrations per second against history length", true, 480, 40, 380, 280);
+    fprintf(f, "</svg>\n");
+    fclose(f);
 }
 
 static void header(FILE *out, const char *fmt_name, unsigned repeat)
@@ -434,7 +587,7 @@ static void header(FILE *out, const char *fmt_name, unsigned repeat)
 
 int mp_cmd_bench(int argc, char **argv)
 {
-    const char *suite = "all", *format = "table";
+    const char *suite = "all", *format = "table", *out_dir = NULL;
     unsigned repeat = 5;
     size_t max_ops = 10000;
     uint64_t seed = 1;
@@ -459,6 +612,8 @@ int mp_cmd_bench(int argc, char **argv)
             max_ops = strtoul(v, NULL, 10);
         else if (strcmp(o, "--seed") == 0)
             seed = strtoull(v, NULL, 0);
+        else if (strcmp(o, "--out") == 0)
+            out_dir = v;
         else {
             fprintf(stderr, "migprop bench: unknown option '%s'\n", o);
             return 2;
@@ -493,7 +648,18 @@ int mp_cmd_bench(int argc, char **argv)
         free(res.v);
         return rc;
     }
+    if (out_dir) {
+        mkdir(out_dir, 0777);
+        write_svg(mp_arena_printf(bench_arena(), "%s/bench.svg", out_dir), &res);
+        FILE *jf = fopen(mp_arena_printf(bench_arena(), "%s/bench.json", out_dir), "w");
+        if (jf) {
+            write_json(jf, &res, repeat, all || strcmp(suite, "solver") == 0, solver_exp);
+            fclose(jf);
+        }
+    }
     if (strcmp(format, "json") == 0) {
+        write_json(stdout, &res, repeat, all || strcmp(suite, "solver") == 0, solver_exp);
+    } else if (0) {
         json_t *root = json_object();
         struct utsname u;
         uname(&u);
