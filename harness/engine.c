@@ -403,6 +403,9 @@ static void shrink_and_write(const struct mp_run_config *cfg, struct mp_point *p
     }
     const char *base = trial_no >= 0 ? mp_arena_printf(t->a, "t%ld", trial_no)
                                      : (strrchr(t->label, '/') ? strrchr(t->label, '/') + 1 : t->label);
+    size_t bl = strlen(base);
+    if (bl > 5 && strcmp(base + bl - 5, ".case") == 0)
+        base = mp_arena_strndup(t->a, base, bl - 5);
     const char *path = mp_arena_printf(t->a, "%s/%s-%s-%016llx-%s.case", dir, prop->name, mp_dialect_name(d),
                                        (unsigned long long)cfg->seed, base);
     struct mp_casefile cf = {.c = sr.c, .data = sr.data, .has_rows = true};

@@ -113,7 +113,7 @@ const struct mp_schema *mp_trial_expected(const struct mp_trial *t);
 /* The trial's arena: property allocations live as long as the trial. */
 struct mp_arena *mp_trial_arena(struct mp_trial *t);
 
-enum mp_format { MP_FORMAT_TAP, MP_FORMAT_HUMAN };
+enum mp_format { MP_FORMAT_TAP, MP_FORMAT_HUMAN, MP_FORMAT_JUNIT };
 
 /* A fixed case (case file). */
 struct mp_fixed_case {

@@ -45,7 +45,7 @@ static const char usage[] =
     "  --trial K                       run only random trial K of the seed (replay)\n"
     "  --properties a,b                properties to check (default all)\n"
     "  --solver default|naive          naive: the change set in the order given (a baseline)\n"
-    "  --format tap|human              report format (default tap)\n"
+    "  --format tap|human|junit        report format (default tap; junit: JUnit XML for CI servers)\n"
     "  --pg-url URL                    use this PostgreSQL server instead of a disposable one\n"
     "                                  (also DATABASE_URL when it starts with postgres)\n"
     "  --scenarios DIR                 also run every *.case file in DIR first\n"
@@ -180,6 +180,7 @@ static int cmd_check(int argc, char **argv)
         } else if (strcmp(o, "--format") == 0) {
             if (strcmp(v, "tap") == 0) cfg.format = MP_FORMAT_TAP;
             else if (strcmp(v, "human") == 0) cfg.format = MP_FORMAT_HUMAN;
+            else if (strcmp(v, "junit") == 0) cfg.format = MP_FORMAT_JUNIT;
             else return usage_error("unknown format '%s'", v);
         } else if (strcmp(o, "--pg-url") == 0) {
             pg_url = v;

@@ -140,10 +140,78 @@ static void human(FILE *out, const struct mp_run_config *cfg, const struct mp_po
     fprintf(out, "%s\n", failed ? "FAILED" : "all properties passed");
 }
 
+static void xml_text(FILE *out, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '<': fputs("&lt;", out); break;
+        case '>': fputs("&gt;", out); break;
+        case '&': fputs("&amp;", out); break;
+        case '"': fputs("&quot;", out); break;
+        default:
+            if ((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t')
+                fputc(' ', out); /* XML 1.0 has no other control characters */
+            else
+                fputc(*s, out);
+        }
+    }
+}
+
+/* JUnit XML (the schema Jenkins, GitLab and GitHub report actions read):
+ * one testcase per property and backend; a failure carries the first
+ * failure's message, replay command and case. */
+static void junit(FILE *out, const struct mp_run_config *cfg, const struct mp_point *pts, size_t n)
+{
+    size_t fails = 0, skips = 0;
+    for (size_t i = 0; i < n; i++) {
+        fails += pts[i].fail ? 1 : 0;
+        skips += pts[i].skip ? 1 : 0;
+    }
+    fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    fprintf(out, "<testsuites name=\"migprop\" tests=\"%zu\" failures=\"%zu\" skipped=\"%zu\">\n", n, fails, skips);
+    fprintf(out, "  <testsuite name=\"migprop check seed 0x%016" PRIx64 "\" tests=\"%zu\" failures=\"%zu\" skipped=\"%zu\">\n",
+            cfg->seed, n, fails, skips);
+    for (size_t i = 0; i < n; i++) {
+        const struct mp_point *p = &pts[i];
+        fprintf(out, "    <testcase classname=\"migprop.%s\" name=\"%s\">", mp_dialect_name(p->backend), p->property);
+        if (p->skip) {
+            fprintf(out, "<skipped message=\"");
+            xml_text(out, p->skip);
+            fprintf(out, "\"/>");
+        } else if (p->fail) {
+            const char *nl = p->message ? strchr(p->message, '\n') : NULL;
+            fprintf(out, "\n      <failure message=\"");
+            char first[512];
+            snprintf(first, sizeof first, "%.*s", nl ? (int)(nl - p->message) : 500, p->message ? p->message : "");
+            xml_text(out, first);
+            fprintf(out, "\" type=\"%s\">", p->property);
+            if (p->trial >= 0)
+                fprintf(out, "trial %ld (trial seed 0x%016" PRIx64 ")\n", p->trial, p->trial_seed);
+            if (p->case_path) {
+                fprintf(out, "case: ");
+                xml_text(out, p->case_path);
+                fprintf(out, "\nreplay: migprop replay ");
+                xml_text(out, p->case_path);
+                fputc('\n', out);
+            }
+            xml_text(out, p->message);
+            fprintf(out, "\nchanges:\n");
+            xml_text(out, p->changes);
+            fprintf(out, "</failure>\n    ");
+        } else {
+            fprintf(out, "<system-out>%lu passed, %lu discarded</system-out>", p->pass, p->discard);
+        }
+        fprintf(out, "</testcase>\n");
+    }
+    fprintf(out, "  </testsuite>\n</testsuites>\n");
+}
+
 void mp_report(FILE *out, enum mp_format f, const struct mp_run_config *cfg,
                const struct mp_point *pts, size_t n, const struct mp_timing *timing)
 {
-    if (f == MP_FORMAT_HUMAN)
+    if (f == MP_FORMAT_JUNIT)
+        junit(out, cfg, pts, n);
+    else if (f == MP_FORMAT_HUMAN)
         human(out, cfg, pts, n, timing);
     else
         tap(out, cfg, pts, n, timing);
