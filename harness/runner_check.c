@@ -25,14 +25,17 @@
 const char mp_runner_check_usage[] =
     "usage: migprop runner-check (--runner migprop|dbmate|sql-migrate | --adapter FILE)\n"
     "                            [--backend sqlite|postgres|all] [--iterations N] [--seed S]\n"
-    "                            [--expect FILE] [--out DIR] [--pg-url KEYWORDS]\n"
+    "                            [--expect FILE] [--out DIR] [--pg-url KEYWORDS] [--sequences N]\n"
     "\n"
     "Drives a migration runner through its command line against disposable databases and\n"
     "checks what a correct runner guarantees: random histories end at the desired schema with\n"
     "the rows kept, a second up does nothing, down returns to the start, 4 runners started\n"
     "together apply each migration once, a failing migration leaves everything as before,\n"
     "edited / deleted / out-of-order / duplicate migrations are reported, and ';' inside\n"
-    "strings, comments and dollar quotes is not a statement boundary.  Findings are written\n"
+    "strings, comments and dollar quotes is not a statement boundary; and --sequences random\n"
+    "command sequences (add, up, down, edit / delete an applied file, add an older version,\n"
+    "two runners at once, kill a runner) keep the database equal to a model of a correct\n"
+    "runner, a failing sequence shrunk to its fewest commands.  Findings are written\n"
     "with their migrations and commands under --out (default migprop-runner-findings).\n"
     "--expect FILE lists accepted findings (lines 'runner/backend/check'); exit 1 only for\n"
     "others.\n";
@@ -680,6 +683,289 @@ static int check_semicolons(struct rc *c)
     return 0;
 }
 
+/* ---- stateful testing: random command sequences against a model ---- */
+
+enum seq_cmd { S_ADD, S_UP, S_DOWN, S_EDIT, S_DELETE, S_OLDER, S_CONCURRENT, S_KILL, S__COUNT };
+static const char *const seq_names[S__COUNT] = {"add", "up", "down", "edit-applied", "delete-applied",
+                                                 "add-older", "two-runners", "kill-runner"};
+
+struct seq_state {
+    unsigned versions[64];       /* files present, ascending */
+    size_t nfiles;
+    size_t applied;              /* the model: the first `applied` files are applied */
+    unsigned next;               /* next version to add */
+};
+
+static const char *mig_path(struct rc *c, unsigned v)
+{
+    struct mp_migset set;
+    struct mp_error e = {0};
+    if (mp_migdir_read(c->a, c->dir, MP_MIGFMT_AUTO, &set, &e))
+        return NULL;
+    const char *want = mp_arena_printf(c->a, "%u", v);
+    for (size_t i = 0; i < set.n; i++)
+        if (strcmp(set.v[i].version, want) == 0)
+            return set.v[i].up.path;
+    return NULL;
+}
+
+/* Remove every file of version v (up, down, or its directory). */
+static void remove_mig(struct rc *c, unsigned v)
+{
+    const char *f = mig_path(c, v);
+    if (!f)
+        return;
+    unlink(f);
+    size_t n = strlen(f);
+    if (n > 7 && strcmp(f + n - 7, ".up.sql") == 0)
+        unlink(mp_arena_printf(c->a, "%.*s.down.sql", (int)(n - 7), f));
+    if (c->ad->style == MP_STYLE_DIESEL) {
+        const char *slash = strrchr(f, '/');
+        const char *dir = mp_arena_strndup(c->a, f, slash ? (size_t)(slash - f) : n);
+        unlink(mp_arena_printf(c->a, "%s/down.sql", dir));
+        rmdir(dir);
+    }
+}
+
+static int add_file(struct rc *c, unsigned v)
+{
+    return write_mig(c, v, "s", mp_arena_printf(c->a, "CREATE TABLE t%u (id integer PRIMARY KEY);\n"
+                                                      "INSERT INTO migprop_runs VALUES (%u);\n", v, v),
+                     mp_arena_printf(c->a, "DROP TABLE t%u;\nDELETE FROM migprop_runs WHERE v = %u;\n", v, v), false);
+}
+
+/* Does the database match the model?  Returns a description of the first
+ * difference, or NULL. */
+static const char *model_check(struct rc *c, const struct seq_state *m)
+{
+    struct mp_error e = {0};
+    const struct mp_schema *s = schema_now(c, &e);
+    if (!s)
+        return mp_arena_printf(c->a, "cannot read the schema: %s", e.msg);
+    for (size_t i = 0; i < m->nfiles; i++) {
+        bool there = mp_schema_table(s, c->d, mp_arena_printf(c->a, "t%u", m->versions[i])) != NULL;
+        if (there != (i < m->applied))
+            return mp_arena_printf(c->a, "migration %u should be %s but its table %s", m->versions[i],
+                                   i < m->applied ? "applied" : "pending", there ? "exists" : "is missing");
+    }
+    long runs = count_sql(c, "SELECT count(*) FROM migprop_runs");
+    long distinct = count_sql(c, "SELECT count(DISTINCT v) FROM migprop_runs");
+    if (runs != (long)m->applied || distinct != (long)m->applied)
+        return mp_arena_printf(c->a, "%zu migrations applied, but they ran %ld times (%ld distinct)", m->applied, runs,
+                               distinct);
+    return NULL;
+}
+
+/* Run `cmds` from scratch on a fresh database; NULL when the runner kept to
+ * the model, else the violation (and *at the failing command). */
+static const char *run_sequence(struct rc *c, const enum seq_cmd *cmds, size_t n, uint64_t seed, size_t *at,
+                                const char **output)
+{
+    struct mp_error e = {0};
+    *output = "";
+    if (fresh(c, &e) || setup_sql(c, "CREATE TABLE migprop_runs (v integer NOT NULL);", &e))
+        return mp_arena_printf(c->a, "setup: %s", e.msg);
+    struct seq_state m = {.next = 10};
+    struct mp_rng rng;
+    mp_rng_seed(&rng, seed);
+    const char *bad = NULL;
+    for (size_t i = 0; i < n && !bad; i++) {
+        *at = i;
+        int st;
+        switch (cmds[i]) {
+        case S_ADD:
+            if (m.nfiles < 60 && !add_file(c, m.next))
+                m.versions[m.nfiles++] = m.next;
+            m.next += 10;
+            break;
+        case S_UP:
+            if (!m.nfiles)
+                break; /* runners differ on an empty directory; not a finding */
+            st = run_cmd(c, c->ad->up, output);
+            if (st != 0)
+                bad = mp_arena_printf(c->a, "up exited %d", st);
+            m.applied = m.nfiles;
+            break;
+        case S_DOWN:
+            if (!c->ad->down || !m.applied)
+                break;
+            st = run_cmd(c, c->ad->down, output);
+            if (st != 0)
+                bad = mp_arena_printf(c->a, "down exited %d", st);
+            m.applied--;
+            break;
+        case S_EDIT:
+        case S_DELETE: {
+            if (!m.applied)
+                break;
+            const char *f = mig_path(c, m.versions[mp_rng_below(&rng, m.applied)]);
+            if (!f)
+                break;
+            const char *saved = mp_arena_printf(c->a, "%s.saved", c->work);
+            if (system(mp_arena_printf(c->a, "cp '%s' '%s'", f, saved)) != 0)
+                break;
+            if (cmds[i] == S_EDIT) {
+                FILE *fp = fopen(f, "a");
+                if (fp) {
+                    fputs("\n-- edited after it was applied\n", fp);
+                    fclose(fp);
+                }
+            } else {
+                unlink(f);
+            }
+            st = run_cmd(c, c->ad->up, output);
+            if (system(mp_arena_printf(c->a, "mv '%s' '%s'", saved, f)) != 0)
+                bad = "could not restore the file";
+            if (st == 0 && !bad)
+                bad = cmds[i] == S_EDIT ? "an applied migration was edited and up exited 0"
+                                        : "an applied migration's file was deleted and up exited 0";
+            break;
+        }
+        case S_OLDER: {
+            if (!m.applied || m.versions[m.applied - 1] < 20 || m.applied < m.nfiles)
+                break;
+            unsigned v = m.versions[m.applied - 1] - 5;
+            add_file(c, v);
+            st = run_cmd(c, c->ad->up, output);
+            remove_mig(c, v);
+            if (st == 0)
+                bad = mp_arena_printf(c->a, "migration %u, older than the newest applied one, was applied silently", v);
+            break;
+        }
+        case S_CONCURRENT: {
+            const char *cmd = expand(c, c->ad->up, true);
+            pid_t p[2];
+            for (int k = 0; k < 2; k++) {
+                p[k] = fork();
+                if (p[k] == 0) {
+                    int fd = open("/dev/null", O_WRONLY);
+                    if (fd >= 0) {
+                        dup2(fd, 1);
+                        dup2(fd, 2);
+                    }
+                    setenv("DATABASE_URL", c->url, 1);
+                    execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+                    _exit(127);
+                }
+            }
+            int okc = 0;
+            for (int k = 0; k < 2; k++) {
+                int ws = 0;
+                waitpid(p[k], &ws, 0);
+                okc += WIFEXITED(ws) && WEXITSTATUS(ws) == 0;
+            }
+            *output = mp_arena_printf(c->a, "$ (two at once) %s", cmd);
+            if (okc != 2)
+                bad = mp_arena_printf(c->a, "two runners at once: %d exited 0", okc);
+            m.applied = m.nfiles;
+            break;
+        }
+        case S_KILL: {
+            if (m.applied == m.nfiles)
+                break;
+            const char *cmd = expand(c, c->ad->up, true);
+            pid_t p = fork();
+            if (p == 0) {
+                setpgid(0, 0);
+                int fd = open("/dev/null", O_WRONLY);
+                if (fd >= 0) {
+                    dup2(fd, 1);
+                    dup2(fd, 2);
+                }
+                setenv("DATABASE_URL", c->url, 1);
+                execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+                _exit(127);
+            }
+            struct timespec ts = {0, (long)mp_rng_below(&rng, 30) * 1000 * 1000};
+            nanosleep(&ts, NULL);
+            kill(-p, SIGKILL);
+            kill(p, SIGKILL);
+            waitpid(p, NULL, 0);
+            /* whatever the kill interrupted, the next run must finish the job */
+            st = run_cmd(c, c->ad->up, output);
+            if (st != 0)
+                bad = mp_arena_printf(c->a, "after a runner was killed, up exited %d", st);
+            m.applied = m.nfiles;
+            break;
+        }
+        default:
+            break;
+        }
+        if (!bad && cmds[i] != S_ADD)
+            bad = model_check(c, &m);
+    }
+    drop_db(c);
+    return bad;
+}
+
+static const char *seq_text(struct rc *c, const enum seq_cmd *cmds, size_t n)
+{
+    struct mp_buf b = {0};
+    for (size_t i = 0; i < n; i++)
+        mp_buf_printf(&b, "%s%s", i ? " " : "", seq_names[cmds[i]]);
+    const char *r = mp_arena_strdup(c->a, mp_buf_str(&b));
+    mp_buf_free(&b);
+    return r;
+}
+
+static int check_sequences(struct rc *c, unsigned rounds, uint64_t seed)
+{
+    size_t before = c->nf;
+    for (unsigned r = 0; r < rounds && c->nf == before; r++) {
+        struct mp_rng rng;
+        uint64_t s = mp_trial_seed(seed ^ 0x5e9u, r);
+        mp_rng_seed(&rng, s);
+        size_t n = 8 + (size_t)mp_rng_below(&rng, 12);
+        enum seq_cmd *cmds = mp_arena_alloc(c->a, (n + 1) * sizeof *cmds);
+        for (size_t i = 0; i < n; i++) {
+            /* adds and ups most often, everything else now and then */
+            static const enum seq_cmd weights[] = {S_ADD, S_ADD, S_ADD, S_UP, S_UP, S_DOWN, S_EDIT, S_DELETE,
+                                                   S_OLDER, S_CONCURRENT, S_KILL};
+            cmds[i] = weights[mp_rng_below(&rng, sizeof weights / sizeof *weights)];
+        }
+        size_t at;
+        const char *out;
+        const char *bad = run_sequence(c, cmds, n, s, &at, &out);
+        if (!bad)
+            continue;
+        /* shrink: drop commands while the same kind of violation remains */
+        size_t len = at + 1;
+        const char *kind = mp_arena_strndup(c->a, bad, strcspn(bad, "0123456789"));
+        for (bool progress = true; progress;) {
+            progress = false;
+            for (size_t k = 0; k + 1 < len; k++) {
+                enum seq_cmd *t = mp_arena_alloc(c->a, (len + 1) * sizeof *t);
+                memcpy(t, cmds, k * sizeof *t);
+                memcpy(t + k, cmds + k + 1, (len - k - 1) * sizeof *t);
+                size_t at2;
+                const char *out2;
+                const char *bad2 = run_sequence(c, t, len - 1, s, &at2, &out2);
+                if (bad2 && strncmp(bad2, kind, strlen(kind)) == 0) {
+                    cmds = t;
+                    len = at2 + 1;
+                    bad = bad2;
+                    out = out2;
+                    progress = true;
+                    break;
+                }
+            }
+        }
+        /* keep it replayable */
+        const char *seq = seq_text(c, cmds, len);
+        finding(c, "sequence", mp_arena_printf(c->a, "%s after: %s", bad, seq), out);
+        const char *casefile = mp_arena_printf(c->a, "%s/sequence.runcase", c->f[c->nf - 1].repro);
+        FILE *f = fopen(casefile, "w");
+        if (f) {
+            fprintf(f, "# migprop runner sequence: migprop replay FILE re-runs it\nrunner: %s\nbackend: %s\n"
+                       "seed: 0x%016llx\ncommands: %s\n",
+                    c->ad->name, mp_dialect_name(c->d), (unsigned long long)s, seq);
+            fclose(f);
+        }
+    }
+    point(c, "sequence", before);
+    return 0;
+}
+
 /* ---- the command ---- */
 
 static bool expected(char **exp, size_t n, const char *key)
@@ -695,6 +981,7 @@ int mp_cmd_runner_check(int argc, char **argv)
     const char *runner = NULL, *adapter_file = NULL, *backend = "all", *expect_file = NULL;
     const char *out_dir = "migprop-runner-findings", *pg_url = NULL;
     unsigned long iterations = 30;
+    unsigned sequences = 10;
     uint64_t seed = 1;
     for (int i = 0; i < argc; i++) {
         const char *o = argv[i];
@@ -715,6 +1002,7 @@ int mp_cmd_runner_check(int argc, char **argv)
         else if (strcmp(o, "--expect") == 0) expect_file = v;
         else if (strcmp(o, "--out") == 0) out_dir = v;
         else if (strcmp(o, "--pg-url") == 0) pg_url = v;
+        else if (strcmp(o, "--sequences") == 0) sequences = (unsigned)strtoul(v, NULL, 10);
         else {
             fprintf(stderr, "migprop runner-check: unknown option '%s'\n", o);
             return 2;
@@ -806,6 +1094,7 @@ int mp_cmd_runner_check(int argc, char **argv)
         if (!rc) rc = check_failing(&c);
         if (!rc) rc = check_tamper(&c);
         if (!rc) rc = check_semicolons(&c);
+        if (!rc) rc = check_sequences(&c, sequences, seed);
         if (rc)
             status = 2;
         tap = c.tap;
@@ -834,4 +1123,112 @@ int mp_cmd_runner_check(int argc, char **argv)
     if (status == 2)
         return 2;
     return total_unexpected ? 1 : 0;
+}
+
+int mp_runner_replay(const char *path, const char *adapter_file)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "migprop replay: %s: %s\n", path, strerror(errno));
+        return 2;
+    }
+    struct mp_arena *a = mp_arena_new();
+    char line[4096];
+    const char *runner = NULL, *backend = "sqlite", *commands = NULL;
+    uint64_t seed = 0;
+    while (fgets(line, sizeof line, f)) {
+        char *l = trim(line);
+        if (strncmp(l, "runner:", 7) == 0)
+            runner = mp_arena_strdup(a, trim(l + 7));
+        else if (strncmp(l, "backend:", 8) == 0)
+            backend = mp_arena_strdup(a, trim(l + 8));
+        else if (strncmp(l, "seed:", 5) == 0)
+            seed = strtoull(trim(l + 5), NULL, 0);
+        else if (strncmp(l, "commands:", 9) == 0)
+            commands = mp_arena_strdup(a, trim(l + 9));
+    }
+    fclose(f);
+    struct adapter ad;
+    bool found = false;
+    struct mp_error err = {0};
+    if (adapter_file) {
+        found = read_adapter(a, adapter_file, &ad, &err) == 0;
+    } else {
+        for (size_t i = 0; i < sizeof profiles / sizeof *profiles && runner; i++)
+            if (strcmp(profiles[i].name, runner) == 0) {
+                ad = profiles[i];
+                found = true;
+            }
+    }
+    if (!found || !commands) {
+        fprintf(stderr, "migprop replay: %s: %s\n", path,
+                !commands ? "no 'commands:' line" : "unknown runner (give its adapter with --adapter)");
+        mp_arena_free(a);
+        return 2;
+    }
+    enum seq_cmd cmds[256];
+    size_t n = 0;
+    char *list = mp_arena_strdup(a, commands);
+    for (char *sv = NULL, *tok = strtok_r(list, " ", &sv); tok && n < 256; tok = strtok_r(NULL, " ", &sv)) {
+        int k = -1;
+        for (int i = 0; i < S__COUNT; i++)
+            if (strcmp(seq_names[i], tok) == 0)
+                k = i;
+        if (k < 0) {
+            fprintf(stderr, "migprop replay: %s: unknown command '%s'\n", path, tok);
+            mp_arena_free(a);
+            return 2;
+        }
+        cmds[n++] = (enum seq_cmd)k;
+    }
+    char work[256];
+    snprintf(work, sizeof work, "%s/migprop-rc-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    if (!mkdtemp(work)) {
+        mp_arena_free(a);
+        return 2;
+    }
+    enum mp_dialect d = strcmp(backend, "postgres") == 0 ? MP_POSTGRES : MP_SQLITE;
+    char self[1024];
+    ssize_t sl = readlink("/proc/self/exe", self, sizeof self - 1);
+    self[sl > 0 ? sl : 0] = 0;
+    struct rc c = {.a = a, .ad = &ad, .d = d, .work = work, .out_dir = work, .self = self, .user = "postgres"};
+    struct mp_pgcluster *cl = NULL;
+    int status = 0;
+    if (d == MP_POSTGRES) {
+        if (mp_pgcluster_start(&cl, true, &err)) {
+            fprintf(stderr, "migprop replay: %s\n", err.msg);
+            status = 2;
+        } else {
+            c.pg_conninfo = mp_pgcluster_conninfo(cl);
+            const char *h = strstr(c.pg_conninfo, "host=");
+            c.host = h ? mp_arena_strndup(a, h + 5, strcspn(h + 5, " ")) : "/var/run/postgresql";
+        }
+    }
+    if (!status) {
+        size_t at = 0;
+        const char *out;
+        const char *bad = run_sequence(&c, cmds, n, seed, &at, &out);
+        printf("TAP version 14\n1..1\n");
+        if (bad) {
+            printf("not ok 1 - sequence [%s %s]\n  ---\n  message: \"%s at command %zu (%s)\"\n  ...\n", ad.name, backend, bad,
+                   at + 1, seq_names[cmds[at]]);
+            printf("# runner output:\n");
+            for (const char *q = out; *q;) {
+                const char *e = strchr(q, '\n');
+                size_t len = e ? (size_t)(e - q) : strlen(q);
+                printf("#   %.*s\n", (int)len, q);
+                q += len + (e ? 1 : 0);
+            }
+            status = 1;
+        } else {
+            printf("ok 1 - sequence [%s %s]\n", ad.name, backend);
+        }
+    }
+    mp_pgcluster_stop(cl);
+    char rmcmd[600];
+    snprintf(rmcmd, sizeof rmcmd, "rm -rf '%s'", work);
+    if (system(rmcmd) != 0)
+        status = status ? status : 2;
+    mp_arena_free(a);
+    return status;
 }

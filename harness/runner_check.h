@@ -24,4 +24,9 @@ extern const char mp_runner_check_usage[];
  * errors. */
 int mp_cmd_runner_check(int argc, char **argv);
 
+/* `migprop replay FILE.runcase [--adapter FILE]`: run a shrunk runner
+ * command sequence again (the runner named in it, or the adapter given).
+ * Exit 1 while the runner still breaks the model, 0 once it keeps it. */
+int mp_runner_replay(const char *path, const char *adapter_file);
+
 #endif

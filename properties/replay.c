@@ -5,10 +5,11 @@
 #include <stdlib.h>
 
 #include "fault.h"
+#include "runner_check.h"
 
 int mp_cmd_replay(int argc, char **argv)
 {
-    const char *path = NULL, *backend = NULL, *props = NULL, *pg_url = getenv("DATABASE_URL");
+    const char *path = NULL, *backend = NULL, *props = NULL, *pg_url = getenv("DATABASE_URL"), *adapter = NULL;
     if (pg_url && strncmp(pg_url, "postgres", 8) != 0)
         pg_url = NULL;
     bool trace = false;
@@ -36,6 +37,8 @@ int mp_cmd_replay(int argc, char **argv)
                 props = v;
             else if (strcmp(o, "--pg-url") == 0)
                 pg_url = v;
+            else if (strcmp(o, "--adapter") == 0)
+                adapter = v;
             else {
                 fprintf(stderr, "migprop replay: unknown option '%s'\n", o);
                 return 2;
@@ -52,6 +55,9 @@ int mp_cmd_replay(int argc, char **argv)
         fprintf(stderr, "migprop replay: which case file? (migprop replay CASE)\n");
         return 2;
     }
+    size_t pl = strlen(path);
+    if (pl > 8 && strcmp(path + pl - 8, ".runcase") == 0)
+        return mp_runner_replay(path, adapter);
     struct mp_arena *a = mp_arena_new();
     struct mp_casefile cf;
     struct mp_error err = {0};

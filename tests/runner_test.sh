@@ -25,5 +25,13 @@ sed -n 's/^# noop  *sqlite  *\([a-z_]*\) .*/noop\/sqlite\/\1/p' "$W/noop.tap" >"
 "$M" runner-check --adapter "$W/noop.adapter" --backend sqlite --iterations 3 --out "$W/noop2" --expect "$W/expect" >/dev/null 2>&1
 st=$?
 [ $st -eq 0 ] && echo "ok 4 - --expect accepts listed findings" || { echo "not ok 4 - --expect accepts listed findings (exit $st)"; fails=1; }
-echo "1..4"
+rc=$(ls "$W"/noop/*sequence*/sequence.runcase 2>/dev/null | head -1)
+if [ -n "$rc" ]; then
+  "$M" replay "$rc" --adapter "$W/noop.adapter" >/dev/null 2>&1
+  st=$?
+  [ $st -eq 1 ] && echo "ok 5 - a shrunk command sequence replays and still fails" || { echo "not ok 5 - a shrunk command sequence replays and still fails (exit $st)"; fails=1; }
+else
+  echo "not ok 5 - a shrunk command sequence replays and still fails (no .runcase written)"; fails=1
+fi
+echo "1..5"
 exit $fails
