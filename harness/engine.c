@@ -258,7 +258,9 @@ void mp_changeset_scramble(struct mp_arena *a, struct mp_changeset *cs, uint64_t
 static void failure_kind(const struct mp_apply_result *r, const char *prop, enum mp_dialect d, char *out)
 {
     char what[64];
-    if (r->plan_rc)
+    if (strcmp(prop, "ordering_valid") != 0)
+        snprintf(what, sizeof what, "check"); /* the property's own comparison failed */
+    else if (r->plan_rc)
         snprintf(what, sizeof what, "plan:%d", r->plan_rc);
     else if (r->invalid_step >= 0)
         snprintf(what, sizeof what, "invalid");

@@ -162,9 +162,10 @@ void mp_changeset_scramble(struct mp_arena *a, struct mp_changeset *cs, uint64_t
  * (`bk` holds every backend the property may need, e.g. both for
  * dialect_agreement).  Returns the verdict; on MP_FAIL, `diag` gets the
  * diagnostic and `kind` (at least 160 bytes) the failure kind the shrinker
- * must preserve: the property, the backend, and the database's SQLSTATE /
- * SQLite code, "invalid" for a virtual-schema refusal, "plan:<code>" for a
- * planning error, or "check" for a failed comparison.  *nops gets the size
+ * must preserve: the property, the backend, and for ordering_valid the
+ * database's SQLSTATE / SQLite code, "invalid" for a virtual-schema
+ * refusal or "plan:<code>" for a planning error; "check" for the other
+ * properties' comparisons.  *nops gets the size
  * of the change set (0 when planning failed).  Infrastructure trouble is
  * MP_DISCARD with kind "infra". */
 enum mp_verdict mp_check_case(const struct mp_case *c, const struct mp_dataset *data, uint64_t seed,

@@ -252,6 +252,32 @@ static bool valid(struct mp_arena *a, const struct cand *c, enum mp_dialect d)
             return false;
     }
     (void)cs;
+    /* reachable by ADD COLUMN: in each table the start columns keep their
+     * order and come before the added ones (a case that only reorders
+     * columns tests nothing the solver can do) */
+    for (size_t i = 0; i < c->start->ntables; i++) {
+        const struct mp_table *st = c->start->tables[i];
+        const struct mp_table *dt = mp_diff_table_target(c->desired, &c->h, d, st->name);
+        if (!dt)
+            continue;
+        long last = -1;
+        bool added_seen = false;
+        for (size_t j = 0; j < dt->ncols; j++) {
+            long from = -1;
+            for (size_t k = 0; k < st->ncols && from < 0; k++) {
+                const char *fin = mp_diff_column_target(st, dt, &c->h, d, st->cols[k].name);
+                if (fin && mp_name_eq(d, fin, dt->cols[j].name))
+                    from = (long)k;
+            }
+            if (from < 0) {
+                added_seen = true;
+                continue;
+            }
+            if (added_seen || from < last)
+                return false;
+            last = from;
+        }
+    }
     return true;
 }
 
@@ -404,13 +430,62 @@ static bool round_once(struct search *s)
                 return true;
         }
     }
-    /* 5. renames undone */
+    /* 5. an added column that already exists at the start (one operation
+     * fewer; existing rows hold NULL or its default) */
+    for (size_t i = 0; i < b->start->ntables; i++) {
+        const struct mp_table *st = b->start->tables[i];
+        const struct mp_table *dt = mp_diff_table_target(b->desired, &b->h, d, st->name);
+        if (!dt)
+            continue;
+        for (size_t j = 0; j < dt->ncols; j++) {
+            bool derived = false;
+            for (size_t k = 0; k < st->ncols && !derived; k++) {
+                const char *fin = mp_diff_column_target(st, dt, &b->h, d, st->cols[k].name);
+                derived = fin && mp_name_eq(d, fin, dt->cols[j].name);
+            }
+            if (derived || mp_table_column(st, d, dt->cols[j].name))
+                continue;
+            struct cand c = copy(a, b);
+            struct mp_table *ct = c.start->tables[i];
+            struct mp_column *nc = mp_table_add_column(a, ct, dt->cols[j].name, dt->cols[j].type);
+            nc->not_null = dt->cols[j].not_null;
+            nc->default_sql = dt->cols[j].default_sql;
+            const char *fill = mp_default_canonical(a, &nc->type, nc->default_sql);
+            if (nc->not_null && !fill)
+                continue;
+            for (size_t r = 0; r < c.data.n; r++) {
+                struct mp_table_rows *tr = &c.data.v[r];
+                if (strcmp(tr->table, ct->name) != 0)
+                    continue;
+                struct mp_table_rows nt = *tr;
+                nt.ncols = tr->ncols + 1;
+                nt.cols = mp_arena_alloc(a, (nt.ncols + 1) * sizeof *nt.cols);
+                memcpy(nt.cols, tr->cols, tr->ncols * sizeof *nt.cols);
+                nt.cols[tr->ncols] = nc->name;
+                struct mp_type *ty = mp_arena_alloc(a, (nt.ncols + 1) * sizeof *ty);
+                memcpy(ty, tr->types, tr->ncols * sizeof *ty);
+                ty[tr->ncols] = nc->type;
+                nt.types = ty;
+                nt.rows = mp_arena_alloc(a, (tr->nrows + 1) * sizeof *nt.rows);
+                for (size_t q = 0; q < tr->nrows; q++) {
+                    const char **v = mp_arena_alloc(a, (nt.ncols + 1) * sizeof *v);
+                    memcpy(v, tr->rows[q], tr->ncols * sizeof *v);
+                    v[tr->ncols] = fill;
+                    nt.rows[q] = v;
+                }
+                *tr = nt;
+            }
+            if (try_cand(s, &c))
+                return true;
+        }
+    }
+    /* 6. renames undone */
     for (size_t i = 0; i < b->h.n; i++) {
         struct cand c = copy(a, b);
         if (cand_unrename(&c, i) && try_cand(s, &c))
             return true;
     }
-    /* 6. rows: halves, then single rows */
+    /* 7. rows: halves, then single rows */
     for (size_t i = 0; i < b->data.n; i++) {
         const struct mp_table_rows *r = &b->data.v[i];
         for (size_t len = r->nrows; len >= 1; len /= 2)

@@ -21,7 +21,7 @@ for seed in 1 2 3; do
     prop=$(sed -n 's/^property: //p' "$f")
     ops=$(grep -A0 "case: '$f'" -A3 "$W/report" | sed -n 's/^  shrunk_ops: //p')
     tables=$(sed -n '/^\[start\]/,/^\[desired\]/p' "$f" | grep -c '^table')
-    if [ -n "$ops" ] && [ "$ops" -le 4 ] && [ "$tables" -le 3 ]; then ok "$name: shrunk to $ops operations on $tables tables"
+    if [ -n "$ops" ] && [ "$ops" -le 3 ] && [ "$tables" -le 2 ]; then ok "$name: shrunk to $ops operations on $tables tables"
     else bad "$name: shrunk to ${ops:-?} operations on $tables tables"; fi
     "$M" replay "$f" >"$W/replay" 2>&1
     st=$?
