@@ -26,7 +26,7 @@
 #include "plan.h"
 
 const char mp_bench_usage[] =
-    "usage: migprop bench [--suite solver|trials|executor|cluster|all] [--repeat N]\n"
+    "usage: migprop bench [--suite solver|trials|executor|cluster|shrink|all] [--repeat N]\n"
     "                     [--format table|json|csv]\n"
     "                     [--max-ops N] [--seed S] [--out DIR]\n"
     "\n"
@@ -40,6 +40,8 @@ const char mp_bench_usage[] =
     "           runners on the same files: migprop, dbmate and sql-migrate when installed\n"
     "  cluster  time until a disposable PostgreSQL answers, cold (initdb) and from the\n"
     "           cached pristine data directory\n"
+    "  shrink   the naive solver's failures over 10 seeds (SQLite), found and reported\n"
+    "           as they are and shrunk to minimal cases: the difference is shrinking\n"
     "\n"
     "Each figure is the median, min and max of --repeat runs (default 5).  --out DIR also\n"
     "writes DIR/bench.json and DIR/bench.svg (planning time and executor throughput\n"
@@ -347,6 +349,53 @@ static int suite_trials(struct results *res, unsigned repeat, uint64_t seed)
     return rc;
 }
 
+/* ---- shrink ---- */
+
+/* Naive-solver failures found with and without shrinking, seed by seed:
+ * the difference is the time spent shrinking them to minimal cases. */
+static int suite_shrink(struct results *res, unsigned repeat, uint64_t seed)
+{
+    FILE *devnull = fopen("/dev/null", "w");
+    if (!devnull)
+        return 2;
+    struct mp_backend *b = NULL;
+    struct mp_backend_config bc = {.quiet = true};
+    struct mp_error e = {0};
+    if (mp_backend_open(MP_SQLITE, &bc, &b, &e)) {
+        fclose(devnull);
+        return 2;
+    }
+    size_t np;
+    const struct mp_property *props = mp_properties_for_bench(&np);
+    char dir[256];
+    snprintf(dir, sizeof dir, "/tmp/migprop-bench-shrink-%ld", (long)getpid());
+    const unsigned seeds = 10;
+    for (int shrink = 0; shrink < 2; shrink++) {
+        double *t = calloc(repeat, sizeof *t);
+        for (unsigned r = 0; r < repeat; r++) {
+            double t0 = now_s();
+            for (unsigned k = 0; k < seeds; k++) {
+                struct mp_run_config cfg = {.seed = seed + k, .iterations = 300, .only_trial = -1, .props = props,
+                                            .nprops = np, .solver = MP_SOLVER_NAIVE, .shrink = shrink, .out_dir = dir};
+                cfg.backends[MP_SQLITE] = b;
+                mp_run(&cfg, devnull);
+            }
+            t[r] = now_s() - t0;
+        }
+        struct row w = {.suite = "shrink", .name = shrink ? "naive failures, shrunk" : "naive failures, as found",
+                        .x = seeds * 2.0, .t = stats(t, repeat), .unit = "failures"};
+        w.per = w.t.median > 0 ? w.x / w.t.median : 0;
+        add_row(res, w);
+        free(t);
+    }
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    int rc = system(cmd) == 0 ? 0 : 2;
+    mp_backend_close(b);
+    fclose(devnull);
+    return rc;
+}
+
 /* ---- executor ---- */
 
 static int suite_executor(struct results *res, unsigned repeat)
@@ -629,7 +678,7 @@ int mp_cmd_bench(int argc, char **argv)
     }
     bool all = strcmp(suite, "all") == 0;
     if (!all && strcmp(suite, "solver") != 0 && strcmp(suite, "trials") != 0 && strcmp(suite, "executor") != 0 &&
-        strcmp(suite, "cluster") != 0) {
+        strcmp(suite, "cluster") != 0 && strcmp(suite, "shrink") != 0) {
         fprintf(stderr, "migprop bench: unknown suite '%s'\n", suite);
         return 2;
     }
@@ -644,6 +693,8 @@ int mp_cmd_bench(int argc, char **argv)
         rc = suite_cluster(&res, repeat);
     if (!rc && (all || strcmp(suite, "trials") == 0))
         rc = suite_trials(&res, repeat, seed);
+    if (!rc && (all || strcmp(suite, "shrink") == 0))
+        rc = suite_shrink(&res, repeat, seed);
     if (rc) {
         free(res.v);
         return rc;
