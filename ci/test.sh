@@ -21,6 +21,9 @@ build-asan/tests/test_solver >/dev/null
 tests/migrate_test.sh build-asan/migprop sqlite >/dev/null
 build-asan/migprop check --iterations 60 --seed 13 --scenarios scenarios --format tap >/dev/null
 build-asan/migprop selftest --seed 1 --iterations 60 --backend sqlite >/dev/null
+build-asan/migprop runner-check --runner migprop --backend sqlite --iterations 5 --sequences 3 \
+  --out "$(mktemp -d)" >/dev/null
+build-asan/migprop bench --suite solver --repeat 1 --max-ops 1000 >/dev/null
 # no cluster left behind
 if ls -d /dev/shm/migprop-pg-* /dev/shm/migprop-db-* >/dev/null 2>&1; then
   echo "ci/test.sh: a disposable cluster directory was left behind" >&2
