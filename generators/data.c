@@ -7,19 +7,6 @@
 #include <string.h>
 #include <strings.h>
 
-static bool in_unique(const struct mp_table *t, enum mp_dialect d, const char *col)
-{
-    if (mp_names_contains(d, &t->pk, col))
-        return true;
-    for (size_t i = 0; i < t->nuniques; i++)
-        if (mp_names_contains(d, &t->uniques[i].cols, col))
-            return true;
-    for (size_t i = 0; i < t->nindexes; i++)
-        if (t->indexes[i].unique && mp_names_contains(d, &t->indexes[i].cols, col))
-            return true;
-    return false;
-}
-
 /* Canonical value of row r for a column of type t that must be distinct
  * per row when `uniq` (otherwise drawn at random). */
 static const char *value(struct mp_arena *a, struct mp_rng *rng, const struct mp_type *t, size_t r, bool uniq)
@@ -122,7 +109,7 @@ void mp_data_gen(struct mp_arena *a, struct mp_rng *r, const struct mp_schema *s
                 ((struct mp_type *)tr->types)[c] = col->type;
                 const char *fin = dt ? mp_diff_column_target(t, dt, hints, d, col->name) : NULL;
                 const struct mp_column *dc = fin ? mp_table_column(dt, d, fin) : NULL;
-                uniq[c] = in_unique(t, d, col->name) || (dc ? in_unique(dt, d, dc->name) : !desired);
+                uniq[c] = mp_table_column_in_unique_key(t, d, col->name) || (dc ? mp_table_column_in_unique_key(dt, d, dc->name) : !desired);
                 nonnull[c] = col->not_null || (dc ? dc->not_null : !desired);
                 size_t dom = domain(&col->type);
                 if (uniq[c] && dom && rows > dom && nonnull[c])

@@ -710,37 +710,6 @@ int mp_cmd_bench(int argc, char **argv)
     }
     if (strcmp(format, "json") == 0) {
         write_json(stdout, &res, repeat, all || strcmp(suite, "solver") == 0, solver_exp);
-    } else if (0) {
-        json_t *root = json_object();
-        struct utsname u;
-        uname(&u);
-        json_object_set_new(root, "migprop", json_string(MIGPROP_VERSION));
-        json_object_set_new(root, "machine", json_string(u.nodename));
-        json_object_set_new(root, "cpus", json_integer(sysconf(_SC_NPROCESSORS_ONLN)));
-        json_object_set_new(root, "sqlite", json_string(sqlite3_libversion()));
-        json_object_set_new(root, "libpq", json_integer(PQlibVersion()));
-        json_object_set_new(root, "repeat", json_integer(repeat));
-        json_t *rows = json_array();
-        for (size_t i = 0; i < res.n; i++) {
-            const struct row *w = &res.v[i];
-            json_t *o = json_object();
-            json_object_set_new(o, "suite", json_string(w->suite));
-            json_object_set_new(o, "name", json_string(w->name));
-            json_object_set_new(o, "size", json_real(w->x));
-            json_object_set_new(o, "median_s", json_real(w->t.median));
-            json_object_set_new(o, "min_s", json_real(w->t.min));
-            json_object_set_new(o, "max_s", json_real(w->t.max));
-            json_object_set_new(o, "per_s", json_real(w->per));
-            json_object_set_new(o, "unit", json_string(w->unit));
-            json_array_append_new(rows, o);
-        }
-        json_object_set_new(root, "results", rows);
-        if (all || strcmp(suite, "solver") == 0)
-            json_object_set_new(root, "solver_growth_exponent", json_real(solver_exp));
-        char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        printf("%s\n", text);
-        free(text);
-        json_decref(root);
     } else if (strcmp(format, "csv") == 0) {
         header(stdout, "csv", repeat);
         printf("suite,name,size,median_s,min_s,max_s,per_s,unit\n");

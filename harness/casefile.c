@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *slurp(const char *path, struct mp_error *err)
+char *mp_read_text(const char *path, struct mp_error *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -147,7 +147,7 @@ static const char *meta_value(struct mp_arena *a, const char *line, const char *
 
 int mp_casefile_read_full(struct mp_arena *a, const char *path, struct mp_casefile *out, struct mp_error *err)
 {
-    char *text = slurp(path, err);
+    char *text = mp_read_text(path, err);
     if (!text)
         return MP_EIO;
     memset(out, 0, sizeof *out);

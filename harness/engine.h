@@ -178,6 +178,10 @@ enum mp_verdict mp_check_case(const struct mp_case *c, const struct mp_dataset *
  * backend that stopped answering, interruption). */
 int mp_run(const struct mp_run_config *cfg, FILE *out);
 
+/* The whole file at `path` as a NUL-terminated malloc'd string, or NULL
+ * with MP_EIO naming the path. */
+char *mp_read_text(const char *path, struct mp_error *err);
+
 /* A case file's metadata ([meta], "key: value" lines): what failed where. */
 struct mp_case_meta {
     const char *property;   /* the property that failed, or NULL */

@@ -978,6 +978,28 @@ static int down_list(const struct mp_migset *set, const struct rows *r, const ch
     return 0;
 }
 
+/* Revert applied migrations newer than `floor` (NULL: all), newest first,
+ * at most `max` of them, after the safety checks. */
+static int revert(struct mp_target *t, const struct mp_migset *set, const struct mp_exec_config *cfg,
+                  const struct rows *r, const char *floor, size_t max, struct mp_exec_report *rep, struct mp_error *err)
+{
+    struct mp_buf pb = {0};
+    int rc = 0;
+    if (problems(set, r, cfg, false, &pb)) {
+        rc = mp_error_set(err, MP_EPRECOND, "%s", mp_buf_str(&pb));
+    } else {
+        const struct mp_migration **list;
+        size_t nl;
+        rc = down_list(set, r, floor, max, &list, &nl, err);
+        if (!rc) {
+            rc = apply_list(t, set, cfg, list, nl, false, rep, err);
+            free(list);
+        }
+    }
+    mp_buf_free(&pb);
+    return rc;
+}
+
 int mp_exec_down(struct mp_target *t, const struct mp_migset *set, const struct mp_exec_config *cfg, size_t n,
                  struct mp_exec_report *rep, struct mp_error *err)
 {
@@ -986,19 +1008,7 @@ int mp_exec_down(struct mp_target *t, const struct mp_migset *set, const struct 
     int rc = start(t, cfg, &r, err);
     if (rc)
         return rc;
-    struct mp_buf pb = {0};
-    if (problems(set, &r, cfg, false, &pb)) {
-        rc = mp_error_set(err, MP_EPRECOND, "%s", mp_buf_str(&pb));
-    } else {
-        const struct mp_migration **list;
-        size_t nl;
-        rc = down_list(set, &r, NULL, n, &list, &nl, err);
-        if (!rc) {
-            rc = apply_list(t, set, cfg, list, nl, false, rep, err);
-            free(list);
-        }
-    }
-    mp_buf_free(&pb);
+    rc = revert(t, set, cfg, &r, NULL, n, rep, err);
     rows_free(&r);
     unlock(t);
     return rc;
@@ -1008,32 +1018,21 @@ int mp_exec_to(struct mp_target *t, const struct mp_migset *set, const struct mp
                const char *version, struct mp_exec_report *rep, struct mp_error *err)
 {
     report_init(rep);
-    if (strcmp(version, "0") != 0 && !find_mig(set, version))
+    bool zero = strcmp(version, "0") == 0;
+    if (!zero && !find_mig(set, version))
         return mp_error_set(err, MP_EINVAL, "no migration with version %s in %s", version, set->dir);
     struct rows r;
     int rc = start(t, cfg, &r, err);
     if (rc)
         return rc;
-    struct mp_buf pb = {0};
-    if (problems(set, &r, cfg, false, &pb)) {
-        rc = mp_error_set(err, MP_EPRECOND, "%s", mp_buf_str(&pb));
-    } else {
-        const struct mp_migration **list;
-        size_t nl;
-        rc = down_list(set, &r, strcmp(version, "0") == 0 ? NULL : version, (size_t)-1, &list, &nl, err);
-        if (!rc) {
-            rc = apply_list(t, set, cfg, list, nl, false, rep, err);
-            free(list);
-        }
-        if (!rc && strcmp(version, "0") != 0) {
-            struct rows r2;
-            if (!(rc = load_rows(t, &r2, err))) {
-                rc = up_to(t, set, cfg, &r2, version, rep, err);
-                rows_free(&r2);
-            }
+    rc = revert(t, set, cfg, &r, zero ? NULL : version, (size_t)-1, rep, err);
+    if (!rc && !zero) {
+        struct rows r2;
+        if (!(rc = load_rows(t, &r2, err))) {
+            rc = up_to(t, set, cfg, &r2, version, rep, err);
+            rows_free(&r2);
         }
     }
-    mp_buf_free(&pb);
     rows_free(&r);
     unlock(t);
     return rc;

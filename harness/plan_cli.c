@@ -50,31 +50,11 @@ static int fail(const char *fmt, ...)
     return 2;
 }
 
-static char *slurp(const char *path, struct mp_error *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        mp_error_set(err, MP_EIO, "%s: %s", path, strerror(errno));
-        return NULL;
-    }
-    struct mp_buf b = {0};
-    char chunk[8192];
-    size_t k;
-    while ((k = fread(chunk, 1, sizeof chunk, f)) > 0)
-        mp_buf_addn(&b, chunk, k);
-    fclose(f);
-    char *s = strdup(mp_buf_str(&b));
-    mp_buf_free(&b);
-    if (!s)
-        mp_oom();
-    return s;
-}
-
 /* Load `path` into a fresh scratch database of `b` and read its schema. */
 static int load_schema(struct mp_backend *b, struct mp_arena *a, const char *path, struct mp_schema **out,
                        struct mp_error *err)
 {
-    char *sql = slurp(path, err);
+    char *sql = mp_read_text(path, err);
     if (!sql)
         return MP_EIO;
     int rc = mp_backend_begin(b, err);
@@ -221,7 +201,7 @@ int mp_cmd_plan(int argc, char **argv)
     struct mp_renames hints = {0};
     int rc = 0;
     if (renames) {
-        char *text = slurp(renames, &err);
+        char *text = mp_read_text(renames, &err);
         rc = text ? mp_renames_parse(a, text, renames, 1, &hints, &err) : MP_EIO;
         free(text);
     }

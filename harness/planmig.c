@@ -152,19 +152,6 @@ static void back_hints(struct mp_arena *a, const struct mp_schema *after, const 
     }
 }
 
-static bool in_unique_key(const struct mp_table *t, enum mp_dialect d, const char *col)
-{
-    if (mp_names_contains(d, &t->pk, col))
-        return true;
-    for (size_t i = 0; i < t->nuniques; i++)
-        if (mp_names_contains(d, &t->uniques[i].cols, col))
-            return true;
-    for (size_t i = 0; i < t->nindexes; i++)
-        if (t->indexes[i].unique && mp_names_contains(d, &t->indexes[i].cols, col))
-            return true;
-    return false;
-}
-
 int mp_plan_migset_downs(struct mp_arena *a, const struct mp_schema *start, const struct mp_schema *desired,
                          const struct mp_renames *hints, const struct mp_plan *p, size_t parts, struct mp_migset *set,
                          size_t *irreversible, struct mp_error *err)
@@ -179,7 +166,7 @@ int mp_plan_migset_downs(struct mp_arena *a, const struct mp_schema *start, cons
         const struct mp_table *dt = mp_diff_table_target(desired, hints, p->dialect, st->name);
         for (size_t c = 0; dt && c < st->ncols; c++)
             if (!mp_diff_column_target(st, dt, hints, p->dialect, st->cols[c].name) &&
-                in_unique_key(st, p->dialect, st->cols[c].name)) {
+                mp_table_column_in_unique_key(st, p->dialect, st->cols[c].name)) {
                 for (size_t k = 0; k < set->n; k++) {
                     set->v[k].down.sql = NULL;
                     set->v[k].reversible = false;

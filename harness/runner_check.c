@@ -212,15 +212,16 @@ static const char *expand(struct rc *c, const char *tpl, bool quote)
     return r;
 }
 
-/* Run a runner command; returns its exit status (128+N for signal N, 124
- * after the 120 s timeout) and keeps its output in *output. */
-static int run_cmd(struct rc *c, const char *tpl, const char **output)
+/* Start `cmd` (already expanded) under /bin/sh with DATABASE_URL set and
+ * its output to `log` (NULL: /dev/null); `group`: in a process group of its
+ * own, so a kill reaches the runner and not only the shell. */
+static pid_t spawn_runner(struct rc *c, const char *cmd, const char *log, bool group)
 {
-    const char *cmd = expand(c, tpl, true);
-    const char *log = mp_arena_printf(c->a, "%s/cmd.log", c->work);
     pid_t pid = fork();
     if (pid == 0) {
-        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (group)
+            setpgid(0, 0);
+        int fd = log ? open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600) : open("/dev/null", O_WRONLY);
         if (fd >= 0) {
             dup2(fd, 1);
             dup2(fd, 2);
@@ -230,6 +231,16 @@ static int run_cmd(struct rc *c, const char *tpl, const char **output)
         execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
         _exit(127);
     }
+    return pid;
+}
+
+/* Run a runner command; returns its exit status (128+N for signal N, 124
+ * after the 120 s timeout) and keeps its output in *output. */
+static int run_cmd(struct rc *c, const char *tpl, const char **output)
+{
+    const char *cmd = expand(c, tpl, true);
+    const char *log = mp_arena_printf(c->a, "%s/cmd.log", c->work);
+    pid_t pid = spawn_runner(c, cmd, log, false);
     int st = 0;
     for (int i = 0; i < 24000; i++) { /* 120 s */
         pid_t w = waitpid(pid, &st, WNOHANG);
@@ -510,18 +521,7 @@ static int check_exactly_once(struct rc *c, bool notx)
     pid_t pids[4];
     const char *cmd = expand(c, c->ad->up, true);
     for (int i = 0; i < 4; i++) {
-        const char *log = mp_arena_printf(c->a, "%s/eo%d.log", c->work, i);
-        pids[i] = fork();
-        if (pids[i] == 0) {
-            int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-            if (fd >= 0) {
-                dup2(fd, 1);
-                dup2(fd, 2);
-            }
-            setenv("DATABASE_URL", c->url, 1);
-            execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-            _exit(127);
-        }
+        pids[i] = spawn_runner(c, cmd, mp_arena_printf(c->a, "%s/eo%d.log", c->work, i), false);
     }
     int ok = 0;
     const char *failed_out = NULL;
@@ -835,19 +835,8 @@ static const char *run_sequence(struct rc *c, const enum seq_cmd *cmds, size_t n
         case S_CONCURRENT: {
             const char *cmd = expand(c, c->ad->up, true);
             pid_t p[2];
-            for (int k = 0; k < 2; k++) {
-                p[k] = fork();
-                if (p[k] == 0) {
-                    int fd = open("/dev/null", O_WRONLY);
-                    if (fd >= 0) {
-                        dup2(fd, 1);
-                        dup2(fd, 2);
-                    }
-                    setenv("DATABASE_URL", c->url, 1);
-                    execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-                    _exit(127);
-                }
-            }
+            for (int k = 0; k < 2; k++)
+                p[k] = spawn_runner(c, cmd, NULL, false);
             int okc = 0;
             for (int k = 0; k < 2; k++) {
                 int ws = 0;
@@ -864,18 +853,7 @@ static const char *run_sequence(struct rc *c, const enum seq_cmd *cmds, size_t n
             if (m.applied == m.nfiles)
                 break;
             const char *cmd = expand(c, c->ad->up, true);
-            pid_t p = fork();
-            if (p == 0) {
-                setpgid(0, 0);
-                int fd = open("/dev/null", O_WRONLY);
-                if (fd >= 0) {
-                    dup2(fd, 1);
-                    dup2(fd, 2);
-                }
-                setenv("DATABASE_URL", c->url, 1);
-                execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-                _exit(127);
-            }
+            pid_t p = spawn_runner(c, cmd, NULL, true);
             struct timespec ts = {0, (long)mp_rng_below(&rng, 30) * 1000 * 1000};
             nanosleep(&ts, NULL);
             kill(-p, SIGKILL);

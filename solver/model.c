@@ -832,3 +832,16 @@ bool mp_default_eq(const char *x, const char *y)
     mp_buf_free(&q);
     return eq;
 }
+
+bool mp_table_column_in_unique_key(const struct mp_table *t, enum mp_dialect d, const char *col)
+{
+    if (mp_names_contains(d, &t->pk, col))
+        return true;
+    for (size_t i = 0; i < t->nuniques; i++)
+        if (mp_names_contains(d, &t->uniques[i].cols, col))
+            return true;
+    for (size_t i = 0; i < t->nindexes; i++)
+        if (t->indexes[i].unique && mp_names_contains(d, &t->indexes[i].cols, col))
+            return true;
+    return false;
+}

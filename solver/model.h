@@ -208,6 +208,10 @@ struct mp_fk *mp_table_add_fk(struct mp_arena *a, struct mp_table *t);
 struct mp_unique *mp_table_add_unique(struct mp_arena *a, struct mp_table *t);
 struct mp_index *mp_table_add_index(struct mp_arena *a, struct mp_table *t);
 
+/* True when column `col` is in t's primary key, a unique constraint or a
+ * unique index. */
+bool mp_table_column_in_unique_key(const struct mp_table *t, enum mp_dialect d, const char *col);
+
 /* True when columns `cols` of `t` are exactly its primary key or one of its
  * unique constraints or unique indexes (in any order): what a foreign key's
  * referenced columns need (PostgreSQL "CREATE TABLE ... REFERENCES"; SQLite
