@@ -408,9 +408,10 @@ static const char *qtable(struct mp_target *t)
     return t->table;
 }
 
-static int lock(struct mp_target *t, const struct mp_exec_config *cfg, struct mp_error *err)
+/* The tracking table of this command (cfg->table or migprop_migrations),
+ * quoted into t->table; returns its plain name. */
+static const char *use_table(struct mp_target *t, const struct mp_exec_config *cfg)
 {
-    long ms = cfg && cfg->lock_timeout_ms > 0 ? cfg->lock_timeout_ms : 60000;
     const char *table = cfg && cfg->table ? cfg->table : "migprop_migrations";
     struct mp_buf b = {0};
     mp_buf_ident(&b, table);
@@ -419,6 +420,13 @@ static int lock(struct mp_target *t, const struct mp_exec_config *cfg, struct mp
     mp_buf_free(&b);
     if (!t->table)
         mp_oom();
+    return table;
+}
+
+static int lock(struct mp_target *t, const struct mp_exec_config *cfg, struct mp_error *err)
+{
+    long ms = cfg && cfg->lock_timeout_ms > 0 ? cfg->lock_timeout_ms : 60000;
+    const char *table = use_table(t, cfg);
     if (t->nested || mp_fault == MP_FAULT_NO_LOCK)
         return 0;
     if (t->d == MP_POSTGRES) {
@@ -1123,14 +1131,7 @@ int mp_exec_records(struct mp_target *t, const struct mp_exec_config *cfg, size_
                     struct mp_error *err)
 {
     *applied = *other = 0;
-    const char *table = cfg && cfg->table ? cfg->table : "migprop_migrations";
-    struct mp_buf b = {0};
-    mp_buf_ident(&b, table);
-    free(t->table);
-    t->table = strdup(mp_buf_str(&b));
-    mp_buf_free(&b);
-    if (!t->table)
-        mp_oom();
+    use_table(t, cfg);
     struct rows r;
     int rc = load_rows(t, &r, err);
     if (rc) {

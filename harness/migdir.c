@@ -173,6 +173,24 @@ static void directives(struct mp_migsql *m)
     }
 }
 
+/* Read the down file `dp` into m when it exists. */
+static bool is_file(const char *p);
+
+static int read_down(struct mp_arena *a, struct mp_migration *m, const char *dp, struct mp_error *err)
+{
+    if (!is_file(dp))
+        return 0;
+    char *text;
+    size_t len;
+    int rc = read_file(a, dp, &text, &len, err);
+    if (rc)
+        return rc;
+    m->down.path = dp;
+    m->down.sql = text;
+    m->down.line = 1;
+    return 0;
+}
+
 static int add_migration(struct mp_arena *a, struct mp_migset *set, const char *version, const char *raw,
                          const char *name, struct mp_error *err, struct mp_migration **out)
 {
@@ -379,14 +397,8 @@ int mp_migdir_read(struct mp_arena *a, const char *dir, enum mp_migfmt fmt, stru
                 return rc;
             m->up.sql = text;
             m->up.line = 1;
-            const char *dp = mp_arena_printf(a, "%s/down.sql", p);
-            if (is_file(dp)) {
-                if ((rc = read_file(a, dp, &text, &len, err)))
-                    return rc;
-                m->down.path = dp;
-                m->down.sql = text;
-                m->down.line = 1;
-            }
+            if ((rc = read_down(a, m, mp_arena_printf(a, "%s/down.sql", p), err)))
+                return rc;
             continue;
         }
         if (is_dir(p))
@@ -411,14 +423,8 @@ int mp_migdir_read(struct mp_arena *a, const char *dir, enum mp_migfmt fmt, stru
                 return rc;
             m->up.sql = text;
             m->up.line = 1;
-            const char *dp = mp_arena_printf(a, "%s/%.*s.down.sql", dir, (int)stem, nm);
-            if (is_file(dp)) {
-                if ((rc = read_file(a, dp, &text, &len, err)))
-                    return rc;
-                m->down.path = dp;
-                m->down.sql = text;
-                m->down.line = 1;
-            }
+            if ((rc = read_down(a, m, mp_arena_printf(a, "%s/%.*s.down.sql", dir, (int)stem, nm), err)))
+                return rc;
             continue;
         }
         /* single */
