@@ -746,7 +746,9 @@ static int run_trials(const struct mp_run_config *cfg, struct mp_point *pts, siz
 {
     int status = 0;
     unsigned long total = cfg->nfixed + (cfg->only_trial >= 0 ? 1 : cfg->iterations);
-    unsigned long in_shard = 0;
+    unsigned long in_shard = 0, done = 0;
+    /* the human format shows progress on a terminal (stderr, one line) */
+    bool bar = cfg->format == MP_FORMAT_HUMAN && !log && isatty(2);
     for (unsigned long k = 0; k < total && status != 2; k++) {
         if (cfg->shard_count > 1 && k % cfg->shard_count != cfg->shard_index - 1)
             continue;
@@ -837,7 +839,18 @@ static int run_trials(const struct mp_run_config *cfg, struct mp_point *pts, siz
             }
         }
         mp_arena_free(t.a);
+        if (bar) {
+            size_t failing = 0;
+            for (size_t i = 0; i < n; i++)
+                failing += pts[i].fail ? 1 : 0;
+            unsigned width = 30, fill = (unsigned)(++done * width / (total ? total : 1));
+            fprintf(stderr, "\r[%.*s%*s] %lu/%lu trials, %zu failing", (int)fill, "##############################",
+                    (int)(width - fill), "", done, total, failing);
+            fflush(stderr);
+        }
     }
+    if (bar)
+        fprintf(stderr, "\r%*s\r", 70, "");
     return status;
 }
 
