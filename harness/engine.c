@@ -769,7 +769,12 @@ static int run_trials(const struct mp_run_config *cfg, struct mp_point *pts, siz
             t.c = &cfg->fixed[k].c;
             label = cfg->fixed[k].name;
             trial_no = -1;
-            t.seed = mp_trial_seed(0, k);
+            /* from the file's name, so adding a case shifts no other */
+            const char *base = strrchr(label, '/') ? strrchr(label, '/') + 1 : label;
+            uint64_t h = 1469598103934665603ULL;
+            for (const char *q = base; *q; q++)
+                h = (h ^ (unsigned char)*q) * 1099511628211ULL;
+            t.seed = mp_trial_seed(h, 0);
         } else {
             trial_no = cfg->only_trial >= 0 ? cfg->only_trial : (long)(k - cfg->nfixed);
             t.seed = mp_trial_seed(cfg->seed, (uint64_t)trial_no);
