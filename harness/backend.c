@@ -1,7 +1,11 @@
 /* backend.c - dispatch of the backend interface. */
 #include "backend.h"
 
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
 
 int mp_backend_open(enum mp_dialect d, const struct mp_backend_config *cfg,
                     struct mp_backend **out, struct mp_error *err)
@@ -80,4 +84,18 @@ void *mp_backend_conn(struct mp_backend *b)
 void mp_backend_end(struct mp_backend *b)
 {
     b->impl->end(b);
+}
+
+const char *mp_process_token(void)
+{
+    static char token[17];
+    static pid_t owner;
+    if (owner != getpid()) {
+        uint32_t r = 0;
+        if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
+            r = (uint32_t)(uintptr_t)&r;
+        snprintf(token, sizeof token, "%08lx%08lx", (unsigned long)getpid() & 0xffffffffUL, (unsigned long)r);
+        owner = getpid();
+    }
+    return token;
 }

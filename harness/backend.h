@@ -61,6 +61,12 @@ int mp_introspect_conn(enum mp_dialect d, void *conn, const char *const *ignore,
 int mp_introspect_sqlite(void *db, struct mp_arena *a, struct mp_schema **out, struct mp_error *err);
 int mp_introspect_pg(void *pgconn, struct mp_arena *a, struct mp_schema **out, struct mp_error *err);
 
+/* A token naming this process's objects on a shared server (schemas,
+ * databases): the pid and random bits, as 16 hex digits, so runs on many
+ * machines sharing one PostgreSQL never pick the same name.  Stable for the
+ * life of the process (fork()ed workers get their own). */
+const char *mp_process_token(void);
+
 /* The connection of the current trial (sqlite3 * or PGconn *), for the
  * executor; owned by the backend. */
 void *mp_backend_conn(struct mp_backend *b);

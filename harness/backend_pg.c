@@ -57,9 +57,9 @@ static int pg_begin(struct mp_backend *b, struct mp_error *err)
     char sql[256];
     /* a schema name of our own, so concurrent runs on one server never meet */
     snprintf(sql, sizeof sql,
-             "SET client_min_messages=warning; BEGIN; CREATE SCHEMA \"migprop_%ld_%lu\"; "
-             "SET LOCAL search_path TO \"migprop_%ld_%lu\";",
-             (long)getpid(), p->trial, (long)getpid(), p->trial);
+             "SET client_min_messages=warning; BEGIN; CREATE SCHEMA \"migprop_%s_%lu\"; "
+             "SET LOCAL search_path TO \"migprop_%s_%lu\";",
+             mp_process_token(), p->trial, mp_process_token(), p->trial);
     p->trial++;
     return pg_exec(b, sql, err);
 }

@@ -514,7 +514,7 @@ static int fresh_db(struct mp_trial *t, struct mp_backend *b, const char **url, 
         return 0;
     }
     *url = b->conninfo;
-    *schema = mp_arena_printf(t->a, "migprop_f_%ld_%lu", (long)getpid(), n);
+    *schema = mp_arena_printf(t->a, "migprop_f_%s_%lu", mp_process_token(), n);
     return 0;
 }
 

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "data.h"
 #include "engine.h"
 #include "executor.h"
@@ -276,7 +277,7 @@ static int fresh(struct rc *c, struct mp_error *err)
         c->db = c->path;
         c->dsn = c->path;
     } else {
-        c->db = mp_arena_printf(c->a, "rc_%ld_%lu", (long)getpid(), c->n);
+        c->db = mp_arena_printf(c->a, "rc_%s_%lu", mp_process_token(), c->n);
         struct mp_target *t;
         int rc = mp_target_open(c->pg_conninfo, &t, err);
         if (!rc) {
