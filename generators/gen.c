@@ -366,31 +366,6 @@ static bool col_used(const struct mp_schema *s, const struct mp_table *t, const 
     return false;
 }
 
-static void rename_col_refs(struct g *g, struct mp_table *t, const char *old, const char *to)
-{
-    struct mp_names *lists[64];
-    size_t n = 0;
-    lists[n++] = &t->pk;
-    for (size_t i = 0; i < t->nuniques && n < 60; i++)
-        lists[n++] = &t->uniques[i].cols;
-    for (size_t i = 0; i < t->nindexes && n < 60; i++)
-        lists[n++] = &t->indexes[i].cols;
-    for (size_t i = 0; i < t->nfks && n < 60; i++)
-        lists[n++] = &t->fks[i].cols;
-    for (size_t k = 0; k < n; k++)
-        for (size_t i = 0; i < lists[k]->n; i++)
-            if (strcmp(lists[k]->v[i], old) == 0)
-                lists[k]->v[i] = to;
-    for (size_t i = 0; i < g->s->ntables; i++)
-        for (size_t j = 0; j < g->s->tables[i]->nfks; j++) {
-            struct mp_fk *f = &g->s->tables[i]->fks[j];
-            if (strcmp(f->ref_table, t->name) == 0)
-                for (size_t c = 0; c < f->ref_cols.n; c++)
-                    if (strcmp(f->ref_cols.v[c], old) == 0)
-                        f->ref_cols.v[c] = to;
-        }
-}
-
 static void ch_rename_column(struct g *g, bool swap)
 {
     struct mp_table *t = any_table(g);
@@ -405,15 +380,15 @@ static void ch_rename_column(struct g *g, bool swap)
             col_used(g->s, t, t->cols[i].name) || col_used(g->s, t, t->cols[j].name))
             return;
         const char *a = t->cols[i].name, *b = t->cols[j].name;
-        rename_col_refs(g, t, a, "\x01");
-        rename_col_refs(g, t, b, a);
-        rename_col_refs(g, t, "\x01", b);
+        mp_schema_rename_column_refs(g->s, t, a, "\x01");
+        mp_schema_rename_column_refs(g->s, t, b, a);
+        mp_schema_rename_column_refs(g->s, t, "\x01", b);
         t->cols[i].name = b;
         t->cols[j].name = a;
         return;
     }
     const char *to = fresh_col(g, t);
-    rename_col_refs(g, t, t->cols[i].name, to);
+    mp_schema_rename_column_refs(g->s, t, t->cols[i].name, to);
     t->cols[i].name = to;
 }
 
@@ -767,7 +742,7 @@ static int gen_case(struct mp_arena *a, struct mp_rng *r, unsigned size, size_t 
                 struct mp_column *c = ch_alter_type(&g, t);
                 if (c) {
                     const char *to = fresh_col(&g, t);
-                    rename_col_refs(&g, t, c->name, to);
+                    mp_schema_rename_column_refs(g.s, t, c->name, to);
                     c->name = to;
                 }
                 break;

@@ -172,36 +172,6 @@ static void rename_refs(struct mp_schema *s, const char *old, const char *new_na
                 s->tables[i]->fks[j].ref_table = new_name;
 }
 
-static void rename_col_in(struct mp_schema *s, struct mp_table *t, const char *old, const char *new_name)
-{
-    struct mp_names *lists[3] = {&t->pk, NULL, NULL};
-    for (size_t k = 0; k < 1; k++)
-        for (size_t i = 0; i < lists[k]->n; i++)
-            if (strcmp(lists[k]->v[i], old) == 0)
-                lists[k]->v[i] = new_name;
-    for (size_t u = 0; u < t->nuniques; u++)
-        for (size_t i = 0; i < t->uniques[u].cols.n; i++)
-            if (strcmp(t->uniques[u].cols.v[i], old) == 0)
-                t->uniques[u].cols.v[i] = new_name;
-    for (size_t u = 0; u < t->nindexes; u++)
-        for (size_t i = 0; i < t->indexes[u].cols.n; i++)
-            if (strcmp(t->indexes[u].cols.v[i], old) == 0)
-                t->indexes[u].cols.v[i] = new_name;
-    for (size_t u = 0; u < t->nfks; u++)
-        for (size_t i = 0; i < t->fks[u].cols.n; i++)
-            if (strcmp(t->fks[u].cols.v[i], old) == 0)
-                t->fks[u].cols.v[i] = new_name;
-    for (size_t x = 0; x < s->ntables; x++)
-        for (size_t u = 0; u < s->tables[x]->nfks; u++)
-            if (strcmp(s->tables[x]->fks[u].ref_table, t->name) == 0)
-                for (size_t i = 0; i < s->tables[x]->fks[u].ref_cols.n; i++)
-                    if (strcmp(s->tables[x]->fks[u].ref_cols.v[i], old) == 0)
-                        s->tables[x]->fks[u].ref_cols.v[i] = new_name;
-    struct mp_column *c = mp_table_column(t, MP_POSTGRES, old);
-    if (c)
-        c->name = new_name;
-}
-
 /* Undo rename hint i in the desired schema (the object keeps its start
  * name); false when that name is taken there. */
 static bool cand_unrename(struct cand *c, size_t i)
@@ -220,9 +190,11 @@ static bool cand_unrename(struct cand *c, size_t i)
         const struct mp_table *st = mp_schema_table(c->start, MP_POSTGRES, h.table);
         struct mp_table *dt = st ? (struct mp_table *)mp_diff_table_target(c->desired, &c->h, MP_POSTGRES, st->name)
                                  : NULL;
-        if (!dt || mp_table_column(dt, MP_POSTGRES, h.old_name))
+        struct mp_column *col = dt ? mp_table_column(dt, MP_POSTGRES, h.new_name) : NULL;
+        if (!col || mp_table_column(dt, MP_POSTGRES, h.old_name))
             return false;
-        rename_col_in(c->desired, dt, h.new_name, h.old_name);
+        mp_schema_rename_column_refs(c->desired, dt, h.new_name, h.old_name);
+        col->name = h.old_name;
     } else {
         struct mp_table *dt = mp_schema_table(c->desired, MP_POSTGRES, h.new_name);
         if (!dt || mp_vschema_name_taken(c->desired, MP_POSTGRES, h.old_name))

@@ -845,3 +845,25 @@ bool mp_table_column_in_unique_key(const struct mp_table *t, enum mp_dialect d, 
             return true;
     return false;
 }
+
+static void rename_in_names(struct mp_names *n, const char *old, const char *to)
+{
+    for (size_t i = 0; i < n->n; i++)
+        if (strcmp(n->v[i], old) == 0)
+            n->v[i] = to;
+}
+
+void mp_schema_rename_column_refs(struct mp_schema *s, struct mp_table *t, const char *old, const char *to)
+{
+    rename_in_names(&t->pk, old, to);
+    for (size_t i = 0; i < t->nuniques; i++)
+        rename_in_names(&t->uniques[i].cols, old, to);
+    for (size_t i = 0; i < t->nindexes; i++)
+        rename_in_names(&t->indexes[i].cols, old, to);
+    for (size_t i = 0; i < t->nfks; i++)
+        rename_in_names(&t->fks[i].cols, old, to);
+    for (size_t i = 0; i < s->ntables; i++)
+        for (size_t j = 0; j < s->tables[i]->nfks; j++)
+            if (strcmp(s->tables[i]->fks[j].ref_table, t->name) == 0)
+                rename_in_names(&s->tables[i]->fks[j].ref_cols, old, to);
+}

@@ -208,6 +208,14 @@ struct mp_fk *mp_table_add_fk(struct mp_arena *a, struct mp_table *t);
 struct mp_unique *mp_table_add_unique(struct mp_arena *a, struct mp_table *t);
 struct mp_index *mp_table_add_index(struct mp_arena *a, struct mp_table *t);
 
+/* Point every reference to column `old` of table `t` at `to` (pointer
+ * kept, not copied): t's primary key, unique constraints, indexes and
+ * foreign keys, and other tables' foreign keys into t.  Names compare
+ * exactly; the column itself is not renamed.  For generators and the
+ * shrinker, which edit schemas they own (the virtual schema renames
+ * through mp_vschema_apply, with the dialect's name rules). */
+void mp_schema_rename_column_refs(struct mp_schema *s, struct mp_table *t, const char *old, const char *to);
+
 /* True when column `col` is in t's primary key, a unique constraint or a
  * unique index. */
 bool mp_table_column_in_unique_key(const struct mp_table *t, enum mp_dialect d, const char *col);
