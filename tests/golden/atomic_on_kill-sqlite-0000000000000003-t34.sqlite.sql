@@ -1,0 +1,29 @@
+-- migprop repro of fail/atomic_on_kill-sqlite-0000000000000003-t34.case: atomic_on_kill on sqlite
+-- run: sqlite3 :memory: < FILE
+.bail on
+.dbconfig dqs_ddl off
+.dbconfig dqs_dml off
+PRAGMA foreign_keys=ON;
+CREATE TABLE "comments1" ("id" INTEGER NOT NULL, PRIMARY KEY ("id"));
+CREATE TABLE "select" ("id" INTEGER NOT NULL, "comments1_id" INTEGER, PRIMARY KEY ("id"), CONSTRAINT "fk_8" FOREIGN KEY ("comments1_id") REFERENCES "comments1" ("id"));
+-- migprop plan: 2 steps, sqlite
+-- table rebuilds need foreign keys off, outside the transaction (SQLite ALTER TABLE 7)
+PRAGMA foreign_keys=OFF;
+BEGIN;
+
+-- step 1: drop table "comments1"
+-- INVALID: cannot drop table "comments1": table "select" has a foreign key referencing it
+DROP TABLE "comments1";
+
+-- step 2: drop foreign key "fk_8" on "select" ("comments1_id") references "comments1" ("id")
+CREATE TABLE "_mp_new_select" ("id" INTEGER NOT NULL, "comments1_id" INTEGER, PRIMARY KEY ("id"));
+INSERT INTO "_mp_new_select" ("id", "comments1_id") SELECT "id", "comments1_id" FROM "select";
+DROP TABLE "select";
+ALTER TABLE "_mp_new_select" RENAME TO "select";
+
+PRAGMA foreign_key_check;
+COMMIT;
+PRAGMA foreign_keys=ON;
+
+-- what migprop reported:
+--   could not run the executor: cannot drop table "comments1": table "select" has a foreign key referencing it
