@@ -12,16 +12,6 @@ const struct mp_property *mp_properties(size_t *n);
 /* Look a property up by name; NULL when unknown. */
 const struct mp_property *mp_property_find(const char *name);
 
-/* `migprop selftest [--seed S] [--iterations N] [--backend B]`: every
- * property against deliberately broken variants of the solver and
- * executor (solver/fault.h); TAP, one point per fault and backend; exit 0
- * only when every fault was caught. */
-int mp_cmd_selftest(int argc, char **argv);
-
-/* `migprop replay CASE [--backend B] [--properties a,b] [--trace]`: run a
- * case file again (property, backend, solver and seed from its [meta]);
- * exit 1 when it still fails, 0 when it passes, 2 for a bad case file. */
-int mp_cmd_replay(int argc, char **argv);
 
 extern const struct mp_property mp_prop_ordering_valid;
 extern const struct mp_property mp_prop_final_schema_equal;

@@ -4,7 +4,7 @@
 # before the architecture renovation, so a refactoring that changes what a
 # seed generates, plans or reports shows up here.  `record` rewrites them.
 set -u
-bin=$1; mode=${2:-compare}
+bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1"); mode=${2:-compare}
 here=$(cd "$(dirname "$0")" && pwd)
 gold=$here/golden
 work=$(mktemp -d)

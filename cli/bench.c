@@ -1,5 +1,5 @@
 /* bench.c - `migprop bench` (see bench.h). */
-#include "bench.h"
+#include "commands.h"
 
 #include <jansson.h>
 #include <libpq-fe.h>

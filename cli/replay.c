@@ -1,5 +1,6 @@
 /* replay.c - `migprop replay CASE`: run one case file again. */
 #include "properties.h"
+#include "commands.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* migrate_cli.c - `migprop migrate` (see migrate_cli.h, executor.h). */
-#include "migrate_cli.h"
+#include "commands.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -5,6 +5,7 @@
  * kind of bug, on one backend, for at most --iterations trials, and is `ok`
  * when one of them failed, with the number of trials it took. */
 #include "properties.h"
+#include "commands.h"
 
 #include <stdio.h>
 #include <stdlib.h>

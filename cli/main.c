@@ -1,8 +1,6 @@
 /* main.c - the migprop command line. */
 #include "engine.h"
-#include "bench.h"
-#include "migrate_cli.h"
-#include "plan_cli.h"
+#include "commands.h"
 #include "runner_check.h"
 #include "pgcluster.h"
 #include "properties.h"

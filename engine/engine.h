@@ -4,7 +4,7 @@
  * then random ones, trial i seeded with mp_trial_seed(run seed, i).  Each
  * trial is checked by every selected property on every active backend.  The
  * engine knows properties only through struct mp_property (main hands it
- * the table), so the layering stays solver <- generators <- harness <-
+ * the table), so the layering stays solver <- generators <- db <- runner <- engine <-
  * properties <- main. */
 #ifndef MP_ENGINE_H
 #define MP_ENGINE_H

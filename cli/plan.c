@@ -1,5 +1,5 @@
 /* plan_cli.c - `migprop plan` (see plan_cli.h). */
-#include "plan_cli.h"
+#include "commands.h"
 
 #include <errno.h>
 #include <jansson.h>
