@@ -3,8 +3,6 @@
 
 #include <string.h>
 
-enum mp_fault mp_fault = MP_FAULT_NONE;
-
 static const char *const names[MP_FAULT__COUNT] = {
     NULL, "naive-order", "no-lock", "split-semicolon", "no-transaction", "no-record",
     "down-forgets-index", "truncating-type", "pragma-in-transaction", "sqlite-text-types",

@@ -1,10 +1,11 @@
-/* fault.h - deliberate faults, for `migprop selftest` only.
+/* fault.h - the names of deliberate faults, for `migprop selftest` only.
  *
  * The self-test proves each property can fail by running it against a
- * deliberately broken variant of migprop's own solver or executor.  The
- * faults live behind this one variable, which only `migprop selftest` (and
- * `migprop check --fault NAME`, documented as a harness self-test) sets;
- * normal runs leave it at MP_FAULT_NONE. */
+ * deliberately broken variant of migprop's own solver or executor.  A fault
+ * is never global state: it travels as a field of the configuration of the
+ * layer that plants it (struct mp_plan_options for the solver, struct
+ * mp_exec_config for the runner, struct mp_run_config for the engine),
+ * and every normal run leaves those fields at MP_FAULT_NONE (0). */
 #ifndef MP_FAULT_H
 #define MP_FAULT_H
 
@@ -21,8 +22,6 @@ enum mp_fault {
     MP_FAULT_SQLITE_TEXT,        /* SQLite: varchar(n) columns created as text */
     MP_FAULT__COUNT
 };
-
-extern enum mp_fault mp_fault;
 
 /* "naive-order", "no-lock", ...; NULL for MP_FAULT_NONE or out of range. */
 const char *mp_fault_name(enum mp_fault f);

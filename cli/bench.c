@@ -170,7 +170,7 @@ static int suite_solver(struct results *res, unsigned repeat, size_t max_ops, ui
                 struct mp_arena *pa = mp_arena_new();
                 struct mp_plan *p;
                 double t0 = now_s();
-                int rc = mp_plan_build(pa, c.start, &cs, (enum mp_dialect)d, MP_SOLVER_DEFAULT, &p, &err);
+                int rc = mp_plan_build(pa, c.start, &cs, (enum mp_dialect)d, NULL, &p, &err);
                 t[i] = now_s() - t0;
                 mp_arena_free(pa);
                 if (rc) {
@@ -244,14 +244,14 @@ static int raw_trial(enum mp_dialect d, const char *conninfo, const struct mp_ca
     int rc = mp_diff(a, c->start, c->desired, &c->renames, d, &cs, err);
     if (!rc) {
         mp_changeset_scramble(a, &cs, seed);
-        rc = mp_plan_build(a, c->start, &cs, d, MP_SOLVER_DEFAULT, &p, err);
+        rc = mp_plan_build(a, c->start, &cs, d, NULL, &p, err);
     }
     struct mp_buf sql = {0};
     if (!rc) {
         if (d == MP_POSTGRES)
             mp_buf_printf(&sql, "BEGIN; CREATE SCHEMA raw_%ld; SET LOCAL search_path TO raw_%ld;\n", (long)getpid(),
                           (long)getpid());
-        mp_sql_schema(&sql, c->start, d);
+        mp_sql_schema(&sql, c->start, d, MP_FAULT_NONE);
         struct mp_rng drng;
         mp_rng_seed(&drng, seed ^ 0xda7ada7ada7ada7aULL);
         struct mp_dataset data;

@@ -228,7 +228,7 @@ int mp_cmd_plan(int argc, char **argv)
     }
     if (!rc && (strcmp(format, "from-ddl") == 0 || strcmp(format, "to-ddl") == 0)) {
         struct mp_buf out = {0};
-        mp_sql_schema(&out, strcmp(format, "from-ddl") == 0 ? s_from : s_to, d);
+        mp_sql_schema(&out, strcmp(format, "from-ddl") == 0 ? s_from : s_to, d, MP_FAULT_NONE);
         fputs(mp_buf_str(&out), stdout);
         mp_buf_free(&out);
         mp_arena_free(a);
@@ -238,7 +238,7 @@ int mp_cmd_plan(int argc, char **argv)
     struct mp_plan *p = NULL;
     if (!rc && (rc = mp_diff(a, s_from, s_to, &hints, d, &cs, &err)))
         mp_error_prefix(&err, "%s -> %s: ", from, to);
-    if (!rc && (rc = mp_plan_build(a, s_from, &cs, d, MP_SOLVER_DEFAULT, &p, &err)))
+    if (!rc && (rc = mp_plan_build(a, s_from, &cs, d, NULL, &p, &err)))
         mp_error_prefix(&err, "%s -> %s: ", from, to);
     if (rc) {
         fail("%s", err.msg);

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "fault.h"
 #include "runner_check.h"
 
 int mp_cmd_replay(int argc, char **argv)
@@ -72,8 +71,8 @@ int mp_cmd_replay(int argc, char **argv)
     if (!props)
         props = cf.meta.property;
     bool want[MP_NDIALECTS] = {strcmp(backend, "postgres") != 0, strcmp(backend, "sqlite") != 0};
-    enum mp_solver_kind solver = cf.meta.solver && strcmp(cf.meta.solver, "naive") == 0 ? MP_SOLVER_NAIVE
-                                                                                        : MP_SOLVER_DEFAULT;
+    const struct mp_plan_options plan = {
+        .solver = cf.meta.solver && strcmp(cf.meta.solver, "naive") == 0 ? MP_SOLVER_NAIVE : MP_SOLVER_DEFAULT};
     uint64_t seed = cf.meta.trial_seed ? strtoull(cf.meta.trial_seed, NULL, 0) : 0;
     /* properties */
     size_t nall;
@@ -119,11 +118,11 @@ int mp_cmd_replay(int argc, char **argv)
     for (int d = 0; d < MP_NDIALECTS; d++)
         for (size_t i = 0; i < nsel && want[d]; i++) {
             if (trace)
-                mp_case_trace(stdout, &cf.c, (enum mp_dialect)d, solver, seed);
+                mp_case_trace(stdout, &cf.c, (enum mp_dialect)d, &plan, seed);
             struct mp_buf diag = {0};
             char kind[160];
             size_t nops = 0;
-            enum mp_verdict v = mp_check_case(&cf.c, cf.has_rows ? &cf.data : NULL, seed, solver, sel[i], bk,
+            enum mp_verdict v = mp_check_case(&cf.c, cf.has_rows ? &cf.data : NULL, seed, &plan, sel[i], bk,
                                               (enum mp_dialect)d, &diag, kind, &nops);
             n++;
             if (v == MP_FAIL) {

@@ -112,13 +112,12 @@ int mp_cmd_selftest(int argc, char **argv)
                 .nprops = np,
                 .format = MP_FORMAT_TAP,
                 .first_failure = &first,
+                .fault = fc->fault,
             };
             cfg.backends[d] = bk[d];
             if (fc->both)
                 cfg.backends[d == MP_SQLITE ? MP_POSTGRES : MP_SQLITE] = bk[d == MP_SQLITE ? MP_POSTGRES : MP_SQLITE];
-            mp_fault = fc->fault;
             int rc = mp_run(&cfg, devnull);
-            mp_fault = MP_FAULT_NONE;
             n++;
             const char *names = fc->props[1] ? (fc->props[2] ? "its properties" : "its properties") : fc->props[0];
             if (rc == 1 && first > 0) {

@@ -1,7 +1,6 @@
 /* engine.c - the trial loop. */
 #include "engine.h"
 #include "dataread.h"
-#include "fault.h"
 #include "executor.h"
 #include "planmig.h"
 #include "pgcluster.h"
@@ -27,6 +26,7 @@ struct mp_trial {
     struct mp_backend *const *backends;
     uint64_t seed;
     enum mp_solver_kind solver;
+    enum mp_fault fault;    /* the run's planted self-test fault, MP_FAULT_NONE normally */
     bool applied[MP_NDIALECTS];
     struct mp_apply_result res[MP_NDIALECTS];
     bool infra_error;
@@ -73,7 +73,7 @@ static size_t plan_parts(const struct mp_trial *t)
 /* Setup script: the start schema and its rows. */
 static void setup_sql(const struct mp_trial *t, enum mp_dialect d, struct mp_buf *b)
 {
-    mp_sql_schema(b, t->c->start, d);
+    mp_sql_schema(b, t->c->start, d, t->fault);
     mp_data_sql(b, &t->data, d);
 }
 
@@ -118,7 +118,7 @@ static void run_plan(struct mp_trial *t, struct mp_backend *b, struct mp_apply_r
     r->migrations = setp;
     r->parts = set.n;
     struct mp_target *x = mp_target_wrap(d, mp_backend_conn(b), d == MP_POSTGRES);
-    struct mp_exec_config xc = {.table = "_mp_migrations"};
+    struct mp_exec_config xc = {.table = "_mp_migrations", .fault = t->fault};
     struct mp_exec_report rep;
     int xrc = mp_exec_up(x, setp, &xc, NULL, &rep, &r->db_err);
     if (xrc) {
@@ -165,8 +165,8 @@ static void run_plan(struct mp_trial *t, struct mp_backend *b, struct mp_apply_r
     }
     if ((t->needs & MP_NEED_DOWN)) {
         r->down_done = true;
-        r->down_rc = mp_plan_migset_downs(t->a, t->c->start, t->c->desired, &t->c->renames, p, parts, setp,
-                                          &r->down_irreversible, &r->down_err);
+        r->down_rc = mp_plan_migset_downs(t->a, t->c->start, t->c->desired, &t->c->renames, p, parts, t->fault,
+                                          setp, &r->down_irreversible, &r->down_err);
         if (!r->down_rc && !r->down_irreversible) {
             r->down_rc = mp_exec_down(x, setp, &xc, setp->n, &rep, &r->down_err);
             struct mp_schema *s3 = NULL;
@@ -195,14 +195,9 @@ const struct mp_apply_result *mp_trial_apply(struct mp_trial *t, struct mp_backe
     struct mp_changeset *cs = mp_arena_alloc(t->a, sizeof *cs);
     r->changes = cs;
     r->data_before = &t->data;
-    r->plan_rc = mp_diff(t->a, t->c->start, t->c->desired, &t->c->renames, d, cs, &r->plan_err);
-    if (r->plan_rc)
-        return r;
-    /* the solver never sees the order the change set was made in */
-    mp_changeset_scramble(t->a, cs, t->seed);
     struct mp_plan *p = NULL;
-    r->plan_rc = mp_plan_build(t->a, t->c->start, cs, d,
-                               mp_fault == MP_FAULT_NAIVE_ORDER ? MP_SOLVER_NAIVE : t->solver, &p, &r->plan_err);
+    const struct mp_plan_options opt = {t->solver, t->fault};
+    r->plan_rc = mp_case_plan(t->a, t->c, d, &opt, t->seed, cs, &p, NULL, &r->plan_err);
     if (r->plan_rc)
         return r;
     r->plan = p;
@@ -274,12 +269,12 @@ static void failure_kind(const struct mp_apply_result *r, const char *prop, enum
 }
 
 enum mp_verdict mp_check_case(const struct mp_case *c, const struct mp_dataset *data, uint64_t seed,
-                              enum mp_solver_kind solver, const struct mp_property *prop,
+                              const struct mp_plan_options *plan, const struct mp_property *prop,
                               struct mp_backend *const bk[MP_NDIALECTS], enum mp_dialect d, struct mp_buf *diag,
                               char *kind, size_t *nops)
 {
     struct mp_trial t = {.a = mp_arena_new(), .c = c, .needs = prop->needs, .backends = bk, .seed = seed,
-                         .solver = solver, .label = "shrink"};
+                         .solver = plan->solver, .fault = plan->fault, .label = "shrink"};
     if (data)
         t.data = *data;
     enum mp_verdict v = prop->check(&t, bk[d], diag);
@@ -322,42 +317,66 @@ static int make_dir(const char *dir, struct mp_error *err)
         }
 }
 
-/* The plan of case c for dialect d as a script, and its change set as text. */
-static void describe_case(struct mp_arena *a, const struct mp_case *c, enum mp_dialect d, enum mp_solver_kind solver,
-                          uint64_t seed, struct mp_buf *changes, struct mp_buf *script)
+int mp_case_plan(struct mp_arena *a, const struct mp_case *c, enum mp_dialect d, const struct mp_plan_options *opt,
+                 uint64_t seed, struct mp_changeset *cs, struct mp_plan **out, bool *diff_failed, struct mp_error *err)
 {
-    struct mp_changeset cs = {0};
+    static const struct mp_plan_options defaults = {0};
+    if (!opt)
+        opt = &defaults;
+    if (diff_failed)
+        *diff_failed = false;
+    memset(cs, 0, sizeof *cs);
+    int rc = mp_diff(a, c->start, c->desired, &c->renames, d, cs, err);
+    if (rc) {
+        if (diff_failed)
+            *diff_failed = true;
+        return rc;
+    }
+    /* the solver never sees the order the change set was made in */
+    mp_changeset_scramble(a, cs, seed);
+    /* the naive-order fault is the naive solver under the default's name */
+    struct mp_plan_options o = *opt;
+    if (o.fault == MP_FAULT_NAIVE_ORDER)
+        o.solver = MP_SOLVER_NAIVE;
+    return mp_plan_build(a, c->start, cs, d, &o, out, err);
+}
+
+/* The plan of case c for dialect d as a script, and its change set as text. */
+static void describe_case(struct mp_arena *a, const struct mp_case *c, enum mp_dialect d,
+                          const struct mp_plan_options *opt, uint64_t seed, struct mp_buf *changes,
+                          struct mp_buf *script)
+{
+    struct mp_changeset cs;
     struct mp_error e = {0};
-    if (mp_diff(a, c->start, c->desired, &c->renames, d, &cs, &e)) {
+    struct mp_plan *p;
+    bool diff_failed;
+    int rc = mp_case_plan(a, c, d, opt, seed, &cs, &p, &diff_failed, &e);
+    if (diff_failed) {
         mp_buf_printf(script, "-- the change set could not be computed: %s\n", e.msg);
         return;
     }
-    mp_changeset_scramble(a, &cs, seed);
     for (size_t i = 0; i < cs.n; i++) {
         mp_op_describe(changes, &cs.ops[i]);
         mp_buf_addc(changes, '\n');
     }
-    struct mp_plan *p;
-    if (mp_plan_build(a, c->start, &cs, d, mp_fault == MP_FAULT_NAIVE_ORDER ? MP_SOLVER_NAIVE : solver, &p, &e))
+    if (rc)
         mp_buf_printf(script, "-- the solver could not plan the change set: %s\n", e.msg);
     else
         mp_plan_script(script, p);
 }
 
-void mp_case_trace(FILE *out, const struct mp_case *c, enum mp_dialect d, enum mp_solver_kind solver, uint64_t seed)
+void mp_case_trace(FILE *out, const struct mp_case *c, enum mp_dialect d, const struct mp_plan_options *opt,
+                   uint64_t seed)
 {
     struct mp_arena *a = mp_arena_new();
-    struct mp_changeset cs = {0};
+    struct mp_changeset cs;
     struct mp_error e = {0};
-    if (mp_diff(a, c->start, c->desired, &c->renames, d, &cs, &e)) {
-        fprintf(out, "# trace: the change set could not be computed: %s\n", e.msg);
-        mp_arena_free(a);
-        return;
-    }
-    mp_changeset_scramble(a, &cs, seed);
     struct mp_plan *p;
-    if (mp_plan_build(a, c->start, &cs, d, solver, &p, &e)) {
-        fprintf(out, "# trace: the solver could not plan the change set: %s\n", e.msg);
+    bool diff_failed;
+    if (mp_case_plan(a, c, d, opt, seed, &cs, &p, &diff_failed, &e)) {
+        fprintf(out, "# trace: %s: %s\n",
+                diff_failed ? "the change set could not be computed" : "the solver could not plan the change set",
+                e.msg);
         mp_arena_free(a);
         return;
     }
@@ -395,7 +414,8 @@ static void shrink_and_write(const struct mp_run_config *cfg, struct mp_point *p
         return;
     failure_kind(&t->res[d], prop->name, d, kind);
     struct mp_shrink_result sr;
-    mp_shrink(t->a, t->c, &t->data, t->seed, t->solver, prop, cfg->backends, d, kind,
+    const struct mp_plan_options opt = {t->solver, t->fault};
+    mp_shrink(t->a, t->c, &t->data, t->seed, &opt, prop, cfg->backends, d, kind,
               cfg->shrink_time > 0 ? cfg->shrink_time : 30.0, cfg->shrink_steps > 0 ? cfg->shrink_steps : 5000, &sr);
     const char *dir = cfg->out_dir ? cfg->out_dir : "migprop-failures";
     struct mp_error e = {0};
@@ -431,9 +451,9 @@ static void shrink_and_write(const struct mp_run_config *cfg, struct mp_point *p
                          "SET search_path TO migprop_repro;\n");
     else
         mp_buf_add(&sql, ".bail on\n.dbconfig dqs_ddl off\n.dbconfig dqs_dml off\nPRAGMA foreign_keys=ON;\n");
-    mp_sql_schema(&sql, sr.c.start, d);
+    mp_sql_schema(&sql, sr.c.start, d, t->fault);
     mp_data_sql(&sql, &sr.data, d);
-    describe_case(t->a, &sr.c, d, t->solver, t->seed, &changes, &script);
+    describe_case(t->a, &sr.c, d, &opt, t->seed, &changes, &script);
     mp_buf_add(&sql, mp_buf_str(&script));
     /* what the property saw, for failures that are not an SQL error */
     mp_buf_add(&sql, "\n-- what migprop reported:\n");
@@ -618,7 +638,7 @@ int mp_trial_fresh_run(struct mp_trial *t, struct mp_backend *b, int runners, lo
             struct mp_error ce = {0};
             int rc = fresh_open(url, schema, false, &cx, &ce);
             if (!rc) {
-                struct mp_exec_config cc = {.table = "_mp_migrations"};
+                struct mp_exec_config cc = {.table = "_mp_migrations", .fault = t->fault};
                 if (kill_at > 0)
                     *(after_commit ? &cc.kill_after_commit : &cc.kill_before_commit) = kill_at;
                 struct mp_exec_report rep;
@@ -658,7 +678,7 @@ int mp_trial_fresh_run(struct mp_trial *t, struct mp_backend *b, int runners, lo
     }
 
     /* what the database holds now */
-    struct mp_exec_config xc = {.table = "_mp_migrations"};
+    struct mp_exec_config xc = {.table = "_mp_migrations", .fault = t->fault};
     struct mp_schema *s = NULL;
     if ((out->rc = fresh_open(url, schema, false, &x, err)) ||
         (out->rc = mp_exec_records(x, &xc, &out->applied_rows, &out->bad_rows, err)) ||
@@ -759,7 +779,7 @@ static int run_trials(const struct mp_run_config *cfg, struct mp_point *pts, siz
             status = 2;
             break;
         }
-        struct mp_trial t = {.a = mp_arena_new(), .solver = cfg->solver, .keep_dir = cfg->keep_dir,
+        struct mp_trial t = {.a = mp_arena_new(), .solver = cfg->solver, .fault = cfg->fault, .keep_dir = cfg->keep_dir,
                              .needs = needs, .backends = cfg->backends};
         struct mp_case gc;
         const char *label;

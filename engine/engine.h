@@ -127,6 +127,8 @@ struct mp_run_config {
     unsigned long iterations;     /* random trials */
     long only_trial;              /* >= 0: run only that random trial (replay) */
     enum mp_solver_kind solver;
+    enum mp_fault fault;          /* `migprop selftest` only: the planted fault (fault.h) every
+                                   * trial's solver, SQL and runner carry; MP_FAULT_NONE (0) */
     const struct mp_property *props;
     size_t nprops;
     struct mp_backend *backends[MP_NDIALECTS]; /* NULL: not run */
@@ -148,10 +150,23 @@ struct mp_run_config {
                                    * property failed (k + 1 for trial k), or -1 */
 };
 
-/* For `migprop replay --trace`: print case c's plan for dialect d as the
- * solver (or, with `solver` naive, the baseline) makes it: each step, why
- * it is where it is, its precondition verdict, and its SQL. */
-void mp_case_trace(FILE *out, const struct mp_case *c, enum mp_dialect d, enum mp_solver_kind solver, uint64_t seed);
+/* The planning pipeline every trial, shrink candidate, trace, case
+ * description and benchmark shares: the change set from c->start to
+ * c->desired with the case's rename hints (mp_diff), put in the order fixed
+ * by `seed` (mp_changeset_scramble) so the solver never sees the order it
+ * was made in, then planned for dialect `d` with `opt` (NULL: the default
+ * solver; the MP_FAULT_NAIVE_ORDER fault plans with the naive solver).
+ * *cs gets the change set and *out the plan, memory from `a`.  Returns 0,
+ * or the diff's or the planner's error code with `err` set; *diff_failed
+ * (may be NULL) tells which of the two failed. */
+int mp_case_plan(struct mp_arena *a, const struct mp_case *c, enum mp_dialect d, const struct mp_plan_options *opt,
+                 uint64_t seed, struct mp_changeset *cs, struct mp_plan **out, bool *diff_failed, struct mp_error *err);
+
+/* For `migprop replay --trace`: print case c's plan for dialect d as
+ * mp_case_plan() makes it with `opt`: each step, why it is where it is, its
+ * precondition verdict, and its SQL. */
+void mp_case_trace(FILE *out, const struct mp_case *c, enum mp_dialect d, const struct mp_plan_options *opt,
+                   uint64_t seed);
 
 /* Put the change set in an order fixed by the seed and by each operation's
  * own description, so the solver never sees the order it was made in, and
@@ -169,7 +184,7 @@ void mp_changeset_scramble(struct mp_arena *a, struct mp_changeset *cs, uint64_t
  * of the change set (0 when planning failed).  Infrastructure trouble is
  * MP_DISCARD with kind "infra". */
 enum mp_verdict mp_check_case(const struct mp_case *c, const struct mp_dataset *data, uint64_t seed,
-                              enum mp_solver_kind solver, const struct mp_property *prop,
+                              const struct mp_plan_options *plan, const struct mp_property *prop,
                               struct mp_backend *const bk[MP_NDIALECTS], enum mp_dialect d, struct mp_buf *diag,
                               char *kind, size_t *nops);
 

@@ -2,7 +2,6 @@
 #include "planmig.h"
 
 #include "diff.h"
-#include "fault.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -153,8 +152,8 @@ static void back_hints(struct mp_arena *a, const struct mp_schema *after, const 
 }
 
 int mp_plan_migset_downs(struct mp_arena *a, const struct mp_schema *start, const struct mp_schema *desired,
-                         const struct mp_renames *hints, const struct mp_plan *p, size_t parts, struct mp_migset *set,
-                         size_t *irreversible, struct mp_error *err)
+                         const struct mp_renames *hints, const struct mp_plan *p, size_t parts, enum mp_fault fault,
+                         struct mp_migset *set, size_t *irreversible, struct mp_error *err)
 {
     if (parts < 1)
         parts = 1;
@@ -206,7 +205,7 @@ int mp_plan_migset_downs(struct mp_arena *a, const struct mp_schema *start, cons
         struct mp_plan *down = NULL;
         struct mp_error e = {0};
         int rc = mp_diff_ex(a, after, before, &h, p->dialect, MP_DIFF_ALLOW_NARROWING, &cs, &e);
-        if (!rc && mp_fault == MP_FAULT_DOWN_FORGETS_INDEX) {
+        if (!rc && fault == MP_FAULT_DOWN_FORGETS_INDEX) {
             size_t w = 0; /* self-test fault: the down plan forgets its indexes */
             for (size_t i = 0; i < cs.n; i++)
                 if (cs.ops[i].kind != MP_OP_ADD_INDEX)
@@ -214,7 +213,7 @@ int mp_plan_migset_downs(struct mp_arena *a, const struct mp_schema *start, cons
             cs.n = w;
         }
         if (!rc)
-            rc = mp_plan_build(a, after, &cs, p->dialect, MP_SOLVER_DEFAULT, &down, &e);
+            rc = mp_plan_build(a, after, &cs, p->dialect, &(struct mp_plan_options){MP_SOLVER_DEFAULT, fault}, &down, &e);
         struct mp_migration *mg = &set->v[k];
         if (rc) {
             (*irreversible)++;

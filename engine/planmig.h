@@ -33,10 +33,12 @@ int mp_plan_migset(struct mp_arena *a, const struct mp_plan *p, size_t parts, co
  * foreign-keys-off directive where it rebuilds SQLite tables.  A part that
  * cannot be reversed (a dropped NOT NULL column without a default, say)
  * keeps an empty down, which makes it irreversible; *irreversible counts
- * them.  Memory from `a`. */
+ * them.  `fault`: a planted self-test fault carried into the downs' SQL
+ * (MP_FAULT_DOWN_FORGETS_INDEX leaves their ADD INDEX out); MP_FAULT_NONE
+ * normally.  Memory from `a`. */
 int mp_plan_migset_downs(struct mp_arena *a, const struct mp_schema *start, const struct mp_schema *desired,
-                         const struct mp_renames *hints, const struct mp_plan *p, size_t parts, struct mp_migset *set,
-                         size_t *irreversible, struct mp_error *err);
+                         const struct mp_renames *hints, const struct mp_plan *p, size_t parts, enum mp_fault fault,
+                         struct mp_migset *set, size_t *irreversible, struct mp_error *err);
 
 /* The step whose text holds line `line` of migration `mig`, or -1. */
 long mp_plan_step_at(const struct mp_plan *p, const struct mp_step_pos *pos, long mig, long line);

@@ -256,7 +256,7 @@ static bool valid(struct mp_arena *a, const struct cand *c, enum mp_dialect d)
 struct search {
     struct mp_arena *a;
     uint64_t seed;
-    enum mp_solver_kind solver;
+    const struct mp_plan_options *plan;
     const struct mp_property *prop;
     struct mp_backend *const *bk;
     enum mp_dialect d;
@@ -279,7 +279,7 @@ static bool try_cand(struct search *s, struct cand *c)
     struct mp_buf diag = {0};
     char kind[160];
     size_t nops = 0;
-    enum mp_verdict v = mp_check_case(&mc, &c->data, s->seed, s->solver, s->prop, s->bk, s->d, &diag, kind, &nops);
+    enum mp_verdict v = mp_check_case(&mc, &c->data, s->seed, s->plan, s->prop, s->bk, s->d, &diag, kind, &nops);
     bool same = v == MP_FAIL && strcmp(kind, s->kind) == 0;
     if (same) {
         s->best = *c;
@@ -479,7 +479,7 @@ static bool round_once(struct search *s)
 }
 
 void mp_shrink(struct mp_arena *a, const struct mp_case *c, const struct mp_dataset *data, uint64_t seed,
-               enum mp_solver_kind solver, const struct mp_property *prop, struct mp_backend *const bk[MP_NDIALECTS],
+               const struct mp_plan_options *plan, const struct mp_property *prop, struct mp_backend *const bk[MP_NDIALECTS],
                enum mp_dialect d, const char *kind, double budget_s, long max_steps, struct mp_shrink_result *out)
 {
     memset(out, 0, sizeof *out);
@@ -487,12 +487,12 @@ void mp_shrink(struct mp_arena *a, const struct mp_case *c, const struct mp_data
     struct cand start = {(struct mp_schema *)c->start, (struct mp_schema *)c->desired, c->renames, {0}};
     if (data)
         start.data = *data;
-    struct search s = {a, seed, solver, prop, bk, d, kind, t0 + budget_s, max_steps, out, copy(a, &start)};
+    struct search s = {a, seed, plan, prop, bk, d, kind, t0 + budget_s, max_steps, out, copy(a, &start)};
     /* the starting point's change-set size */
     {
         struct mp_buf diag = {0};
         char k[160];
-        mp_check_case(c, data, seed, solver, prop, bk, d, &diag, k, &out->ops);
+        mp_check_case(c, data, seed, plan, prop, bk, d, &diag, k, &out->ops);
         snprintf(out->message, sizeof out->message, "%s", mp_buf_str(&diag));
         mp_buf_free(&diag);
     }

@@ -28,7 +28,7 @@ struct mp_shrink_result {
  * (failure kind `kind`), within `budget_s` seconds and `max_steps` checks.
  * Memory from `a`.  Never fails: at worst the result is the input. */
 void mp_shrink(struct mp_arena *a, const struct mp_case *c, const struct mp_dataset *data, uint64_t seed,
-               enum mp_solver_kind solver, const struct mp_property *prop, struct mp_backend *const bk[MP_NDIALECTS],
+               const struct mp_plan_options *plan, const struct mp_property *prop, struct mp_backend *const bk[MP_NDIALECTS],
                enum mp_dialect d, const char *kind, double budget_s, long max_steps, struct mp_shrink_result *out);
 
 #endif

@@ -29,6 +29,7 @@ struct mp_target {
     char *table;         /* tracking table of the current command */
     long fail_line;      /* line of the statement that failed last, 0 if none */
     long nrun;           /* migrations this target has started (fault injection) */
+    enum mp_fault fault; /* the planted self-test fault of the current command (cfg->fault) */
 };
 
 /* ---- connections ---- */
@@ -274,7 +275,7 @@ static int run_sql(struct mp_target *t, const struct mp_migsql *sec, bool alone,
     const char *sql = sec->sql ? sec->sql : "";
     const char *path = sec->path ? sec->path : "(migration)";
     long base = sec->line > 0 ? sec->line : 1;
-    if (mp_fault == MP_FAULT_SPLIT_SEMICOLON && !alone)
+    if (t->fault == MP_FAULT_SPLIT_SEMICOLON && !alone)
         return run_split(t, sec, err);
     if (t->d == MP_SQLITE) {
         const char *p = sql;
@@ -376,7 +377,7 @@ int mp_target_exec(struct mp_target *t, const char *path, long line, const char 
 
 static int tx_begin(struct mp_target *t, struct mp_error *err)
 {
-    if (mp_fault == MP_FAULT_NO_TRANSACTION && !t->nested)
+    if (t->fault == MP_FAULT_NO_TRANSACTION && !t->nested)
         return 0; /* self-test fault: autocommit */
     if (t->nested)
         return q(t, "SAVEPOINT migprop_migration", 0, NULL, err);
@@ -385,7 +386,7 @@ static int tx_begin(struct mp_target *t, struct mp_error *err)
 
 static int tx_commit(struct mp_target *t, struct mp_error *err)
 {
-    if (mp_fault == MP_FAULT_NO_TRANSACTION && !t->nested)
+    if (t->fault == MP_FAULT_NO_TRANSACTION && !t->nested)
         return 0;
     if (t->nested)
         return q(t, "RELEASE SAVEPOINT migprop_migration", 0, NULL, err);
@@ -395,7 +396,7 @@ static int tx_commit(struct mp_target *t, struct mp_error *err)
 static void tx_rollback(struct mp_target *t)
 {
     struct mp_error e = {0};
-    if (mp_fault == MP_FAULT_NO_TRANSACTION && !t->nested)
+    if (t->fault == MP_FAULT_NO_TRANSACTION && !t->nested)
         return;
     if (t->nested)
         q(t, "ROLLBACK TO SAVEPOINT migprop_migration; RELEASE SAVEPOINT migprop_migration", 0, NULL, &e);
@@ -427,7 +428,7 @@ static int lock(struct mp_target *t, const struct mp_exec_config *cfg, struct mp
 {
     long ms = cfg && cfg->lock_timeout_ms > 0 ? cfg->lock_timeout_ms : 60000;
     const char *table = use_table(t, cfg);
-    if (t->nested || mp_fault == MP_FAULT_NO_LOCK)
+    if (t->nested || t->fault == MP_FAULT_NO_LOCK)
         return 0;
     if (t->d == MP_POSTGRES) {
         char set[64];
@@ -628,7 +629,7 @@ static bool is_applied(const struct row *w)
 static int record(struct mp_target *t, const struct mp_migration *m, const char *status, long ms, const char *error,
                   struct mp_error *err)
 {
-    if (mp_fault == MP_FAULT_NO_RECORD && strcmp(status, "applied") == 0)
+    if (t->fault == MP_FAULT_NO_RECORD && strcmp(status, "applied") == 0)
         return 0; /* self-test fault */
     char sql[768];
     char msbuf[32];
@@ -750,7 +751,7 @@ static int run_one(struct mp_target *t, const struct mp_exec_config *cfg, const 
     char sql[512];
     int rc;
     *skipped = false;
-    bool in_tx_fault = mp_fault == MP_FAULT_PRAGMA_IN_TX;
+    bool in_tx_fault = t->fault == MP_FAULT_PRAGMA_IN_TX;
     if (fkoff && !in_tx_fault && (rc = q(t, "PRAGMA foreign_keys=OFF", 0, NULL, err)))
         return rc;
     if ((rc = tx_begin(t, err)))
@@ -765,7 +766,7 @@ static int run_one(struct mp_target *t, const struct mp_exec_config *cfg, const 
      * have done it (PostgreSQL's runners hold the advisory lock for the
      * whole run, so what was read at the start is still true) */
     bool done = false;
-    if (t->d == MP_SQLITE && mp_fault != MP_FAULT_NO_LOCK) {
+    if (t->d == MP_SQLITE && t->fault != MP_FAULT_NO_LOCK) {
         /* this version's record only: O(1) per migration, not O(n) */
         snprintf(sql, sizeof sql, "SELECT count(*) FROM %s WHERE version = ?1 AND status = 'applied'", qtable(t));
         sqlite3_stmt *st;
@@ -849,6 +850,7 @@ out:
 
 static int start(struct mp_target *t, const struct mp_exec_config *cfg, struct rows *r, struct mp_error *err)
 {
+    t->fault = cfg ? cfg->fault : MP_FAULT_NONE;
     int rc = lock(t, cfg, err);
     if (!rc)
         rc = ensure_table(t, err);

@@ -35,6 +35,7 @@
 
 #include <stdio.h>
 
+#include "fault.h"
 #include "migdir.h"
 #include "model.h"
 
@@ -86,6 +87,10 @@ struct mp_exec_config {
      * row and commit (`kill_before_commit`), or right after the commit
      * (`kill_after_commit`). */
     long kill_before_commit, kill_after_commit;
+    /* `migprop selftest` only: a planted runner fault (fault.h: no-lock,
+     * split-semicolon, no-transaction, no-record, pragma-in-transaction);
+     * MP_FAULT_NONE (0) in every normal run. */
+    enum mp_fault fault;
 };
 
 /* What a run did. */

@@ -435,14 +435,14 @@ static int check_histories(struct rc *c, unsigned long iterations, uint64_t seed
         if (mp_diff(a, cs.start, cs.desired, &cs.renames, c->d, &ch, &e))
             continue;
         mp_changeset_scramble(a, &ch, ts);
-        if (mp_plan_build(a, cs.start, &ch, c->d, MP_SOLVER_DEFAULT, &p, &e) || !p->n)
+        if (mp_plan_build(a, cs.start, &ch, c->d, NULL, &p, &e) || !p->n)
             continue;
         struct mp_rng drng;
         mp_rng_seed(&drng, ts ^ 0xda7ada7ada7ada7aULL);
         struct mp_dataset data;
         mp_data_gen(a, &drng, cs.start, cs.desired, &cs.renames, 3, &data);
         struct mp_buf setup = {0};
-        mp_sql_schema(&setup, cs.start, c->d);
+        mp_sql_schema(&setup, cs.start, c->d, MP_FAULT_NONE);
         mp_data_sql(&setup, &data, c->d);
         size_t parts = 1 + (size_t)(ts % 3);
         struct mp_migset set;
@@ -450,7 +450,7 @@ static int check_histories(struct rc *c, unsigned long iterations, uint64_t seed
         size_t irr = 0;
         int rc = fresh(c, &e) || setup_sql(c, mp_buf_str(&setup), &e) ||
                  mp_plan_migset(a, p, parts, NULL, &set, &pos, &e) ||
-                 mp_plan_migset_downs(a, cs.start, cs.desired, &cs.renames, p, parts, &set, &irr, &e);
+                 mp_plan_migset_downs(a, cs.start, cs.desired, &cs.renames, p, parts, MP_FAULT_NONE, &set, &irr, &e);
         mp_buf_free(&setup);
         if (rc) {
             fprintf(stderr, "migprop runner-check: trial %lu: %s\n", k, e.msg);

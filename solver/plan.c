@@ -1180,7 +1180,7 @@ static int emit(struct ctx *x, struct mp_plan *p, struct mp_op op, long src, con
         old = NULL;
     }
     struct mp_buf b = {0};
-    mp_sql_step(&b, &op, x->d, p->final, old, tmp);
+    mp_sql_step(&b, &op, x->d, p->final, old, tmp, p->fault);
     st->sql = mp_arena_strdup(x->a, mp_buf_str(&b));
     mp_buf_free(&b);
     return 0;
@@ -1202,10 +1202,15 @@ static int plan_build(struct mp_arena *a, const struct mp_schema *start, const s
 
 int mp_plan_build(struct mp_arena *a, const struct mp_schema *start,
                   const struct mp_changeset *cs, enum mp_dialect d,
-                  enum mp_solver_kind solver, struct mp_plan **out, struct mp_error *err)
+                  const struct mp_plan_options *opt, struct mp_plan **out, struct mp_error *err)
 {
+    static const struct mp_plan_options defaults = {0};
+    if (!opt)
+        opt = &defaults;
+    enum mp_solver_kind solver = opt->solver;
     struct mp_plan *p = mp_arena_alloc(a, sizeof *p);
     p->dialect = d;
+    p->fault = opt->fault;
     p->final = mp_schema_clone(a, start);
     /* every step checks names against the virtual schema: index them */
     mp_schema_index_names(p->final, d);

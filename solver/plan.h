@@ -15,12 +15,20 @@
 #ifndef MP_PLAN_H
 #define MP_PLAN_H
 
+#include "fault.h"
 #include "ops.h"
 
 enum mp_solver_kind {
     MP_SOLVER_DEFAULT, /* the planner above */
     MP_SOLVER_NAIVE    /* the change set in the order given, names as written:
                         * the baseline that properties must catch */
+};
+
+/* Options of mp_plan_build(); NULL or all zero: the default solver, no fault. */
+struct mp_plan_options {
+    enum mp_solver_kind solver;
+    enum mp_fault fault;   /* `migprop selftest` only: a planted fault in the SQL it
+                            * renders (fault.h); MP_FAULT_NONE in normal runs */
 };
 
 struct mp_step {
@@ -46,6 +54,7 @@ struct mp_plan {
     size_t ndeps, capdeps;
     bool sqlite_fk_off;    /* SQLite: a rebuild needs PRAGMA foreign_keys=OFF around the plan */
     struct mp_schema *final; /* the virtual schema after the last step */
+    enum mp_fault fault;     /* the planted fault it was rendered with (MP_FAULT_NONE) */
 };
 
 /* Plan change set `cs` against `start` for dialect `d`.  All memory comes
@@ -58,7 +67,7 @@ struct mp_plan {
  * step->invalid and renders what it can. */
 int mp_plan_build(struct mp_arena *a, const struct mp_schema *start,
                   const struct mp_changeset *cs, enum mp_dialect d,
-                  enum mp_solver_kind solver, struct mp_plan **out, struct mp_error *err);
+                  const struct mp_plan_options *opt, struct mp_plan **out, struct mp_error *err);
 
 /* Append the plan as one SQL script with a comment per step (what it does
  * and why it is where it is), wrapped for the dialect: BEGIN/COMMIT, and on

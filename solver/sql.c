@@ -2,7 +2,6 @@
  * mp_buf_ident(); every statement ends in ";\n". */
 #include "sql.h"
 
-#include "fault.h"
 
 #include <string.h>
 
@@ -17,11 +16,11 @@ static void ident_list(struct mp_buf *b, const struct mp_names *n)
     mp_buf_addc(b, ')');
 }
 
-static void column_def(struct mp_buf *b, const struct mp_column *c, enum mp_dialect d)
+static void column_def(struct mp_buf *b, const struct mp_column *c, enum mp_dialect d, enum mp_fault fault)
 {
     mp_buf_ident(b, c->name);
     mp_buf_addc(b, ' ');
-    if (mp_fault == MP_FAULT_SQLITE_TEXT && d == MP_SQLITE && c->type.kind == MP_TYPE_VARCHAR)
+    if (fault == MP_FAULT_SQLITE_TEXT && d == MP_SQLITE && c->type.kind == MP_TYPE_VARCHAR)
         mp_buf_add(b, "TEXT"); /* self-test fault: the dialects disagree */
     else
         mp_type_sql(b, &c->type, d);
@@ -60,14 +59,14 @@ static void create_index(struct mp_buf *b, const struct mp_index *x, const char 
 }
 
 static void create_table(struct mp_buf *b, const struct mp_table *t, enum mp_dialect d,
-                         const char *as_name, bool skip_fks, bool with_indexes)
+                         const char *as_name, bool skip_fks, bool with_indexes, enum mp_fault fault)
 {
     mp_buf_add(b, "CREATE TABLE ");
     mp_buf_ident(b, as_name ? as_name : t->name);
     mp_buf_add(b, " (");
     for (size_t i = 0; i < t->ncols; i++) {
         mp_buf_add(b, i ? ", " : "");
-        column_def(b, &t->cols[i], d);
+        column_def(b, &t->cols[i], d, fault);
     }
     if (t->pk.n) {
         mp_buf_add(b, ", ");
@@ -99,9 +98,9 @@ static void create_table(struct mp_buf *b, const struct mp_table *t, enum mp_dia
 }
 
 void mp_sql_create_table(struct mp_buf *b, const struct mp_table *t, enum mp_dialect d,
-                         const char *as_name, bool skip_fks)
+                         const char *as_name, bool skip_fks, enum mp_fault fault)
 {
-    create_table(b, t, d, as_name, skip_fks, true);
+    create_table(b, t, d, as_name, skip_fks, true, fault);
 }
 
 bool mp_sql_needs_rebuild(enum mp_dialect d, const struct mp_op *op)
@@ -126,10 +125,10 @@ static void alter(struct mp_buf *b, const char *table)
  * inside a transaction with PRAGMA foreign_keys=OFF set outside it, and runs
  * PRAGMA foreign_key_check before COMMIT (steps 1-2, 10-12). */
 static void rebuild(struct mp_buf *b, const struct mp_table *old, const struct mp_table *now,
-                    const char *tmp)
+                    const char *tmp, enum mp_fault fault)
 {
     /* indexes are created after the rename, under their own names */
-    create_table(b, now, MP_SQLITE, tmp, false, false);
+    create_table(b, now, MP_SQLITE, tmp, false, false, fault);
     mp_buf_add(b, "INSERT INTO ");
     mp_buf_ident(b, tmp);
     struct mp_buf cols = {0};
@@ -139,7 +138,7 @@ static void rebuild(struct mp_buf *b, const struct mp_table *old, const struct m
         mp_buf_add(&cols, n++ ? ", " : "");
         mp_buf_ident(&cols, now->cols[i].name);
     }
-    if (mp_fault == MP_FAULT_TRUNCATING_TYPE) {
+    if (fault == MP_FAULT_TRUNCATING_TYPE) {
         /* self-test fault: text loses all but its first character */
         struct mp_buf sel = {0};
         for (size_t i = 0, n = 0; i < now->ncols; i++) {
@@ -176,18 +175,18 @@ static void rebuild(struct mp_buf *b, const struct mp_table *old, const struct m
 
 void mp_sql_step(struct mp_buf *b, const struct mp_op *op, enum mp_dialect d,
                  const struct mp_schema *after, const struct mp_table *old,
-                 const char *tmp_name)
+                 const char *tmp_name, enum mp_fault fault)
 {
     if (old && mp_sql_needs_rebuild(d, op)) {
         const struct mp_table *now = mp_schema_table(after, d, op->table);
         if (now) {
-            rebuild(b, old, now, tmp_name);
+            rebuild(b, old, now, tmp_name, fault);
             return;
         }
     }
     switch (op->kind) {
     case MP_OP_CREATE_TABLE:
-        mp_sql_create_table(b, op->def, d, NULL, false);
+        mp_sql_create_table(b, op->def, d, NULL, false, fault);
         return;
     case MP_OP_DROP_TABLE:
         mp_buf_add(b, "DROP TABLE ");
@@ -201,7 +200,7 @@ void mp_sql_step(struct mp_buf *b, const struct mp_op *op, enum mp_dialect d,
     case MP_OP_ADD_COLUMN:
         alter(b, op->table);
         mp_buf_add(b, "ADD COLUMN ");
-        column_def(b, &op->column, d);
+        column_def(b, &op->column, d, fault);
         break;
     case MP_OP_DROP_COLUMN:
         alter(b, op->table);
@@ -259,7 +258,7 @@ void mp_sql_step(struct mp_buf *b, const struct mp_op *op, enum mp_dialect d,
         mp_buf_add(b, " TYPE ");
         mp_type_sql(b, &op->column.type, d);
         mp_buf_add(b, " USING ");
-        if (mp_fault == MP_FAULT_TRUNCATING_TYPE &&
+        if (fault == MP_FAULT_TRUNCATING_TYPE &&
             (op->column.type.kind == MP_TYPE_TEXT || op->column.type.kind == MP_TYPE_VARCHAR)) {
             mp_buf_add(b, "left("); /* self-test fault */
             mp_buf_ident(b, op->name);
@@ -308,10 +307,10 @@ void mp_sql_step(struct mp_buf *b, const struct mp_op *op, enum mp_dialect d,
     mp_buf_add(b, ";\n");
 }
 
-void mp_sql_schema(struct mp_buf *b, const struct mp_schema *s, enum mp_dialect d)
+void mp_sql_schema(struct mp_buf *b, const struct mp_schema *s, enum mp_dialect d, enum mp_fault fault)
 {
     for (size_t i = 0; i < s->ntables; i++)
-        mp_sql_create_table(b, s->tables[i], d, NULL, d == MP_POSTGRES);
+        mp_sql_create_table(b, s->tables[i], d, NULL, d == MP_POSTGRES, fault);
     if (d != MP_POSTGRES)
         return;
     for (size_t i = 0; i < s->ntables; i++)

@@ -2,15 +2,18 @@
 #ifndef MP_SQL_H
 #define MP_SQL_H
 
+#include "fault.h"
 #include "ops.h"
 
 /* Append CREATE TABLE for `t` (columns, primary key, unique constraints and
  * foreign keys inline), then CREATE INDEX for each of its indexes, each
  * statement ending in ";\n".  With `skip_fks` the foreign keys are left out
  * (the caller adds them later).  `as_name` overrides the table name (NULL:
- * t->name); self-referencing foreign keys keep t->name. */
+ * t->name); self-referencing foreign keys keep t->name.  `fault`: a planted
+ * self-test fault (fault.h), MP_FAULT_NONE in every normal run; the same
+ * parameter on the functions below. */
 void mp_sql_create_table(struct mp_buf *b, const struct mp_table *t, enum mp_dialect d,
-                         const char *as_name, bool skip_fks);
+                         const char *as_name, bool skip_fks, enum mp_fault fault);
 
 /* True when dialect `d` cannot run `op` with ALTER TABLE and needs SQLite's
  * table rebuild ("ALTER TABLE" 7, "Making Other Kinds Of Table Schema
@@ -24,12 +27,12 @@ bool mp_sql_needs_rebuild(enum mp_dialect d, const struct mp_op *op);
  * table.  Statements end in ";\n". */
 void mp_sql_step(struct mp_buf *b, const struct mp_op *op, enum mp_dialect d,
                  const struct mp_schema *after, const struct mp_table *old,
-                 const char *tmp_name);
+                 const char *tmp_name, enum mp_fault fault);
 
 /* Append the whole start schema as DDL: every table created without its
  * foreign keys, then the foreign keys (ALTER TABLE on PostgreSQL; on SQLite,
  * which cannot add them later and does not check targets at CREATE time,
  * inline).  Deterministic: tables in schema order. */
-void mp_sql_schema(struct mp_buf *b, const struct mp_schema *s, enum mp_dialect d);
+void mp_sql_schema(struct mp_buf *b, const struct mp_schema *s, enum mp_dialect d, enum mp_fault fault);
 
 #endif

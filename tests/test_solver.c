@@ -98,7 +98,7 @@ static void plan_swap(struct mp_arena *a, enum mp_dialect d, unsigned shuffle, s
     mp_rng_seed(&rng, shuffle);
     mp_rng_shuffle(&rng, cs.ops, cs.n, sizeof cs.ops[0]);
     struct mp_plan *p = NULL;
-    assert_int_equal(mp_plan_build(a, s, &cs, d, MP_SOLVER_DEFAULT, &p, &e), 0);
+    assert_int_equal(mp_plan_build(a, s, &cs, d, NULL, &p, &e), 0);
     struct mp_buf diff = {0};
     assert_int_equal(mp_schema_diff(&diff, want, p->final), 0);
     mp_buf_free(&diff);
@@ -136,7 +136,7 @@ static void naive_is_invalid(void **state)
     struct mp_error e = {0};
     assert_int_equal(mp_diff(a, s, want, &r, MP_POSTGRES, &cs, &e), 0);
     struct mp_plan *p = NULL;
-    assert_int_equal(mp_plan_build(a, s, &cs, MP_POSTGRES, MP_SOLVER_NAIVE, &p, &e), 0);
+    assert_int_equal(mp_plan_build(a, s, &cs, MP_POSTGRES, &(struct mp_plan_options){.solver = MP_SOLVER_NAIVE}, &p, &e), 0);
     bool invalid = false;
     for (size_t i = 0; i < p->n; i++)
         invalid |= p->steps[i].invalid != NULL;
@@ -171,7 +171,7 @@ static void generated_cases_plan(void **state)
             struct mp_changeset cs = {0};
             assert_int_equal(mp_diff(a, c.start, c.desired, &c.renames, (enum mp_dialect)d, &cs, &e), 0);
             struct mp_plan *p = NULL;
-            if (mp_plan_build(a, c.start, &cs, (enum mp_dialect)d, MP_SOLVER_DEFAULT, &p, &e))
+            if (mp_plan_build(a, c.start, &cs, (enum mp_dialect)d, NULL, &p, &e))
                 fail_msg("trial %lu: %s", trial, e.msg);
             struct mp_buf diff = {0};
             if (mp_schema_diff(&diff, c.desired, p->final))
@@ -261,7 +261,7 @@ static void name_index_agrees(void **state)
             struct mp_changeset cs = {0};
             assert_int_equal(mp_diff(a, c.start, c.desired, &c.renames, (enum mp_dialect)d, &cs, &e), 0);
             struct mp_plan *p = NULL;
-            assert_int_equal(mp_plan_build(a, c.start, &cs, (enum mp_dialect)d, MP_SOLVER_DEFAULT, &p, &e), 0);
+            assert_int_equal(mp_plan_build(a, c.start, &cs, (enum mp_dialect)d, NULL, &p, &e), 0);
             struct mp_schema *plain = mp_schema_clone(a, c.start), *ix = mp_schema_clone(a, c.start);
             mp_schema_index_names(ix, (enum mp_dialect)d);
             for (size_t i = 0; i < p->n; i++) {
@@ -301,7 +301,7 @@ static void large_change_set_plans(void **state)
         assert_int_equal(mp_diff(a, c.start, c.desired, &c.renames, (enum mp_dialect)d, &cs, &e), 0);
         assert_true(cs.n > 500);
         struct mp_plan *p = NULL;
-        if (mp_plan_build(a, c.start, &cs, (enum mp_dialect)d, MP_SOLVER_DEFAULT, &p, &e))
+        if (mp_plan_build(a, c.start, &cs, (enum mp_dialect)d, NULL, &p, &e))
             fail_msg("%s", e.msg);
         struct mp_buf diff = {0};
         if (mp_schema_diff(&diff, c.desired, p->final))
