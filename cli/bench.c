@@ -1,5 +1,6 @@
 /* bench.c - `migprop bench` (see bench.h). */
 #include "commands.h"
+#include "os.h"
 
 #include <jansson.h>
 #include <libpq-fe.h>
@@ -71,13 +72,6 @@ static const struct mp_property *mp_properties_for_bench(size_t *n)
 {
     *n = bench_nprops;
     return bench_props;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static int cmp_double(const void *p, const void *q)
@@ -169,9 +163,9 @@ static int suite_solver(struct results *res, unsigned repeat, size_t max_ops, ui
             for (unsigned i = 0; i < repeat; i++) {
                 struct mp_arena *pa = mp_arena_new();
                 struct mp_plan *p;
-                double t0 = now_s();
+                double t0 = mp_now();
                 int rc = mp_plan_build(pa, c.start, &cs, (enum mp_dialect)d, NULL, &p, &err);
-                t[i] = now_s() - t0;
+                t[i] = mp_now() - t0;
                 mp_arena_free(pa);
                 if (rc) {
                     fprintf(stderr, "migprop bench: plan of %zu operations: %s\n", cs.n, err.msg);
@@ -211,13 +205,13 @@ static int suite_cluster(struct results *res, unsigned repeat)
         for (unsigned i = 0; i < repeat + (m == 1); i++) {
             struct mp_pgcluster *c;
             struct mp_error e = {0};
-            double t0 = now_s();
+            double t0 = mp_now();
             if (mp_pgcluster_start(&c, true, &e)) {
                 fprintf(stderr, "migprop bench: cluster: %s\n", e.msg);
                 free(t);
                 return 2;
             }
-            double dt = now_s() - t0;
+            double dt = mp_now() - t0;
             mp_pgcluster_stop(c);
             if (m == 1 && i == 0)
                 continue; /* the first fills the cache */
@@ -305,10 +299,10 @@ static int suite_trials(struct results *res, unsigned repeat, uint64_t seed)
                 struct mp_run_config cfg = {.seed = seed, .iterations = n, .only_trial = -1, .props = all,
                                             .nprops = nall, .jobs = jobs, .no_data = false};
                 cfg.backends[d] = b;
-                double t0 = now_s();
+                double t0 = mp_now();
                 if (mp_run(&cfg, devnull) == 2)
                     rc = 2;
-                t[i] = now_s() - t0;
+                t[i] = mp_now() - t0;
             }
             struct row w = {.suite = "trials", .name = mp_arena_printf(bench_arena(), "check %s, %u job%s",
                                                                       mp_dialect_name((enum mp_dialect)d), jobs,
@@ -321,7 +315,7 @@ static int suite_trials(struct results *res, unsigned repeat, uint64_t seed)
         /* raw: the same trials' SQL and introspection in-process */
         double *t = calloc(repeat, sizeof *t);
         for (unsigned i = 0; i < repeat && !rc; i++) {
-            double t0 = now_s();
+            double t0 = mp_now();
             for (unsigned long k = 0; k < n && !rc; k++) {
                 struct mp_arena *a = mp_arena_new();
                 struct mp_rng rng;
@@ -335,7 +329,7 @@ static int suite_trials(struct results *res, unsigned repeat, uint64_t seed)
                 }
                 mp_arena_free(a);
             }
-            t[i] = now_s() - t0;
+            t[i] = mp_now() - t0;
         }
         struct row w = {.suite = "trials", .name = mp_arena_printf(bench_arena(), "raw %s (the limit)",
                                                                   mp_dialect_name((enum mp_dialect)d)),
@@ -373,14 +367,14 @@ static int suite_shrink(struct results *res, unsigned repeat, uint64_t seed)
     for (int shrink = 0; shrink < 2; shrink++) {
         double *t = calloc(repeat, sizeof *t);
         for (unsigned r = 0; r < repeat; r++) {
-            double t0 = now_s();
+            double t0 = mp_now();
             for (unsigned k = 0; k < seeds; k++) {
                 struct mp_run_config cfg = {.seed = seed + k, .iterations = 300, .only_trial = -1, .props = props,
                                             .nprops = np, .solver = MP_SOLVER_NAIVE, .shrink = shrink, .out_dir = dir};
                 cfg.backends[MP_SQLITE] = b;
                 mp_run(&cfg, devnull);
             }
-            t[r] = now_s() - t0;
+            t[r] = mp_now() - t0;
         }
         struct row w = {.suite = "shrink", .name = shrink ? "naive failures, shrunk" : "naive failures, as found",
                         .x = seeds * 2.0, .t = stats(t, repeat), .unit = "failures"};
@@ -444,7 +438,7 @@ static int suite_executor(struct results *res, unsigned repeat)
                 struct mp_error e = {0};
                 if ((rc = mp_target_open(mp_arena_printf(a, "sqlite:%s", path), &t, &e)))
                     break;
-                double t0 = now_s();
+                double t0 = mp_now();
                 if (raw) {
                     for (size_t i = 0; i < set.n && !rc; i++)
                         rc = mp_target_exec(t, "(raw)", 1, mp_arena_printf(a, "BEGIN;\n%sCOMMIT;\n", set.v[i].up.sql), &e);
@@ -452,7 +446,7 @@ static int suite_executor(struct results *res, unsigned repeat)
                     struct mp_exec_report rep;
                     rc = mp_exec_up(t, &set, NULL, NULL, &rep, &e);
                 }
-                (raw ? tr : tm)[r] = now_s() - t0;
+                (raw ? tr : tm)[r] = mp_now() - t0;
                 mp_target_close(t);
                 unlink(path);
                 if (rc)
@@ -505,9 +499,9 @@ static int suite_executor(struct results *res, unsigned repeat)
                     : pi == 1 ? mp_arena_printf(a, "dbmate --url 'sqlite:%s' --migrations-dir '%s' --no-dump-schema up",
                                                 db, mdir)
                               : mp_arena_printf(a, "sql-migrate up -config='%s/c.yml' -env=b", dir);
-                double t0 = now_s();
+                double t0 = mp_now();
                 ok = ok && system(mp_arena_printf(a, "%s >/dev/null 2>&1", cmd)) == 0;
-                tp[r] = now_s() - t0;
+                tp[r] = mp_now() - t0;
             }
             if (ok) {
                 struct row w2 = {.suite = "executor", .name = peers[pi].name, .x = (double)nm, .t = stats(tp, repeat),

@@ -1,6 +1,6 @@
 /* pgcluster.c - start, poll and remove a disposable PostgreSQL cluster. */
-#define _XOPEN_SOURCE 700 /* nftw */
 #include "pgcluster.h"
+#include "os.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -207,12 +207,6 @@ static pid_t spawn_as(struct mp_pgcluster *c, char *const argv[], const char *lo
     _exit(127);
 }
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb, (void)flag, (void)ftw;
-    return remove(path);
-}
-
 static void log_tail(struct mp_error *err, const char *dir, const char *file, const char *what)
 {
     char path[512], tail[1200] = "";
@@ -249,10 +243,7 @@ int mp_pgcluster_start(struct mp_pgcluster **out, bool quiet, struct mp_error *e
         c->gid = pw->pw_gid;
         c->drop_privileges = true;
     }
-    struct stat sb;
-    const char *base = (stat("/dev/shm", &sb) == 0 && S_ISDIR(sb.st_mode) && access("/dev/shm", W_OK) == 0)
-                           ? "/dev/shm"
-                           : (getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    const char *base = mp_scratch_dir();
     snprintf(c->dir, sizeof c->dir, "%s/migprop-pg-XXXXXX", base);
     if (!mkdtemp(c->dir)) {
         int e = errno;
@@ -367,7 +358,7 @@ void mp_pgcluster_stop(struct mp_pgcluster *c)
         c->server = 0;
     }
     if (c->dir[0]) {
-        nftw(c->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+        mp_rmtree(c->dir, NULL);
         c->dir[0] = '\0';
     }
     for (int i = 0; i < MAX_CLUSTERS; i++)

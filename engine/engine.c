@@ -1,5 +1,6 @@
 /* engine.c - the trial loop. */
 #include "engine.h"
+#include "os.h"
 #include "dataread.h"
 #include "executor.h"
 #include "planmig.h"
@@ -210,14 +211,6 @@ const struct mp_apply_result *mp_trial_apply(struct mp_trial *t, struct mp_backe
     return r;
 }
 
-static char *dup_str(const char *s)
-{
-    char *d = strdup(s ? s : "");
-    if (!d)
-        mp_oom();
-    return d;
-}
-
 struct keyed {
     uint64_t key;
     struct mp_op op;
@@ -291,31 +284,6 @@ enum mp_verdict mp_check_case(const struct mp_case *c, const struct mp_dataset *
 }
 
 /* ---- shrinking and case files ---- */
-
-static char *dup_s(const char *s)
-{
-    char *d = strdup(s ? s : "");
-    if (!d)
-        mp_oom();
-    return d;
-}
-
-/* mkdir -p for the failures directory. */
-static int make_dir(const char *dir, struct mp_error *err)
-{
-    char p[4096];
-    snprintf(p, sizeof p, "%s", dir);
-    for (char *c = p + 1;; c++)
-        if (*c == '/' || !*c) {
-            char k = *c;
-            *c = 0;
-            if (mkdir(p, 0777) != 0 && errno != EEXIST)
-                return mp_error_set(err, MP_EIO, "mkdir %s: %s", p, strerror(errno));
-            *c = k;
-            if (!k)
-                return 0;
-        }
-}
 
 int mp_case_plan(struct mp_arena *a, const struct mp_case *c, enum mp_dialect d, const struct mp_plan_options *opt,
                  uint64_t seed, struct mp_changeset *cs, struct mp_plan **out, bool *diff_failed, struct mp_error *err)
@@ -419,7 +387,7 @@ static void shrink_and_write(const struct mp_run_config *cfg, struct mp_point *p
               cfg->shrink_time > 0 ? cfg->shrink_time : 30.0, cfg->shrink_steps > 0 ? cfg->shrink_steps : 5000, &sr);
     const char *dir = cfg->out_dir ? cfg->out_dir : "migprop-failures";
     struct mp_error e = {0};
-    if (make_dir(dir, &e)) {
+    if (mp_mkdir_p(dir, &e)) {
         fprintf(stderr, "migprop: %s\n", e.msg);
         return;
     }
@@ -474,25 +442,25 @@ static void shrink_and_write(const struct mp_run_config *cfg, struct mp_point *p
     struct mp_buf b = {0};
     free(pt->start);
     mp_schema_canonical(&b, sr.c.start, MP_CANON_NAMES);
-    pt->start = dup_s(mp_buf_str(&b));
+    pt->start = mp_xstrdup(mp_buf_str(&b));
     mp_buf_reset(&b);
     free(pt->desired);
     mp_schema_canonical(&b, sr.c.desired, MP_CANON_NAMES);
-    pt->desired = dup_s(mp_buf_str(&b));
+    pt->desired = mp_xstrdup(mp_buf_str(&b));
     mp_buf_reset(&b);
     free(pt->renames);
     mp_renames_print(&b, &sr.c.renames);
-    pt->renames = dup_s(mp_buf_str(&b));
+    pt->renames = mp_xstrdup(mp_buf_str(&b));
     mp_buf_free(&b);
     free(pt->changes);
-    pt->changes = dup_s(mp_buf_str(&changes));
+    pt->changes = mp_xstrdup(mp_buf_str(&changes));
     free(pt->sql);
-    pt->sql = dup_s(mp_buf_str(&script));
+    pt->sql = mp_xstrdup(mp_buf_str(&script));
     if (sr.message[0]) {
         free(pt->message);
-        pt->message = dup_s(sr.message);
+        pt->message = mp_xstrdup(sr.message);
     }
-    pt->case_path = dup_s(path);
+    pt->case_path = mp_xstrdup(path);
     pt->shrunk_ops = sr.ops;
     pt->shrink_steps = sr.steps;
     pt->shrink_ms = sr.ms;
@@ -519,9 +487,7 @@ static int fresh_db(struct mp_trial *t, struct mp_backend *b, const char **url, 
     unsigned long n = ++fresh_counter;
     if (mp_backend_dialect(b) == MP_SQLITE) {
         if (!fresh_dir[0]) {
-            struct stat sb;
-            const char *base = stat("/dev/shm", &sb) == 0 && access("/dev/shm", W_OK) == 0
-                                   ? "/dev/shm" : (getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+            const char *base = mp_scratch_dir();
             snprintf(fresh_dir, sizeof fresh_dir, "%s/migprop-db-XXXXXX", base);
             if (!mkdtemp(fresh_dir)) {
                 fresh_dir[0] = 0;
@@ -721,19 +687,19 @@ end:
 static void record_failure(struct mp_point *pt, struct mp_trial *t, const char *label, long trial,
                            const char *diag, enum mp_dialect d)
 {
-    pt->label = dup_str(label);
+    pt->label = mp_xstrdup(label);
     pt->trial = trial;
     pt->trial_seed = t->seed;
-    pt->message = dup_str(diag);
+    pt->message = mp_xstrdup(diag);
     struct mp_buf b = {0};
     mp_schema_canonical(&b, t->c->start, MP_CANON_NAMES);
-    pt->start = dup_str(mp_buf_str(&b));
+    pt->start = mp_xstrdup(mp_buf_str(&b));
     mp_buf_reset(&b);
     mp_schema_canonical(&b, t->c->desired, MP_CANON_NAMES);
-    pt->desired = dup_str(mp_buf_str(&b));
+    pt->desired = mp_xstrdup(mp_buf_str(&b));
     mp_buf_reset(&b);
     mp_renames_print(&b, &t->c->renames);
-    pt->renames = dup_str(mp_buf_str(&b));
+    pt->renames = mp_xstrdup(mp_buf_str(&b));
     mp_buf_reset(&b);
     const struct mp_apply_result *r = &t->res[d];
     if (t->applied[d] && r->changes) {
@@ -741,21 +707,14 @@ static void record_failure(struct mp_point *pt, struct mp_trial *t, const char *
             mp_op_describe(&b, &r->changes->ops[i]);
             mp_buf_addc(&b, '\n');
         }
-        pt->changes = dup_str(mp_buf_str(&b));
+        pt->changes = mp_xstrdup(mp_buf_str(&b));
         mp_buf_reset(&b);
     }
     if (t->applied[d] && r->plan) {
         mp_plan_script(&b, r->plan);
-        pt->sql = dup_str(mp_buf_str(&b));
+        pt->sql = mp_xstrdup(mp_buf_str(&b));
     }
     mp_buf_free(&b);
-}
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* Run the trials k of [0, total) that `mine` selects (worker j of `nw`:
@@ -823,7 +782,7 @@ static int run_trials(const struct mp_run_config *cfg, struct mp_point *pts, siz
             struct mp_backend *b = cfg->backends[d];
             if (!b)
                 continue;
-            double t0 = now();
+            double t0 = mp_now();
             bool any = false;
             for (size_t i = 0; i < n; i++) {
                 struct mp_point *pt = &pts[i];
@@ -860,7 +819,7 @@ static int run_trials(const struct mp_run_config *cfg, struct mp_point *pts, siz
             }
             if (any) {
                 timing[d].trials++;
-                timing[d].seconds += now() - t0;
+                timing[d].seconds += mp_now() - t0;
             }
         }
         mp_arena_free(t.a);
@@ -961,7 +920,7 @@ static int run_jobs(const struct mp_run_config *cfg, struct mp_point *pts, size_
     if (!paths || !pids)
         mp_oom();
     fflush(NULL);
-    double t0 = now();
+    double t0 = mp_now();
     for (unsigned j = 0; j < nw; j++) {
         int fd = fresh_tmpfile(paths[j], sizeof paths[j]);
         if (fd < 0) {
@@ -1023,7 +982,7 @@ static int run_jobs(const struct mp_run_config *cfg, struct mp_point *pts, size_
         if (ws > status)
             status = ws;
     }
-    double wall = now() - t0;
+    double wall = mp_now() - t0;
     for (int d = 0; d < MP_NDIALECTS; d++)
         timing[d].seconds = timing[d].trials ? wall : 0;
     /* merge in trial order: the report is the one a single process makes */

@@ -1,5 +1,6 @@
 /* shrink.c - shrinking a failing case (see shrink.h). */
 #include "shrink.h"
+#include "os.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -10,13 +11,6 @@ struct cand {
     struct mp_renames h;
     struct mp_dataset data;
 };
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static struct cand copy(struct mp_arena *a, const struct cand *c)
 {
@@ -270,7 +264,7 @@ struct search {
 /* Check a candidate; adopt it when it fails the same way. */
 static bool try_cand(struct search *s, struct cand *c)
 {
-    if (now_s() > s->deadline || s->out->steps >= s->max_steps)
+    if (mp_now() > s->deadline || s->out->steps >= s->max_steps)
         return false;
     if (!valid(s->a, c, s->d))
         return false;
@@ -483,7 +477,7 @@ void mp_shrink(struct mp_arena *a, const struct mp_case *c, const struct mp_data
                enum mp_dialect d, const char *kind, double budget_s, long max_steps, struct mp_shrink_result *out)
 {
     memset(out, 0, sizeof *out);
-    double t0 = now_s();
+    double t0 = mp_now();
     struct cand start = {(struct mp_schema *)c->start, (struct mp_schema *)c->desired, c->renames, {0}};
     if (data)
         start.data = *data;
@@ -502,5 +496,5 @@ void mp_shrink(struct mp_arena *a, const struct mp_case *c, const struct mp_data
     out->c.desired = s.best.desired;
     out->c.renames = s.best.h;
     out->data = s.best.data;
-    out->ms = (now_s() - t0) * 1e3;
+    out->ms = (mp_now() - t0) * 1e3;
 }

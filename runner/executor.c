@@ -1,5 +1,6 @@
 /* executor.c - the migration runner (see executor.h). */
 #include "executor.h"
+#include "os.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -151,13 +152,6 @@ int mp_target_introspect(struct mp_target *t, const char *table, const char *con
         ig[n++] = ignore[i];
     ig[n] = NULL;
     return mp_introspect_conn(t->d, t->d == MP_SQLITE ? (void *)t->lite : (void *)t->pg, ig, a, out, err);
-}
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 /* ---- statements ---- */
@@ -454,11 +448,11 @@ static int lock(struct mp_target *t, const struct mp_exec_config *cfg, struct mp
     t->lock_fd = open(t->path, O_RDONLY | O_CLOEXEC);
     if (t->lock_fd < 0)
         return mp_error_set(err, MP_EIO, "%s: %s", t->path, strerror(errno));
-    double until = now_ms() + (double)ms;
+    double until = (mp_now() * 1e3) + (double)ms;
     while (flock(t->lock_fd, LOCK_EX | LOCK_NB) != 0) {
         if (errno != EWOULDBLOCK && errno != EINTR)
             return mp_error_set(err, MP_EIO, "flock %s: %s", t->path, strerror(errno));
-        if (now_ms() > until)
+        if ((mp_now() * 1e3) > until)
             return mp_error_set(err, MP_EDB, "another runner has held the migration lock on %s for more than %ld ms",
                                 t->path, ms);
         struct timespec ts = {0, 5 * 1000 * 1000};
@@ -512,14 +506,6 @@ static void rows_free(struct rows *r)
     r->n = 0;
 }
 
-static char *dupn(const char *s)
-{
-    char *d = strdup(s ? s : "");
-    if (!d)
-        mp_oom();
-    return d;
-}
-
 static int ensure_table(struct mp_target *t, struct mp_error *err)
 {
     char sql[1024];
@@ -564,13 +550,13 @@ static int load_rows(struct mp_target *t, struct rows *out, struct mp_error *err
             mp_oom();
         for (int i = 0; i < n; i++) {
             struct row *w = &out->v[out->n++];
-            w->version = dupn(PQgetvalue(r, i, 0));
-            w->name = dupn(PQgetvalue(r, i, 1));
-            w->checksum = dupn(PQgetvalue(r, i, 2));
-            w->applied_at = dupn(PQgetvalue(r, i, 3));
+            w->version = mp_xstrdup(PQgetvalue(r, i, 0));
+            w->name = mp_xstrdup(PQgetvalue(r, i, 1));
+            w->checksum = mp_xstrdup(PQgetvalue(r, i, 2));
+            w->applied_at = mp_xstrdup(PQgetvalue(r, i, 3));
             w->ms = atol(PQgetvalue(r, i, 4));
-            w->status = dupn(PQgetvalue(r, i, 5));
-            w->error = PQgetisnull(r, i, 6) ? NULL : dupn(PQgetvalue(r, i, 6));
+            w->status = mp_xstrdup(PQgetvalue(r, i, 5));
+            w->error = PQgetisnull(r, i, 6) ? NULL : mp_xstrdup(PQgetvalue(r, i, 6));
         }
         PQclear(r);
         return 0;
@@ -589,13 +575,13 @@ static int load_rows(struct mp_target *t, struct rows *out, struct mp_error *err
             out->v = nv;
         }
         struct row *w = &out->v[out->n++];
-        w->version = dupn((const char *)sqlite3_column_text(st, 0));
-        w->name = dupn((const char *)sqlite3_column_text(st, 1));
-        w->checksum = dupn((const char *)sqlite3_column_text(st, 2));
-        w->applied_at = dupn((const char *)sqlite3_column_text(st, 3));
+        w->version = mp_xstrdup((const char *)sqlite3_column_text(st, 0));
+        w->name = mp_xstrdup((const char *)sqlite3_column_text(st, 1));
+        w->checksum = mp_xstrdup((const char *)sqlite3_column_text(st, 2));
+        w->applied_at = mp_xstrdup((const char *)sqlite3_column_text(st, 3));
         w->ms = (long)sqlite3_column_int64(st, 4);
-        w->status = dupn((const char *)sqlite3_column_text(st, 5));
-        w->error = sqlite3_column_type(st, 6) == SQLITE_NULL ? NULL : dupn((const char *)sqlite3_column_text(st, 6));
+        w->status = mp_xstrdup((const char *)sqlite3_column_text(st, 5));
+        w->error = sqlite3_column_type(st, 6) == SQLITE_NULL ? NULL : mp_xstrdup((const char *)sqlite3_column_text(st, 6));
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) {
@@ -799,11 +785,11 @@ static int run_one(struct mp_target *t, const struct mp_exec_config *cfg, const 
         }
     }
     long nrun = ++t->nrun;
-    double t0 = now_ms();
+    double t0 = (mp_now() * 1e3);
     rc = run_sql(t, sec, notx, err);
     if (!rc && fkoff)
         rc = fk_check(t, err);
-    double ms = now_ms() - t0;
+    double ms = (mp_now() * 1e3) - t0;
     *ms_out = ms;
     if (rc) {
         struct mp_error e2 = {0};

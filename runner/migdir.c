@@ -1,5 +1,6 @@
 /* migdir.c - migration directories (see migdir.h). */
 #include "migdir.h"
+#include "os.h"
 
 #include "buf.h"
 
@@ -478,37 +479,18 @@ static int write_text(const char *path, const char *text, struct mp_error *err)
     return ok ? 0 : mp_error_set(err, MP_EIO, "%s: write error", path);
 }
 
-/* mkdir -p */
-static int mkdir_p(const char *dir, struct mp_error *err)
-{
-    char p[4096];
-    if (snprintf(p, sizeof p, "%s", dir) >= (int)sizeof p)
-        return mp_error_set(err, MP_EIO, "%s: path too long", dir);
-    for (char *c = p + 1;; c++) {
-        if (*c == '/' || !*c) {
-            char keep = *c;
-            *c = 0;
-            if (mkdir(p, 0777) != 0 && errno != EEXIST)
-                return mp_error_set(err, MP_EIO, "mkdir %s: %s", p, strerror(errno));
-            *c = keep;
-            if (!keep)
-                return 0;
-        }
-    }
-}
-
 int mp_migdir_write(struct mp_arena *a, const char *dir, enum mp_migfmt fmt, const char *version,
                     const char *name, const char *up, const char *down, const char **path_out,
                     struct mp_error *err)
 {
-    int rc = mkdir_p(dir, err);
+    int rc = mp_mkdir_p(dir, err);
     if (rc)
         return rc;
     const char *p;
     switch (fmt) {
     case MP_MIGFMT_DIESEL: {
         const char *sub = mp_arena_printf(a, "%s/%s_%s", dir, version, name);
-        if ((rc = mkdir_p(sub, err)))
+        if ((rc = mp_mkdir_p(sub, err)))
             return rc;
         p = mp_arena_printf(a, "%s/up.sql", sub);
         if ((rc = write_text(p, up, err)) ||
@@ -585,7 +567,7 @@ int mp_migstyle_parse(const char *s)
 int mp_migdir_write_style(struct mp_arena *a, const char *dir, enum mp_migstyle style, const char *version,
                           const char *name, const char *up, const char *down, bool no_tx, struct mp_error *err)
 {
-    int rc = mkdir_p(dir, err);
+    int rc = mp_mkdir_p(dir, err);
     if (rc)
         return rc;
     const char *nl = (*up && up[strlen(up) - 1] != '\n') ? "\n" : "";
