@@ -122,7 +122,7 @@ int mp_backend_pg_open(const struct mp_backend_config *cfg, struct mp_backend **
             free(p);
             return rc;
         }
-        p->conninfo = strdup(mp_pgcluster_conninfo(p->cluster));
+        p->conninfo = strdup(mp_pgcluster_trial_conninfo(p->cluster));
     }
     p->base.conninfo = p->conninfo;
     if (!p->conninfo)
