@@ -245,6 +245,80 @@ int mp_copy_tree(const char *from, const char *to, struct mp_error *err)
     return rc;
 }
 
+int mp_read_file(const char *path, size_t max, char **out, size_t *len, struct mp_error *err)
+{
+    if (!max)
+        max = MP_READ_MAX_DEFAULT;
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return mp_error_set(err, MP_EIO, "%s: %s", path, strerror(errno));
+    struct stat st;
+    int rc = 0;
+    char *buf = NULL;
+    if (fstat(fd, &st) != 0) {
+        rc = mp_error_set(err, MP_EIO, "%s: %s", path, strerror(errno));
+        goto out;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        rc = mp_error_set(err, MP_EIO, "%s: not a regular file (%s)", path,
+                          S_ISDIR(st.st_mode)    ? "a directory"
+                          : S_ISFIFO(st.st_mode) ? "a FIFO"
+                          : S_ISSOCK(st.st_mode) ? "a socket"
+                          : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
+                                                                       : "not a file");
+        goto out;
+    }
+    if ((unsigned long long)st.st_size > (unsigned long long)max) {
+        rc = mp_error_set(err, MP_EIO, "%s: %lld bytes, more than the %zu this reads", path, (long long)st.st_size,
+                          max);
+        goto out;
+    }
+    size_t cap = (size_t)st.st_size + 1, n = 0;
+    buf = malloc(cap);
+    if (!buf)
+        mp_oom();
+    for (;;) {
+        if (n + 1 >= cap) { /* the file grew while we read it */
+            if (cap > max) {
+                rc = mp_error_set(err, MP_EIO, "%s: more than the %zu bytes this reads", path, max);
+                goto out;
+            }
+            cap *= 2;
+            char *nb = realloc(buf, cap);
+            if (!nb)
+                mp_oom();
+            buf = nb;
+        }
+        ssize_t k = read(fd, buf + n, cap - 1 - n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0) {
+            rc = mp_error_set(err, MP_EIO, "%s: %s", path, strerror(errno));
+            goto out;
+        }
+        if (k == 0)
+            break;
+        n += (size_t)k;
+    }
+    buf[n] = 0;
+    const char *nul = memchr(buf, 0, n);
+    if (nul) {
+        long line = 1;
+        for (const char *p = buf; p < nul; p++)
+            line += *p == '\n';
+        rc = mp_error_set(err, MP_EINVAL, "%s:%ld: NUL byte in a text file", path, line);
+        goto out;
+    }
+    *out = buf;
+    buf = NULL;
+    if (len)
+        *len = n;
+out:
+    free(buf);
+    close(fd);
+    return rc;
+}
+
 char *mp_xstrdup(const char *s)
 {
     char *d = strdup(s ? s : "");

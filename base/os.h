@@ -57,6 +57,20 @@ int mp_copy_file(const char *from, const char *to, struct mp_error *err);
  * entries are MP_EIO naming them.  On failure `to` may be partly written. */
 int mp_copy_tree(const char *from, const char *to, struct mp_error *err);
 
+/* Largest file mp_read_file() reads by default (MP_READ_MAX_DEFAULT). */
+#define MP_READ_MAX_DEFAULT (256u * 1024 * 1024)
+
+/* Read the whole regular file `path` as text: *out (malloc'd, owned by the
+ * caller, NUL-terminated) and *len (may be NULL).  The file is opened with
+ * O_NONBLOCK | O_NOCTTY and checked with fstat before anything is read, so
+ * a directory, FIFO, socket or device (say a symbolic link to /dev/zero) is
+ * refused without blocking or reading forever; files above `max` bytes (0:
+ * MP_READ_MAX_DEFAULT) are refused; a NUL byte is refused naming the line
+ * ("FILE:LINE: NUL byte"), since everything migprop reads is text and a
+ * NUL would silently cut it short.  MP_EIO (open, read, type, size) or
+ * MP_EINVAL (NUL), the message naming the path. */
+int mp_read_file(const char *path, size_t max, char **out, size_t *len, struct mp_error *err);
+
 /* strdup(3) that aborts on allocation failure (arena.h's policy); NULL
  * gives "".  The caller frees the result. */
 char *mp_xstrdup(const char *s);
