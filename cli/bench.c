@@ -1,5 +1,6 @@
-/* bench.c - `migprop bench` (see bench.h). */
+/* bench.c - `migprop bench`: planning, trial, executor, cluster and shrinking speed. */
 #include "commands.h"
+#include "cliopt.h"
 #include "os.h"
 
 #include <jansson.h>
@@ -25,14 +26,33 @@
 #include "sql.h"
 #include "gen.h"
 #include "plan.h"
+#include "properties.h"
 
-const char mp_bench_usage[] =
+#define MP_BENCH_DEFAULT_REPEAT 5
+#define MP_BENCH_MAX_REPEAT 1000
+#define MP_BENCH_DEFAULT_MAX_OPS 10000 /* the solver suite's largest change set */
+#define MP_BENCH_MIN_MAX_OPS 10
+#define MP_BENCH_MAX_MAX_OPS 100000
+#define MP_BENCH_DEFAULT_SEED 1
+
+static const char usage[] =
     "usage: migprop bench [--suite solver|trials|executor|cluster|shrink|all] [--repeat N]\n"
     "                     [--format table|json|csv]\n"
     "                     [--max-ops N] [--seed S] [--out DIR]\n"
     "\n"
+    "options:\n"
+    "  --suite NAME       one suite, or all (default all)\n"
+    "  --repeat N         runs per figure, 1 .. " MP_STR(MP_BENCH_MAX_REPEAT) " (default " MP_STR(MP_BENCH_DEFAULT_REPEAT) ")\n"
+    "  --format F         table, json or csv (default table)\n"
+    "  --max-ops N        the solver suite's largest change set, " MP_STR(MP_BENCH_MIN_MAX_OPS) " .. "
+    MP_STR(MP_BENCH_MAX_MAX_OPS) " operations\n"
+    "                     (default " MP_STR(MP_BENCH_DEFAULT_MAX_OPS) ")\n"
+    "  --seed S           generator seed, decimal or 0x-hex (default " MP_STR(MP_BENCH_DEFAULT_SEED) ")\n"
+    "  --out DIR          also write DIR/bench.json and DIR/bench.svg\n"
+    "  -h, --help         print this help\n"
+    "\n"
     "suites:\n"
-    "  solver   planning time for generated change sets of 10 ... 10,000 operations,\n"
+    "  solver   planning time for generated change sets of 10 ... --max-ops operations,\n"
     "           with the growth exponent fitted on a log-log scale\n"
     "  trials   trials per second of `check` (ordering_valid + final_schema_equal) per\n"
     "           backend, against the same trials' SQL and introspection run raw in-process\n"
@@ -44,9 +64,8 @@ const char mp_bench_usage[] =
     "  shrink   the naive solver's failures over 10 seeds (SQLite), found and reported\n"
     "           as they are and shrunk to minimal cases: the difference is shrinking\n"
     "\n"
-    "Each figure is the median, min and max of --repeat runs (default 5).  --out DIR also\n"
-    "writes DIR/bench.json and DIR/bench.svg (planning time and executor throughput\n"
-    "against size).\n";
+    "Each figure is the median, min and max of --repeat runs; bench.svg plots planning\n"
+    "time and executor throughput against size.\n";
 
 static struct mp_arena *the_arena;
 
@@ -57,21 +76,15 @@ static struct mp_arena *bench_arena(void)
     return the_arena;
 }
 
-/* The properties the trials suite runs (set by main: the harness does not
- * link the property table). */
-static const struct mp_property *bench_props;
-static size_t bench_nprops;
-
-void mp_bench_set_properties(const struct mp_property *p, size_t n)
+/* The properties the trials and shrink suites run: planning and its
+ * outcome, the ones every trial needs. */
+static const struct mp_property *bench_properties(size_t *n)
 {
-    bench_props = p;
-    bench_nprops = n;
-}
-
-static const struct mp_property *mp_properties_for_bench(size_t *n)
-{
-    *n = bench_nprops;
-    return bench_props;
+    static struct mp_property p[2];
+    p[0] = *mp_property_find("ordering_valid");
+    p[1] = *mp_property_find("final_schema_equal");
+    *n = 2;
+    return p;
 }
 
 static int cmp_double(const void *p, const void *q)
@@ -292,7 +305,7 @@ static int suite_trials(struct results *res, unsigned repeat, uint64_t seed)
             continue;
         }
         size_t nall;
-        const struct mp_property *all = mp_properties_for_bench(&nall);
+        const struct mp_property *all = bench_properties(&nall);
         for (unsigned jobs = 1; jobs <= 2 && !rc; jobs++) {
             double *t = calloc(repeat, sizeof *t);
             for (unsigned i = 0; i < repeat; i++) {
@@ -360,7 +373,7 @@ static int suite_shrink(struct results *res, unsigned repeat, uint64_t seed)
         return 2;
     }
     size_t np;
-    const struct mp_property *props = mp_properties_for_bench(&np);
+    const struct mp_property *props = bench_properties(&np);
     char dir[256];
     snprintf(dir, sizeof dir, "/tmp/migprop-bench-shrink-%ld", (long)getpid());
     const unsigned seeds = 10;
@@ -628,54 +641,68 @@ static void header(FILE *out, const char *fmt_name, unsigned repeat)
             repeat, fmt_name);
 }
 
+enum { OPT_SUITE = 256, OPT_REPEAT, OPT_FORMAT, OPT_MAX_OPS, OPT_SEED, OPT_OUT };
+
+static const struct option longopts[] = {
+    {"suite", required_argument, NULL, OPT_SUITE},
+    {"repeat", required_argument, NULL, OPT_REPEAT},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"max-ops", required_argument, NULL, OPT_MAX_OPS},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"out", required_argument, NULL, OPT_OUT},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
 int mp_cmd_bench(int argc, char **argv)
 {
+    static const char *const suites[] = {"all", "solver", "trials", "executor", "cluster", "shrink", NULL};
+    static const char *const formats[] = {"table", "json", "csv", NULL};
     const char *suite = "all", *format = "table", *out_dir = NULL;
-    unsigned repeat = 5;
-    size_t max_ops = 10000;
-    uint64_t seed = 1;
-    for (int i = 0; i < argc; i++) {
-        const char *o = argv[i];
-        if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0) {
-            fputs(mp_bench_usage, stdout);
+    unsigned repeat = MP_BENCH_DEFAULT_REPEAT;
+    size_t max_ops = MP_BENCH_DEFAULT_MAX_OPS;
+    uint64_t seed = MP_BENCH_DEFAULT_SEED, u;
+    int c, k;
+    mp_cli_getopt_begin();
+    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'h':
+            fputs(usage, stdout);
             return 0;
-        }
-        if (i + 1 >= argc) {
-            fprintf(stderr, "migprop bench: option %s needs a value\n", o);
-            return 2;
-        }
-        const char *v = argv[++i];
-        if (strcmp(o, "--suite") == 0)
-            suite = v;
-        else if (strcmp(o, "--format") == 0)
-            format = v;
-        else if (strcmp(o, "--repeat") == 0)
-            repeat = (unsigned)strtoul(v, NULL, 10);
-        else if (strcmp(o, "--max-ops") == 0)
-            max_ops = strtoul(v, NULL, 10);
-        else if (strcmp(o, "--seed") == 0)
-            seed = strtoull(v, NULL, 0);
-        else if (strcmp(o, "--out") == 0)
-            out_dir = v;
-        else {
-            fprintf(stderr, "migprop bench: unknown option '%s'\n", o);
-            return 2;
+        case OPT_SUITE:
+            if (mp_cli_choice("bench", "--suite", optarg, suites, &k))
+                return MP_CLI_USAGE;
+            suite = suites[k];
+            break;
+        case OPT_FORMAT:
+            if (mp_cli_choice("bench", "--format", optarg, formats, &k))
+                return MP_CLI_USAGE;
+            format = formats[k];
+            break;
+        case OPT_REPEAT:
+            if (mp_cli_u64("bench", "--repeat", optarg, 1, MP_BENCH_MAX_REPEAT, &u))
+                return MP_CLI_USAGE;
+            repeat = (unsigned)u;
+            break;
+        case OPT_MAX_OPS:
+            if (mp_cli_u64("bench", "--max-ops", optarg, MP_BENCH_MIN_MAX_OPS, MP_BENCH_MAX_MAX_OPS, &u))
+                return MP_CLI_USAGE;
+            max_ops = (size_t)u;
+            break;
+        case OPT_SEED:
+            if (mp_cli_u64("bench", "--seed", optarg, 0, UINT64_MAX, &seed))
+                return MP_CLI_USAGE;
+            break;
+        case OPT_OUT:
+            out_dir = optarg;
+            break;
+        default:
+            return mp_cli_bad_option("bench", c, argv, longopts);
         }
     }
-    if (repeat < 1 || repeat > 1000) {
-        fprintf(stderr, "migprop bench: --repeat takes 1..1000\n");
-        return 2;
-    }
-    if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0 && strcmp(format, "csv") != 0) {
-        fprintf(stderr, "migprop bench: unknown format '%s' (table, json, csv)\n", format);
-        return 2;
-    }
+    if (optind < argc)
+        return mp_cli_extra_argument("bench", argv[optind]);
     bool all = strcmp(suite, "all") == 0;
-    if (!all && strcmp(suite, "solver") != 0 && strcmp(suite, "trials") != 0 && strcmp(suite, "executor") != 0 &&
-        strcmp(suite, "cluster") != 0 && strcmp(suite, "shrink") != 0) {
-        fprintf(stderr, "migprop bench: unknown suite '%s'\n", suite);
-        return 2;
-    }
     struct results res = {0};
     double solver_exp = 0;
     int rc = 0;
@@ -694,7 +721,12 @@ int mp_cmd_bench(int argc, char **argv)
         return rc;
     }
     if (out_dir) {
-        mkdir(out_dir, 0777);
+        struct mp_error e = {0};
+        if (mp_mkdir_p(out_dir, &e)) {
+            fprintf(stderr, "migprop bench: --out: %s\n", e.msg);
+            free(res.v);
+            return 2;
+        }
         write_svg(mp_arena_printf(bench_arena(), "%s/bench.svg", out_dir), &res);
         FILE *jf = fopen(mp_arena_printf(bench_arena(), "%s/bench.json", out_dir), "w");
         if (jf) {
