@@ -3,9 +3,12 @@
 #include "cliopt.h"
 #include "os.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <libpq-fe.h>
 #include <math.h>
+#include <spawn.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -85,6 +89,52 @@ static const struct mp_property *bench_properties(size_t *n)
     p[1] = *mp_property_find("final_schema_equal");
     *n = 2;
     return p;
+}
+
+/* Whether `prog` is an executable file on $PATH (or at its path when it
+ * has a slash): what the shell's `command -v` says for a program. */
+static bool on_path(const char *prog)
+{
+    if (strchr(prog, '/'))
+        return access(prog, X_OK) == 0;
+    const char *path = getenv("PATH");
+    if (!path)
+        path = "/usr/local/bin:/usr/bin:/bin";
+    bool found = false;
+    for (const char *p = path; !found;) {
+        size_t len = strcspn(p, ":");
+        struct mp_buf f = {0};
+        /* an empty entry is the current directory */
+        mp_buf_printf(&f, "%.*s%s%s", (int)len, len ? p : ".", "/", prog);
+        struct stat st;
+        found = stat(mp_buf_str(&f), &st) == 0 && S_ISREG(st.st_mode) && access(mp_buf_str(&f), X_OK) == 0;
+        mp_buf_free(&f);
+        if (!p[len])
+            break;
+        p += len + 1;
+    }
+    return found;
+}
+
+/* Run argv[0] (looked up on $PATH) with argv, stdout and stderr to
+ * /dev/null, and wait for it.  True when it exited with status 0. */
+static bool run_quiet(char *const argv[])
+{
+    extern char **environ;
+    posix_spawn_file_actions_t fa;
+    if (posix_spawn_file_actions_init(&fa))
+        return false;
+    pid_t pid;
+    bool ok = posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0) == 0 &&
+              posix_spawn_file_actions_adddup2(&fa, 1, 2) == 0 && posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ) == 0;
+    posix_spawn_file_actions_destroy(&fa);
+    if (!ok)
+        return false;
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR)
+            return false;
+    return WIFEXITED(st) && WEXITSTATUS(st) == 0;
 }
 
 static int cmp_double(const void *p, const void *q)
@@ -395,9 +445,11 @@ static int suite_shrink(struct results *res, unsigned repeat, uint64_t seed)
         add_row(res, w);
         free(t);
     }
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    int rc = system(cmd) == 0 ? 0 : 2;
+    int rc = 0;
+    if (mp_rmtree(dir, &e)) {
+        fprintf(stderr, "migprop bench: %s\n", e.msg);
+        rc = 2;
+    }
     mp_backend_close(b);
     fclose(devnull);
     return rc;
@@ -486,16 +538,16 @@ static int suite_executor(struct results *res, unsigned repeat)
             {"sql-migrate up", "sql-migrate", MP_STYLE_SQLMIGRATE},
         };
         for (size_t pi = 0; pi < sizeof peers / sizeof *peers && !rc; pi++) {
-            if (peers[pi].probe && system(mp_arena_printf(a, "command -v %s >/dev/null 2>&1", peers[pi].probe)) != 0)
+            if (peers[pi].probe && !on_path(peers[pi].probe))
                 continue;
             double *tp = calloc(repeat, sizeof *tp);
             bool ok = true;
             for (unsigned r = 0; r < repeat && ok; r++) {
                 char *mdir = mp_arena_printf(a, "%s/m", dir);
                 char *db = mp_arena_printf(a, "%s/db.sqlite", dir);
-                if (system(mp_arena_printf(a, "rm -rf '%s'; mkdir -p '%s'", dir, mdir)) != 0)
-                    break;
                 struct mp_error e = {0};
+                if (mp_rmtree(dir, &e) || mp_mkdir_p(mdir, &e))
+                    break;
                 for (size_t i = 0; i < set.n && ok; i++)
                     ok = mp_migdir_write_style(a, mdir, peers[pi].style, mp_arena_printf(a, "%04zu", i + 1), "m",
                                                set.v[i].up.sql, NULL, false, &e) == 0;
@@ -507,13 +559,13 @@ static int suite_executor(struct results *res, unsigned repeat)
                 char self[1024];
                 ssize_t sl = readlink("/proc/self/exe", self, sizeof self - 1);
                 self[sl > 0 ? sl : 0] = 0;
-                const char *cmd =
-                    pi == 0 ? mp_arena_printf(a, "'%s' migrate --quiet --dir '%s' --db 'sqlite:%s' up", self, mdir, db)
-                    : pi == 1 ? mp_arena_printf(a, "dbmate --url 'sqlite:%s' --migrations-dir '%s' --no-dump-schema up",
-                                                db, mdir)
-                              : mp_arena_printf(a, "sql-migrate up -config='%s/c.yml' -env=b", dir);
+                char *url = mp_arena_printf(a, "sqlite:%s", db);
+                char *own[] = {self, "migrate", "--quiet", "--dir", mdir, "--db", url, "up", NULL};
+                char *dbmate[] = {"dbmate", "--url", url, "--migrations-dir", mdir, "--no-dump-schema", "up", NULL};
+                char *sqlm[] = {"sql-migrate", "up", mp_arena_printf(a, "-config=%s/c.yml", dir), "-env=b", NULL};
+                char *const *cmd = pi == 0 ? own : pi == 1 ? dbmate : sqlm;
                 double t0 = mp_now();
-                ok = ok && system(mp_arena_printf(a, "%s >/dev/null 2>&1", cmd)) == 0;
+                ok = ok && run_quiet(cmd);
                 tp[r] = mp_now() - t0;
             }
             if (ok) {
@@ -524,8 +576,11 @@ static int suite_executor(struct results *res, unsigned repeat)
             }
             free(tp);
         }
-        if (system(mp_arena_printf(a, "rm -rf '%s'", dir)) != 0)
+        struct mp_error e = {0};
+        if (mp_rmtree(dir, &e)) {
+            fprintf(stderr, "migprop bench: %s\n", e.msg);
             rc = 2;
+        }
         free(tm);
         free(tr);
         mp_arena_free(a);
