@@ -23,24 +23,6 @@
 #include "planmig.h"
 #include "sql.h"
 
-const char mp_runner_check_usage[] =
-    "usage: migprop runner-check (--runner migprop|dbmate|sql-migrate | --adapter FILE)\n"
-    "                            [--backend sqlite|postgres|all] [--iterations N] [--seed S]\n"
-    "                            [--expect FILE] [--out DIR] [--pg-url KEYWORDS] [--sequences N]\n"
-    "\n"
-    "Drives a migration runner through its command line against disposable databases and\n"
-    "checks what a correct runner guarantees: random histories end at the desired schema with\n"
-    "the rows kept, a second up does nothing, down returns to the start, 4 runners started\n"
-    "together apply each migration once, a failing migration leaves everything as before,\n"
-    "edited / deleted / out-of-order / duplicate migrations are reported, and ';' inside\n"
-    "strings, comments and dollar quotes is not a statement boundary; and --sequences random\n"
-    "command sequences (add, up, down, edit / delete an applied file, add an older version,\n"
-    "two runners at once, kill a runner) keep the database equal to a model of a correct\n"
-    "runner, a failing sequence shrunk to its fewest commands.  Findings are written\n"
-    "with their migrations and commands under --out (default migprop-runner-findings).\n"
-    "--expect FILE lists accepted findings (lines 'runner/backend/check'); exit 1 only for\n"
-    "others.\n";
-
 struct adapter {
     const char *name;
     enum mp_migstyle style;
@@ -955,38 +937,13 @@ static bool expected(char **exp, size_t n, const char *key)
     return false;
 }
 
-int mp_cmd_runner_check(int argc, char **argv)
+int mp_runner_check_run(const struct mp_runner_check_config *cfg)
 {
-    const char *runner = NULL, *adapter_file = NULL, *backend = "all", *expect_file = NULL;
-    const char *out_dir = "migprop-runner-findings", *pg_url = NULL;
-    unsigned long iterations = 30;
-    unsigned sequences = 10;
-    uint64_t seed = 1;
-    for (int i = 0; i < argc; i++) {
-        const char *o = argv[i];
-        if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0) {
-            fputs(mp_runner_check_usage, stdout);
-            return 0;
-        }
-        if (i + 1 >= argc) {
-            fprintf(stderr, "migprop runner-check: option %s needs a value\n", o);
-            return 2;
-        }
-        const char *v = argv[++i];
-        if (strcmp(o, "--runner") == 0) runner = v;
-        else if (strcmp(o, "--adapter") == 0) adapter_file = v;
-        else if (strcmp(o, "--backend") == 0) backend = v;
-        else if (strcmp(o, "--iterations") == 0) iterations = strtoul(v, NULL, 10);
-        else if (strcmp(o, "--seed") == 0) seed = strtoull(v, NULL, 0);
-        else if (strcmp(o, "--expect") == 0) expect_file = v;
-        else if (strcmp(o, "--out") == 0) out_dir = v;
-        else if (strcmp(o, "--pg-url") == 0) pg_url = v;
-        else if (strcmp(o, "--sequences") == 0) sequences = (unsigned)strtoul(v, NULL, 10);
-        else {
-            fprintf(stderr, "migprop runner-check: unknown option '%s'\n", o);
-            return 2;
-        }
-    }
+    const char *runner = cfg->runner, *adapter_file = cfg->adapter_file, *backend = cfg->backend;
+    const char *expect_file = cfg->expect_file, *out_dir = cfg->out_dir, *pg_url = cfg->pg_url;
+    unsigned long iterations = cfg->iterations;
+    unsigned sequences = cfg->sequences;
+    uint64_t seed = cfg->seed;
     struct mp_arena *a = mp_arena_new();
     struct mp_error err = {0};
     struct adapter ad;
