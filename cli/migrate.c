@@ -7,9 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend.h"
+#include "buf.h"
 #include "executor.h"
 #include "migdir.h"
-#include "buf.h"
+#include "model.h"
 
 const char mp_migrate_usage[] =
     "usage: migprop migrate [options] <command>\n"
@@ -191,7 +193,7 @@ int mp_cmd_migrate(int argc, char **argv)
     } else if (strcmp(cmd, "verify") == 0 && nargs == 1 && !plan) {
         long n = mp_exec_verify(t, &set, &cfg, stdout, &err);
         if (n < 0)
-            rc = (int)-n;
+            rc = (int)n;
         else
             status = n > 0;
     } else if (strcmp(cmd, "repair") == 0 && nargs == 1 && !plan) {
@@ -211,7 +213,7 @@ int mp_cmd_migrate(int argc, char **argv)
 int mp_cmd_schema(int argc, char **argv)
 {
     const char *db = getenv("DATABASE_URL"), *table = NULL;
-    const char *ignore[64];
+    const char *ignore[65]; /* up to 63 --ignore names, the tracking table, NULL */
     size_t ni = 0;
     int flags = 0;
     char *ignore_copy = NULL;
@@ -238,6 +240,7 @@ int mp_cmd_schema(int argc, char **argv)
         } else
             return fail(2, "unknown option '%s'", o);
     }
+    ignore[ni++] = table ? table : "migprop_migrations";
     ignore[ni] = NULL;
     if (!db)
         return free(ignore_copy), fail(2, "no database: give --db URL or set DATABASE_URL");
@@ -247,7 +250,7 @@ int mp_cmd_schema(int argc, char **argv)
         return free(ignore_copy), fail(2, "%s", err.msg);
     struct mp_arena *a = mp_arena_new();
     struct mp_schema *s;
-    int rc = mp_target_introspect(t, table, ignore, a, &s, &err);
+    int rc = mp_introspect_conn(mp_target_dialect(t), mp_target_conn(t), ignore, a, &s, &err);
     if (!rc) {
         struct mp_buf b = {0};
         mp_schema_canonical(&b, s, flags);
