@@ -33,7 +33,8 @@
  *
  * The code lives in target.c (connections), statement.c (running SQL),
  * lock.c, tracking.c (the tracking table, checksums) and apply.c (the
- * commands below).  The runner includes base/ only: reading a target's
+ * commands below); include/migprop/runner.h is the public API over them
+ * (api.c, migset.c).  The runner includes base/ only: reading a target's
  * schema is db/'s job (mp_introspect_conn on mp_target_conn()). */
 #ifndef MP_EXECUTOR_H
 #define MP_EXECUTOR_H

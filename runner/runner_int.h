@@ -5,7 +5,8 @@
  * layers above use executor.h; programs use include/migprop/runner.h).
  * Files: target.c (connections, queries, transactions), statement.c
  * (running a section's SQL), lock.c (advisory lock / flock), tracking.c
- * (the tracking table, checksums), apply.c (the commands). */
+ * (the tracking table, checksums), apply.c (the commands), migset.c and
+ * api.c (the public API). */
 #ifndef MP_RUNNER_INT_H
 #define MP_RUNNER_INT_H
 
@@ -116,5 +117,17 @@ int mp_tracking_delete(struct mp_target *t, const char *version, struct mp_error
  * 'applied' with checksum `checksum`. */
 int mp_tracking_repair(struct mp_target *t, const char *version, const char *checksum, bool mark_applied,
                        struct mp_error *err);
+
+/* ---- migset.c, api.c: the public API (include/migprop/runner.h) ---- */
+
+/* A public migration set: the executor's set and the arena it lives in. */
+struct mp_runner_migrations {
+    struct mp_arena *a;
+    struct mp_migset set;
+};
+
+/* Make `e` the calling thread's last error (mp_runner_error_last()) and
+ * return its code (MP_EINTERNAL when `e` holds none). */
+int mp_api_fail(const struct mp_error *e);
 
 #endif
