@@ -25,6 +25,7 @@ ci/runners.sh
 cmake -B build-asan -DCMAKE_BUILD_TYPE=Debug -DMIGPROP_SANITIZE=ON -DMIGPROP_WERROR=ON -DMIGPROP_TESTS=ON >/dev/null
 cmake --build build-asan -j"$(nproc)" >/dev/null
 build-asan/tests/test_solver >/dev/null
+build-asan/tests/test_runner >/dev/null
 tests/migrate_test.sh build-asan/migprop sqlite >/dev/null
 build-asan/migprop check --iterations 60 --seed 13 --scenarios scenarios --format tap >/dev/null
 build-asan/migprop selftest --seed 1 --iterations 60 --backend sqlite >/dev/null

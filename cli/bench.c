@@ -328,7 +328,8 @@ static int raw_trial(enum mp_dialect d, const char *conninfo, const struct mp_ca
     if (!rc)
         rc = mp_target_exec(t, "(raw)", 1, mp_buf_str(&sql), err);
     if (!rc)
-        rc = mp_target_introspect(t, NULL, NULL, a, &got, err);
+        rc = mp_introspect_conn(mp_target_dialect(t), mp_target_conn(t),
+                                (const char *const[]){"migprop_migrations", NULL}, a, &got, err);
     if (t && d == MP_POSTGRES) {
         struct mp_error e2 = {0};
         mp_target_exec(t, "(raw)", 1, "ROLLBACK", &e2);

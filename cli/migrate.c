@@ -212,7 +212,7 @@ int mp_cmd_migrate(int argc, char **argv)
     } else if (strcmp(cmd, "verify") == 0) {
         long n = mp_exec_verify(t, &set, &cfg, stdout, &err);
         if (n < 0)
-            rc = (int)-n;
+            rc = (int)n;
         else
             status = n > 0;
     } else { /* repair: known_command() let nothing else through */

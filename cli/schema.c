@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "buf.h"
+#include "backend.h"
 #include "executor.h"
 
 static const char usage[] =
@@ -78,7 +79,13 @@ int mp_cmd_schema(int argc, char **argv)
     }
     a = mp_arena_new();
     struct mp_schema *s;
-    if (mp_target_introspect(t, table, (const char *const *)ignore, a, &s, &err)) {
+    /* the tracking table is the runner's bookkeeping, never the user's schema */
+    const char **ig = mp_arena_alloc(a, (ni + 2) * sizeof *ig);
+    for (size_t i = 0; i < ni; i++)
+        ig[i] = ignore[i];
+    ig[ni] = table ? table : "migprop_migrations";
+    ig[ni + 1] = NULL;
+    if (mp_introspect_conn(mp_target_dialect(t), mp_target_conn(t), ig, a, &s, &err)) {
         fprintf(stderr, "migprop schema: %s\n", err.msg);
         rc = 2;
         goto out;

@@ -648,7 +648,8 @@ int mp_trial_fresh_run(struct mp_trial *t, struct mp_backend *b, int runners, lo
     struct mp_schema *s = NULL;
     if ((out->rc = fresh_open(url, schema, false, &x, err)) ||
         (out->rc = mp_exec_records(x, &xc, &out->applied_rows, &out->bad_rows, err)) ||
-        (out->rc = mp_target_introspect(x, "_mp_migrations", NULL, t->a, &s, err)))
+        (out->rc = mp_introspect_conn(mp_target_dialect(x), mp_target_conn(x),
+                                      (const char *const[]){"_mp_migrations", NULL}, t->a, &s, err)))
         goto end;
     out->schema = s;
     if (runners > 1 &&
@@ -675,7 +676,8 @@ int mp_trial_fresh_run(struct mp_trial *t, struct mp_backend *b, int runners, lo
         if (!out->completed)
             snprintf(out->first_failure, sizeof out->first_failure, "the run after the kill failed: %.400s", e2.msg);
         struct mp_schema *f = NULL;
-        if (out->completed && !mp_target_introspect(x, "_mp_migrations", NULL, t->a, &f, &e2))
+        if (out->completed && !mp_introspect_conn(mp_target_dialect(x), mp_target_conn(x),
+                                                  (const char *const[]){"_mp_migrations", NULL}, t->a, &f, &e2))
             out->final = f;
     }
 end:

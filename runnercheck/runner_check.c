@@ -309,15 +309,16 @@ static const struct mp_schema *schema_now(struct rc *c, struct mp_error *err)
     struct mp_target *t;
     if (open_db(c, &t, err))
         return NULL;
-    const char *ig[16];
+    const char *ig[17];
     size_t n = 0;
     char *list = mp_arena_strdup(c->a, c->ad->tracking ? c->ad->tracking : "");
     for (char *sv = NULL, *tok = strtok_r(list, ",", &sv); tok && n < 14; tok = strtok_r(NULL, ",", &sv))
         ig[n++] = trim(tok);
     ig[n++] = "migprop_runs";
+    ig[n++] = "migprop_migrations";
     ig[n] = NULL;
     struct mp_schema *s = NULL;
-    int rc = mp_target_introspect(t, "migprop_migrations", ig, c->a, &s, err);
+    int rc = mp_introspect_conn(mp_target_dialect(t), mp_target_conn(t), ig, c->a, &s, err);
     mp_target_close(t);
     return rc ? NULL : s;
 }
