@@ -164,10 +164,11 @@ struct mp_run_config {
 int mp_case_plan(struct mp_arena *a, const struct mp_case *c, enum mp_dialect d, const struct mp_plan_options *opt,
                  uint64_t seed, struct mp_changeset *cs, struct mp_plan **out, bool *diff_failed, struct mp_error *err);
 
-/* For `migprop replay --trace`: print case c's plan for dialect d as
- * mp_case_plan() makes it with `opt`: each step, why it is where it is, its
- * precondition verdict, and its SQL. */
-void mp_case_trace(FILE *out, const struct mp_case *c, enum mp_dialect d, const struct mp_plan_options *opt,
+/* For `migprop replay --trace`: append to `out` case c's plan for dialect
+ * d as mp_case_plan() makes it with `opt`: each step, why it is where it
+ * is, its precondition verdict, and its SQL; plain lines, each ending in
+ * '\n' (replay shows them as report comments). */
+void mp_case_trace(struct mp_buf *out, const struct mp_case *c, enum mp_dialect d, const struct mp_plan_options *opt,
                    uint64_t seed);
 
 /* Put the change set in an order fixed by the seed and by each operation's

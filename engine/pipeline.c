@@ -62,7 +62,7 @@ int mp_case_plan(struct mp_arena *a, const struct mp_case *c, enum mp_dialect d,
     return mp_plan_build(a, c->start, cs, d, &o, out, err);
 }
 
-void mp_case_trace(FILE *out, const struct mp_case *c, enum mp_dialect d, const struct mp_plan_options *opt,
+void mp_case_trace(struct mp_buf *out, const struct mp_case *c, enum mp_dialect d, const struct mp_plan_options *opt,
                    uint64_t seed)
 {
     struct mp_arena *a = mp_arena_new();
@@ -71,14 +71,14 @@ void mp_case_trace(FILE *out, const struct mp_case *c, enum mp_dialect d, const 
     struct mp_plan *p;
     bool diff_failed;
     if (mp_case_plan(a, c, d, opt, seed, &cs, &p, &diff_failed, &e)) {
-        fprintf(out, "# trace: %s: %s\n",
-                diff_failed ? "the change set could not be computed" : "the solver could not plan the change set",
-                e.msg);
+        mp_buf_printf(out, "trace: %s: %s\n",
+                      diff_failed ? "the change set could not be computed" : "the solver could not plan the change set",
+                      e.msg);
         mp_arena_free(a);
         return;
     }
-    fprintf(out, "# trace: %zu step%s on %s%s\n", p->n, p->n == 1 ? "" : "s", mp_dialect_name(d),
-            p->sqlite_fk_off ? " (foreign keys off around the transaction)" : "");
+    mp_buf_printf(out, "trace: %zu step%s on %s%s\n", p->n, p->n == 1 ? "" : "s", mp_dialect_name(d),
+                  p->sqlite_fk_off ? " (foreign keys off around the transaction)" : "");
     for (size_t i = 0; i < p->n; i++) {
         const struct mp_step *st = &p->steps[i];
         struct mp_buf b = {0};
@@ -86,15 +86,15 @@ void mp_case_trace(FILE *out, const struct mp_case *c, enum mp_dialect d, const 
         char *nl = strchr(b.s, '\n');
         if (nl)
             *nl = 0;
-        fprintf(out, "# step %zu: %s\n", i + 1, mp_buf_str(&b));
+        mp_buf_printf(out, "step %zu: %s\n", i + 1, mp_buf_str(&b));
         mp_buf_free(&b);
         if (st->why)
-            fprintf(out, "#   %s\n", st->why);
-        fprintf(out, "#   preconditions: %s\n", st->invalid ? st->invalid : "hold");
+            mp_buf_printf(out, "  %s\n", st->why);
+        mp_buf_printf(out, "  preconditions: %s\n", st->invalid ? st->invalid : "hold");
         for (const char *q = st->sql; *q;) {
             const char *e2 = strchr(q, '\n');
             size_t n = e2 ? (size_t)(e2 - q) : strlen(q);
-            fprintf(out, "#   | %.*s\n", (int)n, q);
+            mp_buf_printf(out, "  | %.*s\n", (int)n, q);
             q += n + (e2 ? 1 : 0);
         }
     }
