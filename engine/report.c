@@ -69,6 +69,11 @@ void mp_reporter_comment(struct mp_reporter *r, const char *fmt, ...)
     mp_buf_free(&b);
 }
 
+size_t mp_reporter_points(const struct mp_reporter *r)
+{
+    return r->npoints;
+}
+
 size_t mp_reporter_failed(const struct mp_reporter *r)
 {
     return r->nfailed;

@@ -101,7 +101,8 @@ void mp_reporter_point(struct mp_reporter *r, const struct mp_report_point *p);
  * lines. */
 void mp_reporter_comment(struct mp_reporter *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Failing points reported so far. */
+/* Points, and failing points, reported so far. */
+size_t mp_reporter_points(const struct mp_reporter *r);
 size_t mp_reporter_failed(const struct mp_reporter *r);
 
 /* Finish the report (JUnit and human write what they kept), flush the
