@@ -2,11 +2,8 @@
  * a case, searched by the shrink core (see shrink.h, shrink_core.h). */
 #include "shrink.h"
 #include "os.h"
-#include "shrink_core.h"
 
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 struct cand {
     struct mp_schema *start, *desired;

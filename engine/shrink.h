@@ -3,7 +3,9 @@
  * Greedy delta debugging in the manner of Hypothesis and theft, searched by
  * the shrink core (shrink_core.h), whose tactics these are: candidate
  * simplifications are tried largest first (a whole table, then a column, a
- * foreign key, an index, a unique constraint, a rename, then rows), and
+ * foreign key, index or unique constraint, an altered column or dropped
+ * table left as it was, an added column present from the start, a rename
+ * undone, then rows), and
  * after every candidate that still fails the same way the search restarts
  * from the top.  "The same way" is the failure kind of mp_check_case(): the
  * same property on the same backend with the same SQLSTATE / SQLite code,

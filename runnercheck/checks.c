@@ -12,6 +12,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* Random histories (the engine's generated cases, planned and split into
+ * 1-3 migrations with downs): up reaches the desired schema, a second up
+ * changes nothing, down (where every part has one) returns the start's
+ * tables.  Stops at the first trial with a finding. */
 int mp_rc_check_histories(struct mp_rc *c, unsigned long iterations, uint64_t seed)
 {
     size_t before = c->nf;
@@ -65,11 +69,14 @@ int mp_rc_check_histories(struct mp_rc *c, unsigned long iterations, uint64_t se
         const struct mp_schema *got = st == 0 ? mp_rc_schema_now(c, &e) : NULL;
         struct mp_buf d = {0};
         if (st != 0)
-            mp_rc_finding(c, "history", mp_arena_printf(a, "trial %lu: up exited %d on a valid history of %zu migrations", k, st,
-                                                  set.n), out);
+            mp_rc_finding(c, "history",
+                          mp_arena_printf(a, "trial %lu: up exited %d on a valid history of %zu migrations", k, st, set.n),
+                          out);
         else if (!got || mp_schema_diff(&d, cs.desired, got))
-            mp_rc_finding(c, "history", mp_arena_printf(a, "trial %lu: after up the schema differs from the desired one:\n%s",
-                                                  k, mp_buf_str(&d)), out);
+            mp_rc_finding(c, "history",
+                          mp_arena_printf(a, "trial %lu: after up the schema differs from the desired one:\n%s", k,
+                                          mp_buf_str(&d)),
+                          out);
         mp_buf_free(&d);
         if (c->nf != before) {
             mp_rc_drop_db(c);
@@ -79,8 +86,8 @@ int mp_rc_check_histories(struct mp_rc *c, unsigned long iterations, uint64_t se
         st = mp_rc_run(c, c->ad->up, &out);
         const struct mp_schema *again = st == 0 ? mp_rc_schema_now(c, &e) : NULL;
         if (st != 0 || !again || mp_schema_diff(&d, got, again))
-            mp_rc_finding(c, "second_up", mp_arena_printf(a, "trial %lu: a second up %s", k,
-                                                    st ? "failed" : "changed the schema"), out);
+            mp_rc_finding(c, "second_up",
+                          mp_arena_printf(a, "trial %lu: a second up %s", k, st ? "failed" : "changed the schema"), out);
         mp_buf_free(&d);
         /* down to the start, where every part has a down */
         if (c->ad->down && !irr && c->nf == before) {
@@ -99,6 +106,9 @@ int mp_rc_check_histories(struct mp_rc *c, unsigned long iterations, uint64_t se
     return 0;
 }
 
+/* 4 runners started together on 20 migrations each recording its run:
+ * every runner exits 0 and each migration ran once (`notx`: every 5th
+ * migration outside a transaction). */
 int mp_rc_check_exactly_once(struct mp_rc *c, bool notx)
 {
     size_t before = c->nf;
@@ -147,6 +157,8 @@ int mp_rc_check_exactly_once(struct mp_rc *c, bool notx)
     return 0;
 }
 
+/* A migration whose second statement fails leaves nothing behind, and
+ * once fixed it is applied. */
 int mp_rc_check_failing(struct mp_rc *c)
 {
     size_t before = c->nf;
@@ -187,6 +199,8 @@ int mp_rc_check_failing(struct mp_rc *c)
     return 0;
 }
 
+/* An applied migration edited or deleted, an older version added, a
+ * version used twice: each must make up fail.  One point per kind. */
 int mp_rc_check_tamper(struct mp_rc *c)
 {
     static const char *const kinds[4] = {"edited", "deleted", "out_of_order", "duplicate"};
@@ -243,6 +257,8 @@ int mp_rc_check_tamper(struct mp_rc *c)
     return 0;
 }
 
+/* ';' inside strings, comments, dollar quotes (PostgreSQL) and trigger
+ * bodies (SQLite) is not a statement boundary. */
 int mp_rc_check_semicolons(struct mp_rc *c)
 {
     size_t before = c->nf;

@@ -101,7 +101,7 @@ static const char *model_check(struct mp_rc *c, const struct seq_state *m)
 /* Run `cmds` from scratch on a fresh database; NULL when the runner kept to
  * the model, else the violation (and *at the failing command). */
 const char *mp_rc_sequence_run(struct mp_rc *c, const enum mp_rc_cmd *cmds, size_t n, uint64_t seed, size_t *at,
-                                const char **output)
+                               const char **output)
 {
     struct mp_error e = {0};
     *output = "";
@@ -160,7 +160,7 @@ const char *mp_rc_sequence_run(struct mp_rc *c, const enum mp_rc_cmd *cmds, size
                 bad = "could not restore the file";
             if (st == 0 && !bad)
                 bad = cmds[i] == MP_RC_EDIT ? "an applied migration was edited and up exited 0"
-                                        : "an applied migration's file was deleted and up exited 0";
+                                            : "an applied migration's file was deleted and up exited 0";
             break;
         }
         case MP_RC_OLDER: {
