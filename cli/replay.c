@@ -2,6 +2,7 @@
 #include "properties.h"
 #include "commands.h"
 #include "cliopt.h"
+#include "report.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,36 +147,45 @@ int mp_cmd_replay(int argc, char **argv)
             return 2;
         }
     }
-    printf("TAP version 14\n# migprop %s replay of %s\n", MIGPROP_VERSION, path);
-    size_t n = 0, failed = 0;
+    const struct mp_report_meta meta = {.title = mp_arena_printf(a, "migprop %s replay of %s", MIGPROP_VERSION, path)};
+    struct mp_reporter *r;
+    mp_reporter_open(&r, MP_FORMAT_TAP, stdout, &meta);
+    size_t n = 0;
     for (int d = 0; d < MP_NDIALECTS; d++)
         for (size_t i = 0; i < nsel && want[d]; i++) {
-            if (trace)
-                mp_case_trace(stdout, &cf.c, (enum mp_dialect)d, &plan, seed);
+            if (trace) {
+                struct mp_buf tr = {0};
+                mp_case_trace(&tr, &cf.c, (enum mp_dialect)d, &plan, seed);
+                mp_reporter_comment(r, "%s", mp_buf_str(&tr));
+                mp_buf_free(&tr);
+            }
             struct mp_buf diag = {0};
             char kind[160];
             size_t nops = 0;
             enum mp_verdict v = mp_check_case(&cf.c, cf.has_rows ? &cf.data : NULL, seed, &plan, sel[i], bk,
                                               (enum mp_dialect)d, &diag, kind, &nops);
             n++;
+            const struct mp_report_field fields[] = {
+                {"kind", kind, MP_FIELD_PLAIN},
+                {"operations", mp_arena_printf(a, "%zu", nops), MP_FIELD_PLAIN},
+                {"message", mp_buf_str(&diag), MP_FIELD_BLOCK},
+            };
+            struct mp_report_point pt = {.name = sel[i]->name, .where = mp_dialect_name((enum mp_dialect)d),
+                                         .message = mp_buf_str(&diag)};
             if (v == MP_FAIL) {
-                failed++;
-                printf("not ok %zu - %s [%s]\n  ---\n  kind: %s\n  operations: %zu\n  message: |\n", n, sel[i]->name,
-                       mp_dialect_name((enum mp_dialect)d), kind, nops);
-                for (const char *q = mp_buf_str(&diag); *q;) {
-                    const char *e = strchr(q, '\n');
-                    size_t len = e ? (size_t)(e - q) : strlen(q);
-                    printf("    %.*s\n", (int)len, q);
-                    q += len + (e ? 1 : 0);
-                }
-                printf("  ...\n");
-            } else {
-                printf("ok %zu - %s [%s]%s%s\n", n, sel[i]->name, mp_dialect_name((enum mp_dialect)d),
-                       v == MP_DISCARD ? " # SKIP discarded: " : "", v == MP_DISCARD ? mp_buf_str(&diag) : "");
+                pt.result = MP_POINT_FAIL;
+                pt.diag = fields;
+                pt.ndiag = sizeof fields / sizeof *fields;
+            } else if (v == MP_DISCARD) {
+                pt.result = MP_POINT_SKIP;
+                pt.note = mp_arena_printf(a, "discarded: %s", mp_buf_str(&diag));
             }
+            mp_reporter_point(r, &pt);
             mp_buf_free(&diag);
         }
-    printf("1..%zu\n", n);
+    mp_reporter_plan(r, n); /* at the end: TAP 14 allows either end */
+    size_t failed = mp_reporter_failed(r);
+    mp_reporter_close(r);
     for (int d = 0; d < MP_NDIALECTS; d++)
         mp_backend_close(bk[d]);
     mp_arena_free(a);

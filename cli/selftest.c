@@ -7,6 +7,7 @@
 #include "properties.h"
 #include "commands.h"
 #include "cliopt.h"
+#include "report.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,15 +118,19 @@ int mp_cmd_selftest(int argc, char **argv)
         perror("/dev/null");
         return 2;
     }
-    printf("TAP version 14\n# migprop %s selftest, seed 0x%016llx, budget %lu trials per point\n", MIGPROP_VERSION,
-           (unsigned long long)seed, budget);
+    char title[160];
+    snprintf(title, sizeof title, "migprop %s selftest, seed 0x%016llx, budget %lu trials per point", MIGPROP_VERSION,
+             (unsigned long long)seed, budget);
+    const struct mp_report_meta meta = {.title = title};
+    struct mp_reporter *r;
+    mp_reporter_open(&r, MP_FORMAT_TAP, stdout, &meta);
     size_t npoints = 0;
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
         for (int d = 0; d < MP_NDIALECTS; d++)
             if (bk[d] && (d == MP_SQLITE ? cases[i].sqlite : cases[i].postgres) &&
                 (!cases[i].both || (bk[MP_SQLITE] && bk[MP_POSTGRES])))
                 npoints++;
-    printf("1..%zu\n", npoints);
+    mp_reporter_plan(r, npoints);
     size_t n = 0, caught = 0;
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         const struct fault_case *fc = &cases[i];
@@ -153,20 +158,27 @@ int mp_cmd_selftest(int argc, char **argv)
                 cfg.backends[d == MP_SQLITE ? MP_POSTGRES : MP_SQLITE] = bk[d == MP_SQLITE ? MP_POSTGRES : MP_SQLITE];
             int rc = mp_run(&cfg, devnull);
             n++;
-            const char *names = fc->props[1] ? (fc->props[2] ? "its properties" : "its properties") : fc->props[0];
+            const char *names = fc->props[1] ? "its properties" : fc->props[0];
+            char name[160], note[64];
+            snprintf(name, sizeof name, "%s caught by %s", mp_fault_name(fc->fault), names);
+            const char *why = rc == 2 ? "infrastructure error" : "not caught within the budget";
+            const struct mp_report_field diag[] = {{"message", why, MP_FIELD_DQUOTED}};
+            struct mp_report_point pt = {.name = name, .where = mp_dialect_name((enum mp_dialect)d)};
             if (rc == 1 && first > 0) {
                 caught++;
-                printf("ok %zu - %s caught by %s [%s] # after %ld trial%s\n", n, mp_fault_name(fc->fault), names,
-                       mp_dialect_name((enum mp_dialect)d), first, first == 1 ? "" : "s");
+                snprintf(note, sizeof note, "after %ld trial%s", first, first == 1 ? "" : "s");
+                pt.note = note;
             } else {
-                printf("not ok %zu - %s caught by %s [%s]\n  ---\n  message: \"%s\"\n  ...\n", n,
-                       mp_fault_name(fc->fault), names, mp_dialect_name((enum mp_dialect)d),
-                       rc == 2 ? "infrastructure error" : "not caught within the budget");
+                pt.result = MP_POINT_FAIL;
+                pt.message = why;
+                pt.diag = diag;
+                pt.ndiag = 1;
             }
-            fflush(stdout);
+            mp_reporter_point(r, &pt);
         }
     }
-    printf("# %zu of %zu faults caught\n", caught, n);
+    mp_reporter_comment(r, "%zu of %zu faults caught", caught, n);
+    mp_reporter_close(r);
     fclose(devnull);
     for (int d = 0; d < MP_NDIALECTS; d++)
         mp_backend_close(bk[d]);

@@ -10,7 +10,11 @@
  * string, {host} {user} {db} PostgreSQL socket directory, user, database,
  * {config} the written configuration file, {dialect} sqlite|postgres,
  * {sqlm} sqlite3|postgres (sql-migrate's names), {migprop} this binary.
- * Failure is signalled by a non-zero exit status.  Adapter file syntax:
+ * `up` and `down` are shell commands by design (run with /bin/sh -c, so an
+ * adapter may use pipes or environment settings); every substituted value
+ * is one single-quoted shell word.  Nothing else runner-check does goes
+ * through a shell.  Failure is signalled by a non-zero exit status.
+ * Adapter file syntax:
  * "key: value" lines (name, style, up, down, tracking, url-sqlite,
  * url-postgres, config with \n for new lines), '#' comments. */
 #ifndef MP_RUNNER_CHECK_H
