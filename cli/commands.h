@@ -64,4 +64,10 @@ int mp_cmd_cluster(int argc, char **argv);
  * check found an error (--order: a cycle), 2 for an unreadable directory. */
 int mp_cmd_lint(int argc, char **argv);
 
+/* `migprop generate --dir DIR --to DESIRED.sql --dialect D [--name N]
+ * [--renames FILE] [--allow-data-loss] [--dry-run] [--pg-url URL]`
+ * (generate.c): write the next migration of DIR (engine/generate.h); exit 1
+ * when it would lose data without --allow-data-loss, 2 for bad input. */
+int mp_cmd_generate(int argc, char **argv);
+
 #endif
