@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "buf.h"
 #include "os.h"
@@ -465,6 +466,11 @@ int mp_lint_dir(struct mp_arena *a, const char *dir, enum mp_dialect d, struct m
 {
     memset(out, 0, sizeof *out);
     struct mp_lint_ctx c = {.a = a, .d = d, .res = out};
+    /* the runner takes a missing directory for an empty one; lint was asked
+     * about this one */
+    struct stat sb;
+    if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+        return mp_error_set(err, MP_EIO, "%s: not a directory", dir);
     int rc = read_dir(&c, dir, err);
     if (rc)
         return rc;

@@ -74,8 +74,8 @@ struct mp_lint_result {
  * into *out, every allocation from `a`.  A duplicate version is a finding,
  * not a failure: the directory is then read from a scratch copy without the
  * second file, so the rest is still checked.  Returns 0 (findings or not),
- * or MP_EINVAL / MP_EIO when the directory cannot be read at all (the
- * message names the file). */
+ * or MP_EINVAL / MP_EIO when the directory is missing or cannot be read at
+ * all (the message names the file). */
 int mp_lint_dir(struct mp_arena *a, const char *dir, enum mp_dialect d, struct mp_lint_result *out,
                 struct mp_error *err);
 
