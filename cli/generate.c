@@ -17,13 +17,14 @@ static const char usage[] =
     "                        [--dry-run] [--pg-url URL]\n"
     "\n"
     "Replays every migration of DIR in a shadow database (SQLite in memory;\n"
-    "PostgreSQL: a schema of the disposable cluster, or of --pg-url / DATABASE_URL,\n"
-    "rolled back), loads DESIRED.sql into another as `migprop plan` loads --to, and\n"
-    "writes only the difference as the next migration of DIR, in DIR's own format\n"
-    "(next integer version of the same width, or a UTC timestamp where DIR uses\n"
-    "timestamps), with a down planned back from the desired schema.  Steps that drop\n"
-    "a table or a column or narrow a type are marked -- DATA LOSS: and refused\n"
-    "unless --allow-data-loss.  Nothing to do: prints \"no changes\", writes nothing.\n"
+    "PostgreSQL: a scratch schema of the disposable cluster, or of --pg-url /\n"
+    "DATABASE_URL, dropped afterwards), loads DESIRED.sql into another as\n"
+    "`migprop plan` loads --to, and writes only the difference as the next\n"
+    "migration of DIR, in DIR's own format (next integer version of the same\n"
+    "width, or a UTC timestamp where DIR uses timestamps), with a down planned back\n"
+    "from the desired schema.  Steps that drop a table or a column or narrow a type\n"
+    "are marked -- DATA LOSS: and refused unless --allow-data-loss.  Nothing to\n"
+    "do: prints \"no changes\" and writes nothing.\n"
     "\n"
     "options:\n"
     "  --dir DIR                   the migration directory (any format migrate reads)\n"
@@ -70,7 +71,7 @@ static bool good_name(const char *s)
 }
 
 /* The files mp_migdir_write() creates for this migration (migdir.h). */
-static void print_dry_run(struct mp_arena *a, const struct mp_generate_result *r, const char *name)
+static void print_dry_run(const struct mp_generate_result *r, const char *name)
 {
     const char *dir = r->set.dir, *v = r->version;
     const char *down = r->down ? r->down : "";
@@ -85,7 +86,6 @@ static void print_dry_run(struct mp_arena *a, const struct mp_generate_result *r
         printf("-- %s/%s_%s.up.sql\n%s-- %s/%s_%s.down.sql\n%s", dir, v, name, r->up, dir, v, name, down);
         break;
     }
-    (void)a;
 }
 
 int mp_cmd_generate(int argc, char **argv)
@@ -176,7 +176,7 @@ int mp_cmd_generate(int argc, char **argv)
         goto out;
     }
     if (dry_run) {
-        print_dry_run(a, &r, name);
+        print_dry_run(&r, name);
         status = 0;
         goto out;
     }

@@ -3,6 +3,7 @@
  * references. */
 #include "lintfacts.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -320,7 +321,8 @@ static void order(struct mp_lint_ctx *c, const bool *adj)
         size_t p = 0;
         while (p < n && (done[p] || !adj[p * n + cur]))
             p++;
-        cur = p; /* every node left has a predecessor left */
+        assert(p < n); /* every node Kahn left has a predecessor it left */
+        cur = p;
     }
     size_t from = (size_t)seen[cur];
     c->res->ncycle = nw - from;

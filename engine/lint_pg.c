@@ -33,10 +33,10 @@ struct pgx {
     size_t nctes;
 };
 
+/* The string member `key` of object `o`, or NULL (also for a non-object). */
 static const char *jstr(json_t *o, const char *key)
 {
-    const char *s = json_string_value(json_object_get(o, key));
-    return s ? s : NULL;
+    return json_string_value(json_object_get(o, key));
 }
 
 static bool jbool(json_t *o, const char *key)
@@ -241,13 +241,13 @@ static const char *volatile_call(json_t *e)
     return NULL;
 }
 
-/* Every relation a query or expression reads (RangeVar nodes), CTE names
- * excepted. */
-static void collect_ctes(struct pgx *x, json_t *e, struct mp_buf *names)
+/* The names of the CTEs (WITH name AS ...) anywhere in `e`, one a line:
+ * a RangeVar naming one is not a relation. */
+static void collect_ctes(json_t *e, struct mp_buf *names)
 {
     if (json_is_array(e)) {
         for (size_t i = 0; i < json_array_size(e); i++)
-            collect_ctes(x, json_array_get(e, i), names);
+            collect_ctes(json_array_get(e, i), names);
         return;
     }
     if (!json_is_object(e))
@@ -261,7 +261,7 @@ static void collect_ctes(struct pgx *x, json_t *e, struct mp_buf *names)
     const char *k;
     json_t *v;
     json_object_foreach(e, k, v)
-        collect_ctes(x, v, names);
+        collect_ctes(v, names);
 }
 
 static bool is_cte(const char *ctes, const char *name)
@@ -276,6 +276,8 @@ static bool is_cte(const char *ctes, const char *name)
     return false;
 }
 
+/* Every relation a query or expression reads (RangeVar nodes), CTE names
+ * (`ctes`, one a line) excepted. */
 static void relation_refs(struct pgx *x, json_t *e, const char *ctes)
 {
     if (json_is_array(e)) {
@@ -301,7 +303,7 @@ static void relation_refs(struct pgx *x, json_t *e, const char *ctes)
 static void query_refs(struct pgx *x, json_t *e)
 {
     struct mp_buf ctes = {0};
-    collect_ctes(x, e, &ctes);
+    collect_ctes(e, &ctes);
     relation_refs(x, e, mp_buf_str(&ctes));
     mp_buf_free(&ctes);
 }
@@ -355,11 +357,13 @@ static void constraint(struct pgx *x, const char *table, const char *column, jso
         if (idx)
             fact(x, MP_LA_REF, MP_LO_INDEX, idx);
     } else if (strcmp(type, "CONSTR_CHECK") == 0) {
-        const char *c = column ? column : not_null_check(json_object_get(cn, "raw_expr"));
-        if (c && not_null_check(json_object_get(cn, "raw_expr"))) {
+        /* CHECK (c IS NOT NULL), valid unless NOT VALID: SET NOT NULL on c
+         * can then skip its scan */
+        const char *c = not_null_check(json_object_get(cn, "raw_expr"));
+        if (c) {
             struct check *k = MP_PUSH(x->c->a, x->checks, x->nc, x->capc);
             k->key = jstr(cn, "conname") ? col(x, table, jstr(cn, "conname")) : "";
-            k->col = col(x, table, not_null_check(json_object_get(cn, "raw_expr")));
+            k->col = col(x, table, c);
             k->valid = !jbool(cn, "skip_validation");
         }
     }

@@ -478,6 +478,9 @@ int mp_lint_extract_sqlite(struct mp_lint_ctx *c, struct mp_error *err)
         sqlite3_close(db);
         return rc;
     }
+    /* the shadow stays in memory: no ATTACH (nor VACUUM INTO, which attaches)
+     * may make it write a file */
+    sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, 0);
     for (size_t i = 0; i < n; i++) {
         const struct mp_migration *m = c->migs[i].m;
         for (size_t k = 0; k < nspans[i]; k++) {

@@ -16,11 +16,14 @@
 int mp_shadow_load_ddl(struct mp_backend *b, struct mp_arena *a, const char *path, struct mp_schema **out,
                        struct mp_error *err);
 
-/* Apply every migration of `set` (up sections, in version order, through
- * the executor as `migprop migrate up` would, nested in the trial's
- * transaction) to a fresh trial database of `b` and read the schema they
- * build into `a`, the tracking table left out; the trial is ended
- * afterwards.  MP_EDB with "FILE:LINE: message" for a failing migration. */
+/* Apply every migration of `set` (up sections, in version order) through
+ * the executor, exactly as `migprop migrate up` does, to a scratch database
+ * of `b`'s dialect, and read the schema they build into `a`, the tracking
+ * table left out.  The scratch database is a connection of its own: SQLite
+ * a fresh in-memory database; PostgreSQL a new schema "mp_shadow_<token>"
+ * on the backend's server (b->conninfo), dropped afterwards.  MP_EDB with
+ * "FILE:LINE: message" for a failing migration, MP_EIO when the connection
+ * fails. */
 int mp_shadow_history(struct mp_backend *b, struct mp_arena *a, const struct mp_migset *set, struct mp_schema **out,
                       struct mp_error *err);
 

@@ -86,6 +86,26 @@ eq "$(files "$W/loss")" "$before" "loss: --dry-run writes nothing"
 expect 0 "loss: --allow-data-loss writes it" generate --dialect "$B" --dir "$W/loss" --to "$G/desired_drop_email.sql" --allow-data-loss --name drop_email
 if grep -qF -- '-- DATA LOSS:' "$W/loss/0002_drop_email.up.sql"; then ok "loss: the written up marks the step"; else bad "loss: unmarked"; fi
 
+# ---- rename hints: a RENAME, and its reverse in the down ----
+cp -r "$G/history" "$W/ren"
+sed 's/name text NOT NULL/full_name text NOT NULL/' "$G/history/0001_users.up.sql" >"$W/desired_ren.sql"
+echo 'column users name full_name' >"$W/renames"
+expect 0 "renames: generate" generate --dialect "$B" --dir "$W/ren" --to "$W/desired_ren.sql" --renames "$W/renames" --name rename_name
+eq "$(grep -v '^--' "$W/ren/0002_rename_name.up.sql")" 'ALTER TABLE "users" RENAME COLUMN "name" TO "full_name";' "renames: the up renames"
+eq "$(grep -v '^--' "$W/ren/0002_rename_name.down.sql")" 'ALTER TABLE "users" RENAME COLUMN "full_name" TO "name";' "renames: the down renames back"
+
+# ---- a history with a migration outside a transaction (PostgreSQL) ----
+if [ "$B" = postgres ]; then
+  cp -r "$G/history" "$W/notx"
+  printf -- '-- migprop:no-transaction\nCREATE INDEX CONCURRENTLY users_name ON users (name);\n' >"$W/notx/0002_users_name.up.sql"
+  printf 'DROP INDEX users_name;\n' >"$W/notx/0002_users_name.down.sql"
+  { cat "$G/desired_bio.sql"; echo 'CREATE INDEX users_name ON users (name);'; } >"$W/desired_notx.sql"
+  expect 0 "no-transaction: the history replays" generate --dialect "$B" --dir "$W/notx" --to "$W/desired_notx.sql" --name add_bio
+  eq "$(grep -v '^--' "$W/notx/0003_add_bio.up.sql")" 'ALTER TABLE "users" ADD COLUMN "bio" text;' "no-transaction: the increment is only ADD COLUMN bio"
+  eq "$(psql -X -qtA -d "$DATABASE_URL" -c "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'mp_shadow_%'")" 0 \
+    "no-transaction: no shadow schema is left behind"
+fi
+
 # ---- the directory's own format ----
 mkdir "$W/single"
 printf -- '-- migrate:up\n%s\n-- migrate:down\nDROP TABLE users;\n' "$(cat "$G/history/0001_users.up.sql")" >"$W/single/20240101120000_users.sql"
