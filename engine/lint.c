@@ -414,6 +414,8 @@ static int read_dir(struct mp_lint_ctx *c, const char *dir, struct mp_error *err
         d->version = mp_arena_strndup(a, v, (size_t)(colon - v));
         d->first = mp_arena_printf(a, "%s%s", dir, first + cl);
         d->second = mp_arena_printf(a, "%s%s", dir, second + cl);
+        if (res->set.format == MP_MIGFMT_DIESEL) /* name the directory's up.sql, as its findings do */
+            d->second = mp_arena_printf(a, "%s/up.sql", d->second);
         second = mp_arena_printf(a, "%s%s", copy, second + cl);
         /* the pairs format's down file goes with its up file */
         size_t sl = strlen(second);
