@@ -103,12 +103,25 @@ long mp_lint_later_creator(const struct mp_lint_ctx *c, size_t mig, enum mp_lint
     return -1;
 }
 
+long mp_lint_later_line(const struct mp_lint_ctx *c, size_t mig, long line, enum mp_lint_obj obj, const char *name)
+{
+    for (size_t k = 0; k < c->migs[mig].n; k++) {
+        const struct mp_lint_fact *f = &c->migs[mig].f[k];
+        if (f->line > line && same_kind(obj, f->obj) &&
+            ((f->act == MP_LA_CREATE && strcmp(f->name, name) == 0) ||
+             (f->act == MP_LA_RENAME && strcmp(f->new_name, name) == 0)))
+            return f->line;
+    }
+    return -1;
+}
+
 /* ---- the replay: which objects exist after each fact ---- */
 
 struct live {
     enum mp_lint_obj obj;
     const char *name;
     size_t creator;   /* migration that created it */
+    bool opaque;      /* a table whose columns are not all known */
     bool gone;
 };
 
@@ -156,6 +169,11 @@ static struct live *need(struct mp_lint_ctx *c, struct state *s, bool *adj, size
     }
     if (f->nocheck)
         return NULL;
+    if (f->obj == MP_LO_COLUMN) {
+        struct live *t = state_find(s, MP_LO_TABLE, table_of(c->a, f->name));
+        if (t && t->opaque)
+            return NULL;
+    }
     if ((f->obj == MP_LO_COLUMN || f->obj == MP_LO_CONSTRAINT) &&
         !state_find(s, MP_LO_TABLE, table_of(c->a, f->name)) &&
         mp_lint_later_creator(c, i, MP_LO_TABLE, table_of(c->a, f->name)) < 0)
@@ -172,6 +190,10 @@ static struct live *need(struct mp_lint_ctx *c, struct state *s, bool *adj, size
         mp_lint_report(c, (long)i, m->up.path, f->line, "depends-on-later", MP_LINT_ERROR,
                        "%s is created only by the later migration %s (%s)", mp_lint_show(c->a, f->obj, f->name),
                        c->migs[j].label, c->migs[j].m->up.path);
+    else if (mp_lint_later_line(c, i, f->line, f->obj, f->name) > 0)
+        mp_lint_report(c, (long)i, m->up.path, f->line, "missing-reference", MP_LINT_ERROR,
+                       "%s is created only by a later statement of this migration (line %ld)",
+                       mp_lint_show(c->a, f->obj, f->name), mp_lint_later_line(c, i, f->line, f->obj, f->name));
     else if (!f->soft)
         mp_lint_report(c, (long)i, m->up.path, f->line, "missing-reference", MP_LINT_ERROR,
                        "%s is not created by this or any earlier migration", mp_lint_show(c->a, f->obj, f->name));
@@ -205,6 +227,7 @@ static void replay(struct mp_lint_ctx *c, bool *adj)
                 nl->obj = f->obj;
                 nl->name = f->name;
                 nl->creator = i;
+                nl->opaque = f->opaque;
                 break;
             }
             case MP_LA_DROP:

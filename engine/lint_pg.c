@@ -415,10 +415,18 @@ static void create_table(struct pgx *x, json_t *st)
     const char *schema, *t = rel_name(json_object_get(st, "relation"), &schema);
     if (!t)
         return;
-    fact(x, MP_LA_CREATE, MP_LO_TABLE, t);
     json_t *inh = json_object_get(st, "inhRelations");
-    relation_refs(x, inh, "");
     json_t *elts = json_object_get(st, "tableElts");
+    bool opaque = json_array_size(inh) > 0 || json_object_get(st, "partbound") || json_object_get(st, "ofTypename");
+    for (size_t i = 0; i < json_array_size(elts); i++) {
+        json_t *like = node(json_array_get(elts, i), "TableLikeClause");
+        if (like) {
+            relation_refs(x, like, "");
+            opaque = true;
+        }
+    }
+    fact(x, MP_LA_CREATE, MP_LO_TABLE, t)->opaque = opaque;
+    relation_refs(x, inh, "");
     for (size_t i = 0; i < json_array_size(elts); i++) {
         json_t *e = json_array_get(elts, i);
         if (node(e, "ColumnDef"))
@@ -569,7 +577,9 @@ static void drop(struct pgx *x, json_t *st)
                 ->nocheck = jbool(st, "missing_ok");
         struct mp_lint_fact *f = fact(x, MP_LA_DROP, o, name);
         f->nocheck = jbool(st, "missing_ok");
-        f->soft = o == MP_LO_TYPE || o == MP_LO_FUNCTION;
+        /* types and functions may be built in; indexes may be named by
+         * PostgreSQL (a PRIMARY KEY's or UNIQUE's) */
+        f->soft = o == MP_LO_TYPE || o == MP_LO_FUNCTION || o == MP_LO_INDEX;
     }
 }
 
@@ -600,8 +610,10 @@ static void rename_stmt(struct pgx *x, json_t *st)
         if (type)
             set_coltype(x, f->new_name, type);
     }
-    if (f)
+    if (f) {
         f->nocheck = soft;
+        f->soft = f->obj == MP_LO_INDEX; /* may be named by PostgreSQL */
+    }
 }
 
 static void statement(struct pgx *x, json_t *stmt)
@@ -631,7 +643,8 @@ static void statement(struct pgx *x, json_t *stmt)
                 fact(x, MP_LA_CREATE, strcmp(jstr(st, "objtype") ? jstr(st, "objtype") : "", "OBJECT_MATVIEW") == 0
                                           ? MP_LO_VIEW
                                           : MP_LO_TABLE,
-                     v);
+                     v)
+                    ->opaque = true;
         } else if (strcmp(kind, "CreateEnumStmt") == 0) {
             const char *n = last_name(json_object_get(st, "typeName"), NULL);
             if (n)

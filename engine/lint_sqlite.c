@@ -194,7 +194,7 @@ static void create_table(struct scan *s)
         return;
     if (accept(s, "as")) {
         table_refs(s);
-        fact(s, MP_LA_CREATE, MP_LO_TABLE, t);
+        fact(s, MP_LA_CREATE, MP_LO_TABLE, t)->opaque = true;
         return;
     }
     fact(s, MP_LA_CREATE, MP_LO_TABLE, t);
@@ -419,6 +419,10 @@ static void report_missing(struct mp_lint_ctx *c, size_t mig, long line, size_t 
         mp_lint_report(c, (long)mig, m->up.path, line, "depends-on-later", MP_LINT_ERROR,
                        "%s is created only by the later migration %s (%s)", mp_lint_show(c->a, obj, full),
                        c->migs[j].label, c->migs[j].m->up.path);
+    else if (mp_lint_later_line(c, mig, line, obj, full) > 0)
+        mp_lint_report(c, (long)mig, m->up.path, line, "missing-reference", MP_LINT_ERROR,
+                       "%s is created only by a later statement of this migration (line %ld)",
+                       mp_lint_show(c->a, obj, full), mp_lint_later_line(c, mig, line, obj, full));
     else
         mp_lint_report(c, (long)mig, m->up.path, line, "missing-reference", MP_LINT_ERROR,
                        "%s is not created by this or any earlier migration", mp_lint_show(c->a, obj, full));

@@ -29,6 +29,9 @@ struct mp_lint_fact {
     bool soft;              /* REF/DROP/RENAME that is only checked when the directory
                              * creates the object (built-in types and functions,
                              * constraints PostgreSQL names itself, IF EXISTS) */
+    bool opaque;            /* CREATE TABLE whose columns are not all known (LIKE,
+                             * INHERITS, PARTITION OF, AS SELECT): its column
+                             * references are not checked */
     bool nocheck;           /* IF EXISTS: never a finding, only an edge when it exists */
     bool note;              /* carries only the warning below: no existence check */
     const char *warn_code;  /* a warning to report when the fact is checked, or NULL */
@@ -65,6 +68,10 @@ void mp_lint_report(struct mp_lint_ctx *c, long mig, const char *file, long line
 /* The first migration after `mig` that creates (or renames something to)
  * `name` of kind `obj` (tables also match views), or -1. */
 long mp_lint_later_creator(const struct mp_lint_ctx *c, size_t mig, enum mp_lint_obj obj, const char *name);
+
+/* The line of a statement of migration `mig` after line `line` that
+ * creates (or renames something to) `name`, or -1. */
+long mp_lint_later_line(const struct mp_lint_ctx *c, size_t mig, long line, enum mp_lint_obj obj, const char *name);
 
 /* "table", "column", ... for messages. */
 const char *mp_lint_obj_name(enum mp_lint_obj o);

@@ -112,6 +112,11 @@ if [ "$B" = postgres ]; then
   hasnt "003_online.sql:9:" "warnings: CREATE INDEX CONCURRENTLY is no warning"
   hasnt "003_online.sql:11:" "warnings: an index on this migration's own table is no warning"
   count "warning:" 5 "warnings: five warnings in all"
+  expect 0 "pg-features: no findings" lint "$L/pg-features"
+  count ": error:" 0 "pg-features: no errors"
+  count ": warning:" 0 "pg-features: no warnings"
+  fresh
+  expect 0 "pg-features: migrate up applies it" migrate --quiet --dir "$L/pg-features" --db "$DB" up
 fi
 
 # ---- duplicate versions, gaps, cycles ----
@@ -135,6 +140,12 @@ printf -- '-- nobody creates ghosts\n\nCREATE INDEX ghosts_x ON ghosts (x);\n' >
 expect 1 "ghost: exit 1" lint "$W/ghost"
 has "$W/ghost/2_ghosts.up.sql:3: error: table \"ghosts\" is not created by this or any earlier migration [missing-reference]" \
   "ghost: missing-reference at FILE:LINE"
+# ... or only a later statement of the same migration creates
+mkdir "$W/same"
+printf 'CREATE TABLE users (id integer PRIMARY KEY);\nCREATE INDEX users_org ON users (org_id);\nALTER TABLE users ADD COLUMN org_id integer;\n' >"$W/same/1_users.up.sql"
+expect 1 "same migration: exit 1" lint "$W/same"
+has "$W/same/1_users.up.sql:2: error: column \"users\".\"org_id\" is created only by a later statement of this migration (line 3) [missing-reference]" \
+  "same migration: names the later statement's line"
 if [ "$B" = postgres ]; then
   mkdir "$W/syntax"
   printf 'CREATE TABLE users (id integer PRIMARY KEY);\n\nCREATE TABLE posts (id integer,, title text);\n' >"$W/syntax/1_x.up.sql"
