@@ -27,6 +27,9 @@ cmake --build build-asan -j"$(nproc)" >/dev/null
 build-asan/tests/test_solver >/dev/null
 build-asan/tests/test_runner >/dev/null
 tests/migrate_test.sh build-asan/migprop sqlite >/dev/null
+tests/lint_test.sh build-asan/migprop sqlite >/dev/null
+build-asan/migprop cluster tests/lint_test.sh build-asan/migprop postgres >/dev/null
+tests/generate_test.sh build-asan/migprop sqlite >/dev/null
 build-asan/migprop check --iterations 60 --seed 13 --scenarios scenarios --format tap >/dev/null
 build-asan/migprop selftest --seed 1 --iterations 60 --backend sqlite >/dev/null
 build-asan/migprop runner-check --runner migprop --backend sqlite --iterations 5 --sequences 3 \

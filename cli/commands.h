@@ -59,4 +59,15 @@ int mp_cmd_bench(int argc, char **argv);
  * signal N, 2 when the cluster cannot start.  Options stop at CMD. */
 int mp_cmd_cluster(int argc, char **argv);
 
+/* `migprop lint DIR [--dialect D] [--format text|json] [--order]` (lint.c):
+ * static checks over a migration directory (engine/lint.h); exit 1 when a
+ * check found an error (--order: a cycle), 2 for an unreadable directory. */
+int mp_cmd_lint(int argc, char **argv);
+
+/* `migprop generate --dir DIR --to DESIRED.sql --dialect D [--name N]
+ * [--renames FILE] [--allow-data-loss] [--dry-run] [--pg-url URL]`
+ * (generate.c): write the next migration of DIR (engine/generate.h); exit 1
+ * when it would lose data without --allow-data-loss, 2 for bad input. */
+int mp_cmd_generate(int argc, char **argv);
+
 #endif

@@ -23,6 +23,8 @@ static const struct command {
     {"selftest", mp_cmd_selftest, "prove each property can fail against broken variants of migprop"},
     {"plan", mp_cmd_plan, "plan the migration between two DDL files"},
     {"migrate", mp_cmd_migrate, "run migrations: up, down, to, status, verify, plan, repair, new"},
+    {"lint", mp_cmd_lint, "check a migration directory: references, order, destructive and locking steps"},
+    {"generate", mp_cmd_generate, "write a directory's next migration from a desired schema"},
     {"schema", mp_cmd_schema, "print a database's schema in canonical form"},
     {"runner-check", mp_cmd_runner_check, "property-test a migration runner through its command line"},
     {"bench", mp_cmd_bench, "benchmarks: solver, trials, executor, cluster, shrink"},

@@ -33,7 +33,7 @@ usage_error() {
   fi
 }
 
-commands="check replay selftest plan migrate schema runner-check bench cluster properties version help"
+commands="check replay selftest plan migrate lint generate schema runner-check bench cluster properties version help"
 
 # --help and -h: exit 0, usage on stdout naming the command, nothing else
 for c in $commands; do
@@ -165,6 +165,15 @@ usage_error "--dialect: unknown value 'mysql'" plan --from a.sql --to b.sql --di
 usage_error "--format: unknown value 'png'" plan --from a.sql --to b.sql --dialect sqlite --format png
 usage_error "give --from, --to" plan --from a.sql --dialect sqlite
 usage_error "unknown option '--bogus'" plan --bogus
+usage_error "--dialect: unknown value 'mysql'" lint --dialect mysql dir
+usage_error "--format: unknown value 'sarif'" lint --format sarif dir
+usage_error "which directory?" lint
+usage_error "unexpected argument 'b'" lint a b
+usage_error "unknown option '--bogus'" lint --bogus dir
+usage_error "give --dir, --to and --dialect" generate --dir d --to t.sql
+usage_error "--dialect: unknown value 'mysql'" generate --dir d --to t.sql --dialect mysql
+usage_error "--name: 'a/b' is not a migration name" generate --dir d --to t.sql --dialect sqlite --name a/b
+usage_error "unknown option '--bogus'" generate --bogus
 usage_error "unknown option '--bogus'" schema --bogus
 usage_error "--ignore: empty list" schema --db sqlite:x.sqlite --ignore ,
 usage_error "unexpected argument 'x'" schema x
