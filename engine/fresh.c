@@ -47,9 +47,12 @@ static int fresh_db(struct mp_trial *t, struct mp_backend *b, const char **url, 
     return 0;
 }
 
-static void fresh_drop(struct mp_trial *t, const char *url, const char *schema)
+/* Remove the fresh database: the SQLite files, or the PostgreSQL schema
+ * through `x` when it is open (else a new connection); closes x. */
+static void fresh_drop(struct mp_trial *t, const char *url, const char *schema, struct mp_target *x)
 {
     if (!schema) {
+        mp_target_close(x);
         const char *path = url + 7;
         unlink(path);
         unlink(mp_arena_printf(t->a, "%s-journal", path));
@@ -57,9 +60,8 @@ static void fresh_drop(struct mp_trial *t, const char *url, const char *schema)
         unlink(mp_arena_printf(t->a, "%s-shm", path));
         return;
     }
-    struct mp_target *x;
     struct mp_error e = {0};
-    if (mp_target_open(url, &x, &e))
+    if (!x && mp_target_open(url, &x, &e))
         return;
     struct mp_buf q = {0};
     mp_buf_add(&q, "DROP SCHEMA IF EXISTS ");
@@ -70,34 +72,42 @@ static void fresh_drop(struct mp_trial *t, const char *url, const char *schema)
     mp_target_close(x);
 }
 
-static int fresh_open(const char *url, const char *schema, bool create, struct mp_target **x, struct mp_error *err)
+/* Open the fresh database; with `setup` (SQL) create it first and run
+ * setup in it, in one round trip on PostgreSQL. */
+static int fresh_open(const char *url, const char *schema, const char *setup, struct mp_target **x,
+                      struct mp_error *err)
 {
     int rc = mp_target_open(url, x, err);
     if (rc)
         return rc;
-    /* the harness's own scratch file on tmpfs: no fsync (a killed process
-     * loses nothing the kernel has; only a power cut would), and a
-     * write-ahead log, which survives a killed writer as the rollback
-     * journal does, with fewer writes and syncs (SQLite "WAL", "PRAGMA
-     * synchronous"); journal_mode is stored in the file, synchronous is
-     * per connection */
     if (!schema) {
-        /* a runner closing the last connection checkpoints the log under
-         * an exclusive lock for a moment */
+        /* the harness's own scratch file on tmpfs: no fsync (a killed
+         * process loses nothing the kernel has; only a power cut would),
+         * and a write-ahead log, which survives a killed writer as the
+         * rollback journal does, with fewer writes and syncs (SQLite
+         * "WAL", "PRAGMA synchronous"); journal_mode is stored in the
+         * file, synchronous is per connection.  A runner closing the last
+         * connection checkpoints the log under an exclusive lock for a
+         * moment: hence the busy timeout. */
         sqlite3_busy_timeout(mp_target_conn(*x), 60000);
         rc = mp_target_exec(*x, "(setup)", 1,
-                            create ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;" : "PRAGMA synchronous=OFF;",
+                            setup ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;" : "PRAGMA synchronous=OFF;",
                             err);
-    }
-    if (!rc && schema && create) {
+        if (!rc && setup)
+            rc = mp_target_exec(*x, "(setup)", 1, setup, err);
+    } else if (setup) {
         struct mp_buf q = {0};
         mp_buf_add(&q, "CREATE SCHEMA ");
         mp_buf_ident(&q, schema);
+        mp_buf_add(&q, "; SET search_path TO ");
+        mp_buf_ident(&q, schema);
+        mp_buf_add(&q, ";\n");
+        mp_buf_add(&q, setup);
         rc = mp_target_exec(*x, "(setup)", 1, mp_buf_str(&q), err);
         mp_buf_free(&q);
-    }
-    if (!rc && schema)
+    } else {
         rc = mp_target_set_schema(*x, schema, err);
+    }
     if (rc) {
         mp_target_close(*x);
         *x = NULL;
@@ -136,11 +146,9 @@ int mp_trial_fresh_run(struct mp_trial *t, struct mp_backend *b, int runners, lo
     mp_trial_setup_sql(t, d, &setup);
     if (runners > 1)
         mp_buf_add(&setup, "CREATE TABLE \"_mp_runs\" (v text NOT NULL);\n");
-    if ((out->rc = fresh_open(url, schema, true, &x, err)) ||
-        (out->rc = mp_target_exec(x, "(setup)", 1, mp_buf_str(&setup), err))) {
+    if ((out->rc = fresh_open(url, schema, mp_buf_str(&setup), &x, err))) {
         mp_buf_free(&setup);
-        mp_target_close(x);
-        fresh_drop(t, url, schema);
+        fresh_drop(t, url, schema, NULL);
         return out->rc;
     }
     mp_buf_free(&setup);
@@ -158,7 +166,7 @@ int mp_trial_fresh_run(struct mp_trial *t, struct mp_backend *b, int runners, lo
     int gate[2];
     if (pipe(gate) != 0) {
         out->rc = mp_error_set(err, MP_EIO, "pipe: %s", strerror(errno));
-        fresh_drop(t, url, schema);
+        fresh_drop(t, url, schema, x);
         return out->rc;
     }
     pid_t parent = getpid();
@@ -180,7 +188,7 @@ int mp_trial_fresh_run(struct mp_trial *t, struct mp_backend *b, int runners, lo
             close(gate[0]);
             struct mp_target *cx;
             struct mp_error ce = {0};
-            int rc = fresh_open(url, schema, false, &cx, &ce);
+            int rc = fresh_open(url, schema, NULL, &cx, &ce);
             if (!rc) {
                 struct mp_exec_config cc = {.table = "_mp_migrations", .fault = t->fault};
                 if (kill_at > 0)
@@ -263,8 +271,7 @@ int mp_trial_fresh_run(struct mp_trial *t, struct mp_backend *b, int runners, lo
             out->final = f;
     }
 end:
-    mp_target_close(x);
-    fresh_drop(t, url, schema);
+    fresh_drop(t, url, schema, x);
     mp_phase_add(&ph->readback, t0);
     return out->rc;
 }
