@@ -38,7 +38,9 @@ static int fresh_db(struct mp_trial *t, struct mp_backend *b, const char **url, 
             }
             atexit(mp_fresh_cleanup);
         }
-        *url = mp_arena_printf(t->a, "sqlite:%s/f%lu.sqlite", fresh_dir, n);
+        /* the pid too: worker processes forked after a first run share
+         * the directory and the counter */
+        *url = mp_arena_printf(t->a, "sqlite:%s/f%ld-%lu.sqlite", fresh_dir, (long)getpid(), n);
         *schema = NULL;
         return 0;
     }
