@@ -38,11 +38,14 @@
 #define MP_BENCH_MIN_MAX_OPS 10
 #define MP_BENCH_MAX_MAX_OPS 100000
 #define MP_BENCH_DEFAULT_SEED 1
+#define MP_BENCH_DEFAULT_TRIALS 100 /* the trials suite's trials per figure */
+#define MP_BENCH_MAX_TRIALS 100000
 
 static const char usage[] =
     "usage: migprop bench [--suite solver|trials|executor|cluster|shrink|all] [--repeat N]\n"
     "                     [--format table|json|csv]\n"
     "                     [--max-ops N] [--seed S] [--out DIR]\n"
+    "                     [--trials N] [--backend sqlite|postgres|all]\n"
     "\n"
     "options:\n"
     "  --suite NAME       one suite, or all (default all)\n"
@@ -53,13 +56,19 @@ static const char usage[] =
     "                     (default " MP_STR(MP_BENCH_DEFAULT_MAX_OPS) ")\n"
     "  --seed S           generator seed, decimal or 0x-hex (default " MP_STR(MP_BENCH_DEFAULT_SEED) ")\n"
     "  --out DIR          also write DIR/bench.json and DIR/bench.svg\n"
+    "  --trials N         the trials suite's trials per figure, 1 .. " MP_STR(MP_BENCH_MAX_TRIALS) " (default "
+    MP_STR(MP_BENCH_DEFAULT_TRIALS) ")\n"
+    "  --backend B        the trials suite's backends: sqlite, postgres or all (default all)\n"
     "  -h, --help         print this help\n"
     "\n"
     "suites:\n"
     "  solver   planning time for generated change sets of 10 ... --max-ops operations,\n"
     "           with the growth exponent fitted on a log-log scale\n"
-    "  trials   trials per second of `check` (ordering_valid + final_schema_equal) per\n"
-    "           backend, against the same trials' SQL and introspection run raw in-process\n"
+    "  trials   trials per second of `check` per backend at 1 and 2 jobs: the default\n"
+    "           suite (every property) and ordering_valid + final_schema_equal, against\n"
+    "           the same trials' SQL and introspection run raw in-process; then where the\n"
+    "           default suite's time goes, per phase (generate, plan, execute, readback,\n"
+    "           compare, shrink) and per property, each with its share of the run\n"
     "  executor `migrate up` of 10 and 100 generated migrations against executing the\n"
     "           same SQL raw in-process (SQLite file database), and the command-line\n"
     "           runners on the same files: migprop, dbmate and sql-migrate when installed\n"
@@ -340,14 +349,87 @@ static int raw_trial(enum mp_dialect d, const char *conninfo, const struct mp_ca
     return rc;
 }
 
-static int suite_trials(struct results *res, unsigned repeat, uint64_t seed)
+/* One `check` figure: `repeat` runs of the n trials with props on backend
+ * b at `jobs`, added as a row named `name`; with `ph` (nprops *
+ * MP_NDIALECTS * repeat entries) each run's phase times are kept. */
+static int trials_row(struct results *res, unsigned repeat, uint64_t seed, unsigned long n, struct mp_backend *b,
+                      const struct mp_property *props, size_t nprops, unsigned jobs, const char *name,
+                      struct mp_phase_times *ph, FILE *devnull)
 {
-    const unsigned long n = 100;
+    int rc = 0;
+    enum mp_dialect d = mp_backend_dialect(b);
+    double *t = calloc(repeat, sizeof *t);
+    if (!t)
+        mp_oom();
+    for (unsigned i = 0; i < repeat && !rc; i++) {
+        struct mp_run_config cfg = {.seed = seed, .iterations = n, .only_trial = -1, .props = props,
+                                    .nprops = nprops, .jobs = jobs, .no_data = false,
+                                    .phases = ph ? ph + (size_t)i * nprops * MP_NDIALECTS : NULL};
+        cfg.backends[d] = b;
+        double t0 = mp_now();
+        if (mp_run(&cfg, devnull) == 2)
+            rc = 2;
+        t[i] = mp_now() - t0;
+    }
+    struct row w = {.suite = "trials", .name = name, .x = (double)n, .t = stats(t, repeat), .unit = "trials"};
+    w.per = w.t.median > 0 ? w.x / w.t.median : 0;
+    add_row(res, w);
+    free(t);
+    return rc;
+}
+
+/* The breakdown of the default suite's runs at one job: a row per phase
+ * and per property, its seconds over the n trials (median of the runs)
+ * and its share of the run in the name. */
+static void trials_breakdown(struct results *res, unsigned repeat, unsigned long n, enum mp_dialect d,
+                             const struct mp_property *props, size_t nprops, const struct mp_phase_times *ph)
+{
+    static const char *const phase[] = {"generate", "plan", "execute", "readback", "compare", "shrink"};
+    enum { NPH = 6 };
+    double *v = calloc((size_t)repeat * (NPH + nprops) + 1, sizeof *v);
+    if (!v)
+        mp_oom();
+    for (unsigned r = 0; r < repeat; r++)
+        for (size_t i = 0; i < nprops; i++) {
+            const struct mp_phase_times *p = &ph[((size_t)r * nprops + i) * MP_NDIALECTS + d];
+            double x[NPH] = {p->generate, p->plan, p->execute, p->readback, p->compare, p->shrink};
+            for (int k = 0; k < NPH; k++) {
+                v[(size_t)k * repeat + r] += x[k];
+                v[(size_t)(NPH + i) * repeat + r] += x[k];
+            }
+        }
+    double all = 0; /* the phases' medians: the shares add up to 100 % */
+    for (size_t k = 0; k < NPH; k++) {
+        double *c = malloc(repeat * sizeof *c);
+        if (!c)
+            mp_oom();
+        memcpy(c, v + k * repeat, repeat * sizeof *c);
+        all += stats(c, repeat).median;
+        free(c);
+    }
+    for (size_t k = 0; k < NPH + nprops; k++) {
+        struct stat3 st = stats(v + k * repeat, repeat);
+        const char *what = k < NPH ? phase[k] : props[k - NPH].name;
+        struct row w = {.suite = "trials",
+                        .name = mp_arena_printf(bench_arena(), "%s default suite: %s %s (%.0f%%)",
+                                                mp_dialect_name(d), k < NPH ? "phase" : "property", what,
+                                                all > 0 ? 100 * st.median / all : 0),
+                        .x = (double)n, .t = st, .unit = "trials"};
+        w.per = w.t.median > 0 ? w.x / w.t.median : 0;
+        add_row(res, w);
+    }
+    free(v);
+}
+
+static int suite_trials(struct results *res, unsigned repeat, uint64_t seed, unsigned long n, int only)
+{
     FILE *devnull = fopen("/dev/null", "w");
     if (!devnull)
         return 2;
     int rc = 0;
     for (int d = 0; d < MP_NDIALECTS && !rc; d++) {
+        if (only >= 0 && d != only)
+            continue;
         struct mp_backend *b = NULL;
         struct mp_backend_config bc = {.quiet = true};
         struct mp_error e = {0};
@@ -355,27 +437,23 @@ static int suite_trials(struct results *res, unsigned repeat, uint64_t seed)
             fprintf(stderr, "migprop bench: %s: %s (skipped)\n", mp_dialect_name((enum mp_dialect)d), e.msg);
             continue;
         }
-        size_t nall;
-        const struct mp_property *all = bench_properties(&nall);
-        for (unsigned jobs = 1; jobs <= 2 && !rc; jobs++) {
-            double *t = calloc(repeat, sizeof *t);
-            for (unsigned i = 0; i < repeat; i++) {
-                struct mp_run_config cfg = {.seed = seed, .iterations = n, .only_trial = -1, .props = all,
-                                            .nprops = nall, .jobs = jobs, .no_data = false};
-                cfg.backends[d] = b;
-                double t0 = mp_now();
-                if (mp_run(&cfg, devnull) == 2)
-                    rc = 2;
-                t[i] = mp_now() - t0;
-            }
-            struct row w = {.suite = "trials", .name = mp_arena_printf(bench_arena(), "check %s, %u job%s",
-                                                                      mp_dialect_name((enum mp_dialect)d), jobs,
-                                                                      jobs == 1 ? "" : "s"),
-                            .x = (double)n, .t = stats(t, repeat), .unit = "trials"};
-            w.per = w.t.median > 0 ? w.x / w.t.median : 0;
-            add_row(res, w);
-            free(t);
-        }
+        const char *dn = mp_dialect_name((enum mp_dialect)d);
+        size_t ntwo, nall;
+        const struct mp_property *two = bench_properties(&ntwo), *all = mp_properties(&nall);
+        /* what users run: every property, as `check --backend` does */
+        struct mp_phase_times *ph = calloc((size_t)repeat * nall * MP_NDIALECTS, sizeof *ph);
+        if (!ph)
+            mp_oom();
+        for (unsigned jobs = 1; jobs <= 2 && !rc; jobs++)
+            rc = trials_row(res, repeat, seed, n, b, all, nall, jobs,
+                            mp_arena_printf(bench_arena(), "check %s, default suite, %u job%s", dn, jobs,
+                                            jobs == 1 ? "" : "s"),
+                            jobs == 1 ? ph : NULL, devnull);
+        for (unsigned jobs = 1; jobs <= 2 && !rc; jobs++)
+            rc = trials_row(res, repeat, seed, n, b, two, ntwo, jobs,
+                            mp_arena_printf(bench_arena(), "check %s, ordering_valid + final_schema_equal, %u job%s",
+                                            dn, jobs, jobs == 1 ? "" : "s"),
+                            NULL, devnull);
         /* raw: the same trials' SQL and introspection in-process */
         double *t = calloc(repeat, sizeof *t);
         for (unsigned i = 0; i < repeat && !rc; i++) {
@@ -395,12 +473,14 @@ static int suite_trials(struct results *res, unsigned repeat, uint64_t seed)
             }
             t[i] = mp_now() - t0;
         }
-        struct row w = {.suite = "trials", .name = mp_arena_printf(bench_arena(), "raw %s (the limit)",
-                                                                  mp_dialect_name((enum mp_dialect)d)),
+        struct row w = {.suite = "trials", .name = mp_arena_printf(bench_arena(), "raw %s (the limit)", dn),
                         .x = (double)n, .t = stats(t, repeat), .unit = "trials"};
         w.per = w.t.median > 0 ? w.x / w.t.median : 0;
         add_row(res, w);
         free(t);
+        if (!rc)
+            trials_breakdown(res, repeat, n, (enum mp_dialect)d, all, nall, ph);
+        free(ph);
         mp_backend_close(b);
     }
     fclose(devnull);
@@ -697,7 +777,7 @@ static void header(FILE *out, const char *fmt_name, unsigned repeat)
             repeat, fmt_name);
 }
 
-enum { OPT_SUITE = 256, OPT_REPEAT, OPT_FORMAT, OPT_MAX_OPS, OPT_SEED, OPT_OUT };
+enum { OPT_SUITE = 256, OPT_REPEAT, OPT_FORMAT, OPT_MAX_OPS, OPT_SEED, OPT_OUT, OPT_TRIALS, OPT_BACKEND };
 
 static const struct option longopts[] = {
     {"suite", required_argument, NULL, OPT_SUITE},
@@ -706,6 +786,8 @@ static const struct option longopts[] = {
     {"max-ops", required_argument, NULL, OPT_MAX_OPS},
     {"seed", required_argument, NULL, OPT_SEED},
     {"out", required_argument, NULL, OPT_OUT},
+    {"trials", required_argument, NULL, OPT_TRIALS},
+    {"backend", required_argument, NULL, OPT_BACKEND},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -718,6 +800,9 @@ int mp_cmd_bench(int argc, char **argv)
     unsigned repeat = MP_BENCH_DEFAULT_REPEAT;
     size_t max_ops = MP_BENCH_DEFAULT_MAX_OPS;
     uint64_t seed = MP_BENCH_DEFAULT_SEED, u;
+    unsigned long trials = MP_BENCH_DEFAULT_TRIALS;
+    int only = -1; /* the trials suite's backend, or -1: every one */
+    static const char *const backends[] = {"sqlite", "postgres", "all", NULL};
     int c, k;
     mp_cli_getopt_begin();
     while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
@@ -752,6 +837,16 @@ int mp_cmd_bench(int argc, char **argv)
         case OPT_OUT:
             out_dir = optarg;
             break;
+        case OPT_TRIALS:
+            if (mp_cli_u64("bench", "--trials", optarg, 1, MP_BENCH_MAX_TRIALS, &u))
+                return MP_CLI_USAGE;
+            trials = (unsigned long)u;
+            break;
+        case OPT_BACKEND:
+            if (mp_cli_choice("bench", "--backend", optarg, backends, &k))
+                return MP_CLI_USAGE;
+            only = k == 0 ? MP_SQLITE : k == 1 ? MP_POSTGRES : -1;
+            break;
         default:
             return mp_cli_bad_option("bench", c, argv, longopts);
         }
@@ -769,7 +864,7 @@ int mp_cmd_bench(int argc, char **argv)
     if (!rc && (all || strcmp(suite, "cluster") == 0))
         rc = suite_cluster(&res, repeat);
     if (!rc && (all || strcmp(suite, "trials") == 0))
-        rc = suite_trials(&res, repeat, seed);
+        rc = suite_trials(&res, repeat, seed, trials, only);
     if (!rc && (all || strcmp(suite, "shrink") == 0))
         rc = suite_shrink(&res, repeat, seed);
     if (rc) {

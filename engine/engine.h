@@ -123,6 +123,20 @@ struct mp_fixed_case {
     struct mp_case c;
 };
 
+/* Where a run's time went, in seconds, for one property on one backend.
+ * Work the properties share (one generated case per trial; one plan, one
+ * execution and one read-back per trial and backend, see mp_trial_apply)
+ * is charged to the property that first needed it in the trial, so the
+ * figures of all points add up to the run's time: generate (the case and
+ * its rows), plan (diff and solver), execute (setup, the executor, the
+ * forked runners of exactly_once / atomic_on_kill), readback (catalog
+ * introspection and rows read back), compare (the property's own checks:
+ * whatever its check took besides the phases above), shrink (shrinking a
+ * failure and writing its case file). */
+struct mp_phase_times {
+    double generate, plan, execute, readback, compare, shrink;
+};
+
 /* Settings of mp_run(); zero means default where noted. */
 struct mp_run_config {
     uint64_t seed;
@@ -150,6 +164,9 @@ struct mp_run_config {
     const char *out_dir;          /* where case files go (NULL: "migprop-failures") */
     long *first_failure;          /* out, optional: number of trials run when the first
                                    * property failed (k + 1 for trial k), or -1 */
+    struct mp_phase_times *phases; /* out, optional: nprops * MP_NDIALECTS entries owned by the
+                                   * caller, entry [i * MP_NDIALECTS + d] for props[i] on dialect
+                                   * d (all zero when not run); summed over the workers with --jobs */
 };
 
 /* The planning pipeline every trial, shrink candidate, trace, case

@@ -24,7 +24,12 @@ struct mp_trial {
     struct mp_error infra;
     const char *keep_dir;   /* write the trial's migrations under here, or NULL */
     const char *label;      /* "trial-<n>" or the case file's name */
+    struct mp_phase_times ph[MP_NDIALECTS]; /* time spent so far per backend (plan, execute,
+                                             * readback; run.c attributes it to properties) */
 };
+
+/* trial.c: the seconds since t0 (mp_now()) added to *acc; returns now. */
+double mp_phase_add(double *acc, double t0);
 
 /* trial.c: the setup script of trial t on dialect d (the start schema and
  * its rows), appended to b. */
@@ -55,6 +60,7 @@ struct mp_point {
     size_t shrunk_ops;
     long shrink_steps;
     double shrink_ms;
+    struct mp_phase_times phases; /* where this point's time went (engine.h) */
 };
 
 /* run_report.c: free the point's strings (not the point). */
@@ -80,18 +86,31 @@ void mp_run_report(FILE *out, const struct mp_run_config *cfg, const struct mp_p
 void mp_failure_shrink_write(const struct mp_run_config *cfg, struct mp_point *pt, struct mp_trial *t,
                              const struct mp_property *prop, enum mp_dialect d, long trial_no);
 
-/* run.c: run the trials k of [0, total) that worker `worker` of `nw`
- * takes (the worker-th, (worker+nw)-th, ... of the shard's trials),
- * filling pts, timing and, when `log` is given, log[point * total + k]
- * with 'p', 'd' or 'f'.  Returns 0, 1 (a property failed) or 2. */
+/* A queue of a run's trials shared by worker processes (jobs.c): the
+ * shard's trials, numbered 0, 1, ... in trial order, handed out in batches
+ * of `batch` by an atomic counter in memory shared across fork(), so no
+ * worker idles while another still has trials to take.  Each worker's
+ * batches come in increasing trial order. */
+struct mp_work_queue {
+    _Atomic unsigned long next; /* the first position not yet handed out */
+    unsigned long batch;
+};
+
+/* run.c: run the trials k of [0, total) of the shard (all of them when
+ * `q` is NULL, else the batches this process takes from q), filling pts
+ * (with their phase times), timing and, when `log` is given,
+ * log[point * total + k] with 'p', 'd' or 'f' for the trials it ran.
+ * Returns 0, 1 (a property failed) or 2. */
 int mp_run_trials(const struct mp_run_config *cfg, struct mp_point *pts, size_t n, unsigned needs,
-                  struct mp_timing *timing, unsigned worker, unsigned nw, char *log);
+                  struct mp_timing *timing, struct mp_work_queue *q, char *log);
 
 /* The number of trials of a run: the fixed cases, then the random ones. */
 unsigned long mp_run_total(const struct mp_run_config *cfg);
 
-/* jobs.c: mp_run_trials() in cfg->jobs worker processes, their results
- * merged in trial order, so the points are those one process makes. */
+/* jobs.c: mp_run_trials() in cfg->jobs worker processes sharing one
+ * mp_work_queue, their results merged in trial order, so the points are
+ * those one process makes.  Each worker dies with the parent
+ * (PR_SET_PDEATHSIG). */
 int mp_run_jobs(const struct mp_run_config *cfg, struct mp_point *pts, size_t n, unsigned needs,
                 struct mp_timing *timing);
 

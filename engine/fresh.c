@@ -6,6 +6,8 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <sqlite3.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +38,9 @@ static int fresh_db(struct mp_trial *t, struct mp_backend *b, const char **url, 
             }
             atexit(mp_fresh_cleanup);
         }
-        *url = mp_arena_printf(t->a, "sqlite:%s/f%lu.sqlite", fresh_dir, n);
+        /* the pid too: worker processes forked after a first run share
+         * the directory and the counter */
+        *url = mp_arena_printf(t->a, "sqlite:%s/f%ld-%lu.sqlite", fresh_dir, (long)getpid(), n);
         *schema = NULL;
         return 0;
     }
@@ -45,17 +49,21 @@ static int fresh_db(struct mp_trial *t, struct mp_backend *b, const char **url, 
     return 0;
 }
 
-static void fresh_drop(struct mp_trial *t, const char *url, const char *schema)
+/* Remove the fresh database: the SQLite files, or the PostgreSQL schema
+ * through `x` when it is open (else a new connection); closes x. */
+static void fresh_drop(struct mp_trial *t, const char *url, const char *schema, struct mp_target *x)
 {
     if (!schema) {
+        mp_target_close(x);
         const char *path = url + 7;
         unlink(path);
         unlink(mp_arena_printf(t->a, "%s-journal", path));
+        unlink(mp_arena_printf(t->a, "%s-wal", path));
+        unlink(mp_arena_printf(t->a, "%s-shm", path));
         return;
     }
-    struct mp_target *x;
     struct mp_error e = {0};
-    if (mp_target_open(url, &x, &e))
+    if (!x && mp_target_open(url, &x, &e))
         return;
     struct mp_buf q = {0};
     mp_buf_add(&q, "DROP SCHEMA IF EXISTS ");
@@ -66,20 +74,42 @@ static void fresh_drop(struct mp_trial *t, const char *url, const char *schema)
     mp_target_close(x);
 }
 
-static int fresh_open(const char *url, const char *schema, bool create, struct mp_target **x, struct mp_error *err)
+/* Open the fresh database; with `setup` (SQL) create it first and run
+ * setup in it, in one round trip on PostgreSQL. */
+static int fresh_open(const char *url, const char *schema, const char *setup, struct mp_target **x,
+                      struct mp_error *err)
 {
     int rc = mp_target_open(url, x, err);
     if (rc)
         return rc;
-    if (schema && create) {
+    if (!schema) {
+        /* the harness's own scratch file on tmpfs: no fsync (a killed
+         * process loses nothing the kernel has; only a power cut would),
+         * and a write-ahead log, which survives a killed writer as the
+         * rollback journal does, with fewer writes and syncs (SQLite
+         * "WAL", "PRAGMA synchronous"); journal_mode is stored in the
+         * file, synchronous is per connection.  A runner closing the last
+         * connection checkpoints the log under an exclusive lock for a
+         * moment: hence the busy timeout. */
+        sqlite3_busy_timeout(mp_target_conn(*x), 60000);
+        rc = mp_target_exec(*x, "(setup)", 1,
+                            setup ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;" : "PRAGMA synchronous=OFF;",
+                            err);
+        if (!rc && setup)
+            rc = mp_target_exec(*x, "(setup)", 1, setup, err);
+    } else if (setup) {
         struct mp_buf q = {0};
         mp_buf_add(&q, "CREATE SCHEMA ");
         mp_buf_ident(&q, schema);
+        mp_buf_add(&q, "; SET search_path TO ");
+        mp_buf_ident(&q, schema);
+        mp_buf_add(&q, ";\n");
+        mp_buf_add(&q, setup);
         rc = mp_target_exec(*x, "(setup)", 1, mp_buf_str(&q), err);
         mp_buf_free(&q);
-    }
-    if (!rc && schema)
+    } else {
         rc = mp_target_set_schema(*x, schema, err);
+    }
     if (rc) {
         mp_target_close(*x);
         *x = NULL;
@@ -97,6 +127,8 @@ int mp_trial_fresh_run(struct mp_trial *t, struct mp_backend *b, int runners, lo
         return 0;
     }
     enum mp_dialect d = mp_backend_dialect(b);
+    struct mp_phase_times *ph = &t->ph[d];
+    double t0 = mp_now();
     /* the same migrations; with several runners each also counts its runs */
     struct mp_migset set = *r->migrations;
     set.v = mp_arena_alloc(t->a, (set.n + 1) * sizeof *set.v);
@@ -116,22 +148,30 @@ int mp_trial_fresh_run(struct mp_trial *t, struct mp_backend *b, int runners, lo
     mp_trial_setup_sql(t, d, &setup);
     if (runners > 1)
         mp_buf_add(&setup, "CREATE TABLE \"_mp_runs\" (v text NOT NULL);\n");
-    if ((out->rc = fresh_open(url, schema, true, &x, err)) ||
-        (out->rc = mp_target_exec(x, "(setup)", 1, mp_buf_str(&setup), err))) {
+    if ((out->rc = fresh_open(url, schema, mp_buf_str(&setup), &x, err))) {
         mp_buf_free(&setup);
-        mp_target_close(x);
-        fresh_drop(t, url, schema);
+        fresh_drop(t, url, schema, NULL);
         return out->rc;
     }
     mp_buf_free(&setup);
-    mp_target_close(x);
-    x = NULL;
+    /* x stays open, idle, for the read-back (one connection less; SQLite:
+     * the log's shared index stays live, so the runners do not race to
+     * rebuild it); the children never touch it */
 
-    /* the runners: forked, each with its own connection */
+    /* the runners: forked (no exec), each with its own connection, all
+     * held at a barrier (a pipe each blocks on until the parent closes
+     * it) so they start together */
     fflush(NULL);
     pid_t pids[16];
     int fds[16];
     int nr = runners < 1 ? 1 : runners > 16 ? 16 : runners;
+    int gate[2];
+    if (pipe(gate) != 0) {
+        out->rc = mp_error_set(err, MP_EIO, "pipe: %s", strerror(errno));
+        fresh_drop(t, url, schema, x);
+        return out->rc;
+    }
+    pid_t parent = getpid();
     for (int i = 0; i < nr; i++) {
         int pfd[2];
         if (pipe(pfd) != 0) {
@@ -141,9 +181,16 @@ int mp_trial_fresh_run(struct mp_trial *t, struct mp_backend *b, int runners, lo
         pids[i] = fork();
         if (pids[i] == 0) {
             close(pfd[0]);
+            close(gate[1]);
+            if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+                _exit(1);
+            char c;
+            while (read(gate[0], &c, 1) < 0 && errno == EINTR)
+                ;
+            close(gate[0]);
             struct mp_target *cx;
             struct mp_error ce = {0};
-            int rc = fresh_open(url, schema, false, &cx, &ce);
+            int rc = fresh_open(url, schema, NULL, &cx, &ce);
             if (!rc) {
                 struct mp_exec_config cc = {.table = "_mp_migrations", .fault = t->fault};
                 if (kill_at > 0)
@@ -166,6 +213,8 @@ int mp_trial_fresh_run(struct mp_trial *t, struct mp_backend *b, int runners, lo
             break;
         }
     }
+    close(gate[0]);
+    close(gate[1]); /* every runner starts now */
     for (int i = 0; i < nr; i++) {
         int st = 0;
         while (waitpid(pids[i], &st, 0) < 0 && errno == EINTR)
@@ -185,10 +234,10 @@ int mp_trial_fresh_run(struct mp_trial *t, struct mp_backend *b, int runners, lo
     }
 
     /* what the database holds now */
+    t0 = mp_phase_add(&ph->execute, t0);
     struct mp_exec_config xc = {.table = "_mp_migrations", .fault = t->fault};
     struct mp_schema *s = NULL;
-    if ((out->rc = fresh_open(url, schema, false, &x, err)) ||
-        (out->rc = mp_exec_records(x, &xc, &out->applied_rows, &out->bad_rows, err)) ||
+    if ((out->rc = mp_exec_records(x, &xc, &out->applied_rows, &out->bad_rows, err)) ||
         (out->rc = mp_introspect_conn(mp_target_dialect(x), mp_target_conn(x),
                                       (const char *const[]){"_mp_migrations", NULL}, t->a, &s, err)))
         goto end;
@@ -210,10 +259,12 @@ int mp_trial_fresh_run(struct mp_trial *t, struct mp_backend *b, int runners, lo
                 goto end;
             }
         out->expected = e;
+        t0 = mp_phase_add(&ph->readback, t0);
         /* and the next run completes the migrations */
         struct mp_exec_report rep;
         struct mp_error e2 = {0};
         out->completed = mp_exec_up(x, &set, &xc, NULL, &rep, &e2) == 0;
+        t0 = mp_phase_add(&ph->execute, t0);
         if (!out->completed)
             snprintf(out->first_failure, sizeof out->first_failure, "the run after the kill failed: %.400s", e2.msg);
         struct mp_schema *f = NULL;
@@ -222,7 +273,7 @@ int mp_trial_fresh_run(struct mp_trial *t, struct mp_backend *b, int runners, lo
             out->final = f;
     }
 end:
-    mp_target_close(x);
-    fresh_drop(t, url, schema);
+    fresh_drop(t, url, schema, x);
+    mp_phase_add(&ph->readback, t0);
     return out->rc;
 }

@@ -1,15 +1,23 @@
-/* jobs.c - worker processes (--jobs): each runs its share of the trials
- * and writes its results to a file; the parent merges them in trial order,
- * so the report is the one a single process makes. */
+/* jobs.c - worker processes (--jobs): each takes small batches of trials
+ * from a shared queue and writes its results to a file; the parent merges
+ * them in trial order, so the report is the one a single process makes. */
 #include "engine_int.h"
 #include "os.h"
 
 #include <errno.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+/* Trials per batch: small, so the last batches spread over the workers
+ * (a trial takes 10-100 ms; taking a batch is one atomic add). */
+#define MP_JOBS_BATCH 2
 
 static void put(FILE *f, const void *p, size_t n)
 {
@@ -56,6 +64,7 @@ static void write_results(FILE *f, int status, const struct mp_timing *timing, c
     put(f, log, loglen);
     for (size_t i = 0; i < n; i++) {
         const struct mp_point *p = &pts[i];
+        put(f, &p->phases, sizeof p->phases);
         put(f, &p->fail, sizeof p->fail);
         if (!p->fail)
             continue;
@@ -92,7 +101,13 @@ int mp_run_jobs(const struct mp_run_config *cfg, struct mp_point *pts, size_t n,
     pid_t *pids = calloc(nw, sizeof *pids);
     if (!paths || !pids)
         mp_oom();
+    struct mp_work_queue *q = mmap(NULL, sizeof *q, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (q == MAP_FAILED)
+        mp_oom();
+    atomic_init(&q->next, 0);
+    q->batch = MP_JOBS_BATCH;
     fflush(NULL);
+    pid_t parent = getpid();
     double t0 = mp_now();
     for (unsigned j = 0; j < nw; j++) {
         int fd = fresh_tmpfile(paths[j], sizeof paths[j]);
@@ -103,9 +118,14 @@ int mp_run_jobs(const struct mp_run_config *cfg, struct mp_point *pts, size_t n,
         }
         pids[j] = fork();
         if (pids[j] == 0) {
+            /* die with the parent; it may have died before the prctl */
+            if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+                _exit(2);
             char *log = calloc(loglen + 1, 1);
+            if (!log)
+                mp_oom();
             struct mp_timing tm[MP_NDIALECTS] = {{0}};
-            int st = mp_run_trials(cfg, pts, n, needs, tm, j, cfg->jobs, log);
+            int st = mp_run_trials(cfg, pts, n, needs, tm, q, log);
             FILE *f = fdopen(fd, "wb");
             if (f) {
                 write_results(f, st, tm, log, loglen, pts, n);
@@ -136,6 +156,12 @@ int mp_run_jobs(const struct mp_run_config *cfg, struct mp_point *pts, size_t n,
                 timing[d].trials += tm[d].trials;
             for (size_t i = 0; i < n; i++) {
                 struct mp_point *p = &wp[(size_t)j * n + i];
+                struct mp_phase_times ph;
+                if (get(f, &ph, sizeof ph)) {
+                    struct mp_phase_times *t = &pts[i].phases;
+                    t->generate += ph.generate, t->plan += ph.plan, t->execute += ph.execute;
+                    t->readback += ph.readback, t->compare += ph.compare, t->shrink += ph.shrink;
+                }
                 if (!get(f, &p->fail, sizeof p->fail) || !p->fail)
                     continue;
                 get(f, &p->trial, sizeof p->trial);
@@ -163,11 +189,13 @@ int mp_run_jobs(const struct mp_run_config *cfg, struct mp_point *pts, size_t n,
         struct mp_point *pt = &pts[i];
         if (pt->skip)
             continue;
-        unsigned long in_shard = 0;
         for (unsigned long k = 0; k < total && !pt->fail; k++) {
             if (cfg->shard_count > 1 && k % cfg->shard_count != cfg->shard_index - 1)
                 continue;
-            unsigned j = (unsigned)(in_shard++ % cfg->jobs);
+            /* the worker that ran trial k (none when the run stopped) */
+            unsigned j = 0;
+            while (j < nw && !logs[(size_t)j * loglen + i * total + k])
+                j++;
             if (j >= nw)
                 continue;
             char v = logs[(size_t)j * loglen + i * total + k];
@@ -202,5 +230,6 @@ int mp_run_jobs(const struct mp_run_config *cfg, struct mp_point *pts, size_t n,
     free(logs);
     free(paths);
     free(pids);
+    munmap(q, sizeof *q);
     return status;
 }

@@ -6,6 +6,7 @@
 #include "pgcluster.h"
 #include "text.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,18 +51,25 @@ static void record_failure(struct mp_point *pt, struct mp_trial *t, const char *
 }
 
 int mp_run_trials(const struct mp_run_config *cfg, struct mp_point *pts, size_t n, unsigned needs,
-                  struct mp_timing *timing, unsigned worker, unsigned nw, char *log)
+                  struct mp_timing *timing, struct mp_work_queue *queue, char *log)
 {
     int status = 0;
     unsigned long total = mp_run_total(cfg);
-    unsigned long in_shard = 0, done = 0;
+    unsigned long in_shard = 0, done = 0, claim_lo = 0, claim_hi = 0;
     /* the human format shows progress on a terminal (stderr, one line) */
     bool bar = cfg->format == MP_FORMAT_HUMAN && !log && isatty(2);
     for (unsigned long k = 0; k < total && status != 2; k++) {
         if (cfg->shard_count > 1 && k % cfg->shard_count != cfg->shard_index - 1)
             continue;
-        if (in_shard++ % (nw ? nw : 1) != worker)
-            continue;
+        if (queue) {
+            unsigned long pos = in_shard++;
+            if (pos >= claim_hi) { /* take the next batch */
+                claim_lo = atomic_fetch_add(&queue->next, queue->batch);
+                claim_hi = claim_lo + queue->batch;
+            }
+            if (pos < claim_lo)
+                continue;
+        }
         if (mp_pgcluster_interrupted()) {
             fprintf(stderr, "migprop: interrupted\n");
             status = 2;
@@ -69,6 +77,7 @@ int mp_run_trials(const struct mp_run_config *cfg, struct mp_point *pts, size_t 
         }
         struct mp_trial t = {.a = mp_arena_new(), .solver = cfg->solver, .fault = cfg->fault, .keep_dir = cfg->keep_dir,
                              .needs = needs, .backends = cfg->backends};
+        double gen0 = mp_now();
         struct mp_case gc;
         const char *label;
         long trial_no;
@@ -107,6 +116,7 @@ int mp_run_trials(const struct mp_run_config *cfg, struct mp_point *pts, size_t 
             size_t rows = trial_no < 0 ? 4 : 1 + (size_t)(trial_no / 10 < 11 ? trial_no / 10 : 11);
             mp_data_gen(t.a, &drng, t.c->start, t.c->desired, &t.c->renames, rows, &t.data);
         }
+        double gen = mp_now() - gen0; /* charged to the first property checked */
         for (int d = 0; d < MP_NDIALECTS; d++) {
             struct mp_backend *b = cfg->backends[d];
             if (!b)
@@ -122,7 +132,14 @@ int mp_run_trials(const struct mp_run_config *cfg, struct mp_point *pts, size_t 
                     if (cfg->props[j].name == pt->property)
                         prop = &cfg->props[j];
                 struct mp_buf diag = {0};
+                struct mp_phase_times before = t.ph[d], *pp = &pt->phases;
+                double c0 = mp_now();
                 enum mp_verdict v = prop->check(&t, b, &diag);
+                double spent = mp_now() - c0, plan = t.ph[d].plan - before.plan,
+                       exec = t.ph[d].execute - before.execute, rb = t.ph[d].readback - before.readback;
+                pp->generate += gen, gen = 0;
+                pp->plan += plan, pp->execute += exec, pp->readback += rb;
+                pp->compare += spent > plan + exec + rb ? spent - plan - exec - rb : 0;
                 any = true;
                 if (t.infra_error) {
                     fprintf(stderr, "migprop: %s on %s: %s\n", label, mp_dialect_name((enum mp_dialect)d), t.infra.msg);
@@ -139,8 +156,11 @@ int mp_run_trials(const struct mp_run_config *cfg, struct mp_point *pts, size_t 
                 else {
                     pt->fail++;
                     record_failure(pt, &t, label, trial_no, mp_buf_str(&diag), (enum mp_dialect)d);
-                    if (cfg->shrink)
+                    if (cfg->shrink) {
+                        double s0 = mp_now();
                         mp_failure_shrink_write(cfg, pt, &t, prop, (enum mp_dialect)d, trial_no);
+                        mp_phase_add(&pp->shrink, s0);
+                    }
                     if (status == 0)
                         status = 1;
                 }
@@ -189,8 +209,15 @@ int mp_run(const struct mp_run_config *cfg, FILE *out)
         }
     struct mp_timing timing[MP_NDIALECTS] = {{0}};
     int status = cfg->jobs > 1 ? mp_run_jobs(cfg, pts, n, needs, timing)
-                               : mp_run_trials(cfg, pts, n, needs, timing, 0, 1, NULL);
+                               : mp_run_trials(cfg, pts, n, needs, timing, NULL, NULL);
     mp_run_report(out, cfg, pts, n, timing);
+    if (cfg->phases) {
+        memset(cfg->phases, 0, cfg->nprops * MP_NDIALECTS * sizeof *cfg->phases);
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < cfg->nprops; j++)
+                if (cfg->props[j].name == pts[i].property)
+                    cfg->phases[j * MP_NDIALECTS + pts[i].backend] = pts[i].phases;
+    }
     if (cfg->first_failure) {
         *cfg->first_failure = -1;
         for (size_t i = 0; i < n; i++)

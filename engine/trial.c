@@ -4,6 +4,7 @@
 #include "engine_int.h"
 #include "dataread.h"
 #include "executor.h"
+#include "os.h"
 #include "planmig.h"
 #include "sql.h"
 
@@ -40,6 +41,13 @@ struct mp_backend *mp_trial_backend(struct mp_trial *t, enum mp_dialect d)
     return t->backends ? t->backends[d] : NULL;
 }
 
+double mp_phase_add(double *acc, double t0)
+{
+    double now = mp_now();
+    *acc += now - t0;
+    return now;
+}
+
 static size_t plan_parts(const struct mp_trial *t)
 {
     return 1 + (size_t)(t->seed % 3);
@@ -54,6 +62,8 @@ void mp_trial_setup_sql(const struct mp_trial *t, enum mp_dialect d, struct mp_b
 static void run_plan(struct mp_trial *t, struct mp_backend *b, struct mp_apply_result *r)
 {
     enum mp_dialect d = mp_backend_dialect(b);
+    struct mp_phase_times *ph = &t->ph[d];
+    double t0 = mp_now();
     struct mp_buf ddl = {0};
     mp_trial_setup_sql(t, d, &ddl);
     r->data_before = &t->data;
@@ -106,6 +116,7 @@ static void run_plan(struct mp_trial *t, struct mp_backend *b, struct mp_apply_r
         mp_target_close(x);
         goto done;
     }
+    t0 = mp_phase_add(&ph->execute, t0);
     struct mp_schema *got = NULL;
     if (mp_backend_introspect(b, t->a, &got, &e)) {
         t->infra_error = true;
@@ -125,10 +136,12 @@ static void run_plan(struct mp_trial *t, struct mp_backend *b, struct mp_apply_r
         }
         r->data_after = ds;
     }
+    t0 = mp_phase_add(&ph->readback, t0);
     if ((t->needs & MP_NEED_RERUN)) {
         r->rerun_done = true;
         r->rerun_rc = mp_exec_up(x, setp, &xc, NULL, &rep, &r->rerun_err);
         r->rerun_applied = rep.applied;
+        t0 = mp_phase_add(&ph->execute, t0);
         struct mp_schema *s2 = NULL;
         struct mp_dataset *ds = mp_arena_alloc(t->a, sizeof *ds);
         if (!r->rerun_rc && !(r->rerun_rc = mp_backend_introspect(b, t->a, &s2, &r->rerun_err)) &&
@@ -136,6 +149,7 @@ static void run_plan(struct mp_trial *t, struct mp_backend *b, struct mp_apply_r
             r->rerun_schema = s2;
             r->rerun_data = ds;
         }
+        t0 = mp_phase_add(&ph->readback, t0);
     }
     if ((t->needs & MP_NEED_DOWN)) {
         r->down_done = true;
@@ -143,6 +157,7 @@ static void run_plan(struct mp_trial *t, struct mp_backend *b, struct mp_apply_r
                                           setp, &r->down_irreversible, &r->down_err);
         if (!r->down_rc && !r->down_irreversible) {
             r->down_rc = mp_exec_down(x, setp, &xc, setp->n, &rep, &r->down_err);
+            t0 = mp_phase_add(&ph->execute, t0);
             struct mp_schema *s3 = NULL;
             struct mp_dataset *ds = mp_arena_alloc(t->a, sizeof *ds);
             if (!r->down_rc && !(r->down_rc = mp_backend_introspect(b, t->a, &s3, &r->down_err)) &&
@@ -150,12 +165,14 @@ static void run_plan(struct mp_trial *t, struct mp_backend *b, struct mp_apply_r
                 r->down_schema = s3;
                 r->down_data = ds;
             }
+            t0 = mp_phase_add(&ph->readback, t0);
         }
     }
     mp_target_close(x);
 done:
     mp_backend_end(b);
     mp_buf_free(&ddl);
+    mp_phase_add(&ph->execute, t0);
 }
 
 const struct mp_apply_result *mp_trial_apply(struct mp_trial *t, struct mp_backend *b)
@@ -171,7 +188,9 @@ const struct mp_apply_result *mp_trial_apply(struct mp_trial *t, struct mp_backe
     r->data_before = &t->data;
     struct mp_plan *p = NULL;
     const struct mp_plan_options opt = {t->solver, t->fault};
+    double t0 = mp_now();
     r->plan_rc = mp_case_plan(t->a, t->c, d, &opt, t->seed, cs, &p, NULL, &r->plan_err);
+    mp_phase_add(&t->ph[d].plan, t0);
     if (r->plan_rc)
         return r;
     r->plan = p;

@@ -1,14 +1,20 @@
 /* lock.c - one runner at a time: a PostgreSQL session advisory lock keyed
  * on the schema-qualified tracking table, or an flock(2) on the SQLite
  * database file plus a busy timeout (see executor.h, runner_int.h). */
+#define _GNU_SOURCE /* gettid, SIGEV_THREAD_ID */
 #include "runner_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
+
+#ifndef sigev_notify_thread_id
+#define sigev_notify_thread_id _sigev_un._tid /* timer_create(2) */
+#endif
 
 #include "os.h"
 
@@ -43,6 +49,56 @@ static int lock_pg(struct mp_target *t, const char *table, long ms, struct mp_er
     return 0;
 }
 
+static void on_alarm(int sig)
+{
+    (void)sig; /* only interrupts the blocking flock */
+}
+
+/* Wait for the flock in the kernel (woken the moment the holder lets go),
+ * interrupted after `ms` by a SIGALRM timer aimed at this thread alone.
+ * Only when the process leaves SIGALRM at its default: returns 1 (not
+ * tried) otherwise, 0 when locked, -1 with errno (EINTR: timed out). */
+static int flock_wait(int fd, long ms)
+{
+    struct sigaction sa = {0}, old;
+    sa.sa_handler = on_alarm; /* no SA_RESTART: the signal ends flock() */
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGALRM, NULL, &old) != 0 || old.sa_handler != SIG_DFL || (old.sa_flags & SA_SIGINFO))
+        return 1;
+    sigset_t alrm, prev;
+    sigemptyset(&alrm);
+    sigaddset(&alrm, SIGALRM);
+    if (pthread_sigmask(SIG_BLOCK, &alrm, &prev) != 0)
+        return 1;
+    struct sigevent ev = {0};
+    ev.sigev_notify = SIGEV_THREAD_ID;
+    ev.sigev_signo = SIGALRM;
+    ev.sigev_notify_thread_id = gettid();
+    timer_t tm;
+    if (timer_create(CLOCK_MONOTONIC, &ev, &tm) != 0) {
+        pthread_sigmask(SIG_SETMASK, &prev, NULL);
+        return 1;
+    }
+    sigaction(SIGALRM, &sa, NULL);
+    struct itimerspec its = {{0, 0}, {ms / 1000, (ms % 1000) * 1000000L}};
+    timer_settime(tm, 0, &its, NULL);
+    sigset_t open = prev;
+    sigdelset(&open, SIGALRM);
+    pthread_sigmask(SIG_SETMASK, &open, NULL);
+    int rc = flock(fd, LOCK_EX);
+    int e = errno;
+    /* disarm, then drop a signal that came too late, before SIG_DFL is back */
+    pthread_sigmask(SIG_BLOCK, &alrm, NULL);
+    timer_delete(tm);
+    const struct timespec zero = {0, 0};
+    while (sigtimedwait(&alrm, NULL, &zero) == SIGALRM)
+        ;
+    sigaction(SIGALRM, &old, NULL);
+    pthread_sigmask(SIG_SETMASK, &prev, NULL);
+    errno = e;
+    return rc;
+}
+
 static int lock_sqlite(struct mp_target *t, long ms, struct mp_error *err)
 {
     sqlite3_busy_timeout(t->lite, (int)ms);
@@ -52,6 +108,10 @@ static int lock_sqlite(struct mp_target *t, long ms, struct mp_error *err)
     if (t->lock_fd < 0)
         return mp_error_set(err, MP_EIO, "%s: %s", t->path, strerror(errno));
     double until = (mp_now() * 1e3) + (double)ms;
+    if (flock(t->lock_fd, LOCK_EX | LOCK_NB) == 0 || (errno == EWOULDBLOCK && flock_wait(t->lock_fd, ms) == 0))
+        return 0;
+    /* timed out (the loop says so at once), or SIGALRM belongs to the
+     * program, or another signal ended the wait: poll */
     while (flock(t->lock_fd, LOCK_EX | LOCK_NB) != 0) {
         if (errno != EWOULDBLOCK && errno != EINTR)
             return mp_error_set(err, MP_EIO, "flock %s: %s", t->path, strerror(errno));
