@@ -2,6 +2,7 @@
 #include "planmig.h"
 
 #include "diff.h"
+#include "vschema.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -1,5 +1,6 @@
 /* gen.c - random schemas and change sets. */
 #include "gen.h"
+#include "vschema.h"
 
 #include <ctype.h>
 #include <stdio.h>

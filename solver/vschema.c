@@ -1,6 +1,6 @@
 /* vschema.c - the virtual schema: preconditions and effects of concrete
  * steps, per dialect.  Each rule cites the documentation it models. */
-#include "ops.h"
+#include "vschema.h"
 
 #include <stdio.h>
 #include <string.h>

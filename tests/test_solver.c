@@ -13,6 +13,7 @@
 #include "plan.h"
 #include "sql.h"
 #include "text.h"
+#include "vschema.h"
 
 static struct mp_schema *parse(struct mp_arena *a, const char *text)
 {
