@@ -1,0 +1,193 @@
+/* plan_int.h - the planner's private context, shared by its phase files
+ * (plan_ident.c, plan_graph.c, plan_sort.c, plan_repair.c, plan_emit.c,
+ * plan.c); not part of the solver's interface (plan.h is).
+ *
+ * The phases, in the order mp_plan_build() runs them:
+ *   identities  every table and column the change set touches gets one
+ *               number that survives renames (struct tab_id, struct col_id);
+ *               each operation becomes a node naming those numbers;
+ *   graph       each node's events (what it acquires, releases, makes,
+ *               needs, uses, kills) become edges between nodes;
+ *   sort        nodes are ranked by (kind priority, description) and
+ *               topologically sorted, stably in that rank;
+ *   repair      while the sort stalls, each loop found is repaired by the
+ *               function for its shape, and the graph is rebuilt;
+ *   emit        each node in order becomes a concrete step, named as its
+ *               objects are named at that point, checked by the virtual
+ *               schema and rendered as SQL.
+ * All memory comes from the plan's arena except scratch arrays of one
+ * phase, which are malloc'd and freed inside it. */
+#ifndef MP_PLAN_INT_H
+#define MP_PLAN_INT_H
+
+#include "plan.h"
+
+#include <stdint.h>
+
+/* ---- identities ---- */
+
+/* One column of a table identity.  Names, not model ids: a change set names
+ * the objects it touches (ops.h), so its operations are resolved by name in
+ * the start vocabulary (what is removed or renamed) or the desired one (what
+ * is added); the identity is the column's index in tab_id.cols. */
+struct col_id {
+    const char *start, *final, *cur; /* start NULL: new; final NULL: dropped; cur: name now, while emitting */
+};
+
+/* One table identity: its index in plan_ctx.tabs. */
+struct tab_id {
+    const char *start, *final, *cur;
+    const struct mp_table *st;       /* the start table, NULL when created */
+    struct col_id *cols;
+    size_t ncols, capcols;
+    long create_node, drop_node;     /* the CREATE / DROP TABLE node, or -1 */
+};
+
+/* A (folded name, table identity) pair of a sorted name index. */
+struct name_ix {
+    const char *key;
+    long t;
+};
+
+/* ---- graph ---- */
+
+/* What a node does to a resource; edges go REL -> ACQ / WAITFREE (a name is
+ * freed before it is taken), MAKE -> NEED (an object exists before it is
+ * used), USE -> KILL (an object is used before it goes). */
+enum role { ACQ, REL, MAKE, NEED, USE, KILL, WAITFREE };
+
+struct plan_ev {
+    const char *key;  /* resource: "R:name" relation name, "N:t:name" column name,
+                         "T:t" table, "C:t:c" column, "U:t:c,c" unique key */
+    const char *what; /* for comments: table "post" */
+    long node;
+    enum role role;
+};
+
+struct plan_edge {
+    long from, to;
+    char type;        /* first letter of the key */
+    enum role from_role;
+    const char *what;
+};
+
+/* One step to be: a change-set operation, a half of a rename split by a
+ * repair, or a step a repair added. */
+struct plan_node {
+    long src;             /* change-set index, -1 for a repair step */
+    enum mp_op_kind kind;
+    int half;             /* renames: 0 whole, 1 old->tmp, 2 tmp->new */
+    const char *tmp;
+    long t;               /* table identity */
+    long c;               /* column identity (column ops) */
+    const struct mp_op *op; /* the change-set op in its vocabulary */
+    struct mp_fk fk;      /* ADD/DROP FK, vocabulary of the kind */
+    struct mp_table *def; /* CREATE TABLE: working copy */
+    bool *detached;       /* DROP TABLE: start FKs already dropped by a repair step */
+    const char *desc;     /* mp_op_describe() of the node, the pre-sort's tie-break; NULL: stale */
+    long rank;            /* position in the pre-sort */
+    int prev_pos;         /* ADD COLUMN: position of the previous added column of the table, or -1 */
+};
+
+struct plan_ctx {
+    struct mp_arena *a;
+    enum mp_dialect d;
+    const struct mp_schema *start;
+    struct mp_error *err;
+    struct tab_id *tabs;
+    size_t ntabs, captabs;
+    struct plan_node *nodes;
+    size_t nnodes, capnodes;
+    struct plan_ev *evs;
+    size_t nevs, capevs;
+    struct plan_edge *edges;
+    size_t nedges, capedges;
+    int tmp_counter;
+    /* sorted (folded name, table identity) pairs for mp_plan_tab_start/final */
+    struct name_ix *ix_start, *ix_final;
+    size_t nix_start, nix_final;
+};
+
+/* ---- plan_ident.c ---- */
+
+/* `name` folded for the dialect's name comparison (SQLite: ASCII lower
+ * case, a copy in x->a; PostgreSQL: `name` itself). */
+const char *mp_plan_fold(struct plan_ctx *x, const char *name);
+
+/* The table identity named `name` in the start / desired schema, or -1. */
+long mp_plan_tab_start(struct plan_ctx *x, const char *name);
+long mp_plan_tab_final(struct plan_ctx *x, const char *name);
+
+/* The column identity of table t named `name` at the start / at the end, or -1. */
+long mp_plan_col_start(struct plan_ctx *x, long t, const char *name);
+long mp_plan_col_final(struct plan_ctx *x, long t, const char *name);
+
+/* The table's name for comments: its desired name, or its start name when dropped. */
+const char *mp_plan_tname(struct plan_ctx *x, long t);
+
+/* Set MP_EINVAL "change set: <op>: <why>" (op NULL: a repair step); returns MP_EINVAL. */
+int mp_plan_bad(struct plan_ctx *x, const struct mp_op *op, const char *why);
+
+/* Build table and column identities from the start schema and the change
+ * set (independent of the change set's order).  MP_EINVAL naming the
+ * operation when it names an unknown object or contradicts itself. */
+int mp_plan_resolve(struct plan_ctx *x, const struct mp_changeset *cs);
+
+/* Append a node of kind k for change-set op `op` (index src; NULL and -1
+ * for a repair step); returns it (valid until the next append). */
+struct plan_node *mp_plan_add_node(struct plan_ctx *x, enum mp_op_kind k, long src, const struct mp_op *op);
+
+/* One node per change-set operation, its table and column resolved.
+ * MP_EINVAL naming the operation when one names an unknown object. */
+int mp_plan_make_nodes(struct plan_ctx *x, const struct mp_changeset *cs);
+
+/* ---- plan_graph.c ---- */
+
+/* Rebuild x->evs and x->edges from the nodes as they are now.  MP_EINVAL
+ * naming the operation when a foreign key or index names an unknown object. */
+int mp_plan_build_graph(struct plan_ctx *x);
+
+/* Incoming edges of every node as CSR: edges into v are
+ * (*edges_out)[(*start_out)[v] .. (*start_out)[v+1]), in edge order.  Both
+ * malloc'd; the caller frees them. */
+void mp_plan_incoming(const struct plan_ctx *x, size_t **start_out, size_t **edges_out);
+
+/* ---- plan_sort.c ---- */
+
+/* Describe the nodes whose description is stale and rank all of them by
+ * (kind priority, description, rename half, change-set index): the
+ * deterministic pre-sort, after pg_dump_sort.c's sortDumpObjectsByTypeName. */
+void mp_plan_rank(struct plan_ctx *x);
+
+/* Kahn's algorithm with a binary min-heap on rank: of the ready nodes the
+ * earliest in the pre-sort goes first, so the order is stable (pg_dump's
+ * TopoSort).  order[] and indeg[] hold x->nnodes entries; returns how many
+ * nodes were placed in order[]; the rest (indeg[v] > 0) wait on a loop. */
+size_t mp_plan_topo_sort(struct plan_ctx *x, long *order, long *indeg);
+
+/* After a stalled sort (indeg[] as mp_plan_topo_sort() left it): find
+ * disjoint loops, each as its members in edge order, into loops[] (x->nnodes
+ * entries at most, concatenated) with their lengths in lens[]; returns how
+ * many loops were found (pg_dump's findDependencyLoops). */
+size_t mp_plan_find_loops(struct plan_ctx *x, const long *indeg, long *loops, size_t *lens);
+
+/* ---- plan_repair.c ---- */
+
+/* Repair one loop of `len` members by the repair for its shape (adds or
+ * changes nodes; the graph must be rebuilt after).  MP_ECYCLE naming the
+ * members when no known shape applies. */
+int mp_plan_repair(struct plan_ctx *x, const long *loop, size_t len);
+
+/* ---- plan_emit.c ---- */
+
+/* Render the nodes in `order` (all x->nnodes of them) as steps of p with
+ * the names current at each step, validating each against p->final, and
+ * record the dependency edges as p->deps.  MP_EINTERNAL when a step fails
+ * the virtual schema. */
+int mp_plan_emit_steps(struct plan_ctx *x, const long *order, struct mp_plan *p);
+
+/* The naive solver: the change set's operations in the order given, names
+ * as written; objections of the virtual schema go to step->invalid. */
+int mp_plan_emit_naive(struct plan_ctx *x, const struct mp_changeset *cs, struct mp_plan *p);
+
+#endif

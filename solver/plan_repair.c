@@ -1,0 +1,124 @@
+/* plan_repair.c - the planner's loop repairs: a table of known loop shapes,
+ * each with the function that breaks it, in the manner of pg_dump_sort.c's
+ * repairDependencyLoop(). */
+#include "plan_int.h"
+
+#include <string.h>
+
+static bool name_used(struct plan_ctx *x, const char *name)
+{
+    for (size_t i = 0; i < x->ntabs; i++) {
+        const struct tab_id *tb = &x->tabs[i];
+        if ((tb->start && mp_name_eq(x->d, tb->start, name)) || (tb->final && mp_name_eq(x->d, tb->final, name)))
+            return true;
+    }
+    if (mp_vschema_name_taken(x->start, x->d, name))
+        return true;
+    for (size_t i = 0; i < x->nnodes; i++) {
+        const struct plan_node *n = &x->nodes[i];
+        if (n->tmp && mp_name_eq(x->d, n->tmp, name))
+            return true;
+        if (n->kind == MP_OP_ADD_INDEX && mp_name_eq(x->d, n->op->index.name, name))
+            return true;
+        if (n->kind == MP_OP_RENAME_INDEX && mp_name_eq(x->d, n->op->new_name, name))
+            return true;
+        if (n->kind == MP_OP_ADD_UNIQUE && n->op->unique.name && mp_name_eq(x->d, n->op->unique.name, name))
+            return true;
+        if (n->kind == MP_OP_CREATE_TABLE && mp_vschema_name_taken(
+                &(struct mp_schema){.tables = (struct mp_table **)&n->def, .ntables = 1}, x->d, name))
+            return true;
+    }
+    return false;
+}
+
+static const char *temp_name(struct plan_ctx *x, long t)
+{
+    for (;;) {
+        const char *cand = mp_arena_printf(x->a, "_mp_tmp_%d", ++x->tmp_counter);
+        if (t < 0 ? !name_used(x, cand)
+                  : (mp_plan_col_start(x, t, cand) < 0 && mp_plan_col_final(x, t, cand) < 0))
+            return cand;
+    }
+}
+
+static bool in_loop(const long *loop, size_t len, long v)
+{
+    for (size_t i = 0; i < len; i++)
+        if (loop[i] == v)
+            return true;
+    return false;
+}
+
+/* Repair one loop; 0 on success, MP_ECYCLE when no known shape applies. */
+int mp_plan_repair(struct plan_ctx *x, const long *loop, size_t len)
+{
+    /* 1. a rename in the loop goes through a temporary name */
+    for (size_t i = 0; i < len; i++) {
+        struct plan_node *n = &x->nodes[loop[i]];
+        if ((n->kind == MP_OP_RENAME_TABLE || n->kind == MP_OP_RENAME_COLUMN || n->kind == MP_OP_RENAME_INDEX) &&
+            n->half == 0) {
+            n->half = 1;
+            n->tmp = temp_name(x, n->kind == MP_OP_RENAME_COLUMN ? n->t : -1);
+            n->desc = NULL;
+            struct plan_node copy = *n;
+            struct plan_node *m = mp_plan_add_node(x, copy.kind, copy.src, copy.op);
+            *m = copy;
+            m->half = 2;
+            return 0;
+        }
+    }
+    /* 2. a CREATE TABLE whose inline foreign key needs another loop member:
+     * split the foreign key out into ADD FOREIGN KEY (pg_dump's repair) */
+    for (size_t i = 0; i < len; i++) {
+        struct plan_node *n = &x->nodes[loop[i]];
+        if (n->kind != MP_OP_CREATE_TABLE)
+            continue;
+        for (size_t j = 0; j < n->def->nfks; j++) {
+            long rt = mp_plan_tab_final(x, n->def->fks[j].ref_table);
+            if (rt < 0 || rt == n->t)
+                continue;
+            bool needs_member = in_loop(loop, len, x->tabs[rt].create_node);
+            for (size_t k = 0; k < len && !needs_member; k++)
+                needs_member = x->nodes[loop[k]].t == rt && x->nodes[loop[k]].kind != MP_OP_CREATE_TABLE;
+            if (!needs_member)
+                continue;
+            struct mp_fk f = n->def->fks[j];
+            memmove(&n->def->fks[j], &n->def->fks[j + 1], (n->def->nfks - j - 1) * sizeof f);
+            n->def->nfks--;
+            n->desc = NULL;
+            long src = n->src, t = n->t;
+            const struct mp_op *op = n->op;
+            struct plan_node *m = mp_plan_add_node(x, MP_OP_ADD_FK, src, op);
+            m->t = t;
+            m->fk = f;
+            return 0;
+        }
+    }
+    /* 3. DROP TABLEs whose foreign keys point at each other: drop one
+     * foreign key first */
+    for (size_t i = 0; i < len; i++) {
+        struct plan_node *n = &x->nodes[loop[i]];
+        if (n->kind != MP_OP_DROP_TABLE)
+            continue;
+        const struct mp_table *st = x->tabs[n->t].st;
+        for (size_t j = 0; j < st->nfks; j++) {
+            long rt = mp_plan_tab_start(x, st->fks[j].ref_table);
+            if (n->detached[j] || rt == n->t || rt < 0 || !in_loop(loop, len, x->tabs[rt].drop_node))
+                continue;
+            n->detached[j] = true;
+            long src = n->src, t = n->t;
+            struct plan_node *m = mp_plan_add_node(x, MP_OP_DROP_FK, -1, NULL);
+            m->t = t;
+            m->fk = st->fks[j];
+            (void)src;
+            return 0;
+        }
+    }
+    struct mp_buf b = {0};
+    mp_buf_add(&b, "change set cannot be ordered: these operations wait on each other:");
+    for (size_t i = 0; i < len; i++)
+        mp_buf_printf(&b, " [%s]", x->nodes[loop[i]].desc);
+    mp_error_set(x->err, MP_ECYCLE, "%s", mp_buf_str(&b));
+    mp_buf_free(&b);
+    return MP_ECYCLE;
+}
