@@ -164,17 +164,20 @@ static const char *rebuild_name(struct plan_ctx *x, const struct mp_schema *s, c
     return cand;
 }
 
+/* "after step 3: needs table "post"": why edge e's target runs after step `step`. */
 static const char *edge_reason(struct plan_ctx *x, const struct plan_edge *e, long step)
 {
-    switch (e->from_role) {
-    case REL: return mp_arena_printf(x->a, "after step %ld: it frees the %s", step, e->what);
-    case MAKE:
-        if (e->type == 'P')
-            return mp_arena_printf(x->a, "after step %ld: columns are added in the desired order", step);
-        return mp_arena_printf(x->a, "after step %ld: needs %s", step, e->what);
-    case USE: return mp_arena_printf(x->a, "after step %ld: it still uses %s", step, e->what);
-    default: return mp_arena_printf(x->a, "after step %ld", step);
+    struct mp_buf b = {0};
+    mp_buf_printf(&b, "after step %ld", step);
+    if (e->from_role == MAKE && e->res.kind == K_POS) {
+        mp_buf_add(&b, ": columns are added in the desired order");
+    } else if (e->from_role == REL || e->from_role == MAKE || e->from_role == USE) {
+        mp_buf_add(&b, e->from_role == REL ? ": it frees the " : e->from_role == MAKE ? ": needs " : ": it still uses ");
+        mp_plan_res_text(&b, x, &e->res);
     }
+    const char *r = mp_arena_strdup(x->a, mp_buf_str(&b));
+    mp_buf_free(&b);
+    return r;
 }
 
 /* Apply one concrete step to the virtual schema and render it. */

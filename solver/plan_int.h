@@ -56,19 +56,49 @@ struct name_ix {
  * used), USE -> KILL (an object is used before it goes). */
 enum role { ACQ, REL, MAKE, NEED, USE, KILL, WAITFREE };
 
+/* Kinds of resource, in the order of the letters that spelled them when
+ * keys were strings ("C:t:c" < "N:t:name" < ...): keys keep that order, so
+ * each step's comment lists its reasons in the order it always had. */
+enum key_kind {
+    K_COL,      /* a column: (table, column) */
+    K_COLNAME,  /* a column name of a table: (table, name) */
+    K_POS,      /* the added column before desired position v: (table, v) */
+    K_REL,      /* a name in the relation namespace: (name) */
+    K_TABLE,    /* a table: (table) */
+    K_UNIQUE,   /* a unique key: (table, its columns sorted by identity) */
+    K_TYPE      /* the new type of a column: (table, column) */
+};
+
+/* A resource.  Built with identities and name numbers (mp_plan_name_id());
+ * before the events are sorted, plan_graph.c turns every field into its
+ * rank in the key order, so keys compare as integers. */
+struct plan_key {
+    enum key_kind kind;
+    uint32_t t;            /* table identity (K_REL: 0) */
+    uint32_t v;            /* column identity, position, or name number */
+    uint32_t n;            /* K_UNIQUE: number of columns */
+    uint32_t *cols;        /* K_UNIQUE: column identities, ascending */
+};
+
+/* A resource as the comments name it (mp_plan_res_text()): the key's
+ * fields before they became ranks, and a name as written. */
+struct plan_res {
+    enum key_kind kind;
+    long t, c;             /* table and column identities (K_COL, K_TYPE, K_TABLE, K_UNIQUE) */
+    const char *name;      /* K_REL, K_COLNAME: the name; K_POS: the added column */
+};
+
 struct plan_ev {
-    const char *key;  /* resource: "R:name" relation name, "N:t:name" column name,
-                         "T:t" table, "C:t:c" column, "U:t:c,c" unique key */
-    const char *what; /* for comments: table "post" */
+    struct plan_key key;
+    struct plan_res res;
     long node;
     enum role role;
 };
 
 struct plan_edge {
     long from, to;
-    char type;        /* first letter of the key */
     enum role from_role;
-    const char *what;
+    struct plan_res res;  /* the resource, named by the `from` event */
 };
 
 /* One step to be: a change-set operation, a half of a rename split by a
@@ -103,6 +133,12 @@ struct plan_ctx {
     struct plan_edge *edges;
     size_t nedges, capedges;
     int tmp_counter;
+    /* names the graph's keys use, each once (folded for the dialect), and an
+     * open-addressing hash of them: slot = number + 1, 0 empty */
+    const char **names;
+    size_t nnames, capnames;
+    uint32_t *slots;
+    size_t nslots;
     /* sorted (folded name, table identity) pairs for mp_plan_tab_start/final */
     struct name_ix *ix_start, *ix_final;
     size_t nix_start, nix_final;
@@ -151,6 +187,10 @@ int mp_plan_build_graph(struct plan_ctx *x);
  * (*edges_out)[(*start_out)[v] .. (*start_out)[v+1]), in edge order.  Both
  * malloc'd; the caller frees them. */
 void mp_plan_incoming(const struct plan_ctx *x, size_t **start_out, size_t **edges_out);
+
+/* Append the resource as comments name it: table "post", column
+ * "post"."title", name "ix_1", the unique key of "post", ... */
+void mp_plan_res_text(struct mp_buf *b, struct plan_ctx *x, const struct plan_res *r);
 
 /* ---- plan_sort.c ---- */
 
