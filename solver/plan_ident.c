@@ -216,6 +216,22 @@ struct plan_node *mp_plan_add_node(struct plan_ctx *x, enum mp_op_kind k, long s
     return n;
 }
 
+struct add_col {
+    long t;
+    int pos;
+    size_t node;
+};
+
+static int cmp_add_col(const void *p, const void *q)
+{
+    const struct add_col *a = p, *b = q;
+    if (a->t != b->t)
+        return a->t < b->t ? -1 : 1;
+    if (a->pos != b->pos)
+        return a->pos < b->pos ? -1 : 1;
+    return (a->node > b->node) - (a->node < b->node);
+}
+
 /* Create the nodes of the change set, resolving each op's table/column. */
 int mp_plan_make_nodes(struct plan_ctx *x, const struct mp_changeset *cs)
 {
@@ -261,18 +277,26 @@ int mp_plan_make_nodes(struct plan_ctx *x, const struct mp_changeset *cs)
         n->t = t;
         n->fk = op->fk;
     }
-    /* previous added column of the same table, by desired position */
+    /* previous added column of the same table, by desired position: the
+     * ADD COLUMN nodes sorted by (table, position) */
+    struct add_col *v = malloc((x->nnodes + 1) * sizeof *v);
+    if (!v)
+        mp_oom();
+    size_t nv = 0;
     for (size_t i = 0; i < x->nnodes; i++) {
-        struct plan_node *n = &x->nodes[i];
-        n->prev_pos = -1;
-        if (n->kind != MP_OP_ADD_COLUMN)
-            continue;
-        for (size_t j = 0; j < x->nnodes; j++) {
-            const struct plan_node *m = &x->nodes[j];
-            if (m->kind == MP_OP_ADD_COLUMN && m->t == n->t && m->op->position < n->op->position &&
-                m->op->position > n->prev_pos)
-                n->prev_pos = m->op->position;
-        }
+        x->nodes[i].prev_pos = -1;
+        if (x->nodes[i].kind == MP_OP_ADD_COLUMN)
+            v[nv++] = (struct add_col){x->nodes[i].t, x->nodes[i].op->position, i};
     }
+    qsort(v, nv, sizeof *v, cmp_add_col);
+    int prev = -1; /* the last position below the current run's, in this table */
+    for (size_t i = 0; i < nv; i++) {
+        if (i && v[i].t != v[i - 1].t)
+            prev = -1;
+        else if (i && v[i].pos != v[i - 1].pos && v[i - 1].pos >= 0)
+            prev = v[i - 1].pos;
+        x->nodes[v[i].node].prev_pos = prev;
+    }
+    free(v);
     return 0;
 }
