@@ -1,6 +1,7 @@
 /* plan_int.h - the planner's private context, shared by its phase files
  * (plan_ident.c, plan_graph.c, plan_sort.c, plan_repair.c, plan_emit.c,
- * plan.c); not part of the solver's interface (plan.h is).
+ * plan.c) and by tests/test_solver.c, which runs the phases one at a time;
+ * not part of the solver's interface (plan.h is).
  *
  * The phases, in the order mp_plan_build() runs them:
  *   identities  every table and column the change set touches gets one
@@ -213,9 +214,56 @@ size_t mp_plan_find_loops(struct plan_ctx *x, const long *indeg, long *loops, si
 
 /* ---- plan_repair.c ---- */
 
-/* Repair one loop of `len` members by the repair for its shape (adds or
- * changes nodes; the graph must be rebuilt after).  MP_ECYCLE naming the
- * members when no known shape applies. */
+/* Where a repair applies: a loop member and, for the foreign-key repairs,
+ * which foreign key of its table definition (CREATE TABLE) or start table
+ * (DROP TABLE). */
+struct repair_site {
+    long node;
+    size_t fk;
+};
+
+/* A known loop shape, after pg_dump_sort.c's repairDependencyLoop(): `find`
+ * looks for the shape among the loop's members and fills *site; `repair`
+ * breaks the loop there by changing or adding nodes (node pointers taken
+ * before it are stale after; the graph must be rebuilt). */
+struct loop_shape {
+    const char *name;
+    bool (*find)(struct plan_ctx *x, const long *loop, size_t len, struct repair_site *site);
+    void (*repair)(struct plan_ctx *x, const struct repair_site *site);
+};
+
+/* The shapes, tried in this order on each loop (the first that fits repairs it). */
+extern const struct loop_shape mp_plan_loop_shapes[];
+extern const size_t mp_plan_nloop_shapes;
+
+/* A rename (table, column or index) in the loop, not yet split: a swap or
+ * rotation of names, or a rename waiting on an object that waits for the
+ * old name.  The repair splits it in two through a temporary name
+ * "_mp_tmp_<n>" that no table, index, constraint or column of the plan
+ * uses: part 1 renames to it (and frees the old name at once), part 2 to
+ * the new name once that is free. */
+bool mp_plan_find_rename(struct plan_ctx *x, const long *loop, size_t len, struct repair_site *site);
+void mp_plan_repair_rename_cycle(struct plan_ctx *x, const struct repair_site *site);
+
+/* A CREATE TABLE whose inline foreign key references a table that another
+ * loop member creates or changes (mutually referencing new tables, say).
+ * The repair moves the foreign key out into an ADD FOREIGN KEY node, which
+ * then runs once both tables exist, as pg_dump makes a constraint that
+ * closes a loop an object of its own (repairTableConstraintMultiLoop(); it
+ * dumps foreign keys apart from their tables always). */
+bool mp_plan_find_fk_in_create(struct plan_ctx *x, const long *loop, size_t len, struct repair_site *site);
+void mp_plan_repair_fk_in_create_table(struct plan_ctx *x, const struct repair_site *site);
+
+/* DROP TABLEs whose foreign keys reference each other: each keeps the
+ * other's key alive until it goes.  The repair drops one of the foreign
+ * keys first (a DROP FOREIGN KEY repair node, source -1). */
+bool mp_plan_find_fk_around_drop(struct plan_ctx *x, const long *loop, size_t len, struct repair_site *site);
+void mp_plan_repair_fk_around_drop(struct plan_ctx *x, const struct repair_site *site);
+
+/* Repair one loop of `len` members by the first shape of
+ * mp_plan_loop_shapes that fits.  MP_ECYCLE, the message listing the
+ * members' descriptions, when none does (pg_dump warns "could not resolve
+ * dependency loop among these items" and lists them). */
 int mp_plan_repair(struct plan_ctx *x, const long *loop, size_t len);
 
 /* ---- plan_emit.c ---- */

@@ -49,68 +49,115 @@ static bool in_loop(const long *loop, size_t len, long v)
     return false;
 }
 
-/* Repair one loop; 0 on success, MP_ECYCLE when no known shape applies. */
-int mp_plan_repair(struct plan_ctx *x, const long *loop, size_t len)
+/* ---- the repairs ---- */
+
+bool mp_plan_find_rename(struct plan_ctx *x, const long *loop, size_t len, struct repair_site *site)
 {
-    /* 1. a rename in the loop goes through a temporary name */
     for (size_t i = 0; i < len; i++) {
-        struct plan_node *n = &x->nodes[loop[i]];
+        const struct plan_node *n = &x->nodes[loop[i]];
         if ((n->kind == MP_OP_RENAME_TABLE || n->kind == MP_OP_RENAME_COLUMN || n->kind == MP_OP_RENAME_INDEX) &&
             n->half == 0) {
-            n->half = 1;
-            n->tmp = temp_name(x, n->kind == MP_OP_RENAME_COLUMN ? n->t : -1);
-            n->desc = NULL;
-            struct plan_node copy = *n;
-            struct plan_node *m = mp_plan_add_node(x, copy.kind, copy.src, copy.op);
-            *m = copy;
-            m->half = 2;
-            return 0;
+            *site = (struct repair_site){loop[i], 0};
+            return true;
         }
     }
-    /* 2. a CREATE TABLE whose inline foreign key needs another loop member:
-     * split the foreign key out into ADD FOREIGN KEY (pg_dump's repair) */
+    return false;
+}
+
+void mp_plan_repair_rename_cycle(struct plan_ctx *x, const struct repair_site *site)
+{
+    struct plan_node *n = &x->nodes[site->node];
+    n->half = 1;
+    n->tmp = temp_name(x, n->kind == MP_OP_RENAME_COLUMN ? n->t : -1);
+    n->desc = NULL;
+    struct plan_node copy = *n; /* n moves when the nodes grow */
+    struct plan_node *m = mp_plan_add_node(x, copy.kind, copy.src, copy.op);
+    *m = copy;
+    m->half = 2;
+}
+
+bool mp_plan_find_fk_in_create(struct plan_ctx *x, const long *loop, size_t len, struct repair_site *site)
+{
     for (size_t i = 0; i < len; i++) {
-        struct plan_node *n = &x->nodes[loop[i]];
+        const struct plan_node *n = &x->nodes[loop[i]];
         if (n->kind != MP_OP_CREATE_TABLE)
             continue;
         for (size_t j = 0; j < n->def->nfks; j++) {
             long rt = mp_plan_tab_final(x, n->def->fks[j].ref_table);
             if (rt < 0 || rt == n->t)
                 continue;
+            /* the target is created in the loop, or another member acts on it */
             bool needs_member = in_loop(loop, len, x->tabs[rt].create_node);
             for (size_t k = 0; k < len && !needs_member; k++)
                 needs_member = x->nodes[loop[k]].t == rt && x->nodes[loop[k]].kind != MP_OP_CREATE_TABLE;
-            if (!needs_member)
-                continue;
-            struct mp_fk f = n->def->fks[j];
-            memmove(&n->def->fks[j], &n->def->fks[j + 1], (n->def->nfks - j - 1) * sizeof f);
-            n->def->nfks--;
-            n->desc = NULL;
-            long src = n->src, t = n->t;
-            const struct mp_op *op = n->op;
-            struct plan_node *m = mp_plan_add_node(x, MP_OP_ADD_FK, src, op);
-            m->t = t;
-            m->fk = f;
-            return 0;
+            if (needs_member) {
+                *site = (struct repair_site){loop[i], j};
+                return true;
+            }
         }
     }
-    /* 3. DROP TABLEs whose foreign keys point at each other: drop one
-     * foreign key first */
+    return false;
+}
+
+void mp_plan_repair_fk_in_create_table(struct plan_ctx *x, const struct repair_site *site)
+{
+    struct plan_node *n = &x->nodes[site->node];
+    size_t j = site->fk;
+    struct mp_fk f = n->def->fks[j];
+    memmove(&n->def->fks[j], &n->def->fks[j + 1], (n->def->nfks - j - 1) * sizeof f);
+    n->def->nfks--;
+    n->desc = NULL;
+    long src = n->src, t = n->t;
+    const struct mp_op *op = n->op;
+    struct plan_node *m = mp_plan_add_node(x, MP_OP_ADD_FK, src, op);
+    m->t = t;
+    m->fk = f;
+}
+
+bool mp_plan_find_fk_around_drop(struct plan_ctx *x, const long *loop, size_t len, struct repair_site *site)
+{
     for (size_t i = 0; i < len; i++) {
-        struct plan_node *n = &x->nodes[loop[i]];
+        const struct plan_node *n = &x->nodes[loop[i]];
         if (n->kind != MP_OP_DROP_TABLE)
             continue;
         const struct mp_table *st = x->tabs[n->t].st;
         for (size_t j = 0; j < st->nfks; j++) {
             long rt = mp_plan_tab_start(x, st->fks[j].ref_table);
-            if (n->detached[j] || rt == n->t || rt < 0 || !in_loop(loop, len, x->tabs[rt].drop_node))
-                continue;
-            n->detached[j] = true;
-            long src = n->src, t = n->t;
-            struct plan_node *m = mp_plan_add_node(x, MP_OP_DROP_FK, -1, NULL);
-            m->t = t;
-            m->fk = st->fks[j];
-            (void)src;
+            if (!n->detached[j] && rt != n->t && rt >= 0 && in_loop(loop, len, x->tabs[rt].drop_node)) {
+                *site = (struct repair_site){loop[i], j};
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+void mp_plan_repair_fk_around_drop(struct plan_ctx *x, const struct repair_site *site)
+{
+    struct plan_node *n = &x->nodes[site->node];
+    n->detached[site->fk] = true;
+    long t = n->t;
+    struct mp_fk f = x->tabs[t].st->fks[site->fk];
+    struct plan_node *m = mp_plan_add_node(x, MP_OP_DROP_FK, -1, NULL);
+    m->t = t;
+    m->fk = f;
+}
+
+const struct loop_shape mp_plan_loop_shapes[] = {
+    {"a rename waits on what it frees", mp_plan_find_rename, mp_plan_repair_rename_cycle},
+    {"a CREATE TABLE's foreign key needs a table the loop creates or changes", mp_plan_find_fk_in_create,
+     mp_plan_repair_fk_in_create_table},
+    {"DROP TABLEs whose foreign keys reference each other", mp_plan_find_fk_around_drop,
+     mp_plan_repair_fk_around_drop},
+};
+const size_t mp_plan_nloop_shapes = sizeof mp_plan_loop_shapes / sizeof *mp_plan_loop_shapes;
+
+int mp_plan_repair(struct plan_ctx *x, const long *loop, size_t len)
+{
+    for (size_t k = 0; k < mp_plan_nloop_shapes; k++) {
+        struct repair_site site;
+        if (mp_plan_loop_shapes[k].find(x, loop, len, &site)) {
+            mp_plan_loop_shapes[k].repair(x, &site);
             return 0;
         }
     }
