@@ -35,7 +35,9 @@ struct col_id {
     const char *start, *final, *cur; /* start NULL: new; final NULL: dropped; cur: name now, while emitting */
 };
 
-/* One table identity: its index in plan_ctx.tabs. */
+/* One table identity: its index in plan_ctx.tabs.  Resolved by name, like
+ * columns; the model's ids (model.h) cannot serve, since a change set's
+ * operations carry names, and the objects they create exist only in it. */
 struct tab_id {
     const char *start, *final, *cur;
     const struct mp_table *st;       /* the start table, NULL when created */
