@@ -143,6 +143,26 @@ void mp_plan_repair_fk_around_drop(struct plan_ctx *x, const struct repair_site 
     m->fk = f;
 }
 
+/* Why these three shapes are all there is.  An edge u -> v (v waits on u)
+ * runs from REL to ACQ or WAITFREE, MAKE to NEED, USE to KILL (plan_int.h).
+ * Removals (DROP TABLE, COLUMN, INDEX, UNIQUE, FOREIGN KEY) play only REL,
+ * USE and KILL; additions (CREATE TABLE, ADD COLUMN, INDEX, UNIQUE, FOREIGN
+ * KEY) only ACQ, WAITFREE, MAKE and NEED; so no edge runs from an addition
+ * to a removal.  An in-place alteration waits on nothing (ALTER TYPE) or
+ * only on an ALTER TYPE (SET DEFAULT), so it is in no loop.
+ *  - Removals: DROP FOREIGN KEY waits on nothing; DROP COLUMN makes no
+ *    removal wait; DROP INDEX and DROP UNIQUE make only DROP COLUMNs wait.
+ *    A loop of removals is DROP TABLEs each keeping the next one's table
+ *    alive through a foreign key: the third shape.
+ *  - Additions: within one table they wait on its creation and on columns
+ *    added before them, which is no loop; across tables an addition waits
+ *    on another table only as a CREATE TABLE's or an ADD FOREIGN KEY's
+ *    reference, and ADD FOREIGN KEY makes nothing wait: the second shape.
+ *  - A whole rename plays REL and ACQ; only removals and renames make it
+ *    wait, and it makes only additions and renames wait, so its loop is
+ *    renames only: the first shape.  Its halves are in no loop (part 1
+ *    waits on nothing, part 2 makes nothing wait).
+ * The error below remains for a rule added to the graph without a repair. */
 const struct loop_shape mp_plan_loop_shapes[] = {
     {"a rename waits on what it frees", mp_plan_find_rename, mp_plan_repair_rename_cycle},
     {"a CREATE TABLE's foreign key needs a table the loop creates or changes", mp_plan_find_fk_in_create,
