@@ -619,8 +619,10 @@ static void plan_text(struct mp_buf *b, const struct mp_plan *p)
     }
     struct mp_plan_dep *v = malloc((p->ndeps + 1) * sizeof *v);
     assert_non_null(v);
-    memcpy(v, p->deps, p->ndeps * sizeof *v);
-    qsort(v, p->ndeps, sizeof *v, cmp_dep);
+    if (p->ndeps) {
+        memcpy(v, p->deps, p->ndeps * sizeof *v);
+        qsort(v, p->ndeps, sizeof *v, cmp_dep);
+    }
     for (size_t i = 0; i < p->ndeps; i++)
         mp_buf_printf(b, "step %zu after %zu\n", v[i].to + 1, v[i].from + 1);
     free(v);
