@@ -1,33 +1,14 @@
-/* plan.c - the planner's driver: mp_plan_build() runs the phases of
- * plan_int.h in order and repairs loops until the sort places every node. */
+/* plan.c - the planner's entry points: mp_plan_build() runs the phases of
+ * plan_int.h in order, repairing loops until the sort places every node;
+ * mp_plan_script() and mp_plan_step_text() print a plan. */
 #include "plan_int.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static int plan_build(struct mp_arena *a, const struct mp_schema *start, const struct mp_changeset *cs,
-                      enum mp_dialect d, enum mp_solver_kind solver, struct mp_plan *p, struct mp_error *err);
-
-int mp_plan_build(struct mp_arena *a, const struct mp_schema *start,
-                  const struct mp_changeset *cs, enum mp_dialect d,
-                  const struct mp_plan_options *opt, struct mp_plan **out, struct mp_error *err)
-{
-    static const struct mp_plan_options defaults = {0};
-    if (!opt)
-        opt = &defaults;
-    enum mp_solver_kind solver = opt->solver;
-    struct mp_plan *p = mp_arena_alloc(a, sizeof *p);
-    p->dialect = d;
-    p->fault = opt->fault;
-    p->final = mp_schema_clone(a, start);
-    /* every step checks names against the virtual schema: index them */
-    mp_schema_index_names(p->final, d);
-    int rc = plan_build(a, start, cs, d, solver, p, err);
-    mp_schema_unindex_names(p->final);
-    if (!rc)
-        *out = p;
-    return rc;
-}
+/* The default solver in rounds: rank, graph, sort; while the sort stalls,
+ * repair every loop it found and go again (a limit of 2n + 8 rounds for n
+ * operations stops a repair that does not converge); then emit. */
 static int plan_build(struct mp_arena *a, const struct mp_schema *start, const struct mp_changeset *cs,
                       enum mp_dialect d, enum mp_solver_kind solver, struct mp_plan *p, struct mp_error *err)
 {
@@ -69,4 +50,62 @@ static int plan_build(struct mp_arena *a, const struct mp_schema *start, const s
     free(order);
     free(indeg);
     return rc;
+}
+
+int mp_plan_build(struct mp_arena *a, const struct mp_schema *start,
+                  const struct mp_changeset *cs, enum mp_dialect d,
+                  const struct mp_plan_options *opt, struct mp_plan **out, struct mp_error *err)
+{
+    static const struct mp_plan_options defaults = {0};
+    if (!opt)
+        opt = &defaults;
+    enum mp_solver_kind solver = opt->solver;
+    struct mp_plan *p = mp_arena_alloc(a, sizeof *p);
+    p->dialect = d;
+    p->fault = opt->fault;
+    p->final = mp_schema_clone(a, start);
+    /* every step checks names against the virtual schema: index them */
+    mp_schema_index_names(p->final, d);
+    int rc = plan_build(a, start, cs, d, solver, p, err);
+    mp_schema_unindex_names(p->final);
+    if (!rc)
+        *out = p;
+    return rc;
+}
+
+void mp_plan_step_text(struct mp_buf *b, const struct mp_plan *p, size_t i)
+{
+    const struct mp_step *s = &p->steps[i];
+    struct mp_buf d = {0};
+    mp_op_describe(&d, &s->op);
+    char *nl = strchr(d.s, '\n');
+    if (nl)
+        *nl = '\0';
+    mp_buf_printf(b, "-- step %zu: %s\n", i + 1, d.s);
+    mp_buf_free(&d);
+    if (s->why)
+        mp_buf_printf(b, "-- %s\n", s->why);
+    if (s->invalid)
+        mp_buf_printf(b, "-- INVALID: %s\n", s->invalid);
+    mp_buf_add(b, s->sql);
+}
+
+void mp_plan_script(struct mp_buf *b, const struct mp_plan *p)
+{
+    bool fk_off = p->dialect == MP_SQLITE && p->sqlite_fk_off;
+    mp_buf_printf(b, "-- migprop plan: %zu step%s, %s\n", p->n, p->n == 1 ? "" : "s",
+                  mp_dialect_name(p->dialect));
+    if (fk_off)
+        mp_buf_add(b, "-- table rebuilds need foreign keys off, outside the transaction (SQLite ALTER TABLE 7)\n"
+                      "PRAGMA foreign_keys=OFF;\n");
+    mp_buf_add(b, "BEGIN;\n");
+    for (size_t i = 0; i < p->n; i++) {
+        mp_buf_addc(b, '\n');
+        mp_plan_step_text(b, p, i);
+    }
+    if (fk_off)
+        mp_buf_add(b, "\nPRAGMA foreign_key_check;\n");
+    mp_buf_add(b, "COMMIT;\n");
+    if (fk_off)
+        mp_buf_add(b, "PRAGMA foreign_keys=ON;\n");
 }

@@ -9,6 +9,7 @@
 
 /* ---- concrete steps ---- */
 
+/* Names as they are at the step being emitted (advance() moves them on). */
 static const char *cur_table(struct plan_ctx *x, long t)
 {
     return x->tabs[t].cur ? x->tabs[t].cur : x->tabs[t].final;
@@ -39,6 +40,7 @@ static struct mp_fk concrete_fk(struct plan_ctx *x, long t, const struct mp_fk *
     return r;
 }
 
+/* Node n as a concrete step: every name as it is when the step runs. */
 static struct mp_op concrete(struct plan_ctx *x, const struct plan_node *n)
 {
     struct mp_op op = {0};
@@ -281,41 +283,3 @@ int mp_plan_emit_steps(struct plan_ctx *x, const long *order, struct mp_plan *p)
     free(pos);
     return rc;
 }
-
-void mp_plan_step_text(struct mp_buf *b, const struct mp_plan *p, size_t i)
-{
-    const struct mp_step *s = &p->steps[i];
-    struct mp_buf d = {0};
-    mp_op_describe(&d, &s->op);
-    char *nl = strchr(d.s, '\n');
-    if (nl)
-        *nl = '\0';
-    mp_buf_printf(b, "-- step %zu: %s\n", i + 1, d.s);
-    mp_buf_free(&d);
-    if (s->why)
-        mp_buf_printf(b, "-- %s\n", s->why);
-    if (s->invalid)
-        mp_buf_printf(b, "-- INVALID: %s\n", s->invalid);
-    mp_buf_add(b, s->sql);
-}
-
-void mp_plan_script(struct mp_buf *b, const struct mp_plan *p)
-{
-    bool fk_off = p->dialect == MP_SQLITE && p->sqlite_fk_off;
-    mp_buf_printf(b, "-- migprop plan: %zu step%s, %s\n", p->n, p->n == 1 ? "" : "s",
-                  mp_dialect_name(p->dialect));
-    if (fk_off)
-        mp_buf_add(b, "-- table rebuilds need foreign keys off, outside the transaction (SQLite ALTER TABLE 7)\n"
-                      "PRAGMA foreign_keys=OFF;\n");
-    mp_buf_add(b, "BEGIN;\n");
-    for (size_t i = 0; i < p->n; i++) {
-        mp_buf_addc(b, '\n');
-        mp_plan_step_text(b, p, i);
-    }
-    if (fk_off)
-        mp_buf_add(b, "\nPRAGMA foreign_key_check;\n");
-    mp_buf_add(b, "COMMIT;\n");
-    if (fk_off)
-        mp_buf_add(b, "PRAGMA foreign_keys=ON;\n");
-}
-
