@@ -2,9 +2,8 @@
 #include "planmig.h"
 
 #include "diff.h"
+#include "vschema.h"
 
-#include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,76 +77,33 @@ long mp_plan_step_at(const struct mp_plan *p, const struct mp_step_pos *pos, lon
 
 /* ---- down sections ---- */
 
-/* Identity markers: each object of the schema before a part gets a unique
- * origin string "\x01mp:<round>:<n>" (clones copy the text, so markers
- * compare with strcmp); objects a part creates carry none of this round. */
-struct markers {
-    unsigned round;
-    size_t n;
-    char prefix[32];
-};
-
-static const char *mark(struct mp_arena *a, struct markers *m)
-{
-    return mp_arena_printf(a, "%s%zu", m->prefix, m->n++);
-}
-
-static bool marked(const struct markers *m, const char *origin)
-{
-    return origin && strncmp(origin, m->prefix, strlen(m->prefix)) == 0;
-}
-
-static bool same(const char *x, const char *y)
-{
-    return x && y && strcmp(x, y) == 0;
-}
-
-/* Put fresh identity markers on every table, column and index of s. */
-static void mark_all(struct mp_arena *a, struct mp_schema *s, struct markers *m)
-{
-    m->round++;
-    m->n = 0;
-    snprintf(m->prefix, sizeof m->prefix, "\x01mp:%u:", m->round);
-    for (size_t i = 0; i < s->ntables; i++) {
-        struct mp_table *t = s->tables[i];
-        t->origin = mark(a, m);
-        for (size_t j = 0; j < t->ncols; j++)
-            t->cols[j].origin = mark(a, m);
-        for (size_t j = 0; j < t->nindexes; j++)
-            t->indexes[j].origin = mark(a, m);
-    }
-}
-
-/* Hints from `after` (renamed objects still carrying their markers) back
- * to `before`. */
+/* Hints from `after` back to `before`: each table, column and index of
+ * `after` that is an object of `before` (the same id: renames keep ids,
+ * and objects a part creates get fresh ones from the virtual schema) and
+ * was renamed by the part. */
 static void back_hints(struct mp_arena *a, const struct mp_schema *after, const struct mp_schema *before,
-                       const struct markers *m, struct mp_renames *h)
+                       struct mp_renames *h)
 {
     memset(h, 0, sizeof *h);
     for (size_t i = 0; i < after->ntables; i++) {
         const struct mp_table *t = after->tables[i];
-        if (!marked(m, t->origin))
-            continue;
-        const struct mp_table *b = NULL;
-        for (size_t k = 0; k < before->ntables && !b; k++)
-            if (same(before->tables[k]->origin, t->origin))
-                b = before->tables[k];
+        const struct mp_table *b = mp_schema_table_by_id(before, t->id);
         if (!b)
             continue;
         if (strcmp(t->name, b->name) != 0)
             mp_renames_add(a, h, false, NULL, t->name, b->name);
-        for (size_t j = 0; j < t->ncols; j++)
-            for (size_t k = 0; k < b->ncols; k++)
-                if (marked(m, t->cols[j].origin) && same(b->cols[k].origin, t->cols[j].origin) &&
-                    strcmp(t->cols[j].name, b->cols[k].name) != 0)
-                    mp_renames_add(a, h, true, t->name, t->cols[j].name, b->cols[k].name);
-        for (size_t j = 0; j < t->nindexes; j++)
-            for (size_t k = 0; k < b->nindexes; k++)
-                if (marked(m, t->indexes[j].origin) && same(b->indexes[k].origin, t->indexes[j].origin) &&
-                    strcmp(t->indexes[j].name, b->indexes[k].name) != 0) {
-                    mp_renames_add(a, h, false, t->name, t->indexes[j].name, b->indexes[k].name);
-                    h->v[h->n - 1].index = true;
-                }
+        for (size_t j = 0; j < t->ncols; j++) {
+            long k = mp_table_find_column_id(b, t->cols[j].id);
+            if (k >= 0 && strcmp(t->cols[j].name, b->cols[k].name) != 0)
+                mp_renames_add(a, h, true, t->name, t->cols[j].name, b->cols[k].name);
+        }
+        for (size_t j = 0; j < t->nindexes; j++) {
+            long k = mp_table_find_index_id(b, t->indexes[j].id);
+            if (k >= 0 && strcmp(t->indexes[j].name, b->indexes[k].name) != 0) {
+                mp_renames_add(a, h, false, t->name, t->indexes[j].name, b->indexes[k].name);
+                h->v[h->n - 1].index = true;
+            }
+        }
     }
 }
 
@@ -174,12 +130,13 @@ int mp_plan_migset_downs(struct mp_arena *a, const struct mp_schema *start, cons
                 return 0;
             }
     }
+    /* fresh ids on every object, unique within the schema whatever `start`
+     * carried (a schema read from a file has none) */
     struct mp_schema *before = mp_schema_clone(a, start);
-    struct markers m = {0};
+    mp_schema_assign_ids(before);
     size_t lo = 0;
     for (size_t k = 0; k < parts && k < set->n; k++) {
         size_t hi = p->n * (k + 1) / parts;
-        mark_all(a, before, &m);
         struct mp_schema *after = mp_schema_clone(a, before);
         for (size_t i = lo; i < hi; i++)
             if (mp_vschema_apply(a, after, p->dialect, &p->steps[i].op, err)) {
@@ -200,7 +157,7 @@ int mp_plan_migset_downs(struct mp_arena *a, const struct mp_schema *start, cons
             continue;
         }
         struct mp_renames h;
-        back_hints(a, after, before, &m, &h);
+        back_hints(a, after, before, &h);
         struct mp_changeset cs = {0};
         struct mp_plan *down = NULL;
         struct mp_error e = {0};

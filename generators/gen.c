@@ -1,5 +1,6 @@
 /* gen.c - random schemas and change sets. */
 #include "gen.h"
+#include "vschema.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -24,7 +25,7 @@ struct g {
     struct mp_arena *a;
     struct mp_rng *r;
     const struct mp_schema *start; /* NULL while the start schema is built */
-    struct mp_schema *s;   /* the schema being built/changed */
+    struct mp_schema *s;   /* the schema being built/changed; its counter gives every new object its id */
     unsigned serial;       /* for fresh names */
 };
 
@@ -36,6 +37,20 @@ static bool pick(struct g *g, unsigned num, unsigned den)
 static size_t below(struct g *g, size_t n)
 {
     return (size_t)mp_rng_below(g->r, n);
+}
+
+/* True when the object with identity `id` of the desired schema is a start
+ * object (the start schema's ids are all at most its last_id; objects the
+ * changes create get higher ones). */
+static bool from_start(const struct g *g, uint32_t id)
+{
+    return g->start && id && id <= g->start->last_id;
+}
+
+/* The start table that desired table t is, or NULL when t is new. */
+static const struct mp_table *start_table(const struct g *g, const struct mp_table *t)
+{
+    return from_start(g, t->id) ? mp_schema_table_by_id(g->start, t->id) : NULL;
 }
 
 /* Relation namespace taken (case-insensitive: valid on both dialects). */
@@ -85,7 +100,7 @@ static bool col_taken(const struct g *g, const struct mp_table *t, const char *n
         if (strcasecmp(t->cols[i].name, name) == 0)
             return true;
     /* nor the name of a column the table had at the start (see rel_taken) */
-    const struct mp_table *st = t->origin && g->start ? mp_schema_table(g->start, MP_SQLITE, t->origin) : NULL;
+    const struct mp_table *st = start_table(g, t);
     if (st && mp_table_find_column(st, MP_SQLITE, name) >= 0)
         return true;
     return strncasecmp(name, "_mp_", 4) == 0;
@@ -156,6 +171,7 @@ static void data_column(struct g *g, struct mp_table *t, const char *name)
 {
     struct mp_type ty = random_type(g);
     struct mp_column *c = mp_table_add_column(g->a, t, name, ty);
+    c->id = mp_schema_new_id(g->s);
     const char *d = random_default(g, &ty);
     if (d && pick(g, 1, 2)) {
         c->default_sql = d;
@@ -187,10 +203,10 @@ static void add_unique(struct g *g, struct mp_table *t)
         return;
     /* a column added with a default gives every existing row the same
      * value: no unique constraint over it alone in a table with rows */
-    if (t->origin && g->start)
+    if (from_start(g, t->id))
         for (size_t k = 0; k < nc; k++) {
             const struct mp_column *col = &t->cols[k ? j : i];
-            if (!col->origin && col->default_sql && (nc == 1 || !t->cols[k ? i : j].origin))
+            if (!from_start(g, col->id) && col->default_sql && (nc == 1 || !from_start(g, t->cols[k ? i : j].id)))
                 return;
         }
     for (size_t k = 0; k < t->nuniques; k++)
@@ -212,8 +228,10 @@ static struct mp_table *new_table(struct g *g, const char *name)
 {
     struct mp_table *t = mp_arena_alloc(g->a, sizeof *t);
     t->name = name;
+    t->id = mp_schema_new_id(g->s);
     struct mp_type idt = {.kind = pick(g, 3, 4) ? MP_TYPE_INTEGER : MP_TYPE_BIGINT};
     struct mp_column *id = mp_table_add_column(g->a, t, pick(g, 4, 5) ? "id" : "Key", idt);
+    id->id = mp_schema_new_id(g->s);
     id->not_null = true;
     const char *pk[1] = {id->name};
     t->pk = mp_names_make(g->a, 1, pk);
@@ -233,7 +251,7 @@ static void add_fk_column(struct g *g, struct mp_table *t, const struct mp_table
     if (!col_taken(g, t, mp_arena_printf(g->a, "%s_id", rt->name)) && strlen(rt->name) < 40)
         name = mp_arena_printf(g->a, "%s_id", rt->name);
     struct mp_type ty = rc->type;
-    mp_table_add_column(g->a, t, name, ty);
+    mp_table_add_column(g->a, t, name, ty)->id = mp_schema_new_id(g->s);
     struct mp_fk *f = mp_table_add_fk(g->a, t);
     f->name = fk_name(g);
     const char *c[1] = {name};
@@ -246,6 +264,7 @@ static void add_fk_column(struct g *g, struct mp_table *t, const struct mp_table
         const char *xname = fresh_index(g);
         struct mp_index *x = mp_table_add_index(g->a, t);
         x->name = xname;
+        x->id = mp_schema_new_id(g->s);
         x->cols = mp_names_make(g->a, 1, c);
     }
 }
@@ -256,6 +275,7 @@ static void add_index(struct g *g, struct mp_table *t)
     const char *name = fresh_index(g);
     struct mp_index *x = mp_table_add_index(g->a, t);
     x->name = name;
+    x->id = mp_schema_new_id(g->s);
     x->unique = pick(g, 1, 4);
     const char *c[2] = {t->cols[ci].name, t->cols[below(g, t->ncols)].name};
     x->cols = mp_names_make(g->a, (c[0] == c[1] || pick(g, 1, 2)) ? 1 : 2, c);
@@ -279,18 +299,6 @@ static struct mp_schema *gen_start(struct g *g, unsigned size, size_t ntables)
 }
 
 /* ---- changes on the desired schema ---- */
-
-static void set_origins(struct g *g)
-{
-    for (size_t i = 0; i < g->s->ntables; i++) {
-        struct mp_table *t = g->s->tables[i];
-        t->origin = t->name;
-        for (size_t j = 0; j < t->ncols; j++)
-            t->cols[j].origin = t->cols[j].name;
-        for (size_t j = 0; j < t->nindexes; j++)
-            t->indexes[j].origin = t->indexes[j].name;
-    }
-}
 
 static struct mp_table *any_table(struct g *g)
 {
@@ -327,7 +335,7 @@ static void ch_rename_cycle(struct g *g, size_t k)
      * to the diff, as that table (there is no hint for it) */
     size_t cand[64], nc = 0;
     for (size_t i = 0; i < g->s->ntables && nc < 64; i++)
-        if (g->s->tables[i]->origin)
+        if (from_start(g, g->s->tables[i]->id))
             cand[nc++] = i;
     if (nc < k)
         return;
@@ -376,7 +384,7 @@ static void ch_rename_column(struct g *g, bool swap)
         size_t j = below(g, t->ncols);
         /* swap start columns only: a new column taking a start column's
          * name would read, to the diff, as that column (no hint) */
-        if (i == j || !t->cols[i].origin || !t->cols[j].origin ||
+        if (i == j || !from_start(g, t->cols[i].id) || !from_start(g, t->cols[j].id) ||
             col_used(g->s, t, t->cols[i].name) || col_used(g->s, t, t->cols[j].name))
             return;
         const char *a = t->cols[i].name, *b = t->cols[j].name;
@@ -495,11 +503,11 @@ static void ch_drop_index(struct g *g)
 /* A start column of t that no key or foreign key uses, or NULL. */
 static struct mp_column *plain_start_column(struct g *g, struct mp_table *t)
 {
-    if (!t || !t->origin || !t->ncols)
+    if (!t || !from_start(g, t->id) || !t->ncols)
         return NULL;
     size_t i = below(g, t->ncols);
     struct mp_column *c = &t->cols[i];
-    if (!c->origin || col_used(g->s, t, c->name))
+    if (!from_start(g, c->id) || col_used(g->s, t, c->name))
         return NULL;
     return c;
 }
@@ -589,9 +597,9 @@ static void ch_rename_index(struct g *g)
     struct mp_index *v[64];
     size_t n = 0;
     for (size_t i = 0; i < g->s->ntables; i++)
-        if (g->s->tables[i]->origin)
+        if (from_start(g, g->s->tables[i]->id))
             for (size_t j = 0; j < g->s->tables[i]->nindexes && n < 64; j++)
-                if (g->s->tables[i]->indexes[j].origin)
+                if (from_start(g, g->s->tables[i]->indexes[j].id))
                     v[n++] = &g->s->tables[i]->indexes[j];
     if (!n)
         return;
@@ -650,34 +658,41 @@ static void new_columns_last(struct g *g)
 {
     for (size_t i = 0; i < g->s->ntables; i++) {
         struct mp_table *t = g->s->tables[i];
-        if (!t->origin)
+        if (!from_start(g, t->id))
             continue;
         struct mp_column *v = mp_arena_alloc(g->a, (t->ncols + 1) * sizeof *v);
         size_t n = 0;
         for (int pass = 0; pass < 2; pass++)
             for (size_t j = 0; j < t->ncols; j++)
-                if ((t->cols[j].origin != NULL) == (pass == 0))
+                if (from_start(g, t->cols[j].id) == (pass == 0))
                     v[n++] = t->cols[j];
         memcpy(t->cols, v, n * sizeof *v);
     }
 }
 
-static void renames_from_origins(struct g *g, struct mp_renames *out)
+/* Rename hints: every start object of the desired schema whose name
+ * differs from its name in the start schema (matched by id). */
+static void renames_from_ids(struct g *g, struct mp_renames *out)
 {
     for (size_t i = 0; i < g->s->ntables; i++) {
         const struct mp_table *t = g->s->tables[i];
-        if (!t->origin)
+        const struct mp_table *st = start_table(g, t);
+        if (!st)
             continue;
-        if (strcmp(t->origin, t->name) != 0)
-            mp_renames_add(g->a, out, false, NULL, t->origin, t->name);
-        for (size_t j = 0; j < t->ncols; j++)
-            if (t->cols[j].origin && strcmp(t->cols[j].origin, t->cols[j].name) != 0)
-                mp_renames_add(g->a, out, true, t->origin, t->cols[j].origin, t->cols[j].name);
-        for (size_t j = 0; j < t->nindexes; j++)
-            if (t->indexes[j].origin && strcmp(t->indexes[j].origin, t->indexes[j].name) != 0) {
-                mp_renames_add(g->a, out, false, t->origin, t->indexes[j].origin, t->indexes[j].name);
+        if (strcmp(st->name, t->name) != 0)
+            mp_renames_add(g->a, out, false, NULL, st->name, t->name);
+        for (size_t j = 0; j < t->ncols; j++) {
+            long k = from_start(g, t->cols[j].id) ? mp_table_find_column_id(st, t->cols[j].id) : -1;
+            if (k >= 0 && strcmp(st->cols[k].name, t->cols[j].name) != 0)
+                mp_renames_add(g->a, out, true, st->name, st->cols[k].name, t->cols[j].name);
+        }
+        for (size_t j = 0; j < t->nindexes; j++) {
+            long k = from_start(g, t->indexes[j].id) ? mp_table_find_index_id(st, t->indexes[j].id) : -1;
+            if (k >= 0 && strcmp(st->indexes[k].name, t->indexes[j].name) != 0) {
+                mp_renames_add(g->a, out, false, st->name, st->indexes[k].name, t->indexes[j].name);
                 out->v[out->n - 1].index = true;
             }
+        }
     }
 }
 
@@ -718,7 +733,6 @@ static int gen_case(struct mp_arena *a, struct mp_rng *r, unsigned size, size_t 
         struct mp_schema *start = gen_start(&g, size, ntables);
         g.s = mp_schema_clone(a, start);
         g.start = start;
-        set_origins(&g);
         size_t n = nchanges ? nchanges : 1 + below(&g, size + 2);
         for (size_t i = 0; i < n; i++) {
             switch (below(&g, 22)) {
@@ -767,7 +781,7 @@ static int gen_case(struct mp_arena *a, struct mp_rng *r, unsigned size, size_t 
         out->start = start;
         out->desired = g.s;
         memset(&out->renames, 0, sizeof out->renames);
-        renames_from_origins(&g, &out->renames);
+        renames_from_ids(&g, &out->renames);
         if (mp_gen_check_schema(a, start, MP_POSTGRES, &e) || mp_gen_check_schema(a, start, MP_SQLITE, &e) ||
             mp_gen_check_schema(a, g.s, MP_POSTGRES, &e) || mp_gen_check_schema(a, g.s, MP_SQLITE, &e))
             continue;

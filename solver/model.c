@@ -3,6 +3,7 @@
 
 #include <search.h>
 
+#include <assert.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -188,7 +189,7 @@ struct mp_table *mp_table_clone(struct mp_arena *a, const struct mp_table *t)
 {
     struct mp_table *c = mp_arena_alloc(a, sizeof *c);
     c->name = mp_arena_strdup(a, t->name);
-    c->origin = mp_arena_strdup(a, t->origin);
+    c->id = t->id;
     c->pk_name = mp_arena_strdup(a, t->pk_name);
     c->pk = mp_names_copy(a, &t->pk);
     for (size_t i = 0; i < t->ncols; i++) {
@@ -196,7 +197,6 @@ struct mp_table *mp_table_clone(struct mp_arena *a, const struct mp_table *t)
         *col = t->cols[i];
         col->name = mp_arena_strdup(a, col->name);
         col->default_sql = mp_arena_strdup(a, col->default_sql);
-        col->origin = mp_arena_strdup(a, col->origin);
         col->type.raw = mp_arena_strdup(a, col->type.raw);
     }
     for (size_t i = 0; i < t->nuniques; i++) {
@@ -217,7 +217,7 @@ struct mp_table *mp_table_clone(struct mp_arena *a, const struct mp_table *t)
         x->name = mp_arena_strdup(a, t->indexes[i].name);
         x->unique = t->indexes[i].unique;
         x->cols = mp_names_copy(a, &t->indexes[i].cols);
-        x->origin = mp_arena_strdup(a, t->indexes[i].origin);
+        x->id = t->indexes[i].id;
     }
     return c;
 }
@@ -227,7 +227,50 @@ struct mp_schema *mp_schema_clone(struct mp_arena *a, const struct mp_schema *s)
     struct mp_schema *c = mp_schema_new(a);
     for (size_t i = 0; i < s->ntables; i++)
         *MP_PUSH(a, c->tables, c->ntables, c->captables) = mp_table_clone(a, s->tables[i]);
+    c->last_id = s->last_id;
     return c;
+}
+
+uint32_t mp_schema_new_id(struct mp_schema *s)
+{
+    assert(s->last_id < UINT32_MAX); /* 2^32 objects would not fit in memory */
+    return ++s->last_id;
+}
+
+void mp_schema_assign_ids(struct mp_schema *s)
+{
+    for (size_t i = 0; i < s->ntables; i++) {
+        struct mp_table *t = s->tables[i];
+        t->id = mp_schema_new_id(s);
+        for (size_t j = 0; j < t->ncols; j++)
+            t->cols[j].id = mp_schema_new_id(s);
+        for (size_t j = 0; j < t->nindexes; j++)
+            t->indexes[j].id = mp_schema_new_id(s);
+    }
+}
+
+struct mp_table *mp_schema_table_by_id(const struct mp_schema *s, uint32_t id)
+{
+    for (size_t i = 0; id && i < s->ntables; i++)
+        if (s->tables[i]->id == id)
+            return s->tables[i];
+    return NULL;
+}
+
+long mp_table_find_column_id(const struct mp_table *t, uint32_t id)
+{
+    for (size_t i = 0; id && i < t->ncols; i++)
+        if (t->cols[i].id == id)
+            return (long)i;
+    return -1;
+}
+
+long mp_table_find_index_id(const struct mp_table *t, uint32_t id)
+{
+    for (size_t i = 0; id && i < t->nindexes; i++)
+        if (t->indexes[i].id == id)
+            return (long)i;
+    return -1;
 }
 
 struct mp_table *mp_schema_add_table(struct mp_arena *a, struct mp_schema *s,

@@ -3,12 +3,28 @@
  *
  * All objects are allocated in a caller-supplied arena (arena.h) and are
  * released with it; nothing here frees individually.  Names are stored
- * exactly as the database knows them (no case folding). */
+ * exactly as the database knows them (no case folding).
+ *
+ * Identities: tables, columns and indexes carry an `id` that stays with the
+ * object through clones (mp_schema_clone(), mp_table_clone()) and renames,
+ * so two schemas can be matched object by object whatever the names.  0 is
+ * "none".  Ids are unique within a schema and come from its counter
+ * (mp_schema_new_id()), given out by whoever creates the object:
+ *  - the generators (gen.h) give every object they make an id from the
+ *    schema they build, so the desired schema, a clone of the start schema,
+ *    keeps the start objects' ids and gives new objects higher ones;
+ *  - the virtual schema (mp_vschema_apply()) gives fresh ids to what a step
+ *    creates (CREATE TABLE, ADD COLUMN, ADD INDEX), whatever ids the
+ *    definition carried: a created object is a new object;
+ *  - schemas read from a database or parsed from text carry none; who needs
+ *    to follow their objects calls mp_schema_assign_ids() on them (the
+ *    engine does before replaying a plan part by part). */
 #ifndef MP_MODEL_H
 #define MP_MODEL_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "arena.h"
 #include "buf.h"
@@ -86,7 +102,7 @@ struct mp_column {
     struct mp_type type;
     bool not_null;
     const char *default_sql; /* SQL expression text, NULL for none */
-    const char *origin;      /* generators only: name in the start schema, NULL if new */
+    uint32_t id;             /* identity (see the top of this file), 0: none */
 };
 
 /* ON DELETE actions (PostgreSQL "CREATE TABLE", SQLite "Foreign Key Support" 4.3). */
@@ -112,12 +128,12 @@ struct mp_index {
     const char *name;
     bool unique;
     struct mp_names cols;
-    const char *origin;      /* generators only: name in the start schema, NULL if new */
+    uint32_t id;             /* identity, 0: none */
 };
 
 struct mp_table {
     const char *name;
-    const char *origin;      /* generators only: name in the start schema, NULL if new */
+    uint32_t id;             /* identity, 0: none */
     struct mp_column *cols;
     size_t ncols, capcols;
     const char *pk_name;     /* NULL: unnamed (database picks, e.g. "<table>_pkey") */
@@ -136,6 +152,7 @@ struct mp_schema {
     struct mp_table **tables;
     size_t ntables, captables;
     struct mp_relindex *rel; /* optional name index (mp_schema_index_names), NULL when off */
+    uint32_t last_id;        /* the highest id given out in this schema (mp_schema_new_id) */
 };
 
 /* Index the relation namespace of `s` under dialect `d`: table and index
@@ -168,14 +185,30 @@ void mp_schema_rel_table(struct mp_schema *s, struct mp_table *t, bool add);
 /* A new empty schema in `a`. */
 struct mp_schema *mp_schema_new(struct mp_arena *a);
 
-/* Deep copy of `s` into `a`. */
+/* A fresh identity for an object that is to be part of `s`: one more than
+ * any given out in `s` (or a schema it was cloned from). */
+uint32_t mp_schema_new_id(struct mp_schema *s);
+
+/* Give every table, column and index of `s` a fresh id (schema order:
+ * each table, then its columns, then its indexes), replacing any it had:
+ * for a schema read from a database or a file, or one whose objects are to
+ * be followed from here on. */
+void mp_schema_assign_ids(struct mp_schema *s);
+
+/* The table of `s` with identity `id` (not 0), or NULL; the column or index
+ * of `t` with identity `id`, or -1. */
+struct mp_table *mp_schema_table_by_id(const struct mp_schema *s, uint32_t id);
+long mp_table_find_column_id(const struct mp_table *t, uint32_t id);
+long mp_table_find_index_id(const struct mp_table *t, uint32_t id);
+
+/* Deep copy of `s` into `a`, ids and the id counter included. */
 struct mp_schema *mp_schema_clone(struct mp_arena *a, const struct mp_schema *s);
-struct mp_table *mp_table_clone(struct mp_arena *a, const struct mp_table *t);
+struct mp_table *mp_table_clone(struct mp_arena *a, const struct mp_table *t); /* ids kept */
 
 /* Append a new empty table named `name` (copied); returns it. */
 struct mp_table *mp_schema_add_table(struct mp_arena *a, struct mp_schema *s,
                                      const char *name);
-/* Append a copy of `t` (deep). */
+/* Append a copy of `t` (deep, ids kept). */
 struct mp_table *mp_schema_put_table(struct mp_arena *a, struct mp_schema *s,
                                      const struct mp_table *t);
 /* Remove table number `i`, keeping the order of the others. */

@@ -14,7 +14,8 @@
  *    name it, and its table, as in the start schema.
  *
  *  - In a PLAN STEP every name is the object's name at the moment the step
- *    runs; mp_vschema_apply() checks and applies such concrete steps.
+ *    runs; mp_vschema_apply() (vschema.h) checks and applies such concrete
+ *    steps.
  */
 #ifndef MP_OPS_H
 #define MP_OPS_H
@@ -84,28 +85,5 @@ void mp_op_describe(struct mp_buf *b, const struct mp_op *op);
 /* The tables an op touches, for reports ("on tables a, b"); writes up to 2
  * names into out and returns how many. */
 size_t mp_op_tables(const struct mp_op *op, const char *out[2]);
-
-/* Check the preconditions of the concrete step `op` against `s` under the
- * rules of dialect `d` and, when they hold, apply its effects to `s` (objects
- * allocated in `a`).  Returns 0, or MP_EPRECOND with err->msg naming the
- * object and the rule; `s` is left unchanged on error.  The rules and their
- * sources are documented at each check in vschema.c. */
-int mp_vschema_apply(struct mp_arena *a, struct mp_schema *s, enum mp_dialect d,
-                     const struct mp_op *op, struct mp_error *err);
-
-/* True when `name` is taken in the schema-wide relation namespace of `s`:
- * tables and indexes in both dialects, plus primary-key and unique constraint
- * names on PostgreSQL, whose backing indexes live in pg_class (PostgreSQL
- * "CREATE INDEX": the index name must be distinct from any other relation in
- * the schema; SQLite "CREATE TABLE" 2: a table name may not be that of an
- * existing table, index or view). */
-bool mp_vschema_name_taken(const struct mp_schema *s, enum mp_dialect d, const char *name);
-
-/* The name PostgreSQL gives an unnamed primary key of table `table`:
- * ChooseRelationName(table, NULL, "pkey") - "<table>_pkey", the table part
- * truncated to fit NAMEDATALEN-1 = 63 bytes, then "<base>1", "<base>2"...
- * until free (src/backend/commands/indexcmds.c). */
-const char *mp_pg_auto_pkey_name(struct mp_arena *a, const struct mp_schema *s,
-                                 const char *table);
 
 #endif

@@ -17,6 +17,7 @@
 
 #include "fault.h"
 #include "ops.h"
+#include "vschema.h" /* steps are concrete ops of the virtual schema; `final` is one */
 
 enum mp_solver_kind {
     MP_SOLVER_DEFAULT, /* the planner above */

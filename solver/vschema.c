@@ -1,6 +1,6 @@
 /* vschema.c - the virtual schema: preconditions and effects of concrete
  * steps, per dialect.  Each rule cites the documentation it models. */
-#include "ops.h"
+#include "vschema.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -248,6 +248,12 @@ int mp_vschema_apply(struct mp_arena *a, struct mp_schema *s, enum mp_dialect d,
         if ((rc = check_create(s, d, op->def, err)))
             return rc;
         t = mp_schema_put_table(a, s, op->def);
+        /* a created table is a new object, whatever ids its definition had */
+        t->id = mp_schema_new_id(s);
+        for (size_t i = 0; i < t->ncols; i++)
+            t->cols[i].id = mp_schema_new_id(s);
+        for (size_t i = 0; i < t->nindexes; i++)
+            t->indexes[i].id = mp_schema_new_id(s);
         if (d == MP_POSTGRES && t->pk.n && !t->pk_name) {
             t->pk_name = mp_pg_auto_pkey_name(a, s, t->name);
             mp_schema_rel_add(s, t->pk_name, NULL);
@@ -301,6 +307,7 @@ int mp_vschema_apply(struct mp_arena *a, struct mp_schema *s, enum mp_dialect d,
         nc->not_null = c->not_null;
         nc->default_sql = mp_arena_strdup(a, c->default_sql);
         nc->type.raw = mp_arena_strdup(a, c->type.raw);
+        nc->id = mp_schema_new_id(s);
         return 0;
     }
 
@@ -415,6 +422,7 @@ int mp_vschema_apply(struct mp_arena *a, struct mp_schema *s, enum mp_dialect d,
         nx->name = mp_arena_strdup(a, x->name);
         nx->unique = x->unique;
         nx->cols = mp_names_copy(a, &x->cols);
+        nx->id = mp_schema_new_id(s);
         mp_schema_rel_add(s, nx->name, NULL);
         return 0;
     }

@@ -1,0 +1,285 @@
+/* plan_emit.c - the planner's output: each node in order rendered with the
+ * names current at its position, checked against the virtual schema, turned
+ * into SQL, with comments saying why it runs where it does. */
+#include "plan_int.h"
+#include "sql.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- concrete steps ---- */
+
+/* Names as they are at the step being emitted (advance() moves them on). */
+static const char *cur_table(struct plan_ctx *x, long t)
+{
+    return x->tabs[t].cur ? x->tabs[t].cur : x->tabs[t].final;
+}
+
+static const char *cur_col(struct plan_ctx *x, long t, long c)
+{
+    const struct col_id *ci = &x->tabs[t].cols[c];
+    return ci->cur ? ci->cur : ci->final;
+}
+
+/* Names of an FK (vocabulary `final`) on table t turned into current names. */
+static struct mp_fk concrete_fk(struct plan_ctx *x, long t, const struct mp_fk *f, bool final)
+{
+    struct mp_fk r = *f;
+    long rt = final ? mp_plan_tab_final(x, f->ref_table) : mp_plan_tab_start(x, f->ref_table);
+    r.cols.v = mp_arena_alloc(x->a, (f->cols.n + 1) * sizeof *r.cols.v);
+    r.ref_cols.v = mp_arena_alloc(x->a, (f->ref_cols.n + 1) * sizeof *r.ref_cols.v);
+    for (size_t i = 0; i < f->cols.n; i++) {
+        long c = final ? mp_plan_col_final(x, t, f->cols.v[i]) : mp_plan_col_start(x, t, f->cols.v[i]);
+        r.cols.v[i] = cur_col(x, t, c);
+    }
+    r.ref_table = cur_table(x, rt);
+    for (size_t i = 0; i < f->ref_cols.n; i++) {
+        long c = final ? mp_plan_col_final(x, rt, f->ref_cols.v[i]) : mp_plan_col_start(x, rt, f->ref_cols.v[i]);
+        r.ref_cols.v[i] = cur_col(x, rt, c);
+    }
+    return r;
+}
+
+/* Node n as a concrete step: every name as it is when the step runs. */
+static struct mp_op concrete(struct plan_ctx *x, const struct plan_node *n)
+{
+    struct mp_op op = {0};
+    op.kind = n->kind;
+    long t = n->t;
+    switch (n->kind) {
+    case MP_OP_CREATE_TABLE: {
+        struct mp_table *d = mp_table_clone(x->a, n->def);
+        for (size_t i = 0; i < d->nfks; i++)
+            d->fks[i] = concrete_fk(x, t, &n->def->fks[i], true);
+        /* self-references name the table itself */
+        for (size_t i = 0; i < d->nfks; i++)
+            if (mp_plan_tab_final(x, n->def->fks[i].ref_table) == t)
+                d->fks[i].ref_table = d->name;
+        op.def = d;
+        op.table = d->name;
+        break;
+    }
+    case MP_OP_DROP_TABLE:
+        op.table = cur_table(x, t);
+        break;
+    case MP_OP_RENAME_TABLE:
+        op.table = cur_table(x, t);
+        op.new_name = n->half == 1 ? n->tmp : n->op->new_name;
+        break;
+    case MP_OP_ADD_COLUMN:
+        op.table = cur_table(x, t);
+        op.column = n->op->column;
+        break;
+    case MP_OP_DROP_COLUMN:
+        op.table = cur_table(x, t);
+        op.name = cur_col(x, t, n->c);
+        break;
+    case MP_OP_RENAME_COLUMN:
+        op.table = cur_table(x, t);
+        op.name = cur_col(x, t, n->c);
+        op.new_name = n->half == 1 ? n->tmp : n->op->new_name;
+        break;
+    case MP_OP_ADD_FK:
+    case MP_OP_DROP_FK:
+        op.table = cur_table(x, t);
+        op.fk = concrete_fk(x, t, &n->fk, n->kind == MP_OP_ADD_FK);
+        break;
+    case MP_OP_ADD_INDEX:
+        op.table = cur_table(x, t);
+        op.index = n->op->index;
+        op.index.cols.v = mp_arena_alloc(x->a, (op.index.cols.n + 1) * sizeof(char *));
+        for (size_t i = 0; i < op.index.cols.n; i++)
+            op.index.cols.v[i] = cur_col(x, t, mp_plan_col_final(x, t, n->op->index.cols.v[i]));
+        break;
+    case MP_OP_DROP_INDEX:
+        op.table = cur_table(x, t);
+        op.name = n->op->name;
+        break;
+    case MP_OP_RENAME_INDEX:
+        op.table = cur_table(x, t);
+        op.name = n->half == 2 ? n->tmp : n->op->name;
+        op.new_name = n->half == 1 ? n->tmp : n->op->new_name;
+        break;
+    case MP_OP_ALTER_TYPE:
+    case MP_OP_SET_NOT_NULL:
+    case MP_OP_DROP_NOT_NULL:
+    case MP_OP_SET_DEFAULT:
+    case MP_OP_DROP_DEFAULT:
+        op.table = cur_table(x, t);
+        op.name = cur_col(x, t, n->c);
+        op.column = n->op->column;
+        op.lossy = n->op->lossy;
+        break;
+    case MP_OP_ADD_UNIQUE:
+    case MP_OP_DROP_UNIQUE: {
+        bool add = n->kind == MP_OP_ADD_UNIQUE;
+        op.table = cur_table(x, t);
+        op.unique = n->op->unique;
+        op.unique.cols.v = mp_arena_alloc(x->a, (op.unique.cols.n + 1) * sizeof(char *));
+        for (size_t i = 0; i < op.unique.cols.n; i++) {
+            const char *cn = n->op->unique.cols.v[i];
+            op.unique.cols.v[i] = cur_col(x, t, add ? mp_plan_col_final(x, t, cn) : mp_plan_col_start(x, t, cn));
+        }
+        break;
+    }
+    case MP_OP__COUNT:
+        break;
+    }
+    return op;
+}
+
+/* Update current names after node n ran. */
+static void advance(struct plan_ctx *x, const struct plan_node *n, const struct mp_op *op)
+{
+    long t = n->t;
+    switch (n->kind) {
+    case MP_OP_CREATE_TABLE:
+        x->tabs[t].cur = x->tabs[t].final;
+        for (size_t i = 0; i < x->tabs[t].ncols; i++)
+            x->tabs[t].cols[i].cur = x->tabs[t].cols[i].final;
+        break;
+    case MP_OP_DROP_TABLE:
+        x->tabs[t].cur = NULL;
+        break;
+    case MP_OP_RENAME_TABLE:
+        x->tabs[t].cur = op->new_name;
+        break;
+    case MP_OP_ADD_COLUMN:
+        x->tabs[t].cols[n->c].cur = x->tabs[t].cols[n->c].final;
+        break;
+    case MP_OP_DROP_COLUMN:
+        x->tabs[t].cols[n->c].cur = NULL;
+        break;
+    case MP_OP_RENAME_COLUMN:
+        x->tabs[t].cols[n->c].cur = op->new_name;
+        break;
+    default:
+        break;
+    }
+}
+
+static const char *rebuild_name(struct plan_ctx *x, const struct mp_schema *s, const char *table)
+{
+    const char *cand = mp_arena_printf(x->a, "_mp_new_%s", table);
+    for (int i = 2; mp_vschema_name_taken(s, x->d, cand); i++)
+        cand = mp_arena_printf(x->a, "_mp_new%d_%s", i, table);
+    return cand;
+}
+
+/* "after step 3: needs table "post"": why edge e's target runs after step `step`. */
+static const char *edge_reason(struct plan_ctx *x, const struct plan_edge *e, long step)
+{
+    struct mp_buf b = {0};
+    mp_buf_printf(&b, "after step %ld", step);
+    if (e->from_role == MAKE && e->res.kind == K_POS) {
+        mp_buf_add(&b, ": columns are added in the desired order");
+    } else if (e->from_role == REL || e->from_role == MAKE || e->from_role == USE) {
+        mp_buf_add(&b, e->from_role == REL ? ": it frees the " : e->from_role == MAKE ? ": needs " : ": it still uses ");
+        mp_plan_res_text(&b, x, &e->res);
+    }
+    const char *r = mp_arena_strdup(x->a, mp_buf_str(&b));
+    mp_buf_free(&b);
+    return r;
+}
+
+/* Apply one concrete step to the virtual schema and render it. */
+static int emit(struct plan_ctx *x, struct mp_plan *p, struct mp_op op, long src, const char *why,
+                bool lenient)
+{
+    struct mp_step *st = MP_PUSH(x->a, p->steps, p->n, p->cap);
+    st->op = op;
+    st->source = src;
+    st->why = why;
+    const struct mp_table *old = NULL;
+    const char *tmp = NULL;
+    if (mp_sql_needs_rebuild(x->d, &op)) {
+        const struct mp_table *t = mp_schema_table(p->final, x->d, op.table);
+        if (t) {
+            old = mp_table_clone(x->a, t);
+            tmp = rebuild_name(x, p->final, op.table);
+            p->sqlite_fk_off = true;
+        }
+    }
+    /* SQLite "Foreign Key Support" 5: DROP TABLE runs an implicit DELETE
+     * FROM with foreign keys enforced, and an ON DELETE RESTRICT
+     * self-reference fails it as soon as a parent row goes before its
+     * child; the drop then needs foreign keys off (outside the transaction). */
+    if (x->d == MP_SQLITE && op.kind == MP_OP_DROP_TABLE) {
+        const struct mp_table *t = mp_schema_table(p->final, x->d, op.table);
+        for (size_t i = 0; t && i < t->nfks; i++)
+            if (t->fks[i].on_delete == MP_FK_RESTRICT && mp_name_eq(x->d, t->fks[i].ref_table, t->name))
+                p->sqlite_fk_off = true;
+    }
+    struct mp_error e = {0};
+    if (mp_vschema_apply(x->a, p->final, x->d, &op, &e)) {
+        if (!lenient) {
+            struct mp_buf b = {0};
+            mp_op_describe(&b, &op);
+            mp_error_set(x->err, MP_EINTERNAL, "planned step %zu (%s) fails the virtual schema: %s",
+                         p->n, mp_buf_str(&b), e.msg);
+            mp_buf_free(&b);
+            return MP_EINTERNAL;
+        }
+        st->invalid = mp_arena_strdup(x->a, e.msg);
+        old = NULL;
+    }
+    struct mp_buf b = {0};
+    mp_sql_step(&b, &op, x->d, p->final, old, tmp, p->fault);
+    st->sql = mp_arena_strdup(x->a, mp_buf_str(&b));
+    mp_buf_free(&b);
+    return 0;
+}
+
+int mp_plan_emit_naive(struct plan_ctx *x, const struct mp_changeset *cs, struct mp_plan *p)
+{
+    for (size_t i = 0; i < cs->n; i++) {
+        struct mp_op op = cs->ops[i];
+        if (op.kind == MP_OP_CREATE_TABLE)
+            op.table = op.def->name;
+        emit(x, p, op, (long)i, NULL, true);
+    }
+    return 0;
+}
+
+int mp_plan_emit_steps(struct plan_ctx *x, const long *order, struct mp_plan *p)
+{
+    int rc = 0;
+    /* step number of each node, for the comments; incoming edges of each
+     * node (CSR), so this stays O(V + E) */
+    long *pos = malloc((x->nnodes + 1) * sizeof *pos);
+    if (!pos)
+        mp_oom();
+    for (size_t i = 0; i < x->nnodes; i++)
+        pos[order[i]] = (long)i + 1;
+    size_t *in_start, *in_edges;
+    mp_plan_incoming(x, &in_start, &in_edges);
+    for (size_t i = 0; i < x->nnodes && !rc; i++) {
+        long v = order[i];
+        struct mp_buf why = {0};
+        int nwhy = 0;
+        for (size_t k = in_start[v]; k < in_start[v + 1]; k++) {
+            const struct plan_edge *ed = &x->edges[in_edges[k]];
+            const char *r = edge_reason(x, ed, pos[ed->from]);
+            bool dup = false;
+            for (size_t q = p->ndeps; q-- > 0 && p->deps[q].to == i && !dup;)
+                dup = p->deps[q].from == (size_t)pos[ed->from] - 1;
+            if (!dup) {
+                struct mp_plan_dep *dp = MP_PUSH(x->a, p->deps, p->ndeps, p->capdeps);
+                dp->from = (size_t)pos[ed->from] - 1;
+                dp->to = i;
+                dp->why = strchr(r, ':') ? strchr(r, ':') + 2 : r;
+            }
+            if (nwhy < 3 && !strstr(mp_buf_str(&why), r))
+                mp_buf_printf(&why, "%s%s", nwhy++ ? "; " : "", r);
+        }
+        struct mp_op op = concrete(x, &x->nodes[v]);
+        rc = emit(x, p, op, x->nodes[v].src, nwhy ? mp_arena_strdup(x->a, why.s) : NULL, false);
+        mp_buf_free(&why);
+        if (!rc)
+            advance(x, &x->nodes[v], &op);
+    }
+    free(in_start);
+    free(in_edges);
+    free(pos);
+    return rc;
+}
