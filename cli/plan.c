@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "backend.h"
+#include "ddlload.h"
 #include "diff.h"
 #include "engine.h"
 #include "sql.h"
@@ -47,26 +48,6 @@ static const char usage[] =
     "names as SQL identifiers (double-quoted when needed), # comments.\n"
     "\n"
     "exit status: 0 planned, 2 bad input or a change set that cannot be ordered\n";
-
-/* Load `path` into a fresh scratch database of `b` and read its schema. */
-static int load_schema(struct mp_backend *b, struct mp_arena *a, const char *path, struct mp_schema **out,
-                       struct mp_error *err)
-{
-    char *sql = mp_read_text(path, err);
-    if (!sql)
-        return MP_EIO;
-    int rc = mp_backend_begin(b, err);
-    if (!rc) {
-        struct mp_target *t = mp_target_wrap(mp_backend_dialect(b), mp_backend_conn(b), true);
-        rc = mp_target_exec(t, path, 1, sql, err);
-        mp_target_close(t);
-        if (!rc)
-            rc = mp_backend_introspect(b, a, out, err);
-        mp_backend_end(b);
-    }
-    free(sql);
-    return rc;
-}
 
 static void dot_string(struct mp_buf *b, const char *s)
 {
@@ -240,9 +221,9 @@ int mp_cmd_plan(int argc, char **argv)
         if (!rc)
             rc = mp_backend_open(d, &cfg, &b, &err);
         if (!rc)
-            rc = load_schema(b, a, from, &s_from, &err);
+            rc = mp_schema_load_file(b, a, from, &s_from, &err);
         if (!rc)
-            rc = load_schema(b, a, to, &s_to, &err);
+            rc = mp_schema_load_file(b, a, to, &s_to, &err);
         mp_backend_close(b);
     }
     if (!rc && (strcmp(format, "from-ddl") == 0 || strcmp(format, "to-ddl") == 0)) {
