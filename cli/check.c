@@ -323,6 +323,10 @@ int mp_cmd_check(int argc, char **argv)
         rc = mp_cli_extra_argument("check", argv[optind]);
     if (!rc && !dir && (expect_schema || fail_on_drop))
         rc = mp_cli_error("check", "%s needs --dir", expect_schema ? "--expect-schema" : "--fail-on-drop");
+    /* the history trials run in this process, in order, and read no case files */
+    if (!rc && dir && (cfg.jobs > 1 || cfg.shard_count || cfg.only_trial >= 0 || cases_given || cfg.keep_dir))
+        rc = mp_cli_error("check", "--dir: --jobs, --shard, --trial, --case, --scenarios, --regressions and "
+                                   "--keep-migrations are options of the random suite");
     if (!rc && props_arg && !dir)
         rc = mp_cli_properties("check", props_arg, &sel, &cfg.nprops);
     if (rc)
