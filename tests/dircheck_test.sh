@@ -118,6 +118,14 @@ has drop "^# intentional data loss: 0007_drop_code drops column \"items\".\"code
 run dropfail 1 --dir "$HERE/dircheck/drop-column" --properties data_preserved --fail-on-drop
 caught dropfail data_preserved drop "0007_drop_code: items.code"
 
+# the other report formats
+run junit 1 --dir "$HERE/dircheck/down-forgets-index" --properties applies_fresh,step_roundtrip --format junit
+xmllint --noout "$T/junit.out" || fail "junit: not well-formed XML"
+grep -q '<testcase classname="migprop.'"$BK"'" name="step_roundtrip">' "$T/junit.out" || fail "junit: no step_roundtrip testcase"
+grep -q '<failure' "$T/junit.out" || fail "junit: no failure element"
+run human 1 --dir "$HERE/dircheck/down-forgets-index" --properties step_roundtrip --format human
+has human "FAIL  step_roundtrip *$BK *reapply: 0005_items_index"
+
 # usage
 "$MP" check --expect-schema x.sql >/dev/null 2>&1
 [ $? = 2 ] || fail "--expect-schema without --dir is not a usage error"
