@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "check_dir.h"
 #include "engine.h"
 #include "num.h"
 #include "os.h"
@@ -68,6 +69,11 @@ static const char usage[] =
     "  --no-shrink                     report failures as found\n"
     "  --keep-migrations DIR           write each trial's plan as a migration directory under DIR\n"
     "                                  (DIR/<trial>-<backend>-<solver>/) and run it from there\n"
+    "  --dir DIR                       check this project's migration directory instead (any format;\n"
+    "                                  properties applies_fresh, idempotent_rerun, step_roundtrip,\n"
+    "                                  data_preserved, final_schema, ordering, dialect_agreement)\n"
+    "  --expect-schema FILE            --dir: the schema the history must end in (DDL, e.g. schema.sql)\n"
+    "  --fail-on-drop                  --dir: a dropped table or column is a failure, not a note\n"
     "  -h, --help                      print this help\n"
     "\n"
     "exit status: 0 all properties hold, 1 a property failed, 2 usage or infrastructure error\n"
@@ -168,6 +174,9 @@ enum {
     OPT_SHRINK_STEPS,
     OPT_NO_SHRINK,
     OPT_KEEP_MIGRATIONS,
+    OPT_DIR,
+    OPT_EXPECT_SCHEMA,
+    OPT_FAIL_ON_DROP,
 };
 
 static const struct option longopts[] = {
@@ -189,6 +198,9 @@ static const struct option longopts[] = {
     {"shrink-steps", required_argument, NULL, OPT_SHRINK_STEPS},
     {"no-shrink", no_argument, NULL, OPT_NO_SHRINK},
     {"keep-migrations", required_argument, NULL, OPT_KEEP_MIGRATIONS},
+    {"dir", required_argument, NULL, OPT_DIR},
+    {"expect-schema", required_argument, NULL, OPT_EXPECT_SCHEMA},
+    {"fail-on-drop", no_argument, NULL, OPT_FAIL_ON_DROP},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -208,7 +220,8 @@ int mp_cmd_check(int argc, char **argv)
         .out_dir = MP_CHECK_DEFAULT_OUT,
     };
     bool have_seed = false, want[MP_NDIALECTS] = {true, true}, explicit_backend = false, cases_given = false;
-    const char *pg_url = NULL;
+    const char *pg_url = NULL, *dir = NULL, *expect_schema = NULL, *props_arg = NULL;
+    bool fail_on_drop = false;
     struct mp_property *sel = NULL;
     struct case_list files = {0};
     struct mp_arena *case_arena = NULL;
@@ -240,9 +253,8 @@ int mp_cmd_check(int argc, char **argv)
             if (!(rc = mp_cli_u64("check", "--trial", optarg, 0, MP_CHECK_MAX_TRIAL, &u)))
                 cfg.only_trial = (long)u;
             break;
-        case OPT_PROPERTIES:
-            free(sel);
-            rc = mp_cli_properties("check", optarg, &sel, &cfg.nprops);
+        case OPT_PROPERTIES: /* resolved after the loop: --dir has properties of its own */
+            props_arg = optarg;
             break;
         case OPT_SOLVER:
             if (!(rc = mp_cli_choice("check", "--solver", optarg, solvers, &k)))
@@ -294,17 +306,34 @@ int mp_cmd_check(int argc, char **argv)
         case OPT_KEEP_MIGRATIONS:
             cfg.keep_dir = optarg;
             break;
+        case OPT_DIR:
+            dir = optarg;
+            break;
+        case OPT_EXPECT_SCHEMA:
+            expect_schema = optarg;
+            break;
+        case OPT_FAIL_ON_DROP:
+            fail_on_drop = true;
+            break;
         default:
             rc = mp_cli_bad_option("check", c, argv, longopts);
         }
     }
     if (!rc && optind < argc)
         rc = mp_cli_extra_argument("check", argv[optind]);
+    if (!rc && !dir && (expect_schema || fail_on_drop))
+        rc = mp_cli_error("check", "%s needs --dir", expect_schema ? "--expect-schema" : "--fail-on-drop");
+    /* the history trials run in this process, in order, and read no case files */
+    if (!rc && dir && (cfg.jobs > 1 || cfg.shard_count || cfg.only_trial >= 0 || cases_given || cfg.keep_dir))
+        rc = mp_cli_error("check", "--dir: --jobs, --shard, --trial, --case, --scenarios, --regressions and "
+                                   "--keep-migrations are options of the random suite");
+    if (!rc && props_arg && !dir)
+        rc = mp_cli_properties("check", props_arg, &sel, &cfg.nprops);
     if (rc)
         goto out;
     /* the default suite replays the fixed cases of ./scenarios first */
     struct stat sb;
-    if (!cases_given && stat(MP_CHECK_SCENARIOS_DIR, &sb) == 0 && S_ISDIR(sb.st_mode) &&
+    if (!dir && !cases_given && stat(MP_CHECK_SCENARIOS_DIR, &sb) == 0 && S_ISDIR(sb.st_mode) &&
         (rc = add_scenarios("--scenarios", MP_CHECK_SCENARIOS_DIR, &files)))
         goto out;
     if (!have_seed)
@@ -362,7 +391,7 @@ int mp_cmd_check(int argc, char **argv)
         }
     }
     if (!rc)
-        rc = mp_run(&cfg, stdout);
+        rc = dir ? mp_check_dir(dir, props_arg, expect_schema, fail_on_drop, &cfg, stdout) : mp_run(&cfg, stdout);
 out:
     for (int d = 0; d < MP_NDIALECTS; d++)
         mp_backend_close(cfg.backends[d]);

@@ -6,17 +6,21 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
+#include "check_dir.h"
 #include "runner_check.h"
 
 static const char usage[] =
     "usage: migprop replay CASE [--backend sqlite|postgres|all] [--properties a,b] [--trace]\n"
     "                      [--pg-url URL]\n"
     "       migprop replay FILE.runcase [--adapter FILE]\n"
+    "       migprop replay DIR.case [--pg-url URL]\n"
     "\n"
     "Runs the case file again with the property and backend it records (or those given);\n"
     "exit 1 when it still fails, 0 when it passes, 2 on a bad case file.  A .runcase file\n"
     "(a shrunk runner-check sequence) runs again against the runner it names, or --adapter's.\n"
+    "A DIR.case directory (a shrunk `check --dir` failure) runs its property again.\n"
     "\n"
     "options:\n"
     "  --backend sqlite|postgres|all   databases to run on (default: the case's)\n"
@@ -92,6 +96,9 @@ int mp_cmd_replay(int argc, char **argv)
     size_t pl = strlen(path);
     if (pl > 8 && strcmp(path + pl - 8, ".runcase") == 0)
         return mp_runner_replay(path, adapter);
+    struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) /* a DIR.case/ of check --dir */
+        return mp_replay_dir(path, pg_url);
     struct mp_arena *a = mp_arena_new();
     struct mp_casefile cf;
     struct mp_error err = {0};

@@ -1,0 +1,2 @@
+ALTER TABLE items DROP COLUMN note;
+DROP INDEX items_name;
