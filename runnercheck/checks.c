@@ -12,6 +12,23 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* `up` with PRAGMA defer_foreign_keys=ON after its leading comment lines:
+ * a runner that wraps the migration in its own transaction cannot turn
+ * foreign keys off (the PRAGMA is a no-op inside a transaction, SQLite
+ * "PRAGMA foreign_keys"), and deferring them to COMMIT lets the table
+ * rebuild through.  After the comments, because the directives live there
+ * (migdir.h: "in the leading comment lines") and a statement before them
+ * would hide them. */
+static const char *defer_fks(struct mp_arena *a, const char *up)
+{
+    const char *p = up;
+    while (*p == '-' && p[1] == '-') {
+        const char *e = strchr(p, '\n');
+        p = e ? e + 1 : p + strlen(p);
+    }
+    return mp_arena_printf(a, "%.*sPRAGMA defer_foreign_keys=ON;\n%s", (int)(p - up), up, p);
+}
+
 /* Random histories (the engine's generated cases, planned and split into
  * 1-3 migrations with downs): up reaches the desired schema, a second up
  * changes nothing, down (where every part has one) returns the start's
@@ -59,8 +76,8 @@ int mp_rc_check_histories(struct mp_rc *c, unsigned long iterations, uint64_t se
             /* a runner's own transaction wraps the migration: drop the
              * directive lines, keep the SQLite rebuild's requirements */
             const char *up = set.v[i].up.sql;
-            if (set.v[i].up.fk_off && c->ad->style != MP_STYLE_PAIRS)
-                up = mp_arena_printf(a, "PRAGMA defer_foreign_keys=ON;\n%s", up);
+            if (set.v[i].up.fk_off && c->d == MP_SQLITE)
+                up = defer_fks(a, up);
             if (mp_rc_write_mig(c, (unsigned)i + 1, "part", up, set.v[i].down.sql, false))
                 return 2;
         }
@@ -178,17 +195,9 @@ int mp_rc_check_failing(struct mp_rc *c)
     else if (!s || mp_schema_table(s, c->d, "b"))
         mp_rc_finding(c, "failing_migration", "a migration whose second statement fails left its first statement's table", out);
     /* fix it and run again */
-    char *f2 = NULL;
-    struct mp_migset set;
-    if (!mp_migdir_read(c->a, c->dir, MP_MIGFMT_AUTO, &set, &e) && set.n == 2)
-        f2 = (char *)set.v[1].up.path;
-    if (f2) {
-        unlink(f2);
-        if (c->ad->style == MP_STYLE_PAIRS) {
-            char *down = mp_arena_printf(c->a, "%.*s.down.sql", (int)(strlen(f2) - 7), f2);
-            unlink(down);
-        }
-    }
+    struct mp_rc_mig *m2 = mp_rc_mig_find(c, 2);
+    if (m2)
+        mp_rc_mig_delete(c, m2);
     mp_rc_write_mig(c, 2, "b", "CREATE TABLE b (id integer PRIMARY KEY);\n", "DROP TABLE b;\n", false);
     st = mp_rc_run(c, c->ad->up, &out);
     s = st == 0 ? mp_rc_schema_now(c, &e) : NULL;
@@ -199,61 +208,69 @@ int mp_rc_check_failing(struct mp_rc *c)
     return 0;
 }
 
-/* An applied migration edited or deleted, an older version added, a
- * version used twice: each must make up fail.  One point per kind. */
-int mp_rc_check_tamper(struct mp_rc *c)
+/* One tamper case on a fresh database: migrations 10, 20, 30 applied,
+ * then `kind` done to the one at `pos` (0 oldest, 1 middle, 2 newest); up
+ * must fail.  Returns 0, or 2. */
+static int tamper_once(struct mp_rc *c, int kind, int pos, const char *check)
+{
+    static const char *const where[3] = {"the oldest", "a middle", "the newest"};
+    struct mp_error e = {0};
+    if (mp_rc_fresh(c, &e)) {
+        fprintf(stderr, "migprop runner-check: %s\n", e.msg);
+        return 2;
+    }
+    for (unsigned v = 10; v <= 30; v += 10)
+        if (mp_rc_write_mig(c, v, mp_arena_printf(c->a, "m%u", v),
+                            mp_arena_printf(c->a, "CREATE TABLE t%u (id integer PRIMARY KEY);\n", v),
+                            mp_arena_printf(c->a, "DROP TABLE t%u;\n", v), false))
+            return 2;
+    const char *out;
+    int st = mp_rc_run(c, c->ad->up, &out);
+    if (st != 0) {
+        mp_rc_finding(c, check, mp_arena_printf(c->a, "the setup's up failed (exit %d)", st), out);
+        mp_rc_drop_db(c);
+        return 0;
+    }
+    struct mp_rc_mig *m = mp_rc_mig_find(c, 10 + 10 * (unsigned)pos);
+    const char *what = NULL;
+    if (kind == 0) {
+        /* inside the up section: a runner may checksum only that */
+        if (mp_rc_mig_edit(c, m))
+            return 2;
+        what = mp_arena_printf(c->a, "the up section of %s applied migration was edited; up exited 0 without a word",
+                               where[pos]);
+    } else if (kind == 1) {
+        mp_rc_mig_delete(c, m);
+        what = mp_arena_printf(c->a, "the files of %s applied migration were deleted; up exited 0 without a word",
+                               where[pos]);
+    } else if (kind == 2) {
+        mp_rc_write_mig(c, 15, "older", "CREATE TABLE older (id integer PRIMARY KEY);\n", "DROP TABLE older;\n", false);
+        what = "a new migration older than the newest applied one was applied silently";
+    } else {
+        mp_rc_write_mig(c, 40, "c", "CREATE TABLE c (id integer PRIMARY KEY);\n", "DROP TABLE c;\n", false);
+        mp_rc_write_mig(c, 40, "c_again", "CREATE TABLE c2 (id integer PRIMARY KEY);\n", "DROP TABLE c2;\n", false);
+        what = "two migrations share a version; up exited 0";
+    }
+    st = mp_rc_run(c, c->ad->up, &out);
+    if (st == 0)
+        mp_rc_finding(c, check, what, out);
+    mp_rc_drop_db(c);
+    return 0;
+}
+
+/* An applied migration edited or deleted (the oldest, a middle one, the
+ * newest), an older version added, a version used twice: each must make
+ * up fail.  One point per kind. */
+int mp_rc_check_tamper(struct mp_rc *c, int kind)
 {
     static const char *const kinds[4] = {"edited", "deleted", "out_of_order", "duplicate"};
-    for (int k = 0; k < 4; k++) {
-        size_t before = c->nf;
-        struct mp_error e = {0};
-        if (mp_rc_fresh(c, &e)) {
-            fprintf(stderr, "migprop runner-check: %s\n", e.msg);
+    const char *check = mp_arena_printf(c->a, "tamper_%s", kinds[kind]);
+    size_t before = c->nf;
+    int npos = kind < 2 ? 3 : 1;
+    for (int pos = 0; pos < npos && c->nf == before; pos++)
+        if (tamper_once(c, kind, kind < 2 ? pos : 0, check))
             return 2;
-        }
-        mp_rc_write_mig(c, 10, "a", "CREATE TABLE a (id integer PRIMARY KEY);\n", "DROP TABLE a;\n", false);
-        mp_rc_write_mig(c, 20, "b", "CREATE TABLE b (id integer PRIMARY KEY);\n", "DROP TABLE b;\n", false);
-        const char *out;
-        int st = mp_rc_run(c, c->ad->up, &out);
-        if (st != 0) {
-            mp_rc_finding(c, mp_arena_printf(c->a, "tamper_%s", kinds[k]), "the setup's up failed", out);
-            mp_rc_drop_db(c);
-            mp_rc_point(c, mp_arena_printf(c->a, "tamper_%s", kinds[k]), before);
-            continue;
-        }
-        struct mp_migset set;
-        mp_migdir_read(c->a, c->dir, MP_MIGFMT_AUTO, &set, &e);
-        const char *first = set.n ? set.v[0].up.path : "";
-        if (k == 0) {
-            FILE *f = fopen(first, "a");
-            if (f) {
-                fputs("\n-- edited after it was applied\n", f);
-                fclose(f);
-            }
-            /* dbmate-style single files: the edit must be inside the up section */
-        } else if (k == 1) {
-            unlink(first);
-            if (c->ad->style == MP_STYLE_PAIRS)
-                unlink(mp_arena_printf(c->a, "%.*s.down.sql", (int)(strlen(first) - 7), first));
-        } else if (k == 2) {
-            mp_rc_write_mig(c, 15, "older", "CREATE TABLE older (id integer PRIMARY KEY);\n", "DROP TABLE older;\n", false);
-        } else {
-            mp_rc_write_mig(c, 30, "c", "CREATE TABLE c (id integer PRIMARY KEY);\n", "DROP TABLE c;\n", false);
-            mp_rc_write_mig(c, 30, "c_again", "CREATE TABLE c2 (id integer PRIMARY KEY);\n", "DROP TABLE c2;\n", false);
-        }
-        st = mp_rc_run(c, c->ad->up, &out);
-        const char *check = mp_arena_printf(c->a, "tamper_%s", kinds[k]);
-        static const char *const what[4] = {
-            "an applied migration was edited; up exited 0 without a word",
-            "an applied migration's file was deleted; up exited 0 without a word",
-            "a new migration older than the newest applied one was applied silently",
-            "two migrations share a version; up exited 0",
-        };
-        if (st == 0)
-            mp_rc_finding(c, check, what[k], out);
-        mp_rc_drop_db(c);
-        mp_rc_point(c, check, before);
-    }
+    mp_rc_point(c, check, before);
     return 0;
 }
 

@@ -38,37 +38,6 @@ struct seq_state {
     unsigned next;               /* next version to add */
 };
 
-static const char *mig_path(struct mp_rc *c, unsigned v)
-{
-    struct mp_migset set;
-    struct mp_error e = {0};
-    if (mp_migdir_read(c->a, c->dir, MP_MIGFMT_AUTO, &set, &e))
-        return NULL;
-    const char *want = mp_arena_printf(c->a, "%u", v);
-    for (size_t i = 0; i < set.n; i++)
-        if (strcmp(set.v[i].version, want) == 0)
-            return set.v[i].up.path;
-    return NULL;
-}
-
-/* Remove every file of version v (up, down, or its directory). */
-static void remove_mig(struct mp_rc *c, unsigned v)
-{
-    const char *f = mig_path(c, v);
-    if (!f)
-        return;
-    unlink(f);
-    size_t n = strlen(f);
-    if (n > 7 && strcmp(f + n - 7, ".up.sql") == 0)
-        unlink(mp_arena_printf(c->a, "%.*s.down.sql", (int)(n - 7), f));
-    if (c->ad->style == MP_STYLE_DIESEL) {
-        const char *slash = strrchr(f, '/');
-        const char *dir = mp_arena_strndup(c->a, f, slash ? (size_t)(slash - f) : n);
-        unlink(mp_arena_printf(c->a, "%s/down.sql", dir));
-        rmdir(dir);
-    }
-}
-
 static int add_file(struct mp_rc *c, unsigned v)
 {
     return mp_rc_write_mig(c, v, "s", mp_arena_printf(c->a, "CREATE TABLE t%u (id integer PRIMARY KEY);\n"
@@ -140,24 +109,21 @@ const char *mp_rc_sequence_run(struct mp_rc *c, const enum mp_rc_cmd *cmds, size
         case MP_RC_DELETE: {
             if (!m.applied)
                 break;
-            const char *f = mig_path(c, m.versions[mp_rng_below(&rng, m.applied)]);
+            struct mp_rc_mig *f = mp_rc_mig_find(c, m.versions[mp_rng_below(&rng, m.applied)]);
             if (!f)
                 break;
-            const char *saved = mp_arena_printf(c->a, "%s/saved.sql", c->work);
-            if (mp_copy_file(f, saved, &e))
-                break;
+            struct mp_rc_mig saved = *f;
             if (cmds[i] == MP_RC_EDIT) {
-                FILE *fp = fopen(f, "a");
-                if (fp) {
-                    fputs("\n-- edited after it was applied\n", fp);
-                    fclose(fp);
-                }
+                if (mp_rc_mig_edit(c, f))
+                    bad = "could not edit the file";
             } else {
-                unlink(f);
+                mp_rc_mig_delete(c, f);
             }
             st = mp_rc_run(c, c->ad->up, output);
-            if (rename(saved, f) != 0)
+            /* put the file back as it was */
+            if (mp_rc_write_mig_raw(c, saved.v, saved.version, saved.name, saved.up, saved.down, saved.notx))
                 bad = "could not restore the file";
+            mp_buf_printf(&c->log, "# runner-check restored migration %s\n", saved.version);
             if (st == 0 && !bad)
                 bad = cmds[i] == MP_RC_EDIT ? "an applied migration was edited and up exited 0"
                                             : "an applied migration's file was deleted and up exited 0";
@@ -169,7 +135,9 @@ const char *mp_rc_sequence_run(struct mp_rc *c, const enum mp_rc_cmd *cmds, size
             unsigned v = m.versions[m.applied - 1] - 5;
             add_file(c, v);
             st = mp_rc_run(c, c->ad->up, output);
-            remove_mig(c, v);
+            struct mp_rc_mig *older = mp_rc_mig_find(c, v);
+            if (older)
+                mp_rc_mig_delete(c, older);
             if (st == 0)
                 bad = mp_arena_printf(c->a, "migration %u, older than the newest applied one, was applied silently", v);
             break;
