@@ -29,6 +29,60 @@ static const char *defer_fks(struct mp_arena *a, const char *up)
     return mp_arena_printf(a, "%.*sPRAGMA defer_foreign_keys=ON;\n%s", (int)(p - up), up, p);
 }
 
+/* A reference database: the same setup and migrations run by migprop's
+ * own executor, in process (the properties hold it to the model). */
+struct reference {
+    struct mp_rc r;              /* a context of its own: another database */
+    const struct mp_migset *set;
+};
+
+static int ref_open(struct mp_rc *c, struct reference *ref, const char *setup, const struct mp_migset *set,
+                    struct mp_error *err)
+{
+    ref->r = *c;
+    ref->r.setup = (struct mp_buf){0};
+    ref->r.log = (struct mp_buf){0};
+    ref->r.migs = NULL, ref->r.nmigs = ref->r.capmigs = 0;
+    ref->set = set;
+    int rc = mp_rc_fresh(&ref->r, err) || mp_rc_setup_sql(&ref->r, setup, err);
+    c->n = ref->r.n;
+    struct mp_target *t = NULL;
+    struct mp_exec_report rep;
+    struct mp_exec_config cfg = {0};
+    if (!rc)
+        rc = mp_target_open(c->d == MP_SQLITE ? mp_arena_printf(c->a, "sqlite:%s", ref->r.path) : ref->r.dsn, &t, err);
+    if (!rc)
+        rc = mp_exec_up(t, set, &cfg, NULL, &rep, err);
+    mp_target_close(t);
+    return rc ? MP_EDB : 0;
+}
+
+static int ref_down(struct mp_rc *c, struct reference *ref, size_t n, struct mp_error *err)
+{
+    struct mp_target *t = NULL;
+    struct mp_exec_report rep;
+    struct mp_exec_config cfg = {0};
+    int rc = mp_target_open(c->d == MP_SQLITE ? mp_arena_printf(c->a, "sqlite:%s", ref->r.path) : ref->r.dsn, &t, err);
+    if (!rc)
+        rc = mp_exec_down(t, ref->set, &cfg, n, &rep, err);
+    mp_target_close(t);
+    return rc;
+}
+
+static const char *ref_state(struct mp_rc *c, struct reference *ref, struct mp_error *err)
+{
+    (void)c;
+    return mp_rc_state(&ref->r, err);
+}
+
+static void ref_close(struct mp_rc *c, struct reference *ref)
+{
+    (void)c;
+    mp_rc_drop_db(&ref->r);
+    mp_buf_free(&ref->r.setup);
+    mp_buf_free(&ref->r.log);
+}
+
 /* Random histories (the engine's generated cases, planned and split into
  * 1-3 migrations with downs): up reaches the desired schema, a second up
  * changes nothing, down (where every part has one) returns the start's
@@ -56,9 +110,13 @@ int mp_rc_check_histories(struct mp_rc *c, unsigned long iterations, uint64_t se
         mp_rng_seed(&drng, ts ^ 0xda7ada7ada7ada7aULL);
         struct mp_dataset data;
         mp_data_gen(a, &drng, cs.start, cs.desired, &cs.renames, 3, &data);
-        struct mp_buf setup = {0};
+        struct mp_buf setup = {0}, rows = {0};
         mp_sql_schema(&setup, cs.start, c->d, MP_FAULT_NONE);
-        mp_data_sql(&setup, &data, c->d);
+        mp_data_sql(&rows, &data, c->d);
+        const char *start_sql = mp_arena_strdup(a, mp_buf_str(&setup));
+        const char *rows_sql = mp_arena_strdup(a, mp_buf_str(&rows));
+        mp_buf_add(&setup, rows_sql);
+        mp_buf_free(&rows);
         size_t parts = 1 + (size_t)(ts % 3);
         struct mp_migset set;
         struct mp_step_pos *pos;
@@ -66,6 +124,11 @@ int mp_rc_check_histories(struct mp_rc *c, unsigned long iterations, uint64_t se
         int rc = mp_rc_fresh(c, &e) || mp_rc_setup_sql(c, mp_buf_str(&setup), &e) ||
                  mp_plan_migset(a, p, parts, NULL, &set, &pos, &e) ||
                  mp_plan_migset_downs(a, cs.start, cs.desired, &cs.renames, p, parts, MP_FAULT_NONE, &set, &irr, &e);
+        c->start_sql = start_sql, c->rows_sql = rows_sql;
+        /* the reference: the same migrations through migprop's own executor */
+        struct reference ref;
+        if (!rc)
+            rc = ref_open(c, &ref, mp_buf_str(&setup), &set, &e);
         mp_buf_free(&setup);
         if (rc) {
             fprintf(stderr, "migprop runner-check: trial %lu: %s\n", k, e.msg);
@@ -95,7 +158,18 @@ int mp_rc_check_histories(struct mp_rc *c, unsigned long iterations, uint64_t se
                                           mp_buf_str(&d)),
                           out);
         mp_buf_free(&d);
+        if (c->nf == before) {
+            const char *want = ref_state(c, &ref, &e);
+            const char *now = mp_rc_state(c, &e);
+            const char *diff = want && now ? mp_rc_state_diff(c, want, now) : NULL;
+            if (diff)
+                mp_rc_finding(c, "history",
+                              mp_arena_printf(a, "trial %lu: after up the rows differ from migprop's executor's: %s", k,
+                                              diff),
+                              out);
+        }
         if (c->nf != before) {
+            ref_close(c, &ref);
             mp_rc_drop_db(c);
             break;
         }
@@ -110,13 +184,23 @@ int mp_rc_check_histories(struct mp_rc *c, unsigned long iterations, uint64_t se
         if (c->ad->down && !irr && c->nf == before) {
             for (size_t i = 0; i < set.n && st == 0; i++)
                 st = mp_rc_run(c, c->ad->down, &out);
-            const struct mp_schema *back = st == 0 ? mp_rc_schema_now(c, &e) : NULL;
-            /* column order aside: a dropped column comes back at the end */
-            if (st != 0)
+            if (st != 0) {
                 mp_rc_finding(c, "down", mp_arena_printf(a, "trial %lu: down failed (exit %d)", k, st), out);
-            else if (!back || back->ntables != cs.start->ntables)
-                mp_rc_finding(c, "down", mp_arena_printf(a, "trial %lu: down did not return the start's tables", k), out);
+            } else if (!ref_down(c, &ref, set.n, &e)) {
+                /* the full schema in canonical form and every row, against
+                 * the same downs run by migprop's executor */
+                const char *want = ref_state(c, &ref, &e);
+                const char *now = mp_rc_state(c, &e);
+                const char *diff = want && now ? mp_rc_state_diff(c, want, now) : NULL;
+                if (diff)
+                    mp_rc_finding(c, "down",
+                                  mp_arena_printf(a, "trial %lu: after down the database differs from the start "
+                                                     "(as migprop's executor leaves it): %s",
+                                                  k, diff),
+                                  out);
+            }
         }
+        ref_close(c, &ref);
         mp_rc_drop_db(c);
     }
     mp_rc_point(c, "history", before);
@@ -284,24 +368,64 @@ int mp_rc_check_semicolons(struct mp_rc *c)
         fprintf(stderr, "migprop runner-check: %s\n", e.msg);
         return 2;
     }
+    /* every row of t must end up with a ';' in s; each statement ends a
+     * line with a ';' that is not its end */
     const char *up =
         c->d == MP_POSTGRES
             ? "CREATE TABLE t (id integer PRIMARY KEY, s text);\n"
-              "CREATE FUNCTION f() RETURNS text LANGUAGE plpgsql AS $body$ BEGIN RETURN 'a;b'; END; $body$;\n"
-              "INSERT INTO t VALUES (1, f()), (2, 'x;y'); -- a comment; with a semicolon\n"
-              "/* block; comment */ INSERT INTO t VALUES (3, $$it's; ok$$);\n"
+              "CREATE FUNCTION f() RETURNS text LANGUAGE plpgsql AS $body$\n"
+              "BEGIN\n"
+              "  RETURN 'a;b';\n"
+              "END;\n"
+              "$body$;\n"
+              "INSERT INTO t VALUES (1, f()), (2, 'x;\n"
+              "y'); -- a comment ending with a semicolon;\n"
+              "/* block;\n"
+              "comment; */ INSERT INTO t VALUES (3, $$it's;\n"
+              "ok$$);\n"
+              "DO $$\n"
+              "BEGIN\n"
+              "  INSERT INTO t VALUES (4, 'do;');\n"
+              "END;\n"
+              "$$;\n"
+              "CREATE FUNCTION trg_f() RETURNS trigger LANGUAGE plpgsql AS $fn$\n"
+              "BEGIN\n"
+              "  NEW.s := NEW.s || ';';\n"
+              "  RETURN NEW;\n"
+              "END;\n"
+              "$fn$;\n"
+              "CREATE TRIGGER trg BEFORE INSERT ON t FOR EACH ROW WHEN (NEW.id = 5) EXECUTE FUNCTION trg_f();\n"
+              "INSERT INTO t VALUES (5, 'trigger');\n"
+              "CREATE FUNCTION g() RETURNS text LANGUAGE sql\n"
+              "BEGIN ATOMIC\n"
+              "  SELECT 'atomic;';\n"
+              "END;\n"
+              "INSERT INTO t VALUES (6, g());\n"
             : "CREATE TABLE t (id integer PRIMARY KEY, s text);\n"
-              "CREATE TRIGGER trg AFTER INSERT ON t WHEN new.id = 9 BEGIN UPDATE t SET s = 'a;b' WHERE id = 9; END;\n"
-              "INSERT INTO t VALUES (1, 'a;b'), (2, 'x;y'); -- a comment; with a semicolon\n"
-              "/* block; comment */ INSERT INTO t VALUES (3, 'it''s; ok'), (9, NULL);\n";
+              "CREATE TRIGGER trg AFTER INSERT ON t WHEN new.id = 9\n"
+              "BEGIN\n"
+              "  UPDATE t SET s = 'a;b' WHERE id = 9;\n"
+              "  UPDATE t SET s = CASE WHEN s IS NULL THEN 'none;' ELSE s || ';' END WHERE id = 9;\n"
+              "END;\n"
+              "INSERT INTO t VALUES (1, 'a;\n"
+              "b'), (2, 'x;y'); -- a comment ending with a semicolon;\n"
+              "/* block;\n"
+              "comment; */ INSERT INTO t VALUES (3, 'it''s;\n"
+              "ok'), (9, NULL);\n"
+              "CREATE TRIGGER trg2 BEFORE INSERT ON t WHEN new.id = 10 BEGIN\n"
+              "  SELECT 1;\n"
+              "END;\n"
+              "INSERT INTO t VALUES (10, 'ten;');\n";
     mp_rc_write_mig(c, 1, "semicolons", up, "DROP TABLE t;\n", false);
     const char *out;
     int st = mp_rc_run(c, c->ad->up, &out);
     long n = st == 0 ? mp_rc_count(c, "SELECT count(*) FROM t WHERE s LIKE '%;%'") : -1;
-    long want = c->d == MP_POSTGRES ? 3 : 4;
+    long want = c->d == MP_POSTGRES ? 6 : 5;
     if (st != 0 || n != want)
         mp_rc_finding(c, "semicolons",
-                mp_arena_printf(c->a, "';' inside a string, a comment, %s: %s", c->d == MP_POSTGRES ? "a dollar quote" : "a trigger",
+                mp_arena_printf(c->a, "';' at the end of a line inside a string, a comment, %s: %s",
+                                c->d == MP_POSTGRES ? "a dollar-quoted function and DO body, BEGIN ATOMIC"
+                                                    : "a multi-line trigger body",
                                 st ? "up failed" : mp_arena_printf(c->a, "%ld of %ld rows intact", n, want)),
                 out);
     mp_rc_drop_db(c);

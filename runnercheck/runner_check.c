@@ -389,7 +389,7 @@ int mp_runner_replay(const char *path, const char *adapter_file)
     }
     size_t at = 0;
     const char *output;
-    const char *bad = mp_rc_sequence_run(&c, cmds, n, rcase.seed, &at, &output);
+    const char *bad = mp_rc_sequence_run(&c, cmds, n, rcase.seed, &at, &output, false);
     mp_buf_free(&c.setup);
     mp_buf_free(&c.log);
     struct mp_reporter *rep;

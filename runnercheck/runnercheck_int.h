@@ -194,8 +194,13 @@ const char *mp_rc_cmd_name(enum mp_rc_cmd cmd);
 
 /* Run `cmds` from scratch on a fresh database: NULL when the runner kept
  * to the model, else the violation, with *at the failing command and
- * *output the runner's last output. */
+ * *output the runner's last output.  `keep`: leave the database for the
+ * caller (mp_rc_drop_db) to keep as a finding. */
 const char *mp_rc_sequence_run(struct mp_rc *c, const enum mp_rc_cmd *cmds, size_t n, uint64_t seed, size_t *at,
-                               const char **output);
+                               const char **output, bool keep);
+
+/* `msg` with every run of digits as "N" and every absolute path as "PATH"
+ * (in a), so that two failures compare by their kind. */
+const char *mp_rc_normalize(struct mp_arena *a, const char *msg);
 
 #endif

@@ -70,7 +70,7 @@ static const char *model_check(struct mp_rc *c, const struct seq_state *m)
 /* Run `cmds` from scratch on a fresh database; NULL when the runner kept to
  * the model, else the violation (and *at the failing command). */
 const char *mp_rc_sequence_run(struct mp_rc *c, const enum mp_rc_cmd *cmds, size_t n, uint64_t seed, size_t *at,
-                               const char **output)
+                               const char **output, bool keep)
 {
     struct mp_error e = {0};
     *output = "";
@@ -143,6 +143,8 @@ const char *mp_rc_sequence_run(struct mp_rc *c, const enum mp_rc_cmd *cmds, size
             break;
         }
         case MP_RC_CONCURRENT: {
+            if (!m.nfiles)
+                break; /* as up: runners differ on an empty directory; not a finding */
             const char *cmd = mp_rc_expand(c, c->ad->up, true);
             pid_t p[2];
             for (int k = 0; k < 2; k++)
@@ -182,8 +184,30 @@ const char *mp_rc_sequence_run(struct mp_rc *c, const enum mp_rc_cmd *cmds, size
         if (!bad && cmds[i] != MP_RC_ADD)
             bad = model_check(c, &m);
     }
-    mp_rc_drop_db(c);
+    if (!keep)
+        mp_rc_drop_db(c);
     return bad;
+}
+
+const char *mp_rc_normalize(struct mp_arena *a, const char *msg)
+{
+    struct mp_buf b = {0};
+    for (const char *p = msg; *p;) {
+        if (*p >= '0' && *p <= '9') {
+            while (*p >= '0' && *p <= '9')
+                p++;
+            mp_buf_addc(&b, 'N');
+        } else if (*p == '/' && (p == msg || p[-1] == ' ' || p[-1] == '\'' || p[-1] == '"')) {
+            while (*p && *p != ' ' && *p != '\'' && *p != '"' && *p != ':' && *p != '\n')
+                p++;
+            mp_buf_add(&b, "PATH");
+        } else {
+            mp_buf_addc(&b, *p++);
+        }
+    }
+    const char *r = mp_arena_strdup(a, mp_buf_str(&b));
+    mp_buf_free(&b);
+    return r;
 }
 
 static const char *seq_text(struct mp_rc *c, const enum mp_rc_cmd *cmds, size_t n)
@@ -203,10 +227,16 @@ struct seq_cand {
     const char *bad, *out;
 };
 
+/* The failure a candidate must reproduce to be accepted: the same
+ * command kind failing with the same message once numbers and paths are
+ * normalized (mp_rc_normalize).  A looser test (the message's prefix)
+ * once shrank a real failure of five commands into a runner's refusal of
+ * an empty directory, a different bug. */
 struct seq_env {
     struct mp_rc *c;
     uint64_t seed;
-    const char *kind;            /* the violation's text up to its first digit */
+    const char *kind;            /* the normalized violation */
+    enum mp_rc_cmd cmd;          /* the command that failed */
 };
 
 /* The one tactic: drop command i (never the last, which fails). */
@@ -235,8 +265,8 @@ static bool seq_same_failure(void *cand, void *env)
     struct seq_env *e = env;
     size_t at;
     const char *out;
-    const char *bad = mp_rc_sequence_run(e->c, sc->cmds, sc->len, e->seed, &at, &out);
-    if (!bad || strncmp(bad, e->kind, strlen(e->kind)) != 0)
+    const char *bad = mp_rc_sequence_run(e->c, sc->cmds, sc->len, e->seed, &at, &out, false);
+    if (!bad || sc->cmds[at] != e->cmd || strcmp(mp_rc_normalize(e->c->a, bad), e->kind) != 0)
         return false;
     sc->len = at + 1;
     sc->bad = bad;
@@ -269,21 +299,31 @@ int mp_rc_check_sequences(struct mp_rc *c, unsigned rounds, uint64_t seed)
         }
         size_t at;
         const char *out;
-        const char *bad = mp_rc_sequence_run(c, cmds, n, s, &at, &out);
+        const char *bad = mp_rc_sequence_run(c, cmds, n, s, &at, &out, false);
         if (!bad)
             continue;
         /* shrink: drop commands while the same kind of violation remains */
         struct seq_cand start = {cmds, at + 1, bad, out};
-        struct seq_env env = {c, s, mp_arena_strndup(c->a, bad, strcspn(bad, "0123456789"))};
+        struct seq_env env = {c, s, mp_rc_normalize(c->a, bad), cmds[at]};
         static const struct mp_shrink_budget unlimited = {-1, -1}; /* a sequence has at most 19 commands */
         const struct seq_cand *best = mp_shrink_search(&seq_type, &start, &unlimited, &env, NULL);
         cmds = best->cmds;
         size_t len = best->len;
         bad = best->bad;
         out = best->out;
-        /* keep it replayable */
+        /* run it once more and keep that run's files and database: the
+         * last shrink attempt's are those of a candidate that was refused */
+        size_t at2;
+        const char *out2;
+        const char *bad2 = mp_rc_sequence_run(c, cmds, len, s, &at2, &out2, true);
+        if (bad2) {
+            bad = bad2, out = out2;
+            len = at2 + 1;
+        }
         const char *seq = seq_text(c, cmds, len);
-        mp_rc_finding(c, "sequence", mp_arena_printf(c->a, "%s after: %s", bad, seq), out);
+        mp_rc_finding(c, "sequence",
+                      mp_arena_printf(c->a, "%s after: %s%s", bad, seq, bad2 ? "" : " (the final re-run passed)"), out);
+        mp_rc_drop_db(c);
         const char *casefile = mp_arena_printf(c->a, "%s/sequence.runcase", c->f[c->nf - 1].repro);
         FILE *f = fopen(casefile, "w");
         if (f) {
