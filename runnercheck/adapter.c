@@ -237,13 +237,24 @@ const char *mp_rc_expand(struct mp_rc *c, const char *tpl, bool quote)
 
 /* Start `cmd` (already expanded) under /bin/sh with DATABASE_URL set and
  * its output to `log` (NULL: /dev/null); `group`: in a process group of its
- * own, so a kill reaches the runner and not only the shell. */
-pid_t mp_rc_spawn(struct mp_rc *c, const char *cmd, const char *log, bool group)
+ * own, so a kill reaches the runner and not only the shell; `gate` (a
+ * pipe, or NULL): the child waits until its write end is closed, so that
+ * several runners start at the same moment. */
+pid_t mp_rc_spawn(struct mp_rc *c, const char *cmd, const char *log, bool group, const int *gate)
 {
     pid_t pid = fork();
     if (pid == 0) {
         if (group)
             setpgid(0, 0);
+        if (gate) {
+            /* the barrier: wait for end-of-file, when the parent closes
+             * the write end after starting every runner */
+            char ch;
+            close(gate[1]);
+            while (read(gate[0], &ch, 1) > 0 || errno == EINTR)
+                ;
+            close(gate[0]);
+        }
         int fd = log ? open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600) : open("/dev/null", O_WRONLY);
         if (fd >= 0) {
             dup2(fd, 1);
@@ -262,7 +273,7 @@ int mp_rc_run(struct mp_rc *c, const char *tpl, const char **output)
     const char *cmd = mp_rc_expand(c, tpl, true);
     const char *log = mp_arena_printf(c->a, "%s/cmd.log", c->work);
     mp_buf_printf(&c->log, "%s\n", tpl);
-    pid_t pid = mp_rc_spawn(c, cmd, log, false);
+    pid_t pid = mp_rc_spawn(c, cmd, log, false, NULL);
     int st = 127 << 8; /* could not be started */
     double deadline = mp_now() + MP_RC_COMMAND_TIMEOUT_S;
     while (pid > 0) {
@@ -291,4 +302,40 @@ int mp_rc_run(struct mp_rc *c, const char *tpl, const char **output)
     if (output)
         *output = mp_arena_printf(c->a, "$ %s\n%s", cmd, buf);
     return WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 1;
+}
+
+void mp_rc_run_together(struct mp_rc *c, const char *cmd, int n, int *ok, const char **failed_out)
+{
+    pid_t pids[8];
+    int gate[2];
+    bool gated = pipe(gate) == 0;
+    if (n > 8)
+        n = 8;
+    for (int i = 0; i < n; i++)
+        pids[i] = mp_rc_spawn(c, cmd, mp_arena_printf(c->a, "%s/together%d.log", c->work, i), false,
+                              gated ? gate : NULL);
+    if (gated) {
+        close(gate[0]);
+        close(gate[1]); /* release them */
+    }
+    *ok = 0;
+    if (failed_out)
+        *failed_out = NULL;
+    for (int i = 0; i < n; i++) {
+        int st = 0;
+        if (pids[i] > 0)
+            waitpid(pids[i], &st, 0);
+        bool good = pids[i] > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+        *ok += good;
+        if (!good && failed_out && !*failed_out) {
+            FILE *f = fopen(mp_arena_printf(c->a, "%s/together%d.log", c->work, i), "r");
+            char buf[1200] = "";
+            size_t k = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+            if (f)
+                fclose(f);
+            buf[k] = 0;
+            *failed_out = mp_arena_printf(c->a, "$ %s\n(runner %d of %d exited %d)\n%s", cmd, i + 1, n,
+                                          WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), buf);
+        }
+    }
 }

@@ -41,6 +41,7 @@ struct mp_runner_check_config {
     unsigned repeat;           /* run every check this many times (0: once) */
     unsigned rounds;           /* rounds of each concurrency check (0: 20) */
     const char *fault;         /* migprop profile only, self-test: `migprop migrate --fault NAME` */
+    FILE *out;                 /* the TAP report (NULL: stdout) */
 };
 
 /* Print every check's name and one-line description on `out`. */

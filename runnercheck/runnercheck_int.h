@@ -97,9 +97,15 @@ char *mp_rc_trim(char *s);
  * quoting function for the shell).  In c->a. */
 const char *mp_rc_expand(struct mp_rc *c, const char *tpl, bool quote);
 
-/* Start the expanded command `cmd` under /bin/sh (see adapter.c); -1 when
- * fork fails. */
-pid_t mp_rc_spawn(struct mp_rc *c, const char *cmd, const char *log, bool group);
+/* Start the expanded command `cmd` under /bin/sh (see adapter.c); `gate`
+ * a pipe whose write end's closing releases it, or NULL.  -1 when fork
+ * fails. */
+pid_t mp_rc_spawn(struct mp_rc *c, const char *cmd, const char *log, bool group, const int *gate);
+
+/* Start `n` (at most 8) runners of the expanded `cmd` blocked on one pipe
+ * and release them at once; wait for all.  *ok gets how many exited 0,
+ * *failed_out (when not NULL) the output of the first that did not. */
+void mp_rc_run_together(struct mp_rc *c, const char *cmd, int n, int *ok, const char **failed_out);
 
 /* Run template `tpl`; its exit status (128+N for signal N, 124 after the
  * timeout), its output in *output when given. */
@@ -198,6 +204,10 @@ const char *mp_rc_cmd_name(enum mp_rc_cmd cmd);
  * caller (mp_rc_drop_db) to keep as a finding. */
 const char *mp_rc_sequence_run(struct mp_rc *c, const enum mp_rc_cmd *cmds, size_t n, uint64_t seed, size_t *at,
                                const char **output, bool keep);
+
+/* Does the sequence run runners at once or kill one (an outcome that
+ * varies from run to run)? */
+bool mp_rc_seq_racy(const enum mp_rc_cmd *cmds, size_t n);
 
 /* `msg` with every run of digits as "N" and every absolute path as "PATH"
  * (in a), so that two failures compare by their kind. */
