@@ -84,5 +84,12 @@ nl=$("$M" runner-check --list | awk '{print $1}' | sort -u | wc -l)
 [ "$nl" -ge 15 ] && t ok "--list names $nl checks" || t bad "--list names $nl checks"
 "$M" runner-check --runner migprop --checks nosuch >/dev/null 2>&1
 [ $? -eq 2 ] && t ok "--checks with an unknown name is a usage error" || t bad "--checks with an unknown name is a usage error"
+# the documented example adapters parse (their runners are not installed
+# here: every check fails, exit 1, not a usage error)
+for ex in goose golang-migrate; do
+  "$M" runner-check --adapter "$(dirname "$0")/../examples/adapters/$ex.adapter" --backend sqlite --checks noop_migration \
+    --out "$W/ex" >/dev/null 2>&1
+  [ $? -eq 1 ] && t ok "examples/adapters/$ex.adapter is a valid adapter" || t bad "examples/adapters/$ex.adapter is a valid adapter"
+done
 echo "1..$n"
 exit $fails
