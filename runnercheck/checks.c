@@ -274,20 +274,30 @@ int mp_rc_check_failing(struct mp_rc *c)
 {
     size_t before = c->nf;
     struct mp_error e = {0};
-    if (mp_rc_fresh(c, &e)) {
+    if (mp_rc_fresh(c, &e) || mp_rc_setup_sql(c, "CREATE TABLE keep (id integer PRIMARY KEY, v text);\n"
+                                                 "INSERT INTO keep VALUES (1, 'a'), (2, 'b');\n", &e)) {
         fprintf(stderr, "migprop runner-check: %s\n", e.msg);
         return 2;
     }
-    mp_rc_write_mig(c, 1, "a", "CREATE TABLE a (id integer PRIMARY KEY);\n", "DROP TABLE a;\n", false);
-    mp_rc_write_mig(c, 2, "b", "CREATE TABLE b (id integer PRIMARY KEY);\nINSERT INTO missing VALUES (1);\n", "DROP TABLE b;\n",
-              false);
+    mp_rc_write_mig(c, 1, "a", "CREATE TABLE a (id integer PRIMARY KEY);\nUPDATE keep SET v = 'a1' WHERE id = 1;\n",
+                    "DROP TABLE a;\n", false);
+    mp_rc_write_mig(c, 2, "b",
+                    "CREATE TABLE b (id integer PRIMARY KEY);\nDELETE FROM keep WHERE id = 2;\n"
+                    "INSERT INTO missing VALUES (1);\n",
+                    "DROP TABLE b;\n", false);
     const char *out;
     int st = mp_rc_run(c, c->ad->up, &out);
     const struct mp_schema *s = mp_rc_schema_now(c, &e);
+    long kept = mp_rc_count(c, "SELECT count(*) FROM keep WHERE (id = 1 AND v = 'a1') OR (id = 2 AND v = 'b')");
     if (st == 0)
         mp_rc_finding(c, "failing_migration", "a migration whose second statement fails: up exited 0", out);
     else if (!s || mp_schema_table(s, c->d, "b"))
         mp_rc_finding(c, "failing_migration", "a migration whose second statement fails left its first statement's table", out);
+    else if (kept != 2)
+        mp_rc_finding(c, "failing_migration",
+                      "after a failed migration the rows are not those the migrations before it left (a row it "
+                      "deleted is gone, or the one before it was undone)",
+                      out);
     /* fix it and run again */
     struct mp_rc_mig *m2 = mp_rc_mig_find(c, 2);
     if (m2)
