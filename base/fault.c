@@ -6,6 +6,8 @@
 static const char *const names[MP_FAULT__COUNT] = {
     NULL, "naive-order", "no-lock", "split-semicolon", "no-transaction", "no-record",
     "down-forgets-index", "truncating-type", "pragma-in-transaction", "sqlite-text-types",
+    "no-checksum", "empty-down-accepted", "deleted-file-ignored", "out-of-order-applied", "version-0-skipped",
+    "exit-0-on-failure",
 };
 
 const char *mp_fault_name(enum mp_fault f)

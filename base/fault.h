@@ -20,6 +20,12 @@ enum mp_fault {
     MP_FAULT_TRUNCATING_TYPE,    /* solver: a type change keeps only the first character of text */
     MP_FAULT_PRAGMA_IN_TX,       /* SQLite rebuilds: PRAGMA foreign_keys=OFF inside the transaction */
     MP_FAULT_SQLITE_TEXT,        /* SQLite: varchar(n) columns created as text */
+    MP_FAULT_NO_CHECKSUM,        /* executor: an applied migration's changed checksum goes unnoticed */
+    MP_FAULT_EMPTY_DOWN_OK,      /* executor: down of an irreversible migration removes its record only */
+    MP_FAULT_DELETED_IGNORED,    /* executor: an applied migration without a file goes unnoticed */
+    MP_FAULT_OUT_OF_ORDER,       /* executor: pending migrations older than the newest applied run silently */
+    MP_FAULT_SKIP_VERSION_0,     /* executor: a migration of version 0 is never applied */
+    MP_FAULT_EXIT_ZERO,          /* migprop migrate: exit 0 when a migration failed */
     MP_FAULT__COUNT
 };
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "runner_check.h"
+#include "migdir.h"
 
 #define MP_RUNNER_CHECK_DEFAULT_ITERATIONS 30
 #define MP_RUNNER_CHECK_MAX_ITERATIONS 1000000
@@ -12,11 +13,15 @@
 #define MP_RUNNER_CHECK_MAX_SEQUENCES 1000000
 #define MP_RUNNER_CHECK_DEFAULT_SEED 1
 #define MP_RUNNER_CHECK_DEFAULT_OUT "migprop-runner-findings"
+#define MP_RUNNER_CHECK_MAX_REPEAT 1000
+#define MP_RUNNER_CHECK_MAX_ROUNDS 10000
 
 static const char usage[] =
-    "usage: migprop runner-check (--runner migprop|dbmate|sql-migrate | --adapter FILE)\n"
-    "                            [--backend sqlite|postgres|all] [--iterations N] [--seed S]\n"
-    "                            [--expect FILE] [--out DIR] [--pg-url KEYWORDS] [--sequences N]\n"
+    "usage: migprop runner-check (--runner NAME | --adapter FILE) [--backend sqlite|postgres|all]\n"
+    "                            [--iterations N] [--seed S] [--expect FILE] [--out DIR]\n"
+    "                            [--pg-url KEYWORDS] [--sequences N] [--checks A,B] [--repeat N]\n"
+    "                            [--rounds N] [--style STYLE]\n"
+    "       migprop runner-check --list\n"
     "\n"
     "Drives a migration runner through its command line against disposable databases and\n"
     "checks what a correct runner guarantees: random histories end at the desired schema with\n"
@@ -31,7 +36,8 @@ static const char usage[] =
     "(lines 'runner/backend/check'); exit 1 only for others.\n"
     "\n"
     "options:\n"
-    "  --runner NAME                   a built-in profile: migprop, dbmate, sql-migrate\n"
+    "  --runner NAME                   a built-in profile: migprop, dbmate, sql-migrate, postgrator,\n"
+    "                                  node-pg-migrate\n"
     "  --adapter FILE                  or an adapter file describing the runner\n"
     "  --backend sqlite|postgres|all   databases to run on (default all)\n"
     "  --iterations N                  random histories per backend, 0 .. " MP_STR(MP_RUNNER_CHECK_MAX_ITERATIONS)
@@ -45,11 +51,19 @@ static const char usage[] =
     "  --out DIR                       where findings are written (default " MP_RUNNER_CHECK_DEFAULT_OUT ")\n"
     "  --pg-url KEYWORDS               use this PostgreSQL server (libpq keywords) instead of a\n"
     "                                  disposable cluster\n"
+    "  --checks A,B                    run only these checks (names from --list)\n"
+    "  --repeat N                      run every check N times, 1 .. " MP_STR(MP_RUNNER_CHECK_MAX_REPEAT) " (default 1)\n"
+    "  --rounds N                      rounds of each concurrency check, 1 .. " MP_STR(MP_RUNNER_CHECK_MAX_ROUNDS)
+    " (default 20)\n"
+    "  --style STYLE                   write migrations in this layout instead of the adapter's:\n"
+    "                                  pairs, dbmate, sql-migrate, updown, diesel\n"
+    "  --list                          print every check with a one-line description\n"
     "  -h, --help                      print this help\n"
     "\n"
     "exit status: 0 every finding expected, 1 an unexpected finding, 2 usage or setup error\n";
 
-enum { OPT_RUNNER = 256, OPT_ADAPTER, OPT_BACKEND, OPT_ITERATIONS, OPT_SEQUENCES, OPT_SEED, OPT_EXPECT, OPT_OUT, OPT_PG_URL };
+enum { OPT_RUNNER = 256, OPT_ADAPTER, OPT_BACKEND, OPT_ITERATIONS, OPT_SEQUENCES, OPT_SEED, OPT_EXPECT, OPT_OUT, OPT_PG_URL,
+       OPT_CHECKS, OPT_REPEAT, OPT_ROUNDS, OPT_STYLE, OPT_LIST };
 
 static const struct option longopts[] = {
     {"runner", required_argument, NULL, OPT_RUNNER},
@@ -61,6 +75,11 @@ static const struct option longopts[] = {
     {"expect", required_argument, NULL, OPT_EXPECT},
     {"out", required_argument, NULL, OPT_OUT},
     {"pg-url", required_argument, NULL, OPT_PG_URL},
+    {"checks", required_argument, NULL, OPT_CHECKS},
+    {"repeat", required_argument, NULL, OPT_REPEAT},
+    {"rounds", required_argument, NULL, OPT_ROUNDS},
+    {"style", required_argument, NULL, OPT_STYLE},
+    {"list", no_argument, NULL, OPT_LIST},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -117,6 +136,27 @@ int mp_cmd_runner_check(int argc, char **argv)
         case OPT_PG_URL:
             cfg.pg_url = optarg;
             break;
+        case OPT_CHECKS:
+            cfg.checks = optarg;
+            break;
+        case OPT_REPEAT:
+            if (mp_cli_u64("runner-check", "--repeat", optarg, 1, MP_RUNNER_CHECK_MAX_REPEAT, &u))
+                return MP_CLI_USAGE;
+            cfg.repeat = (unsigned)u;
+            break;
+        case OPT_ROUNDS:
+            if (mp_cli_u64("runner-check", "--rounds", optarg, 1, MP_RUNNER_CHECK_MAX_ROUNDS, &u))
+                return MP_CLI_USAGE;
+            cfg.rounds = (unsigned)u;
+            break;
+        case OPT_STYLE:
+            if (mp_migstyle_parse(optarg) < 0)
+                return mp_cli_error("runner-check", "--style: pairs, dbmate, sql-migrate, updown or diesel");
+            cfg.style = optarg;
+            break;
+        case OPT_LIST:
+            mp_runner_check_list(stdout);
+            return 0;
         default:
             return mp_cli_bad_option("runner-check", c, argv, longopts);
         }
@@ -124,6 +164,6 @@ int mp_cmd_runner_check(int argc, char **argv)
     if (optind < argc)
         return mp_cli_extra_argument("runner-check", argv[optind]);
     if (!cfg.runner && !cfg.adapter_file)
-        return mp_cli_error("runner-check", "give --runner migprop|dbmate|sql-migrate or --adapter FILE");
+        return mp_cli_error("runner-check", "give --runner NAME or --adapter FILE");
     return mp_runner_check_run(&cfg);
 }

@@ -3,7 +3,9 @@
  * Each point runs one deliberately broken variant of migprop's own solver
  * or executor (solver/fault.h) against the properties meant to catch that
  * kind of bug, on one backend, for at most --iterations trials, and is `ok`
- * when one of them failed, with the number of trials it took. */
+ * when one of them failed, with the number of trials it took.  Then each
+ * runner defect planted in the executor (runner_cases) must be caught by
+ * `runner-check --runner migprop` on every one of 3 seeds. */
 #include "properties.h"
 #include "commands.h"
 #include "cliopt.h"
@@ -13,6 +15,8 @@
 #include <stdlib.h>
 
 #include "fault.h"
+#include "os.h"
+#include "runner_check.h"
 
 #define MP_SELFTEST_DEFAULT_SEED 1
 #define MP_SELFTEST_DEFAULT_ITERATIONS 300 /* trials per point */
@@ -62,6 +66,77 @@ static const struct fault_case cases[] = {
     {MP_FAULT_PRAGMA_IN_TX, {"data_preserved", "ordering_valid"}, true, false, false},
     {MP_FAULT_SQLITE_TEXT, {"dialect_agreement"}, true, false, true},
 };
+
+/* Runner defects planted in migprop's own executor (through `migprop
+ * migrate --fault NAME`, the migprop profile) that runner-check's checks
+ * must catch on each of MP_SELFTEST_RUNNER_SEEDS seeds. */
+#define MP_SELFTEST_RUNNER_SEEDS 3
+struct runner_fault_case {
+    enum mp_fault fault;
+    const char *checks; /* runner-check --checks */
+};
+
+static const struct runner_fault_case runner_cases[] = {
+    {MP_FAULT_NO_LOCK, "exactly_once"},
+    {MP_FAULT_NO_CHECKSUM, "tamper_edited"},
+    {MP_FAULT_EMPTY_DOWN_OK, "irreversible_down"},
+    {MP_FAULT_DELETED_IGNORED, "tamper_deleted"},
+    {MP_FAULT_OUT_OF_ORDER, "tamper_out_of_order"},
+    {MP_FAULT_SKIP_VERSION_0, "versions"},
+    {MP_FAULT_SPLIT_SEMICOLON, "semicolons"},
+    {MP_FAULT_EXIT_ZERO, "exit_code"},
+};
+
+/* One point: runner-check of the migprop profile with `rf`'s fault on
+ * backend d finds something on every seed.  *caught counts the points
+ * that pass. */
+static void runner_point(struct mp_reporter *r, const struct runner_fault_case *rf, enum mp_dialect d, uint64_t seed,
+                         const char *pg_conninfo, FILE *devnull, size_t *caught)
+{
+    char *out_dir = NULL;
+    struct mp_error e = {0};
+    unsigned found = 0, err = 0;
+    if (mp_scratch_mkdtemp("migprop-selftest-rc-", &out_dir, &e)) {
+        err = MP_SELFTEST_RUNNER_SEEDS;
+    } else {
+        for (unsigned k = 0; k < MP_SELFTEST_RUNNER_SEEDS; k++) {
+            struct mp_runner_check_config cfg = {
+                .runner = "migprop",
+                .backend = mp_dialect_name(d),
+                .seed = seed + k,
+                .out_dir = out_dir,
+                .pg_url = pg_conninfo,
+                .checks = rf->checks,
+                .rounds = 5,
+                .fault = mp_fault_name(rf->fault),
+                .out = devnull,
+            };
+            int rc = mp_runner_check_run(&cfg);
+            found += rc == 1;
+            err += rc == 2;
+        }
+        mp_rmtree(out_dir, &e);
+        free(out_dir);
+    }
+    char name[160], note[64], why[96];
+    snprintf(name, sizeof name, "%s caught by runner-check %s", mp_fault_name(rf->fault), rf->checks);
+    struct mp_report_point pt = {.name = name, .where = mp_dialect_name(d)};
+    if (found == MP_SELFTEST_RUNNER_SEEDS) {
+        (*caught)++;
+        snprintf(note, sizeof note, "on %u of %u seeds", found, MP_SELFTEST_RUNNER_SEEDS);
+        pt.note = note;
+        mp_reporter_point(r, &pt);
+        return;
+    }
+    snprintf(why, sizeof why, "%s: caught on %u of %u seeds", err ? "infrastructure error" : "not caught", found,
+             MP_SELFTEST_RUNNER_SEEDS);
+    const struct mp_report_field diag[] = {{"message", why, MP_FIELD_DQUOTED}};
+    pt.result = MP_POINT_FAIL;
+    pt.message = why;
+    pt.diag = diag;
+    pt.ndiag = 1;
+    mp_reporter_point(r, &pt);
+}
 
 int mp_cmd_selftest(int argc, char **argv)
 {
@@ -130,6 +205,9 @@ int mp_cmd_selftest(int argc, char **argv)
             if (bk[d] && (d == MP_SQLITE ? cases[i].sqlite : cases[i].postgres) &&
                 (!cases[i].both || (bk[MP_SQLITE] && bk[MP_POSTGRES])))
                 npoints++;
+    for (int d = 0; d < MP_NDIALECTS; d++)
+        if (bk[d])
+            npoints += sizeof runner_cases / sizeof *runner_cases;
     mp_reporter_plan(r, npoints);
     size_t n = 0, caught = 0;
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -177,6 +255,12 @@ int mp_cmd_selftest(int argc, char **argv)
             mp_reporter_point(r, &pt);
         }
     }
+    for (size_t i = 0; i < sizeof runner_cases / sizeof *runner_cases; i++)
+        for (int d = 0; d < MP_NDIALECTS; d++)
+            if (bk[d]) {
+                n++;
+                runner_point(r, &runner_cases[i], (enum mp_dialect)d, seed, bk[d]->conninfo, devnull, &caught);
+            }
     mp_reporter_comment(r, "%zu of %zu faults caught", caught, n);
     mp_reporter_close(r);
     fclose(devnull);

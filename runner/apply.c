@@ -62,14 +62,16 @@ static size_t problems(const struct mp_migset *set, const struct mp_track_rows *
                         m && m->up.path ? m->up.path : w->name, w->error ? w->error : "");
         if (!mp_tracking_is_applied(w))
             continue;
+        if (!m && cfg && cfg->fault == MP_FAULT_DELETED_IGNORED)
+            continue; /* self-test fault */
         if (!m)
             add_problem(out, &n, "applied migration %s (%s) has no file in %s", w->version, w->name, set->dir);
-        else if (strcmp(m->checksum, w->checksum) != 0)
+        else if (strcmp(m->checksum, w->checksum) != 0 && !(cfg && cfg->fault == MP_FAULT_NO_CHECKSUM))
             add_problem(out, &n, "%s: changed after it was applied (applied checksum %s, file checksum %s)",
                         m->up.path, w->checksum, m->checksum);
     }
     const char *hi = newest_applied(set, r);
-    if (hi && !(cfg && cfg->allow_out_of_order))
+    if (hi && !(cfg && (cfg->allow_out_of_order || cfg->fault == MP_FAULT_OUT_OF_ORDER)))
         for (size_t i = 0; i < set->n; i++) {
             const struct mp_migration *m = &set->v[i];
             if (!mp_tracking_is_applied(mp_tracking_find(r, m->version)) &&
@@ -301,7 +303,8 @@ static int up_to(struct mp_target *t, const struct mp_migset *set, const struct 
     size_t n = 0;
     for (size_t i = 0; i < set->n && n < max; i++)
         if (!mp_tracking_is_applied(mp_tracking_find(r, set->v[i].version)) &&
-            (!target || mp_migversion_cmp(set->format, set->v[i].version, target) <= 0))
+            (!target || mp_migversion_cmp(set->format, set->v[i].version, target) <= 0) &&
+            !(cfg && cfg->fault == MP_FAULT_SKIP_VERSION_0 && strcmp(set->v[i].version, "0") == 0)) /* self-test */
             list[n++] = &set->v[i];
     int rc = apply_list(t, set, cfg, list, n, true, rep, err);
     free(list);
@@ -342,8 +345,9 @@ int mp_exec_up_steps(struct mp_target *t, const struct mp_migset *set, const str
 
 /* Applied migrations newer than `floor` (NULL: all), newest first, at most
  * `max`; refuses irreversible and file-less ones.  *out is malloc'd. */
-static int down_list(const struct mp_migset *set, const struct mp_track_rows *r, const char *floor, size_t max,
-                     const struct mp_migration ***out, size_t *nout, struct mp_error *err)
+static int down_list(const struct mp_migset *set, const struct mp_exec_config *cfg, const struct mp_track_rows *r,
+                     const char *floor, size_t max, const struct mp_migration ***out, size_t *nout,
+                     struct mp_error *err)
 {
     const struct mp_migration **list = calloc(r->n + 1, sizeof *list);
     if (!list)
@@ -372,7 +376,7 @@ static int down_list(const struct mp_migset *set, const struct mp_track_rows *r,
                               rv[i]->version, rv[i]->name, set->dir);
             break;
         }
-        if (!m->reversible) {
+        if (!m->reversible && !(cfg && cfg->fault == MP_FAULT_EMPTY_DOWN_OK)) { /* self-test fault */
             rc = mp_error_set(err, MP_EPRECOND,
                               "migration %s (%s) is irreversible: it has no down statements; nothing was reverted",
                               m->raw_version, m->up.path);
@@ -403,7 +407,7 @@ static int revert(struct mp_target *t, const struct mp_migset *set, const struct
     } else {
         const struct mp_migration **list;
         size_t nl;
-        rc = down_list(set, r, floor, max, &list, &nl, err);
+        rc = down_list(set, cfg, r, floor, max, &list, &nl, err);
         if (!rc) {
             rc = apply_list(t, set, cfg, list, nl, false, rep, err);
             free(list);

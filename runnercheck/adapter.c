@@ -24,23 +24,50 @@
 #define MP_RC_COMMAND_TIMEOUT_S 120.0
 #define MP_RC_POLL_MS 5
 
+#define BOTH {true, true}
 static const struct mp_rc_adapter profiles[] = {
-    {"migprop", MP_STYLE_PAIRS, "{migprop} migrate --quiet --dir {dir} --db {url} up",
-     "{migprop} migrate --quiet --dir {dir} --db {url} down 1", "migprop_migrations", {"sqlite:{path}", "{dsn}"}, NULL},
-    {"dbmate", MP_STYLE_DBMATE, "dbmate --url {url} --migrations-dir {dir} --no-dump-schema up",
-     "dbmate --url {url} --migrations-dir {dir} --no-dump-schema rollback", "schema_migrations",
-     {"sqlite:{path}", "postgres://{user}@/{db}?socket={host}&sslmode=disable"}, NULL},
-    {"sql-migrate", MP_STYLE_SQLMIGRATE, "sql-migrate up -config={config} -env=migprop",
-     "sql-migrate down -config={config} -env=migprop -limit=1", "gorp_migrations", {"{path}", "{dsn} sslmode=disable"},
-     "migprop:\n  dialect: {sqlm}\n  datasource: {url}\n  dir: {dir}\n"},
+    {.name = "migprop", .style = MP_STYLE_PAIRS, .up = "{migprop} migrate --quiet --dir {dir} --db {url} up",
+     .down = "{migprop} migrate --quiet --dir {dir} --db {url} down 1", .tracking = "migprop_migrations",
+     .url = {"sqlite:{path}", "{dsn}"}, .backend = BOTH},
+    {.name = "dbmate", .style = MP_STYLE_DBMATE, .up = "dbmate --url {url} --migrations-dir {dir} --no-dump-schema up",
+     .down = "dbmate --url {url} --migrations-dir {dir} --no-dump-schema rollback", .tracking = "schema_migrations",
+     .url = {"sqlite:{path}", "postgres://{user}@/{db}?socket={host}&sslmode=disable"}, .backend = BOTH},
+    {.name = "sql-migrate", .style = MP_STYLE_SQLMIGRATE, .up = "sql-migrate up -config={config} -env=migprop",
+     .down = "sql-migrate down -config={config} -env=migprop -limit=1", .tracking = "gorp_migrations",
+     .url = {"{path}", "{dsn} sslmode=disable"}, .config = "migprop:\n  dialect: {sqlm}\n  datasource: {url}\n  dir: {dir}\n",
+     .backend = BOTH},
+    /* postgrator-cli 9 (npm): NNN.do.name.sql / NNN.undo.name.sql; it
+     * migrates to a version, so a one-step down has no fixed command */
+    {.name = "postgrator", .style = MP_STYLE_PAIRS,
+     .up = "postgrator --no-config --driver pg --host {host} --database {db} --username {user} "
+           "--migration-pattern {dir}/'*' --validate-checksum",
+     .tracking = "schemaversion", .url = {"{path}", "{dsn}"}, .up_file = "{version}.do.{name}.sql",
+     .down_file = "{version}.undo.{name}.sql", .backend = {false, true}},
+    /* node-pg-migrate 9 (npm): SQL migrations with section comments;
+     * waits for the advisory lock instead of failing (its default) */
+    {.name = "node-pg-migrate", .style = MP_STYLE_PAIRS,
+     .up = "node-pg-migrate up -m {dir} --no-verbose --advisory-lock-mode wait",
+     .down = "node-pg-migrate down -m {dir} --no-verbose --advisory-lock-mode wait", .tracking = "pgmigrations",
+     .url = {"{path}", "postgres://{user}@/{db}?host={host}"}, .up_file = "{version}_{name}.sql",
+     .down_file = "{version}_{name}.sql", .up_marker = "-- Up Migration", .down_marker = "-- Down Migration",
+     .backend = {false, true}},
 };
+#undef BOTH
 
-const struct mp_rc_adapter *mp_rc_profile(const char *name)
+int mp_rc_profile(const char *name, struct mp_rc_adapter *out)
 {
     for (size_t i = 0; name && i < sizeof profiles / sizeof *profiles; i++)
-        if (strcmp(profiles[i].name, name) == 0)
-            return &profiles[i];
-    return NULL;
+        if (strcmp(profiles[i].name, name) == 0) {
+            *out = profiles[i];
+            mp_rc_layout_defaults(out);
+            return 0;
+        }
+    return -1;
+}
+
+const char *mp_rc_profile_names(void)
+{
+    return "migprop, dbmate, sql-migrate, postgrator, node-pg-migrate";
 }
 
 char *mp_rc_trim(char *s)
@@ -53,6 +80,23 @@ char *mp_rc_trim(char *s)
     return s;
 }
 
+/* `v` with each "\\n" a new line (multi-line values on one line). */
+static const char *unescape(struct mp_arena *a, const char *v)
+{
+    struct mp_buf b = {0};
+    for (const char *p = v; *p; p++) {
+        if (p[0] == '\\' && p[1] == 'n') {
+            mp_buf_addc(&b, '\n');
+            p++;
+        } else {
+            mp_buf_addc(&b, *p);
+        }
+    }
+    const char *r = mp_arena_strdup(a, mp_buf_str(&b));
+    mp_buf_free(&b);
+    return r;
+}
+
 int mp_rc_adapter_read(struct mp_arena *a, const char *path, struct mp_rc_adapter *out, struct mp_error *err)
 {
     FILE *f = fopen(path, "r");
@@ -61,7 +105,7 @@ int mp_rc_adapter_read(struct mp_arena *a, const char *path, struct mp_rc_adapte
     memset(out, 0, sizeof *out);
     out->style = MP_STYLE_PAIRS;
     char line[4096];
-    int ln = 0, rc = 0;
+    int ln = 0, rc = 0, nbackends = 0;
     while (!rc && fgets(line, sizeof line, f)) {
         ln++;
         char *l = mp_rc_trim(line);
@@ -91,18 +135,33 @@ int mp_rc_adapter_read(struct mp_arena *a, const char *path, struct mp_rc_adapte
             out->url[MP_SQLITE] = v;
         else if (strcmp(k, "url-postgres") == 0)
             out->url[MP_POSTGRES] = v;
-        else if (strcmp(k, "config") == 0) {
-            struct mp_buf b = {0};
-            for (const char *p = v; *p; p++) {
-                if (p[0] == '\\' && p[1] == 'n') {
-                    mp_buf_addc(&b, '\n');
-                    p++;
-                } else {
-                    mp_buf_addc(&b, *p);
-                }
-            }
-            out->config = mp_arena_strdup(a, mp_buf_str(&b));
-            mp_buf_free(&b);
+        else if (strcmp(k, "up_file") == 0)
+            out->up_file = v;
+        else if (strcmp(k, "down_file") == 0)
+            out->down_file = v;
+        else if (strcmp(k, "up_marker") == 0)
+            out->up_marker = unescape(a, v);
+        else if (strcmp(k, "down_marker") == 0)
+            out->down_marker = unescape(a, v);
+        else if (strcmp(k, "no_transaction") == 0)
+            out->notx_marker = unescape(a, v);
+        else if (strcmp(k, "version") == 0) {
+            if (strcmp(v, "number") == 0)
+                out->verfmt = MP_RC_VER_NUMBER;
+            else if (strcmp(v, "diesel") == 0)
+                out->verfmt = MP_RC_VER_DIESEL;
+            else if (strcmp(v, "timestamp") == 0)
+                out->verfmt = MP_RC_VER_STAMP;
+            else
+                rc = mp_error_set(err, MP_EINVAL, "%s:%d: version is number, diesel or timestamp, not '%s'", path, ln, v);
+        } else if (strcmp(k, "backends") == 0) {
+            out->backend[MP_SQLITE] = strstr(v, "sqlite") != NULL;
+            out->backend[MP_POSTGRES] = strstr(v, "postgres") != NULL;
+            nbackends = out->backend[MP_SQLITE] + out->backend[MP_POSTGRES];
+            if (!nbackends)
+                rc = mp_error_set(err, MP_EINVAL, "%s:%d: backends lists sqlite and/or postgres", path, ln);
+        } else if (strcmp(k, "config") == 0) {
+            out->config = unescape(a, v);
         } else
             rc = mp_error_set(err, MP_EINVAL, "%s:%d: unknown key '%s'", path, ln, k);
     }
@@ -110,6 +169,9 @@ int mp_rc_adapter_read(struct mp_arena *a, const char *path, struct mp_rc_adapte
     if (!rc && (!out->up || !out->name))
         rc = mp_error_set(err, MP_EINVAL, "%s: an adapter needs at least 'name' and 'up'", path);
     if (!rc) {
+        if (!nbackends)
+            out->backend[MP_SQLITE] = out->backend[MP_POSTGRES] = true;
+        mp_rc_layout_defaults(out);
         if (!out->url[MP_SQLITE])
             out->url[MP_SQLITE] = "sqlite:{path}";
         if (!out->url[MP_POSTGRES])
@@ -175,13 +237,24 @@ const char *mp_rc_expand(struct mp_rc *c, const char *tpl, bool quote)
 
 /* Start `cmd` (already expanded) under /bin/sh with DATABASE_URL set and
  * its output to `log` (NULL: /dev/null); `group`: in a process group of its
- * own, so a kill reaches the runner and not only the shell. */
-pid_t mp_rc_spawn(struct mp_rc *c, const char *cmd, const char *log, bool group)
+ * own, so a kill reaches the runner and not only the shell; `gate` (a
+ * pipe, or NULL): the child waits until its write end is closed, so that
+ * several runners start at the same moment. */
+pid_t mp_rc_spawn(struct mp_rc *c, const char *cmd, const char *log, bool group, const int *gate)
 {
     pid_t pid = fork();
     if (pid == 0) {
         if (group)
             setpgid(0, 0);
+        if (gate) {
+            /* the barrier: wait for end-of-file, when the parent closes
+             * the write end after starting every runner */
+            char ch;
+            close(gate[1]);
+            while (read(gate[0], &ch, 1) > 0 || errno == EINTR)
+                ;
+            close(gate[0]);
+        }
         int fd = log ? open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600) : open("/dev/null", O_WRONLY);
         if (fd >= 0) {
             dup2(fd, 1);
@@ -199,7 +272,8 @@ int mp_rc_run(struct mp_rc *c, const char *tpl, const char **output)
 {
     const char *cmd = mp_rc_expand(c, tpl, true);
     const char *log = mp_arena_printf(c->a, "%s/cmd.log", c->work);
-    pid_t pid = mp_rc_spawn(c, cmd, log, false);
+    mp_buf_printf(&c->log, "%s\n", tpl);
+    pid_t pid = mp_rc_spawn(c, cmd, log, false, NULL);
     int st = 127 << 8; /* could not be started */
     double deadline = mp_now() + MP_RC_COMMAND_TIMEOUT_S;
     while (pid > 0) {
@@ -228,4 +302,40 @@ int mp_rc_run(struct mp_rc *c, const char *tpl, const char **output)
     if (output)
         *output = mp_arena_printf(c->a, "$ %s\n%s", cmd, buf);
     return WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 1;
+}
+
+void mp_rc_run_together(struct mp_rc *c, const char *cmd, int n, int *ok, const char **failed_out)
+{
+    pid_t pids[8];
+    int gate[2];
+    bool gated = pipe(gate) == 0;
+    if (n > 8)
+        n = 8;
+    for (int i = 0; i < n; i++)
+        pids[i] = mp_rc_spawn(c, cmd, mp_arena_printf(c->a, "%s/together%d.log", c->work, i), false,
+                              gated ? gate : NULL);
+    if (gated) {
+        close(gate[0]);
+        close(gate[1]); /* release them */
+    }
+    *ok = 0;
+    if (failed_out)
+        *failed_out = NULL;
+    for (int i = 0; i < n; i++) {
+        int st = 0;
+        if (pids[i] > 0)
+            waitpid(pids[i], &st, 0);
+        bool good = pids[i] > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+        *ok += good;
+        if (!good && failed_out && !*failed_out) {
+            FILE *f = fopen(mp_arena_printf(c->a, "%s/together%d.log", c->work, i), "r");
+            char buf[1200] = "";
+            size_t k = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+            if (f)
+                fclose(f);
+            buf[k] = 0;
+            *failed_out = mp_arena_printf(c->a, "$ %s\n(runner %d of %d exited %d)\n%s", cmd, i + 1, n,
+                                          WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), buf);
+        }
+    }
 }

@@ -3,15 +3,22 @@
  * findings kept with their migrations. */
 #include "runnercheck_int.h"
 #include "executor.h"
+#include "dataread.h"
 #include "os.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 int mp_rc_fresh(struct mp_rc *c, struct mp_error *err)
 {
     c->n++;
+    c->nmigs = 0;
+    mp_buf_reset(&c->setup);
+    mp_buf_reset(&c->log);
+    c->start_sql = c->rows_sql = NULL;
     const char *dn = mp_dialect_name(c->d);
     c->dir = mp_arena_printf(c->a, "%s/m-%s-%lu", c->work, dn, c->n);
     if (c->d == MP_SQLITE) {
@@ -94,6 +101,49 @@ const struct mp_schema *mp_rc_schema_now(struct mp_rc *c, struct mp_error *err)
     return rc ? NULL : s;
 }
 
+const char *mp_rc_state(struct mp_rc *c, struct mp_error *err)
+{
+    const struct mp_schema *s = mp_rc_schema_now(c, err);
+    if (!s)
+        return NULL;
+    struct mp_target *t;
+    if (open_db(c, &t, err))
+        return NULL;
+    struct mp_dataset ds;
+    int rc = mp_data_read(c->a, c->d, mp_target_conn(t), s, &ds, err);
+    mp_target_close(t);
+    if (rc)
+        return NULL;
+    struct mp_buf b = {0};
+    mp_schema_canonical(&b, s, 0);
+    for (size_t i = 0; i < ds.n; i++) {
+        mp_buf_printf(&b, "rows of \"%s\":\n", ds.v[i].table);
+        for (size_t r = 0; r < ds.v[i].nrows; r++)
+            mp_buf_printf(&b, "  %s\n", mp_row_text(c->a, &ds.v[i], r));
+    }
+    const char *r = mp_arena_strdup(c->a, mp_buf_str(&b));
+    mp_buf_free(&b);
+    return r;
+}
+
+const char *mp_rc_state_diff(struct mp_rc *c, const char *want, const char *got)
+{
+    /* the first line that differs, with its neighbours */
+    size_t line = 1, i = 0;
+    while (want[i] && want[i] == got[i]) {
+        if (want[i] == '\n')
+            line++;
+        i++;
+    }
+    if (!want[i] && !got[i])
+        return NULL;
+    size_t s0 = i;
+    while (s0 > 0 && want[s0 - 1] != '\n')
+        s0--;
+    return mp_arena_printf(c->a, "line %zu: expected \"%.*s\", found \"%.*s\"", line, (int)strcspn(want + s0, "\n"),
+                           want + s0, (int)strcspn(got + s0, "\n"), got + s0);
+}
+
 long mp_rc_count(struct mp_rc *c, const char *sql)
 {
     struct mp_target *t;
@@ -107,9 +157,107 @@ long mp_rc_count(struct mp_rc *c, const char *sql)
     return v;
 }
 
+static int write_text(const char *path, const char *text, struct mp_error *err)
+{
+    FILE *f = fopen(path, "w");
+    if (!f || fputs(text, f) < 0 || fclose(f) != 0)
+        return mp_error_set(err, MP_EIO, "%s: %s", path, strerror(errno));
+    return 0;
+}
+
+/* `tpl` for a shell script: each placeholder a double-quoted reference to
+ * the script's variable of that name, every other byte special inside
+ * double quotes escaped. */
+static void sh_template(struct mp_buf *b, const char *tpl)
+{
+    static const char *const keys[] = {"dir", "url", "path", "dsn", "host", "user", "db", "config", "dialect",
+                                       "sqlm", "migprop"};
+    for (const char *p = tpl; *p;) {
+        bool done = false;
+        for (size_t k = 0; *p == '{' && k < sizeof keys / sizeof *keys && !done; k++) {
+            size_t n = strlen(keys[k]);
+            if (strncmp(p + 1, keys[k], n) == 0 && p[n + 1] == '}') {
+                mp_buf_printf(b, "\"${%s}\"", keys[k]);
+                p += n + 2;
+                done = true;
+            }
+        }
+        if (!done)
+            mp_buf_addc(b, *p++);
+    }
+}
+
+/* The same for a value assigned inside double quotes. */
+static void sh_value(struct mp_buf *b, const char *tpl)
+{
+    struct mp_buf t = {0};
+    sh_template(&t, tpl);
+    /* sh_template quoted each reference: inside one double-quoted word
+     * the quotes go */
+    for (const char *p = mp_buf_str(&t); *p; p++)
+        if (*p != '"')
+            mp_buf_addc(b, *p);
+    mp_buf_free(&t);
+}
+
+/* repro.sh: a fresh database, the setup SQL, then the runner's commands in
+ * the order runner-check ran them (file changes as comments). */
+static int write_repro_sh(struct mp_rc *c, const char *repro, struct mp_error *err)
+{
+    struct mp_buf b = {0};
+    mp_buf_printf(&b, "#!/bin/sh\n# Re-run by hand what runner-check did to %s on %s: a fresh database,\n"
+                      "# setup.sql, then the runner's commands in order.  migrations/ holds the files as\n"
+                      "# the failing run left them; the lines starting with '# runner-check' say where it\n"
+                      "# changed them between commands.\nset -u\nhere=$(cd \"$(dirname \"$0\")\" && pwd)\n"
+                      "dir=\"$here/migrations\"\ndialect=%s\nsqlm=%s\nmigprop=\"${MIGPROP:-migprop}\"\n",
+                  c->ad->name, mp_dialect_name(c->d), mp_dialect_name(c->d), c->d == MP_SQLITE ? "sqlite3" : "postgres");
+    if (c->d == MP_SQLITE) {
+        mp_buf_add(&b, "path=\"$here/repro.sqlite\"\ndb=\"$path\"\ndsn=\"$path\"\nhost=\nuser=\nrm -f \"$path\"\n"
+                       "sqlite3 \"$path\" <\"$here/setup.sql\" || exit 2\n");
+    } else {
+        mp_buf_add(&b, "host=\"${PGHOST:-/var/run/postgresql}\"\nuser=\"${PGUSER:-postgres}\"\ndb=migprop_repro\n"
+                       "path=\ndsn=\"host=$host user=$user dbname=$db\"\n"
+                       "psql -X -q -h \"$host\" -U \"$user\" -d postgres -c \"DROP DATABASE IF EXISTS $db\" "
+                       "-c \"CREATE DATABASE $db\" || exit 2\n"
+                       "psql -X -q -v ON_ERROR_STOP=1 -h \"$host\" -U \"$user\" -d \"$db\" -f \"$here/setup.sql\" || exit 2\n");
+    }
+    mp_buf_add(&b, "url=\"");
+    sh_value(&b, c->ad->url[c->d]);
+    mp_buf_add(&b, "\"\n");
+    if (c->ad->config) {
+        const char *slash = strrchr(c->config, '/');
+        mp_buf_printf(&b, "config=\"$here/%s\"\n", slash ? slash + 1 : c->config);
+    } else {
+        mp_buf_add(&b, "config=\n");
+    }
+    mp_buf_add(&b, "export DATABASE_URL=\"$url\"\n");
+    for (const char *p = mp_buf_str(&c->log); *p;) {
+        const char *e = strchr(p, '\n');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        char *line = mp_arena_strndup(c->a, p, n);
+        if (*line == '#') {
+            mp_buf_printf(&b, "%s\n", line);
+        } else {
+            mp_buf_add(&b, "echo \"+ exit $?\"; ");
+            sh_template(&b, line);
+            mp_buf_addc(&b, '\n');
+        }
+        p += n + (e ? 1 : 0);
+    }
+    mp_buf_add(&b, "echo \"+ exit $?\"\n");
+    const char *path = mp_arena_printf(c->a, "%s/repro.sh", repro);
+    int rc = write_text(path, mp_buf_str(&b), err);
+    mp_buf_free(&b);
+    if (!rc)
+        chmod(path, 0755);
+    return rc;
+}
+
 /* Keep what reproduces a finding under `repro`: the migrations directory
- * (as migrations/), the configuration file, and nothing else.  A stale
- * directory of the same name from an earlier run is replaced. */
+ * (as migrations/) as the failing run left it, the configuration file,
+ * the setup SQL (and the start schema and rows apart when the check has
+ * them), the SQLite database as the runner left it, and repro.sh.  A
+ * stale directory of the same name from an earlier run is replaced. */
 static int keep_repro(struct mp_rc *c, const char *repro, struct mp_error *err)
 {
     int rc = mp_rmtree(repro, err);
@@ -121,6 +269,16 @@ static int keep_repro(struct mp_rc *c, const char *repro, struct mp_error *err)
         const char *slash = strrchr(c->config, '/');
         rc = mp_copy_file(c->config, mp_arena_printf(c->a, "%s/%s", repro, slash ? slash + 1 : c->config), err);
     }
+    if (!rc)
+        rc = write_text(mp_arena_printf(c->a, "%s/setup.sql", repro), mp_buf_str(&c->setup), err);
+    if (!rc && c->start_sql)
+        rc = write_text(mp_arena_printf(c->a, "%s/start.sql", repro), c->start_sql, err);
+    if (!rc && c->rows_sql)
+        rc = write_text(mp_arena_printf(c->a, "%s/rows.sql", repro), c->rows_sql, err);
+    if (!rc && c->d == MP_SQLITE && access(c->path, F_OK) == 0)
+        rc = mp_copy_file(c->path, mp_arena_printf(c->a, "%s/after.sqlite", repro), err);
+    if (!rc)
+        rc = write_repro_sh(c, repro, err);
     return rc;
 }
 
@@ -152,23 +310,12 @@ int mp_rc_setup_sql(struct mp_rc *c, const char *sql, struct mp_error *err)
 {
     struct mp_target *t;
     int rc = open_db(c, &t, err);
+    mp_buf_printf(&c->setup, "%s%s", sql, *sql && sql[strlen(sql) - 1] != '\n' ? "\n" : "");
     if (!rc) {
         rc = mp_target_exec(t, "(setup)", 1, sql, err);
         mp_target_close(t);
     }
     return rc;
-}
-
-int mp_rc_write_mig(struct mp_rc *c, unsigned v, const char *name, const char *up, const char *down, bool notx)
-{
-    struct mp_error e = {0};
-    const char *ver = c->ad->style == MP_STYLE_DIESEL ? mp_arena_printf(c->a, "2024-01-01-%06u", v)
-                                                      : mp_arena_printf(c->a, "%04u", v);
-    if (mp_migdir_write_style(c->a, c->dir, c->ad->style, ver, name, up, down, notx, &e)) {
-        fprintf(stderr, "migprop runner-check: %s\n", e.msg);
-        return 2;
-    }
-    return 0;
 }
 
 void mp_rc_point(struct mp_rc *c, const char *check, size_t before)

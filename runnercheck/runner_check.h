@@ -21,6 +21,7 @@
 #define MP_RUNNER_CHECK_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 /* What mp_runner_check_run() checks and how; the caller sets every field
  * (`migprop runner-check`'s defaults live in cli/runner_check.c). */
@@ -34,7 +35,17 @@ struct mp_runner_check_config {
     const char *expect_file;   /* accepted findings, lines "runner/backend/check"; NULL: none */
     const char *out_dir;       /* findings are written under here */
     const char *pg_url;        /* PostgreSQL: this server (libpq keywords); NULL: a disposable cluster */
+    /* optional (0 / NULL: the default) */
+    const char *style;         /* the file layout instead of the adapter's: a migdir.h style name */
+    const char *checks;        /* comma-separated check names (runner-check --list); NULL: all */
+    unsigned repeat;           /* run every check this many times (0: once) */
+    unsigned rounds;           /* rounds of each concurrency check (0: 20) */
+    const char *fault;         /* migprop profile only, self-test: `migprop migrate --fault NAME` */
+    FILE *out;                 /* the TAP report (NULL: stdout) */
 };
+
+/* Print every check's name and one-line description on `out`. */
+void mp_runner_check_list(FILE *out);
 
 /* Run every runner check of `cfg` and print TAP and the findings table on
  * stdout.  Returns the exit status: 0 when every finding is listed in

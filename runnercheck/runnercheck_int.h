@@ -10,10 +10,17 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "buf.h"
 #include "engine.h"
 
 /* How to drive a runner (runner_check.h describes the fields and the
  * adapter file syntax). */
+enum mp_rc_verfmt {
+    MP_RC_VER_NUMBER,            /* 0010: decimal, zero-padded to 4 digits */
+    MP_RC_VER_DIESEL,            /* 2024-01-01-000010 */
+    MP_RC_VER_STAMP              /* 20240101000010: a 14-digit timestamp */
+};
+
 struct mp_rc_adapter {
     const char *name;
     enum mp_migstyle style;
@@ -21,6 +28,22 @@ struct mp_rc_adapter {
     const char *tracking;        /* the runner's own tables, comma-separated */
     const char *url[MP_NDIALECTS];
     const char *config;          /* configuration file template, or NULL */
+    /* the file layout (filled from `style` where an adapter leaves it out) */
+    const char *up_file;         /* template with {version} {name}, relative to {dir} */
+    const char *down_file;       /* NULL or equal to up_file: one file with both sections */
+    const char *up_marker, *down_marker; /* lines opening the sections, or NULL */
+    const char *notx_marker;     /* no-transaction: replaces up_marker, or is the up file's first line */
+    enum mp_rc_verfmt verfmt;
+    bool backend[MP_NDIALECTS];  /* backends the runner supports */
+};
+
+/* One migration written by runner-check, so that an edit or a delete
+ * touches exactly its files and an edit lands inside its up section. */
+struct mp_rc_mig {
+    unsigned v;                  /* our number; the version text follows the adapter */
+    const char *version, *name, *up, *down;
+    bool notx;
+    const char *up_path, *down_path; /* down_path NULL: in up_path (or none) */
 };
 
 /* Something a runner got wrong, with where its migrations were kept. */
@@ -44,12 +67,23 @@ struct mp_rc {
     struct mp_rc_finding *f;
     size_t nf, capf;
     struct mp_reporter *rep;     /* one point per check */
+    /* what the current database went through, for the repro folder */
+    struct mp_rc_mig *migs;      /* migrations written, in writing order */
+    size_t nmigs, capmigs;
+    struct mp_buf setup;         /* SQL run through our own connection */
+    struct mp_buf log;           /* runner commands (templates) and file changes, one a line */
+    const char *start_sql, *rows_sql; /* the start schema and rows, when a check has them */
+    unsigned rounds;             /* concurrency rounds */
 };
 
 /* ---- adapter.c: built-in profiles, adapter files, placeholders, commands ---- */
 
-/* The built-in adapter called `name` (migprop, dbmate, sql-migrate), or NULL. */
-const struct mp_rc_adapter *mp_rc_profile(const char *name);
+/* The built-in adapter called `name` into *out, its layout filled in;
+ * -1 when there is none. */
+int mp_rc_profile(const char *name, struct mp_rc_adapter *out);
+
+/* The names of the built-in profiles, for messages. */
+const char *mp_rc_profile_names(void);
 
 /* Read an adapter file into *out (strings in `a`).  MP_EIO or MP_EINVAL
  * naming the file and line. */
@@ -63,9 +97,15 @@ char *mp_rc_trim(char *s);
  * quoting function for the shell).  In c->a. */
 const char *mp_rc_expand(struct mp_rc *c, const char *tpl, bool quote);
 
-/* Start the expanded command `cmd` under /bin/sh (see adapter.c); -1 when
- * fork fails. */
-pid_t mp_rc_spawn(struct mp_rc *c, const char *cmd, const char *log, bool group);
+/* Start the expanded command `cmd` under /bin/sh (see adapter.c); `gate`
+ * a pipe whose write end's closing releases it, or NULL.  -1 when fork
+ * fails. */
+pid_t mp_rc_spawn(struct mp_rc *c, const char *cmd, const char *log, bool group, const int *gate);
+
+/* Start `n` (at most 8) runners of the expanded `cmd` blocked on one pipe
+ * and release them at once; wait for all.  *ok gets how many exited 0,
+ * *failed_out (when not NULL) the output of the first that did not. */
+void mp_rc_run_together(struct mp_rc *c, const char *cmd, int n, int *ok, const char **failed_out);
 
 /* Run template `tpl`; its exit status (128+N for signal N, 124 after the
  * timeout), its output in *output when given. */
@@ -87,12 +127,41 @@ int mp_rc_setup_sql(struct mp_rc *c, const char *sql, struct mp_error *err);
  * NULL with err set. */
 const struct mp_schema *mp_rc_schema_now(struct mp_rc *c, struct mp_error *err);
 
+/* The current database's schema in canonical form followed by every
+ * table's rows (sorted), the runner's tables left out: two states are
+ * equal when the texts are.  In c->a; NULL with err set. */
+const char *mp_rc_state(struct mp_rc *c, struct mp_error *err);
+
+/* NULL when two mp_rc_state() texts are equal, else where they first
+ * differ (in c->a). */
+const char *mp_rc_state_diff(struct mp_rc *c, const char *want, const char *got);
+
 /* The single number `sql` returns, or -1. */
 long mp_rc_count(struct mp_rc *c, const char *sql);
 
-/* Write migration version v in the adapter's layout.  Returns 0, or 2
- * (the exit status) after a message on stderr. */
+/* ---- migfiles.c: migrations in the adapter's layout ---- */
+
+/* Fill the layout fields `ad` leaves NULL from its style. */
+void mp_rc_layout_defaults(struct mp_rc_adapter *ad);
+
+/* Write migration number v (its version text in the adapter's format) in
+ * the adapter's layout; down NULL: no down (an empty section or no down
+ * file).  Returns 0, or 2 (the exit status) after a message on stderr. */
 int mp_rc_write_mig(struct mp_rc *c, unsigned v, const char *name, const char *up, const char *down, bool notx);
+
+/* The same with the version text given as is ("0", "02", "20240101000000"). */
+int mp_rc_write_mig_raw(struct mp_rc *c, unsigned v, const char *version, const char *name, const char *up,
+                        const char *down, bool notx);
+
+/* The migration number v written last, or NULL. */
+struct mp_rc_mig *mp_rc_mig_find(struct mp_rc *c, unsigned v);
+
+/* Rewrite m with a comment line added at the end of its up section.  0 or 2. */
+int mp_rc_mig_edit(struct mp_rc *c, struct mp_rc_mig *m);
+
+/* Remove m's files (and its own directory, diesel style); m stays
+ * recorded but no longer on disk (its paths become NULL). */
+void mp_rc_mig_delete(struct mp_rc *c, struct mp_rc_mig *m);
 
 /* Record a finding of `check`, keeping the migrations, the configuration
  * and a README under c->out_dir. */
@@ -106,8 +175,13 @@ void mp_rc_point(struct mp_rc *c, const char *check, size_t before);
 int mp_rc_check_histories(struct mp_rc *c, unsigned long iterations, uint64_t seed);
 int mp_rc_check_exactly_once(struct mp_rc *c, bool notx);
 int mp_rc_check_failing(struct mp_rc *c);
-int mp_rc_check_tamper(struct mp_rc *c);
+int mp_rc_check_tamper(struct mp_rc *c, int kind); /* 0 edited, 1 deleted, 2 out of order, 3 duplicate */
 int mp_rc_check_semicolons(struct mp_rc *c);
+int mp_rc_check_irreversible(struct mp_rc *c);
+int mp_rc_check_versions(struct mp_rc *c);
+int mp_rc_check_noop(struct mp_rc *c);
+int mp_rc_check_long(struct mp_rc *c);
+int mp_rc_check_exit_code(struct mp_rc *c);
 
 /* ---- sequences.c: stateful command sequences against a model ---- */
 
@@ -126,8 +200,17 @@ const char *mp_rc_cmd_name(enum mp_rc_cmd cmd);
 
 /* Run `cmds` from scratch on a fresh database: NULL when the runner kept
  * to the model, else the violation, with *at the failing command and
- * *output the runner's last output. */
+ * *output the runner's last output.  `keep`: leave the database for the
+ * caller (mp_rc_drop_db) to keep as a finding. */
 const char *mp_rc_sequence_run(struct mp_rc *c, const enum mp_rc_cmd *cmds, size_t n, uint64_t seed, size_t *at,
-                               const char **output);
+                               const char **output, bool keep);
+
+/* Does the sequence run runners at once or kill one (an outcome that
+ * varies from run to run)? */
+bool mp_rc_seq_racy(const enum mp_rc_cmd *cmds, size_t n);
+
+/* `msg` with every run of digits as "N" and every absolute path as "PATH"
+ * (in a), so that two failures compare by their kind. */
+const char *mp_rc_normalize(struct mp_arena *a, const char *msg);
 
 #endif

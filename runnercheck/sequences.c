@@ -38,37 +38,6 @@ struct seq_state {
     unsigned next;               /* next version to add */
 };
 
-static const char *mig_path(struct mp_rc *c, unsigned v)
-{
-    struct mp_migset set;
-    struct mp_error e = {0};
-    if (mp_migdir_read(c->a, c->dir, MP_MIGFMT_AUTO, &set, &e))
-        return NULL;
-    const char *want = mp_arena_printf(c->a, "%u", v);
-    for (size_t i = 0; i < set.n; i++)
-        if (strcmp(set.v[i].version, want) == 0)
-            return set.v[i].up.path;
-    return NULL;
-}
-
-/* Remove every file of version v (up, down, or its directory). */
-static void remove_mig(struct mp_rc *c, unsigned v)
-{
-    const char *f = mig_path(c, v);
-    if (!f)
-        return;
-    unlink(f);
-    size_t n = strlen(f);
-    if (n > 7 && strcmp(f + n - 7, ".up.sql") == 0)
-        unlink(mp_arena_printf(c->a, "%.*s.down.sql", (int)(n - 7), f));
-    if (c->ad->style == MP_STYLE_DIESEL) {
-        const char *slash = strrchr(f, '/');
-        const char *dir = mp_arena_strndup(c->a, f, slash ? (size_t)(slash - f) : n);
-        unlink(mp_arena_printf(c->a, "%s/down.sql", dir));
-        rmdir(dir);
-    }
-}
-
 static int add_file(struct mp_rc *c, unsigned v)
 {
     return mp_rc_write_mig(c, v, "s", mp_arena_printf(c->a, "CREATE TABLE t%u (id integer PRIMARY KEY);\n"
@@ -101,7 +70,7 @@ static const char *model_check(struct mp_rc *c, const struct seq_state *m)
 /* Run `cmds` from scratch on a fresh database; NULL when the runner kept to
  * the model, else the violation (and *at the failing command). */
 const char *mp_rc_sequence_run(struct mp_rc *c, const enum mp_rc_cmd *cmds, size_t n, uint64_t seed, size_t *at,
-                               const char **output)
+                               const char **output, bool keep)
 {
     struct mp_error e = {0};
     *output = "";
@@ -140,24 +109,21 @@ const char *mp_rc_sequence_run(struct mp_rc *c, const enum mp_rc_cmd *cmds, size
         case MP_RC_DELETE: {
             if (!m.applied)
                 break;
-            const char *f = mig_path(c, m.versions[mp_rng_below(&rng, m.applied)]);
+            struct mp_rc_mig *f = mp_rc_mig_find(c, m.versions[mp_rng_below(&rng, m.applied)]);
             if (!f)
                 break;
-            const char *saved = mp_arena_printf(c->a, "%s/saved.sql", c->work);
-            if (mp_copy_file(f, saved, &e))
-                break;
+            struct mp_rc_mig saved = *f;
             if (cmds[i] == MP_RC_EDIT) {
-                FILE *fp = fopen(f, "a");
-                if (fp) {
-                    fputs("\n-- edited after it was applied\n", fp);
-                    fclose(fp);
-                }
+                if (mp_rc_mig_edit(c, f))
+                    bad = "could not edit the file";
             } else {
-                unlink(f);
+                mp_rc_mig_delete(c, f);
             }
             st = mp_rc_run(c, c->ad->up, output);
-            if (rename(saved, f) != 0)
+            /* put the file back as it was */
+            if (mp_rc_write_mig_raw(c, saved.v, saved.version, saved.name, saved.up, saved.down, saved.notx))
                 bad = "could not restore the file";
+            mp_buf_printf(&c->log, "# runner-check restored migration %s\n", saved.version);
             if (st == 0 && !bad)
                 bad = cmds[i] == MP_RC_EDIT ? "an applied migration was edited and up exited 0"
                                             : "an applied migration's file was deleted and up exited 0";
@@ -169,22 +135,20 @@ const char *mp_rc_sequence_run(struct mp_rc *c, const enum mp_rc_cmd *cmds, size
             unsigned v = m.versions[m.applied - 1] - 5;
             add_file(c, v);
             st = mp_rc_run(c, c->ad->up, output);
-            remove_mig(c, v);
+            struct mp_rc_mig *older = mp_rc_mig_find(c, v);
+            if (older)
+                mp_rc_mig_delete(c, older);
             if (st == 0)
                 bad = mp_arena_printf(c->a, "migration %u, older than the newest applied one, was applied silently", v);
             break;
         }
         case MP_RC_CONCURRENT: {
+            if (!m.nfiles)
+                break; /* as up: runners differ on an empty directory; not a finding */
             const char *cmd = mp_rc_expand(c, c->ad->up, true);
-            pid_t p[2];
-            for (int k = 0; k < 2; k++)
-                p[k] = mp_rc_spawn(c, cmd, NULL, false);
-            int okc = 0;
-            for (int k = 0; k < 2; k++) {
-                int ws = 0;
-                waitpid(p[k], &ws, 0);
-                okc += WIFEXITED(ws) && WEXITSTATUS(ws) == 0;
-            }
+            mp_buf_printf(&c->log, "%s &\n%s\n", c->ad->up, c->ad->up);
+            int okc;
+            mp_rc_run_together(c, cmd, 2, &okc, NULL);
             *output = mp_arena_printf(c->a, "$ (two at once) %s", cmd);
             if (okc != 2)
                 bad = mp_arena_printf(c->a, "two runners at once: %d exited 0", okc);
@@ -195,7 +159,7 @@ const char *mp_rc_sequence_run(struct mp_rc *c, const enum mp_rc_cmd *cmds, size
             if (m.applied == m.nfiles)
                 break;
             const char *cmd = mp_rc_expand(c, c->ad->up, true);
-            pid_t p = mp_rc_spawn(c, cmd, NULL, true);
+            pid_t p = mp_rc_spawn(c, cmd, NULL, true, NULL);
             struct timespec ts = {0, (long)mp_rng_below(&rng, 30) * 1000 * 1000};
             nanosleep(&ts, NULL);
             kill(-p, SIGKILL);
@@ -214,8 +178,38 @@ const char *mp_rc_sequence_run(struct mp_rc *c, const enum mp_rc_cmd *cmds, size
         if (!bad && cmds[i] != MP_RC_ADD)
             bad = model_check(c, &m);
     }
-    mp_rc_drop_db(c);
+    if (!keep)
+        mp_rc_drop_db(c);
     return bad;
+}
+
+bool mp_rc_seq_racy(const enum mp_rc_cmd *cmds, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (cmds[i] == MP_RC_CONCURRENT || cmds[i] == MP_RC_KILL)
+            return true;
+    return false;
+}
+
+const char *mp_rc_normalize(struct mp_arena *a, const char *msg)
+{
+    struct mp_buf b = {0};
+    for (const char *p = msg; *p;) {
+        if (*p >= '0' && *p <= '9') {
+            while (*p >= '0' && *p <= '9')
+                p++;
+            mp_buf_addc(&b, 'N');
+        } else if (*p == '/' && (p == msg || p[-1] == ' ' || p[-1] == '\'' || p[-1] == '"')) {
+            while (*p && *p != ' ' && *p != '\'' && *p != '"' && *p != ':' && *p != '\n')
+                p++;
+            mp_buf_add(&b, "PATH");
+        } else {
+            mp_buf_addc(&b, *p++);
+        }
+    }
+    const char *r = mp_arena_strdup(a, mp_buf_str(&b));
+    mp_buf_free(&b);
+    return r;
 }
 
 static const char *seq_text(struct mp_rc *c, const enum mp_rc_cmd *cmds, size_t n)
@@ -235,10 +229,16 @@ struct seq_cand {
     const char *bad, *out;
 };
 
+/* The failure a candidate must reproduce to be accepted: the same
+ * command kind failing with the same message once numbers and paths are
+ * normalized (mp_rc_normalize).  A looser test (the message's prefix)
+ * once shrank a real failure of five commands into a runner's refusal of
+ * an empty directory, a different bug. */
 struct seq_env {
     struct mp_rc *c;
     uint64_t seed;
-    const char *kind;            /* the violation's text up to its first digit */
+    const char *kind;            /* the normalized violation */
+    enum mp_rc_cmd cmd;          /* the command that failed */
 };
 
 /* The one tactic: drop command i (never the last, which fails). */
@@ -267,8 +267,8 @@ static bool seq_same_failure(void *cand, void *env)
     struct seq_env *e = env;
     size_t at;
     const char *out;
-    const char *bad = mp_rc_sequence_run(e->c, sc->cmds, sc->len, e->seed, &at, &out);
-    if (!bad || strncmp(bad, e->kind, strlen(e->kind)) != 0)
+    const char *bad = mp_rc_sequence_run(e->c, sc->cmds, sc->len, e->seed, &at, &out, false);
+    if (!bad || sc->cmds[at] != e->cmd || strcmp(mp_rc_normalize(e->c->a, bad), e->kind) != 0)
         return false;
     sc->len = at + 1;
     sc->bad = bad;
@@ -301,22 +301,47 @@ int mp_rc_check_sequences(struct mp_rc *c, unsigned rounds, uint64_t seed)
         }
         size_t at;
         const char *out;
-        const char *bad = mp_rc_sequence_run(c, cmds, n, s, &at, &out);
+        const char *bad = mp_rc_sequence_run(c, cmds, n, s, &at, &out, false);
         if (!bad)
             continue;
         /* shrink: drop commands while the same kind of violation remains */
         struct seq_cand start = {cmds, at + 1, bad, out};
-        struct seq_env env = {c, s, mp_arena_strndup(c->a, bad, strcspn(bad, "0123456789"))};
+        struct seq_env env = {c, s, mp_rc_normalize(c->a, bad), cmds[at]};
         static const struct mp_shrink_budget unlimited = {-1, -1}; /* a sequence has at most 19 commands */
         const struct seq_cand *best = mp_shrink_search(&seq_type, &start, &unlimited, &env, NULL);
         cmds = best->cmds;
         size_t len = best->len;
         bad = best->bad;
         out = best->out;
-        /* keep it replayable */
+        /* run it again and keep a failing run's files and database: the
+         * last shrink attempt's are those of a candidate that was refused.
+         * With runners at once the outcome varies: c->rounds runs, and
+         * the finding gives the rate. */
+        bool racy = mp_rc_seq_racy(cmds, len);
+        unsigned reruns = racy ? (c->rounds ? c->rounds : 1) : 1, nfail = 0;
+        long kept = -1;
         const char *seq = seq_text(c, cmds, len);
-        mp_rc_finding(c, "sequence", mp_arena_printf(c->a, "%s after: %s", bad, seq), out);
-        const char *casefile = mp_arena_printf(c->a, "%s/sequence.runcase", c->f[c->nf - 1].repro);
+        for (unsigned k = 0; k < reruns; k++) {
+            size_t at2;
+            const char *out2;
+            const char *bad2 = mp_rc_sequence_run(c, cmds, len, s, &at2, &out2, true);
+            bool same = bad2 && at2 + 1 == len && cmds[at2] == env.cmd && strcmp(mp_rc_normalize(c->a, bad2), env.kind) == 0;
+            nfail += same;
+            if (same && kept < 0) {
+                kept = (long)c->nf;
+                mp_rc_finding(c, "sequence", mp_arena_printf(c->a, "%s after: %s", bad2, seq), out2);
+            }
+            mp_rc_drop_db(c);
+        }
+        if (kept < 0) {
+            kept = (long)c->nf;
+            mp_rc_finding(c, "sequence", mp_arena_printf(c->a, "%s after: %s", bad, seq), out);
+        }
+        if (racy)
+            c->f[kept].what = mp_arena_printf(c->a, "%s (failed in %u/%u re-runs)", c->f[kept].what, nfail, reruns);
+        else if (!nfail)
+            c->f[kept].what = mp_arena_printf(c->a, "%s (the final re-run passed)", c->f[kept].what);
+        const char *casefile = mp_arena_printf(c->a, "%s/sequence.runcase", c->f[kept].repro);
         FILE *f = fopen(casefile, "w");
         if (f) {
             fprintf(f, "# migprop runner sequence: migprop replay FILE re-runs it\nrunner: %s\nbackend: %s\n"
