@@ -219,20 +219,25 @@ int mp_section_txcheck(const struct mp_migsql *sec, enum mp_dialect d, bool in_t
         lo = 0, hi = ns;
     else
         lo++, hi--;
+    /* name the first statement that ends the transaction, else the first
+     * other one: the COMMIT is what makes the tracking table lie */
+    long bad = -1;
+    for (long i = lo; i < hi && bad < 0; i++)
+        if (k[i] == MP_SQL_TX_COMMIT || k[i] == MP_SQL_TX_ROLLBACK || k[i] == MP_SQL_TX_PREPARED)
+            bad = i;
+    for (long i = lo; i < hi && bad < 0; i++)
+        if (k[i] != MP_SQL_TX_NONE)
+            bad = i;
     int rc = 0;
-    for (long i = lo; i < hi && !rc; i++) {
-        if (k[i] == MP_SQL_TX_NONE)
-            continue;
-        if (k[i] == MP_SQL_TX_FK_PRAGMA)
-            rc = mp_error_set(err, MP_EINVAL,
-                              "%s:%ld: PRAGMA foreign_keys inside the migration's transaction does nothing "
-                              "(SQLite \"PRAGMA foreign_keys\": it is a no-op within a transaction); to run the "
-                              "migration with foreign keys off, use a leading -- migprop:foreign-keys-off line",
-                              path, base + sv[i].line - 1);
-        else
-            rc = mp_error_set(err, MP_EINVAL, "%s:%ld: %s inside a migration: %s", path, base + sv[i].line - 1,
-                              mp_sql_txctl_name(k[i]), txcheck_hint);
-    }
+    if (bad >= 0 && k[bad] == MP_SQL_TX_FK_PRAGMA)
+        rc = mp_error_set(err, MP_EINVAL,
+                          "%s:%ld: PRAGMA foreign_keys inside the migration's transaction does nothing "
+                          "(SQLite \"PRAGMA foreign_keys\": it is a no-op within a transaction); to run the "
+                          "migration with foreign keys off, use a leading -- migprop:foreign-keys-off line",
+                          path, base + sv[bad].line - 1);
+    else if (bad >= 0)
+        rc = mp_error_set(err, MP_EINVAL, "%s:%ld: %s inside a migration: %s", path, base + sv[bad].line - 1,
+                          mp_sql_txctl_name(k[bad]), txcheck_hint);
     if (!rc && wrapped) {
         char *b = mp_xstrdup(sql);
         for (long i = 0; i < ns; i++)

@@ -189,6 +189,8 @@ static void section_transaction_rule(void **state)
     assert_non_null(strstr(err.msg, "m.sql:2: SAVEPOINT"));
     assert_int_equal(txcheck("BEGIN;\nCREATE TABLE a (x int);", MP_SQLITE, true, &body, &fk, &err), MP_EINVAL);
     assert_non_null(strstr(err.msg, "m.sql:1: BEGIN"));
+    assert_int_equal(txcheck("BEGIN;\nSELECT 1;\nCOMMIT;\nSELECT 2;", MP_POSTGRES, true, &body, &fk, &err), MP_EINVAL);
+    assert_non_null(strstr(err.msg, "m.sql:3: COMMIT"));
     /* PRAGMA foreign_keys inside the transaction: a no-op, refused on SQLite */
     assert_int_equal(txcheck("PRAGMA foreign_keys=OFF;\nDROP TABLE p;", MP_SQLITE, true, &body, &fk, &err), MP_EINVAL);
     assert_non_null(strstr(err.msg, "m.sql:1: PRAGMA foreign_keys"));
