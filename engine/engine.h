@@ -194,7 +194,9 @@ enum mp_verdict mp_check_case(const struct mp_case *c, const struct mp_dataset *
 int mp_run(const struct mp_run_config *cfg, FILE *out);
 
 /* The whole file at `path` as a NUL-terminated malloc'd string, or NULL
- * with MP_EIO naming the path. */
+ * with `err` set: mp_read_file() of os.h (regular files only, never
+ * blocking on a FIFO or device; MP_EIO naming the path, MP_EINVAL
+ * "FILE:LINE: NUL byte"). */
 char *mp_read_text(const char *path, struct mp_error *err);
 
 /* A case file's metadata ([meta], "key: value" lines): what failed where. */

@@ -19,6 +19,7 @@
 #include "executor.h"
 #include "gen.h"
 #include "migdir.h"
+#include "os.h"
 #include "pgcluster.h"
 #include "planmig.h"
 #include "sql.h"
@@ -55,16 +56,24 @@ static char *trim(char *s)
     return s;
 }
 
+/* Read the adapter file `path` (through mp_read_file(): regular files
+ * only, NUL refused with FILE:LINE) into *out, strings in `a`. */
 static int read_adapter(struct mp_arena *a, const char *path, struct adapter *out, struct mp_error *err)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return mp_error_set(err, MP_EIO, "%s: %s", path, strerror(errno));
+    char *text = NULL;
+    int rc = mp_read_file(path, 0, &text, NULL, err);
+    if (rc)
+        return rc;
     memset(out, 0, sizeof *out);
     out->style = MP_STYLE_PAIRS;
-    char line[4096];
-    int ln = 0, rc = 0;
-    while (!rc && fgets(line, sizeof line, f)) {
+    int ln = 0;
+    for (char *line = text, *next; line && !rc; line = next) {
+        char *nl = strchr(line, '\n');
+        if (nl)
+            *nl = 0;
+        next = nl ? nl + 1 : NULL;
+        if (!nl && !*line)
+            break;
         ln++;
         char *l = trim(line);
         if (!*l || *l == '#')
@@ -108,7 +117,7 @@ static int read_adapter(struct mp_arena *a, const char *path, struct adapter *ou
         } else
             rc = mp_error_set(err, MP_EINVAL, "%s:%d: unknown key '%s'", path, ln, k);
     }
-    fclose(f);
+    free(text);
     if (!rc && (!out->up || !out->name))
         rc = mp_error_set(err, MP_EINVAL, "%s: an adapter needs at least 'name' and 'up'", path);
     if (!rc) {
@@ -117,6 +126,15 @@ static int read_adapter(struct mp_arena *a, const char *path, struct adapter *ou
         if (!out->url[MP_POSTGRES])
             out->url[MP_POSTGRES] = "{dsn}";
     }
+    return rc;
+}
+
+int mp_runner_adapter_check(const char *path, struct mp_error *err)
+{
+    struct mp_arena *a = mp_arena_new();
+    struct adapter ad;
+    int rc = read_adapter(a, path, &ad, err);
+    mp_arena_free(a);
     return rc;
 }
 
