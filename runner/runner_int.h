@@ -4,7 +4,8 @@
  * Internal to runner/: never installed, never included above it (the
  * layers above use executor.h; programs use include/migprop/runner.h).
  * Files: target.c (connections, queries, transactions), statement.c
- * (running a section's SQL), lock.c (advisory lock / flock), tracking.c
+ * (running a section's SQL, and the checks of its transaction control and
+ * SQLite table drops before it runs), lock.c (advisory lock / flock), tracking.c
  * (the tracking table, checksums), apply.c (the commands), migset.c and
  * api.c (the public API). */
 #ifndef MP_RUNNER_INT_H
