@@ -1,6 +1,8 @@
 /* statement.c - running a migration section on a target: its SQL through
  * the database's own statement splitting (or one statement at a time), or
- * its code callback; the failing statement's line (see runner_int.h). */
+ * its code callback; the failing statement's line; and, before it runs, the
+ * checks of its transaction control and SQLite table drops (see
+ * runner_int.h). */
 #include "runner_int.h"
 
 #include <stdlib.h>
