@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pkgs="gcc cmake make pkg-config libpq-dev libsqlite3-dev sqlite3 postgresql libcmocka-dev libssl-dev libjansson-dev libpg-query-dev jq libxml2-utils"
+# the fuzz stage of ci/test.sh (ci/fuzz.sh): clang and its libFuzzer runtime
+pkgs="$pkgs clang libclang-rt-14-dev"
 missing=""
 for p in $pkgs; do
   dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

@@ -12,7 +12,9 @@
 #include "gen.h"
 
 /* The whole file at `path` as a NUL-terminated malloc'd string, or NULL
- * with MP_EIO naming the path. */
+ * with `err` set: mp_read_file() of os.h (regular files only, never
+ * blocking on a FIFO or device; MP_EIO naming the path, MP_EINVAL
+ * "FILE:LINE: NUL byte"). */
 char *mp_read_text(const char *path, struct mp_error *err);
 
 /* A case file's metadata ([meta], "key: value" lines): what failed where. */

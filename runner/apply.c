@@ -133,13 +133,25 @@ static int fk_check(struct mp_target *t, struct mp_error *err)
 static int run_one(struct mp_target *t, const struct mp_exec_config *cfg, const struct mp_migration *m, bool up,
                    bool *skipped, double *ms_out, struct mp_error *err)
 {
-    const struct mp_migsql *sec = up ? &m->up : &m->down;
-    bool notx = sec->no_transaction && !t->nested;
-    bool fkoff = sec->fk_off && t->d == MP_SQLITE;
+    const struct mp_migsql *orig = up ? &m->up : &m->down;
+    bool notx = orig->no_transaction && !t->nested;
     bool began = false; /* the BEFORE hook was called */
+    char *body = NULL;
+    bool wrap_fkoff, fkoff = false;
     int rc;
     *skipped = false;
     *ms_out = 0;
+    /* a BEGIN; ...; COMMIT; file runs its body in our transaction */
+    struct mp_migsql wsec = *orig;
+    const struct mp_migsql *sec = orig;
+    if ((rc = mp_section_txcheck(orig, t->d, !notx, &body, &wrap_fkoff, err)))
+        goto out;
+    if (body) {
+        wsec.sql = body;
+        wsec.fk_off = wsec.fk_off || wrap_fkoff;
+        sec = &wsec;
+    }
+    fkoff = sec->fk_off && t->d == MP_SQLITE;
     bool in_tx_fault = t->fault == MP_FAULT_PRAGMA_IN_TX;
     if (fkoff && !in_tx_fault && (rc = mp_target_q(t, "PRAGMA foreign_keys=OFF", 0, NULL, err)))
         goto out;
@@ -178,6 +190,10 @@ static int run_one(struct mp_target *t, const struct mp_exec_config *cfg, const 
             mp_target_tx_rollback(t);
             goto out;
         }
+    }
+    if (!notx && !fkoff && (rc = mp_section_fkcheck(t, sec, err))) {
+        mp_target_tx_rollback(t); /* refused before it ran: nothing to record */
+        goto out;
     }
     hook(cfg, MP_EXEC_BEFORE, m, up, 0, NULL);
     began = true;
@@ -218,6 +234,7 @@ static int run_one(struct mp_target *t, const struct mp_exec_config *cfg, const 
     else if (cfg && cfg->kill_after_commit == nrun)
         raise(SIGKILL);
 out:
+    free(body);
     if (fkoff) {
         struct mp_error e3 = {0};
         mp_target_q(t, "PRAGMA foreign_keys=ON", 0, NULL, &e3);
@@ -254,6 +271,18 @@ static int apply_list(struct mp_target *t, const struct mp_migset *set, const st
 {
     if (cfg && cfg->dry_run && n == 0)
         log_line(cfg, "nothing to %s", up ? "apply" : "revert");
+    /* transaction control is refused before anything of the run is applied */
+    for (size_t i = 0; i < n; i++) {
+        const struct mp_migsql *sec = up ? &list[i]->up : &list[i]->down;
+        char *body;
+        bool fk;
+        int rc = mp_section_txcheck(sec, t->d, !(sec->no_transaction && !t->nested), &body, &fk, err);
+        free(body);
+        if (rc) {
+            rep->failed = list[i] - set->v;
+            return rc;
+        }
+    }
     for (size_t i = 0; i < n; i++) {
         const struct mp_migration *m = list[i];
         if (cfg && cfg->dry_run) {

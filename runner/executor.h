@@ -142,7 +142,14 @@ struct mp_exec_report {
  * (MP_EPRECOND naming the file and, for a change, both checksums).  A
  * failing migration: MP_EDB with "FILE:LINE: message" (the line of the
  * failing statement), its work rolled back and the failure recorded;
- * earlier migrations of the run stay applied. */
+ * earlier migrations of the run stay applied.  A migration whose own
+ * transaction control would end the runner's transaction (a COMMIT that
+ * is not the end of a whole BEGIN; ...; COMMIT; file, SAVEPOINT, SQLite
+ * PRAGMA foreign_keys inside the transaction) is MP_EINVAL "FILE:LINE: ..."
+ * before anything of the run is applied; a SQLite DROP TABLE of a table
+ * another table references, with foreign keys on, is MP_EINVAL when its
+ * migration's turn comes, nothing of it run or recorded (rules in
+ * runner_int.h, mp_section_txcheck() and mp_section_fkcheck()). */
 int mp_exec_up(struct mp_target *t, const struct mp_migset *set, const struct mp_exec_config *cfg,
                const char *target, struct mp_exec_report *rep, struct mp_error *err);
 

@@ -89,27 +89,17 @@ const char *mp_migversion_parse(struct mp_arena *a, enum mp_migfmt fmt, const ch
     return NULL;
 }
 
+/* The whole file `path` into *out (in `a`) through mp_read_file(): a
+ * directory, FIFO or device (a symbolic link to /dev/zero) is refused
+ * without blocking, a NUL byte is FILE:LINE. */
 static int read_file(struct mp_arena *a, const char *path, char **out, size_t *len, struct mp_error *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return mp_error_set(err, MP_EIO, "%s: %s", path, strerror(errno));
-    struct mp_buf b = {0};
-    char chunk[8192];
-    size_t k;
-    while ((k = fread(chunk, 1, sizeof chunk, f)) > 0)
-        mp_buf_addn(&b, chunk, k);
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        mp_buf_free(&b);
-        return mp_error_set(err, MP_EIO, "%s: read error", path);
-    }
-    *len = b.len;
-    *out = mp_arena_strndup(a, mp_buf_str(&b), b.len);
-    mp_buf_free(&b);
-    if (strlen(*out) != *len)
-        return mp_error_set(err, MP_EINVAL, "%s: contains a NUL byte", path);
+    char *text = NULL;
+    int rc = mp_read_file(path, 0, &text, len, err);
+    if (rc)
+        return rc;
+    *out = mp_arena_strndup(a, text, *len);
+    free(text);
     return 0;
 }
 

@@ -4,7 +4,8 @@
  * Internal to runner/: never installed, never included above it (the
  * layers above use executor.h; programs use include/migprop/runner.h).
  * Files: target.c (connections, queries, transactions), statement.c
- * (running a section's SQL), lock.c (advisory lock / flock), tracking.c
+ * (running a section's SQL, and the checks of its transaction control and
+ * SQLite table drops before it runs), lock.c (advisory lock / flock), tracking.c
  * (the tracking table, checksums), apply.c (the commands), migset.c and
  * api.c (the public API). */
 #ifndef MP_RUNNER_INT_H
@@ -55,6 +56,39 @@ void mp_target_tx_rollback(struct mp_target *t);
  * statement at a time (outside a transaction).  Errors: MP_EDB
  * "PATH:LINE: message", t->fail_line set to LINE. */
 int mp_target_run_section(struct mp_target *t, const struct mp_migsql *sec, bool alone, struct mp_error *err);
+
+/* Transaction control in section `sec` (SQL, not a callback), before it
+ * runs; `in_tx`: it runs inside the runner's transaction (not a
+ * no-transaction section).  The rule (README "Transactions"):
+ *   - a no-transaction section may hold any statement;
+ *   - a section that is one BEGIN; ...; COMMIT; script (what `migprop plan`
+ *     prints; on SQLite also with PRAGMA foreign_keys=OFF before BEGIN and
+ *     =ON after COMMIT) runs its body in the runner's transaction:
+ *     *body gets the text with the wrapper statements blanked out (same
+ *     length and lines, malloc'd, caller frees), and *fk_off is set when it
+ *     turned foreign keys off (SQLite), as -- migprop:foreign-keys-off does;
+ *   - any other BEGIN, COMMIT, END, ROLLBACK, ABORT, SAVEPOINT, RELEASE,
+ *     two-phase commit statement, or (SQLite) PRAGMA foreign_keys is
+ *     refused: MP_EINVAL "FILE:LINE: ..." naming the statement and the
+ *     -- migprop:no-transaction / -- migprop:foreign-keys-off directives,
+ *     since a COMMIT inside would commit the runner's transaction before the
+ *     migration's record (a kill or a later failure would then leave the
+ *     tracking table wrong), and the PRAGMA is a no-op in a transaction.
+ * Otherwise 0 with *body NULL (run the text as it is). */
+int mp_section_txcheck(const struct mp_migsql *sec, enum mp_dialect d, bool in_tx, char **body, bool *fk_off,
+                       struct mp_error *err);
+
+/* SQLite, a section about to run with foreign keys on inside the runner's
+ * transaction: a DROP TABLE of a table that another table (not dropped
+ * before it in the section) references is refused, MP_EINVAL naming
+ * FILE:LINE and the -- migprop:foreign-keys-off directive: with foreign
+ * keys on, DROP TABLE deletes the table's rows first, which deletes the
+ * children's rows through ON DELETE CASCADE (or fails), so the table
+ * rebuild of SQLite "ALTER TABLE" 7 (CREATE new, INSERT ... SELECT, DROP
+ * old, RENAME) silently empties every child table.  Reads the schema of
+ * the target as it is now.  0 on PostgreSQL, and when foreign keys are
+ * off. */
+int mp_section_fkcheck(struct mp_target *t, const struct mp_migsql *sec, struct mp_error *err);
 
 /* ---- lock.c ---- */
 

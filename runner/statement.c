@@ -1,6 +1,8 @@
 /* statement.c - running a migration section on a target: its SQL through
  * the database's own statement splitting (or one statement at a time), or
- * its code callback; the failing statement's line (see runner_int.h). */
+ * its code callback; the failing statement's line; and, before it runs, the
+ * checks of its transaction control and SQLite table drops (see
+ * runner_int.h). */
 #include "runner_int.h"
 
 #include <stdlib.h>
@@ -174,4 +176,162 @@ int mp_target_exec(struct mp_target *t, const char *path, long line, const char 
 {
     struct mp_migsql sec = {.path = path, .sql = sql, .line = line};
     return run_sql(t, &sec, false, err);
+}
+
+/* ---- transaction control and foreign keys, before a section runs ---- */
+
+static const char txcheck_hint[] =
+    "a migration runs in migprop's own transaction, and this would end it before the migration's record is "
+    "written (a kill or a later failure would leave the tracking table wrong); write the file as one "
+    "BEGIN; ... COMMIT; script (its body then runs in migprop's transaction), or run it outside a "
+    "transaction with a leading -- migprop:no-transaction line";
+
+int mp_section_txcheck(const struct mp_migsql *sec, enum mp_dialect d, bool in_tx, char **body, bool *fk_off,
+                       struct mp_error *err)
+{
+    *body = NULL;
+    *fk_off = false;
+    if (sec->fn || !sec->sql || !in_tx)
+        return 0;
+    const char *sql = sec->sql;
+    const char *path = sec->path ? sec->path : "(migration)";
+    long base = sec->line > 0 ? sec->line : 1;
+    struct mp_sql_stmt *sv = NULL;
+    long ns = mp_sql_statements(sql, strlen(sql), &sv);
+    if (ns < 0)
+        mp_oom();
+    enum mp_sql_txctl *k = calloc((size_t)ns + 1, sizeof *k);
+    int *val = calloc((size_t)ns + 1, sizeof *val);
+    if (!k || !val)
+        mp_oom();
+    for (long i = 0; i < ns; i++) {
+        k[i] = mp_sql_txctl(sql, &sv[i], &val[i]);
+        if (k[i] == MP_SQL_TX_FK_PRAGMA && d != MP_SQLITE)
+            k[i] = MP_SQL_TX_NONE; /* not PostgreSQL: the server says so */
+    }
+    /* the wrapper: [PRAGMA foreign_keys=OFF;] BEGIN; ... COMMIT; [PRAGMA foreign_keys=ON;] */
+    long lo = 0, hi = ns;
+    bool lead_off = lo < hi && k[lo] == MP_SQL_TX_FK_PRAGMA && val[lo] == 0;
+    if (lead_off)
+        lo++;
+    if (lead_off && hi > lo && k[hi - 1] == MP_SQL_TX_FK_PRAGMA && val[hi - 1] == 1)
+        hi--;
+    bool wrapped = hi - lo >= 2 && k[lo] == MP_SQL_TX_BEGIN && k[hi - 1] == MP_SQL_TX_COMMIT;
+    if (!wrapped)
+        lo = 0, hi = ns;
+    else
+        lo++, hi--;
+    /* name the first statement that ends the transaction, else the first
+     * other one: the COMMIT is what makes the tracking table lie */
+    long bad = -1;
+    for (long i = lo; i < hi && bad < 0; i++)
+        if (k[i] == MP_SQL_TX_COMMIT || k[i] == MP_SQL_TX_ROLLBACK || k[i] == MP_SQL_TX_PREPARED)
+            bad = i;
+    for (long i = lo; i < hi && bad < 0; i++)
+        if (k[i] != MP_SQL_TX_NONE)
+            bad = i;
+    int rc = 0;
+    if (bad >= 0 && k[bad] == MP_SQL_TX_FK_PRAGMA)
+        rc = mp_error_set(err, MP_EINVAL,
+                          "%s:%ld: PRAGMA foreign_keys inside the migration's transaction does nothing "
+                          "(SQLite \"PRAGMA foreign_keys\": it is a no-op within a transaction); to run the "
+                          "migration with foreign keys off, use a leading -- migprop:foreign-keys-off line",
+                          path, base + sv[bad].line - 1);
+    else if (bad >= 0)
+        rc = mp_error_set(err, MP_EINVAL, "%s:%ld: %s inside a migration: %s", path, base + sv[bad].line - 1,
+                          mp_sql_txctl_name(k[bad]), txcheck_hint);
+    if (!rc && wrapped) {
+        char *b = mp_xstrdup(sql);
+        for (long i = 0; i < ns; i++)
+            if (i < lo || i >= hi)
+                for (size_t j = sv[i].start; j < sv[i].end; j++)
+                    if (b[j] != '\n')
+                        b[j] = ' ';
+        *body = b;
+        *fk_off = lead_off;
+    }
+    free(k);
+    free(val);
+    free(sv);
+    return rc;
+}
+
+/* The name a DROP TABLE statement drops, into name[cap]; false when `st`
+ * is no DROP TABLE. */
+static bool drop_table_name(const char *sql, const struct mp_sql_stmt *st, char *name, size_t cap)
+{
+    size_t pos = st->start;
+    struct mp_sql_tok w;
+    if (!mp_sql_next_token(sql, st->end, &pos, &w) || !mp_sql_tok_is(sql, &w, "DROP") ||
+        !mp_sql_next_token(sql, st->end, &pos, &w) || !mp_sql_tok_is(sql, &w, "TABLE") ||
+        !mp_sql_next_token(sql, st->end, &pos, &w))
+        return false;
+    if (mp_sql_tok_is(sql, &w, "IF")) {
+        if (!mp_sql_next_token(sql, st->end, &pos, &w) || !mp_sql_next_token(sql, st->end, &pos, &w))
+            return false; /* IF EXISTS */
+    }
+    mp_sql_tok_ident(sql, &w, name, cap);
+    size_t at = pos;
+    struct mp_sql_tok dot, n2;
+    if (mp_sql_next_token(sql, st->end, &at, &dot) && dot.kind == MP_SQL_TOK_PUNCT && sql[dot.start] == '.' &&
+        mp_sql_next_token(sql, st->end, &at, &n2))
+        mp_sql_tok_ident(sql, &n2, name, cap); /* schema.table */
+    return name[0] != 0;
+}
+
+int mp_section_fkcheck(struct mp_target *t, const struct mp_migsql *sec, struct mp_error *err)
+{
+    if (t->d != MP_SQLITE || sec->fn || !sec->sql)
+        return 0;
+    const char *sql = sec->sql;
+    const char *path = sec->path ? sec->path : "(migration)";
+    long base = sec->line > 0 ? sec->line : 1;
+    long on = 0;
+    int rc = mp_target_query_long(t, "PRAGMA foreign_keys", &on, err);
+    if (rc || !on)
+        return rc;
+    struct mp_sql_stmt *sv = NULL;
+    long ns = mp_sql_statements(sql, strlen(sql), &sv);
+    if (ns < 0)
+        mp_oom();
+    sqlite3_stmt *q = NULL;
+    char (*dropped)[256] = calloc((size_t)ns + 1, sizeof *dropped);
+    if (!dropped)
+        mp_oom();
+    long nd = 0;
+    if (sqlite3_prepare_v2(t->lite,
+                           "SELECT m.name FROM sqlite_schema m, pragma_foreign_key_list(m.name) f "
+                           "WHERE m.type = 'table' AND f.\"table\" = ?1 COLLATE NOCASE "
+                           "AND m.name <> ?1 COLLATE NOCASE ORDER BY m.name",
+                           -1, &q, NULL) != SQLITE_OK) {
+        rc = mp_target_db_error(t, err, "reading the foreign keys", NULL);
+        goto out;
+    }
+    for (long i = 0; i < ns && !rc; i++) {
+        char *name = dropped[nd];
+        if (!drop_table_name(sql, &sv[i], name, sizeof dropped[nd]))
+            continue;
+        sqlite3_reset(q);
+        sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+        while (!rc && sqlite3_step(q) == SQLITE_ROW) {
+            const char *child = (const char *)sqlite3_column_text(q, 0);
+            bool gone = false;
+            for (long j = 0; j < nd && !gone; j++)
+                gone = sqlite3_stricmp(dropped[j], child) == 0;
+            if (!gone)
+                rc = mp_error_set(err, MP_EINVAL,
+                                  "%s:%ld: DROP TABLE \"%s\" with foreign keys on, while table \"%s\" references "
+                                  "it: SQLite would first delete its rows, and ON DELETE CASCADE the rows of "
+                                  "\"%s\" with them (a table rebuild, SQLite \"ALTER TABLE\" 7, must run with "
+                                  "foreign keys off); add a leading -- migprop:foreign-keys-off line (migprop "
+                                  "then checks PRAGMA foreign_key_check before COMMIT)",
+                                  path, base + sv[i].line - 1, name, child, child);
+        }
+        nd++;
+    }
+out:
+    sqlite3_finalize(q);
+    free(dropped);
+    free(sv);
+    return rc;
 }

@@ -6,6 +6,7 @@
  * run under /bin/sh -c; every value substituted into them is shell-quoted
  * by shell_quote(), the one quoting function for the shell.  Nothing
  * else in runner-check goes through a shell. */
+#include "runner_check.h"
 #include "runnercheck_int.h"
 #include "os.h"
 
@@ -99,14 +100,22 @@ static const char *unescape(struct mp_arena *a, const char *v)
 
 int mp_rc_adapter_read(struct mp_arena *a, const char *path, struct mp_rc_adapter *out, struct mp_error *err)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return mp_error_set(err, MP_EIO, "%s: %s", path, strerror(errno));
+    /* mp_read_file(): regular files only, never blocking, NUL refused
+     * with FILE:LINE */
+    char *text = NULL;
+    int rc = mp_read_file(path, 0, &text, NULL, err);
+    if (rc)
+        return rc;
     memset(out, 0, sizeof *out);
     out->style = MP_STYLE_PAIRS;
-    char line[4096];
-    int ln = 0, rc = 0, nbackends = 0;
-    while (!rc && fgets(line, sizeof line, f)) {
+    int ln = 0, nbackends = 0;
+    for (char *line = text, *next; line && !rc; line = next) {
+        char *nl = strchr(line, '\n');
+        if (nl)
+            *nl = 0;
+        next = nl ? nl + 1 : NULL;
+        if (!nl && !*line)
+            break;
         ln++;
         char *l = mp_rc_trim(line);
         if (!*l || *l == '#')
@@ -165,7 +174,7 @@ int mp_rc_adapter_read(struct mp_arena *a, const char *path, struct mp_rc_adapte
         } else
             rc = mp_error_set(err, MP_EINVAL, "%s:%d: unknown key '%s'", path, ln, k);
     }
-    fclose(f);
+    free(text);
     if (!rc && (!out->up || !out->name))
         rc = mp_error_set(err, MP_EINVAL, "%s: an adapter needs at least 'name' and 'up'", path);
     if (!rc) {
@@ -338,4 +347,13 @@ void mp_rc_run_together(struct mp_rc *c, const char *cmd, int n, int *ok, const 
                                           WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), buf);
         }
     }
+}
+
+int mp_runner_adapter_check(const char *path, struct mp_error *err)
+{
+    struct mp_arena *a = mp_arena_new();
+    struct mp_rc_adapter ad;
+    int rc = mp_rc_adapter_read(a, path, &ad, err);
+    mp_arena_free(a);
+    return rc;
 }

@@ -23,6 +23,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "error.h"
+
 /* What mp_runner_check_run() checks and how; the caller sets every field
  * (`migprop runner-check`'s defaults live in cli/runner_check.c). */
 struct mp_runner_check_config {
@@ -57,5 +59,11 @@ int mp_runner_check_run(const struct mp_runner_check_config *cfg);
  * command sequence again (the runner named in it, or the adapter given).
  * Exit 1 while the runner still breaks the model, 0 once it keeps it. */
 int mp_runner_replay(const char *path, const char *adapter_file);
+
+/* Read and check the adapter file `path` (syntax above) without running
+ * anything: 0, or MP_EIO (unreadable, not a regular file) / MP_EINVAL
+ * ("FILE:LINE: ..." for a bad line or NUL byte, a missing 'name' or 'up')
+ * with `err` set.  The fuzz target of adapter files calls it. */
+int mp_runner_adapter_check(const char *path, struct mp_error *err);
 
 #endif

@@ -16,6 +16,7 @@
 #include "migdir.h"
 #include "migprop/runner.h"
 #include "os.h"
+#include "runner_int.h"
 #include "sqlscan.h"
 
 /* ---- the statement scanner ---- */
@@ -74,6 +75,129 @@ static void scanner_comments_and_lines(void **state)
     assert_string_equal(s, "1:CREATE FUNCTION g() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END;|"
                            "2:SELECT 3;|");
     free(s);
+}
+
+static void scanner_lexer_corners(void **state)
+{
+    (void)state;
+    /* '$' continuing an identifier is no dollar quote (PostgreSQL scan.l ident_cont) */
+    char *s = scan("CREATE TABLE a$b$ (col$1 int, x$ int);\nSELECT $t$;$t$, $$;$$;\nSELECT 3;");
+    assert_string_equal(s, "1:CREATE TABLE a$b$ (col$1 int, x$ int);|2:SELECT $t$;$t$, $$;$$;|3:SELECT 3;|");
+    free(s);
+    /* nested block comments, E'\'' strings, '' doubled after E */
+    s = scan("/* a /* b; */ c; */ SELECT E'\\';', 'x''y;';\nSELECT e'a\\\\';\nSELECT 2");
+    assert_string_equal(s, "1:SELECT E'\\';', 'x''y;';|2:SELECT e'a\\\\';|3:SELECT 2|");
+    free(s);
+    /* BEGIN ATOMIC with a CASE ... END inside */
+    s = scan("CREATE FUNCTION h(x int) RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n  SELECT CASE WHEN x > 0 THEN 1 ELSE 0 END;\n"
+             "  SELECT 2;\nEND;\nSELECT 4;");
+    assert_string_equal(s, "1:CREATE FUNCTION h(x int) RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n  SELECT CASE WHEN x > 0 "
+                           "THEN 1 ELSE 0 END;\n  SELECT 2;\nEND;|6:SELECT 4;|");
+    free(s);
+    /* SQLite trigger bodies hold their ';' */
+    s = scan("CREATE TEMP TRIGGER tg AFTER INSERT ON t BEGIN UPDATE t SET a = 1; DELETE FROM u; END;\nSELECT 1;");
+    assert_string_equal(s, "1:CREATE TEMP TRIGGER tg AFTER INSERT ON t BEGIN UPDATE t SET a = 1; DELETE FROM u; END;|"
+                           "2:SELECT 1;|");
+    free(s);
+    /* unterminated quotes and comments end at the end of the script */
+    s = scan("SELECT 'a;\n;");
+    assert_string_equal(s, "1:SELECT 'a;\n;|");
+    free(s);
+    s = scan("SELECT 1; /* open ; ");
+    assert_string_equal(s, "1:SELECT 1;|");
+    free(s);
+}
+
+static enum mp_sql_txctl txk(const char *sql, int *val)
+{
+    struct mp_sql_stmt *v = NULL;
+    long n = mp_sql_statements(sql, strlen(sql), &v);
+    assert_int_equal(n, 1);
+    enum mp_sql_txctl k = mp_sql_txctl(sql, &v[0], val);
+    free(v);
+    return k;
+}
+
+static void scanner_transaction_control(void **state)
+{
+    (void)state;
+    int val = 99;
+    assert_int_equal(txk("BEGIN;", NULL), MP_SQL_TX_BEGIN);
+    assert_int_equal(txk("begin immediate transaction", NULL), MP_SQL_TX_BEGIN);
+    assert_int_equal(txk("/* x */ START TRANSACTION ISOLATION LEVEL SERIALIZABLE;", NULL), MP_SQL_TX_BEGIN);
+    assert_int_equal(txk("COMMIT WORK;", NULL), MP_SQL_TX_COMMIT);
+    assert_int_equal(txk("END TRANSACTION;", NULL), MP_SQL_TX_COMMIT);
+    assert_int_equal(txk("ROLLBACK;", NULL), MP_SQL_TX_ROLLBACK);
+    assert_int_equal(txk("ABORT;", NULL), MP_SQL_TX_ROLLBACK);
+    assert_int_equal(txk("ROLLBACK TRANSACTION TO SAVEPOINT s;", NULL), MP_SQL_TX_SAVEPOINT);
+    assert_int_equal(txk("SAVEPOINT s;", NULL), MP_SQL_TX_SAVEPOINT);
+    assert_int_equal(txk("RELEASE s;", NULL), MP_SQL_TX_SAVEPOINT);
+    assert_int_equal(txk("PREPARE TRANSACTION 'x';", NULL), MP_SQL_TX_PREPARED);
+    assert_int_equal(txk("COMMIT PREPARED 'x';", NULL), MP_SQL_TX_PREPARED);
+    assert_int_equal(txk("PREPARE q AS SELECT 1;", NULL), MP_SQL_TX_NONE);
+    assert_int_equal(txk("PRAGMA main.foreign_keys = OFF;", &val), MP_SQL_TX_FK_PRAGMA);
+    assert_int_equal(val, 0);
+    assert_int_equal(txk("pragma foreign_keys=1", &val), MP_SQL_TX_FK_PRAGMA);
+    assert_int_equal(val, 1);
+    assert_int_equal(txk("PRAGMA foreign_keys;", &val), MP_SQL_TX_FK_PRAGMA);
+    assert_int_equal(val, -1);
+    assert_int_equal(txk("PRAGMA foreign_key_check;", NULL), MP_SQL_TX_NONE);
+    assert_int_equal(txk("CREATE TABLE commit_log (begin int);", NULL), MP_SQL_TX_NONE);
+    assert_int_equal(txk("SELECT 'COMMIT';", NULL), MP_SQL_TX_NONE);
+}
+
+/* mp_section_txcheck on `sql`: its return code, and the body into *body. */
+static int txcheck(const char *sql, enum mp_dialect d, bool in_tx, char **body, bool *fk, struct mp_error *err)
+{
+    struct mp_migsql sec = {.path = "m.sql", .sql = sql, .line = 1};
+    return mp_section_txcheck(&sec, d, in_tx, body, fk, err);
+}
+
+static void section_transaction_rule(void **state)
+{
+    (void)state;
+    struct mp_error err = {0};
+    char *body;
+    bool fk;
+    /* plan's PostgreSQL output: the wrapper is blanked, lines kept */
+    assert_int_equal(txcheck("-- plan\nBEGIN;\nCREATE TABLE a (x int);\nCOMMIT;\n", MP_POSTGRES, true, &body, &fk, &err), 0);
+    assert_string_equal(body, "-- plan\n      \nCREATE TABLE a (x int);\n       \n");
+    assert_false(fk);
+    free(body);
+    /* plan's SQLite output with the PRAGMAs around it: foreign keys off */
+    assert_int_equal(txcheck("PRAGMA foreign_keys=OFF;\nBEGIN;\nDROP TABLE p;\nPRAGMA foreign_key_check;\nCOMMIT;\n"
+                             "PRAGMA foreign_keys=ON;\n",
+                             MP_SQLITE, true, &body, &fk, &err),
+                     0);
+    assert_string_equal(body, "                        \n      \nDROP TABLE p;\nPRAGMA foreign_key_check;\n       \n"
+                              "                       \n");
+    assert_true(fk);
+    free(body);
+    /* plain files run as they are */
+    assert_int_equal(txcheck("CREATE TABLE a (x int);", MP_SQLITE, true, &body, &fk, &err), 0);
+    assert_null(body);
+    /* a bare COMMIT, a second transaction, a savepoint: refused with the line */
+    assert_int_equal(txcheck("CREATE TABLE a (x int);\nCOMMIT;\nCREATE TABLE b (x int);", MP_POSTGRES, true, &body, &fk,
+                             &err),
+                     MP_EINVAL);
+    assert_non_null(strstr(err.msg, "m.sql:2: COMMIT"));
+    assert_non_null(strstr(err.msg, "-- migprop:no-transaction"));
+    assert_int_equal(txcheck("BEGIN;\nSELECT 1;\nCOMMIT;\nBEGIN;\nSELECT 2;\nCOMMIT;", MP_POSTGRES, true, &body, &fk, &err),
+                     MP_EINVAL);
+    assert_non_null(strstr(err.msg, "m.sql:3: COMMIT"));
+    assert_int_equal(txcheck("BEGIN;\nSAVEPOINT s;\nCOMMIT;", MP_SQLITE, true, &body, &fk, &err), MP_EINVAL);
+    assert_non_null(strstr(err.msg, "m.sql:2: SAVEPOINT"));
+    assert_int_equal(txcheck("BEGIN;\nCREATE TABLE a (x int);", MP_SQLITE, true, &body, &fk, &err), MP_EINVAL);
+    assert_non_null(strstr(err.msg, "m.sql:1: BEGIN"));
+    assert_int_equal(txcheck("BEGIN;\nSELECT 1;\nCOMMIT;\nSELECT 2;", MP_POSTGRES, true, &body, &fk, &err), MP_EINVAL);
+    assert_non_null(strstr(err.msg, "m.sql:3: COMMIT"));
+    /* PRAGMA foreign_keys inside the transaction: a no-op, refused on SQLite */
+    assert_int_equal(txcheck("PRAGMA foreign_keys=OFF;\nDROP TABLE p;", MP_SQLITE, true, &body, &fk, &err), MP_EINVAL);
+    assert_non_null(strstr(err.msg, "m.sql:1: PRAGMA foreign_keys"));
+    assert_non_null(strstr(err.msg, "-- migprop:foreign-keys-off"));
+    /* outside a transaction everything goes */
+    assert_int_equal(txcheck("BEGIN;\nSELECT 1;\nCOMMIT;\nVACUUM;", MP_SQLITE, false, &body, &fk, &err), 0);
+    assert_null(body);
 }
 
 /* ---- directory discovery ---- */
@@ -661,6 +785,9 @@ int main(void)
         cmocka_unit_test(scanner_strings_and_quotes),
         cmocka_unit_test(scanner_dollar_quotes),
         cmocka_unit_test(scanner_comments_and_lines),
+        cmocka_unit_test(scanner_lexer_corners),
+        cmocka_unit_test(scanner_transaction_control),
+        cmocka_unit_test(section_transaction_rule),
         cmocka_unit_test(migdir_pairs),
         cmocka_unit_test(migdir_single),
         cmocka_unit_test(api_embedded_up_status_down),

@@ -1,0 +1,5 @@
+CREATE FUNCTION f() RETURNS int LANGUAGE sql
+BEGIN ATOMIC
+  SELECT CASE WHEN 1 > 0 THEN 1 END;
+END;
+/* a /* nested */ ; */ SELECT a$b$, col$1 FROM t;
