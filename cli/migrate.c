@@ -38,14 +38,16 @@ static const char usage[] =
     "options:\n"
     "  --dir DIR                  migrations directory (default ./" MP_MIGRATE_DEFAULT_DIR ")\n"
     "  --db URL                   sqlite:PATH | postgresql://... | libpq keywords (default $DATABASE_URL)\n"
-    "  --format auto|pairs|single|diesel\n"
-    "                             directory format (default auto-detected; pairs when empty)\n"
+    "  --format F                 directory format: auto (default; pairs when empty), pairs|golang-migrate,\n"
+    "                             single|dbmate|sql-migrate|goose|updown, sqlx, diesel, flyway\n"
     "  --table NAME               tracking table (default migprop_migrations)\n"
     "  --lock-timeout SECONDS     wait at most this long for another runner (default "
     MP_STR(MP_MIGRATE_DEFAULT_LOCK_TIMEOUT) ";\n"
     "                             " MP_STR(MP_MIGRATE_MIN_LOCK_TIMEOUT) " .. " MP_STR(MP_MIGRATE_MAX_LOCK_TIMEOUT) ")\n"
-    "  --allow-out-of-order       apply pending migrations older than the newest applied one\n"
+    "  --allow-out-of-order, --out-of-order\n"
+    "                             apply pending migrations older than the newest applied one\n"
     "  --mark-applied             repair: record dirty/failed migrations as applied instead of clearing them\n"
+    "  --accept-edits             repair: record the current checksum of applied migrations edited since\n"
     "  --quiet                    no progress lines\n"
     "  -h, --help                 print this help\n"
     "\n"
@@ -71,7 +73,17 @@ static bool known_command(const char *cmd, int nargs, bool plan)
     return strcmp(cmd, "new") == 0;
 }
 
-enum { OPT_DIR = 256, OPT_DB, OPT_FORMAT, OPT_TABLE, OPT_LOCK_TIMEOUT, OPT_OUT_OF_ORDER, OPT_MARK_APPLIED, OPT_QUIET };
+enum {
+    OPT_DIR = 256,
+    OPT_DB,
+    OPT_FORMAT,
+    OPT_TABLE,
+    OPT_LOCK_TIMEOUT,
+    OPT_OUT_OF_ORDER,
+    OPT_MARK_APPLIED,
+    OPT_ACCEPT_EDITS,
+    OPT_QUIET
+};
 
 static const struct option longopts[] = {
     {"dir", required_argument, NULL, OPT_DIR},
@@ -80,6 +92,8 @@ static const struct option longopts[] = {
     {"table", required_argument, NULL, OPT_TABLE},
     {"lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
     {"allow-out-of-order", no_argument, NULL, OPT_OUT_OF_ORDER},
+    {"out-of-order", no_argument, NULL, OPT_OUT_OF_ORDER},
+    {"accept-edits", no_argument, NULL, OPT_ACCEPT_EDITS},
     {"mark-applied", no_argument, NULL, OPT_MARK_APPLIED},
     {"quiet", no_argument, NULL, OPT_QUIET},
     {"help", no_argument, NULL, 'h'},
@@ -106,7 +120,8 @@ int mp_cmd_migrate(int argc, char **argv)
             break;
         case OPT_FORMAT:
             if ((fmt = mp_migfmt_parse(optarg)) < 0)
-                return mp_cli_error("migrate", "--format: unknown value '%s' (auto, pairs, single, diesel)", optarg);
+                return mp_cli_error("migrate", "--format: unknown value '%s' (auto, pairs, golang-migrate, single, dbmate, "
+                                    "sql-migrate, goose, updown, sqlx, diesel, flyway)", optarg);
             break;
         case OPT_TABLE:
             cfg.table = optarg;
@@ -122,6 +137,9 @@ int mp_cmd_migrate(int argc, char **argv)
             break;
         case OPT_MARK_APPLIED:
             cfg.mark_applied = true;
+            break;
+        case OPT_ACCEPT_EDITS:
+            cfg.accept_edits = true;
             break;
         case OPT_QUIET:
             cfg.log = NULL;

@@ -110,6 +110,7 @@ struct mp_exec_config {
     bool allow_out_of_order;    /* apply a pending migration older than the newest applied */
     bool dry_run;               /* print what would run, run nothing */
     bool mark_applied;          /* repair: dirty/failed records become 'applied' instead of being cleared */
+    bool accept_edits;          /* repair: applied migrations whose file changed get the file's checksum */
     FILE *log;                  /* one line per migration run (NULL: silent) */
     /* Fault injection (the atomic_on_kill property): the process kills
      * itself with SIGKILL inside the k-th migration it runs (1-based; 0 =

@@ -97,7 +97,7 @@ expect 2 "mixed formats are an error" migrate --dir "$d" --db "$DB" up
 has err "several formats" "mixed: says so"
 d=$W/noup
 mig "$d" 1_a.sql "SELECT 1;"
-expect 2 "a single file without an up marker is an error" migrate --dir "$d" --db "$DB" up
+expect 2 "a single file without an up marker is an error" migrate --dir "$d" --format single --db "$DB" up
 has err "1_a.sql" "no marker: names the file"
 
 # ---- statements the database must split itself ----
