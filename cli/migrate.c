@@ -2,9 +2,11 @@
 #include "commands.h"
 #include "cliopt.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "buf.h"
 #include "executor.h"
@@ -37,7 +39,8 @@ static const char usage[] =
     "\n"
     "options:\n"
     "  --dir DIR                  migrations directory (default ./" MP_MIGRATE_DEFAULT_DIR ")\n"
-    "  --db URL                   sqlite:PATH | postgresql://... | libpq keywords (default $DATABASE_URL)\n"
+    "  --db URL                   sqlite:PATH | sqlite3:PATH | file:PATH?... | PATH | postgres://... |\n"
+    "                             postgresql://... | libpq keywords (default $DATABASE_URL)\n"
     "  --format F                 directory format: auto (default; pairs when empty), pairs|golang-migrate,\n"
     "                             single|dbmate|sql-migrate|goose|updown, sqlx, diesel, flyway\n"
     "  --table NAME               tracking table (default migprop_migrations)\n"
@@ -179,7 +182,19 @@ int mp_cmd_migrate(int argc, char **argv)
     struct mp_error err = {0};
     struct mp_migset set;
     struct mp_target *t = NULL;
-    int status = 0, rc = mp_migdir_read(a, dir, (enum mp_migfmt)fmt, &set, &err);
+    int status = 0, rc = 0;
+    /* a directory that is not there is a mistake, never "nothing to do"
+     * (only `new` creates it) */
+    struct stat sb;
+    if (strcmp(cmd, "new") != 0 && stat(dir, &sb) != 0) {
+        status = mp_cli_error("migrate", "%s: %s (the migrations directory; give --dir DIR)", dir, strerror(errno));
+        goto out;
+    }
+    if (strcmp(cmd, "new") != 0 && !S_ISDIR(sb.st_mode)) {
+        status = mp_cli_error("migrate", "%s: not a directory (the migrations directory; give --dir DIR)", dir);
+        goto out;
+    }
+    rc = mp_migdir_read(a, dir, (enum mp_migfmt)fmt, &set, &err);
     if (rc) {
         status = mp_cli_error("migrate", "%s", err.msg);
         goto out;
@@ -208,10 +223,14 @@ int mp_cmd_migrate(int argc, char **argv)
         status = mp_cli_error("migrate", "no database: give --db URL or set DATABASE_URL");
         goto out;
     }
-    if (mp_target_open(db, &t, &err)) {
+    /* status, verify and plan only read: they never create or change the database */
+    bool readonly = plan || strcmp(cmd, "status") == 0 || strcmp(cmd, "verify") == 0;
+    if (mp_target_open_mode(db, readonly ? MP_TARGET_READONLY : MP_TARGET_READWRITE, &t, &err)) {
         status = mp_cli_error("migrate", "%s", err.msg);
         goto out;
     }
+    if (mp_target_missing(t))
+        fprintf(stderr, "migprop migrate: no database yet at %s: nothing applied (and nothing created)\n", db);
     struct mp_exec_report rep;
     if (strcmp(cmd, "up") == 0) {
         rc = mp_exec_up(t, &set, &cfg, NULL, &rep, &err);

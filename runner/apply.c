@@ -238,18 +238,30 @@ out:
 
 /* ---- commands ---- */
 
-static int start(struct mp_target *t, const struct mp_exec_config *cfg, struct mp_track_rows *r,
-                 struct mp_error *err)
+/* Take the lock and read the tracking table into *r.  `write`: the command
+ * may change the database, so the table is created when missing; a
+ * read-only one (status, verify, a dry run) creates nothing, and a missing
+ * table means nothing applied. */
+static int start_mode(struct mp_target *t, const struct mp_exec_config *cfg, bool write, struct mp_track_rows *r,
+                      struct mp_error *err)
 {
+    memset(r, 0, sizeof *r);
     t->fault = cfg ? cfg->fault : MP_FAULT_NONE;
+    bool exists = true;
     int rc = mp_lock_acquire(t, cfg, err);
     if (!rc)
-        rc = mp_tracking_ensure(t, err);
-    if (!rc)
+        rc = write ? mp_tracking_ensure(t, err) : mp_tracking_exists(t, &exists, err);
+    if (!rc && exists)
         rc = mp_tracking_load(t, r, err);
     if (rc)
         mp_lock_release(t);
     return rc;
+}
+
+static int start(struct mp_target *t, const struct mp_exec_config *cfg, struct mp_track_rows *r,
+                 struct mp_error *err)
+{
+    return start_mode(t, cfg, !(cfg && cfg->dry_run), r, err);
 }
 
 static int apply_list(struct mp_target *t, const struct mp_migset *set, const struct mp_exec_config *cfg,
@@ -473,7 +485,9 @@ int mp_exec_to(struct mp_target *t, const struct mp_migset *set, const struct mp
     if (rc)
         return rc;
     rc = revert(t, set, cfg, &r, zero ? NULL : version, (size_t)-1, rep, err);
-    if (!rc && !zero) {
+    if (!rc && !zero && cfg && cfg->dry_run) {
+        rc = up_to(t, set, cfg, &r, version, (size_t)-1, rep, err); /* the dry run reverted nothing */
+    } else if (!rc && !zero) {
         struct mp_track_rows r2;
         if (!(rc = mp_tracking_load(t, &r2, err))) {
             rc = up_to(t, set, cfg, &r2, version, (size_t)-1, rep, err);
@@ -491,7 +505,7 @@ int mp_exec_entries(struct mp_target *t, const struct mp_migset *set, const stru
     *out = NULL;
     *n = 0;
     struct mp_track_rows r;
-    int rc = start(t, cfg, &r, err);
+    int rc = start_mode(t, cfg, false, &r, err);
     if (rc)
         return rc;
     struct mp_exec_entry *v = mp_arena_alloc(a, (set->n + set->nrep + r.n + 1) * sizeof *v);
@@ -581,7 +595,7 @@ long mp_exec_verify(struct mp_target *t, const struct mp_migset *set, const stru
                     struct mp_error *err)
 {
     struct mp_track_rows r;
-    int rc = start(t, cfg, &r, err);
+    int rc = start_mode(t, cfg, false, &r, err);
     if (rc)
         return rc;
     struct mp_buf pb = {0};

@@ -50,12 +50,35 @@
 
 struct mp_target;
 
-/* Connect to `url`: "sqlite:PATH" (also "sqlite://PATH", "sqlite::memory:")
- * for SQLite; "postgresql://...", "postgres://..." or a libpq keyword string
- * ("host=/run/postgresql dbname=x") for PostgreSQL.  MP_EINVAL for a URL of
- * neither kind, MP_EIO when the connection fails (libpq's or SQLite's
- * message).  *out is freed with mp_target_close(). */
+/* How a target is opened: read-only commands (status, verify, plan,
+ * schema) never create or change anything. */
+enum mp_target_mode { MP_TARGET_READWRITE, MP_TARGET_READONLY };
+
+/* The dialect `url` names (MP_SQLITE, MP_POSTGRES), or -1 when it is no
+ * database URL.  SQLite: "sqlite:PATH", "sqlite3:PATH", "sqlite://PATH",
+ * "sqlite:///ABS/PATH" (each with an optional "?query"), "file:..." URIs
+ * (SQLite's own URI syntax) and a plain path; PostgreSQL: "postgres://...",
+ * "postgresql://..." and libpq keyword strings (anything else holding '=').
+ * Another "scheme://" is -1. */
+int mp_target_url_dialect(const char *url);
+
+/* Connect to `url` (forms: mp_target_url_dialect()).  SQLite opens through
+ * SQLite's URI handling (SQLITE_OPEN_URI; "sqlite:app.db?x=y" is the file
+ * app.db with query x=y, never a file of that literal name).  Read-only:
+ * SQLite opens with SQLITE_OPEN_READONLY, and a file that does not exist is
+ * an empty in-memory stand-in (mp_target_missing(), nothing created);
+ * PostgreSQL sessions get default_transaction_read_only = on.  MP_EINVAL
+ * for a URL of neither kind, MP_EIO when the connection fails (libpq's or
+ * SQLite's message, naming the file).  *out is freed with
+ * mp_target_close(). */
+int mp_target_open_mode(const char *url, enum mp_target_mode mode, struct mp_target **out, struct mp_error *err);
+
+/* mp_target_open_mode(url, MP_TARGET_READWRITE, ...): creates a missing
+ * SQLite file. */
 int mp_target_open(const char *url, struct mp_target **out, struct mp_error *err);
+
+/* Was the target opened read-only on a SQLite file that does not exist? */
+bool mp_target_missing(const struct mp_target *t);
 
 /* PostgreSQL: work in schema `schema` from now on (SET search_path); the
  * tracking table and the lock key follow it.  No-op on SQLite. */

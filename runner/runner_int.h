@@ -24,7 +24,9 @@ struct mp_target {
     char *path;          /* SQLite database file, NULL in memory */
     int lock_fd;         /* SQLite: flock'ed descriptor while locked, else -1 */
     bool pg_locked;
+    bool missing;        /* read-only SQLite whose file does not exist: an empty in-memory stand-in */
     char *table;         /* tracking table of the current command, quoted */
+    char *table_name;    /* the same, as given (unquoted) */
     long fail_line;      /* line of the statement that failed last, 0 if none */
     long nrun;           /* migrations this target has started (fault injection) */
     enum mp_fault fault; /* the planted self-test fault of the current command (cfg->fault) */
@@ -83,6 +85,10 @@ struct mp_track_rows {
 /* Make cfg->table (NULL: "migprop_migrations") the target's tracking table
  * for this command; returns its plain name. */
 const char *mp_tracking_use(struct mp_target *t, const struct mp_exec_config *cfg);
+
+/* Does the tracking table exist? (*exists false, 0 returned, when not;
+ * MP_EDB when the database cannot be asked.) */
+int mp_tracking_exists(struct mp_target *t, bool *exists, struct mp_error *err);
 
 /* CREATE TABLE IF NOT EXISTS the tracking table (schema in executor.h). */
 int mp_tracking_ensure(struct mp_target *t, struct mp_error *err);

@@ -31,8 +31,32 @@ const char *mp_tracking_use(struct mp_target *t, const struct mp_exec_config *cf
     mp_buf_ident(&b, table);
     free(t->table);
     t->table = mp_xstrdup(mp_buf_str(&b));
+    free(t->table_name);
+    t->table_name = mp_xstrdup(table);
     mp_buf_free(&b);
     return table;
+}
+
+int mp_tracking_exists(struct mp_target *t, bool *exists, struct mp_error *err)
+{
+    *exists = false;
+    if (t->d == MP_SQLITE) {
+        /* SQLite: the table's rowid column exists iff the table does */
+        *exists = sqlite3_table_column_metadata(t->lite, NULL, t->table_name, "rowid", NULL, NULL, NULL, NULL,
+                                                NULL) == SQLITE_OK;
+        return 0;
+    }
+    /* PostgreSQL: the quoted name resolved on the search path, as every
+     * query of the table resolves it */
+    const char *v[1] = {t->table};
+    PGresult *r = PQexecParams(t->pg, "SELECT to_regclass($1) IS NOT NULL", 1, NULL, v, NULL, NULL, 0);
+    int rc = 0;
+    if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        rc = mp_target_db_error(t, err, "looking for the tracking table", r);
+    else
+        *exists = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+    PQclear(r);
+    return rc;
 }
 
 /* Run the SQL printf'd from `fmt` (mp_target_q's parameters $1..$n); the
