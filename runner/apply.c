@@ -236,6 +236,43 @@ out:
     return rc;
 }
 
+/* run_one(), tried again after a transient failure of a migration in a
+ * transaction (rolled back, so nothing of it stayed) up to cfg->retries
+ * times, each retry logged with its reason and wait (retry.c). */
+static int run_with_retries(struct mp_target *t, const struct mp_exec_config *cfg, const struct mp_migration *m,
+                            bool up, bool *skipped, double *ms, struct mp_error *err)
+{
+    unsigned retries = cfg ? cfg->retries : 0;
+    uint64_t rng = cfg ? cfg->retry_seed : 0;
+    bool notx = (up ? &m->up : &m->down)->no_transaction && !t->nested;
+    int rc;
+    for (t->attempt = 1;; t->attempt++) {
+        t->fail_line = 0;
+        rc = run_one(t, cfg, m, up, skipped, ms, err);
+        if (!rc || rc != MP_EDB || notx || t->nested || (unsigned)t->attempt > retries ||
+            !mp_retry_is_transient(t, err))
+            break;
+        long wait = mp_retry_delay_ms((unsigned)t->attempt, cfg->retry_max_ms, &rng);
+        log_line(cfg, "retry %ld/%u of %s %s in %ld ms: %s [%s]", t->attempt, retries, m->raw_version, m->name,
+                 wait, err->msg, err->sqlstate);
+        mp_retry_sleep_ms(wait);
+        struct mp_error e2 = {0};
+        if (mp_retry_reconnect(t, cfg, &e2)) {
+            log_line(cfg, "retry of %s: %s", m->raw_version, e2.msg);
+            continue; /* the next try fails fast and counts */
+        }
+        /* another runner may have applied it while this one waited */
+        bool applied = false;
+        if (up && !m->repeatable && !mp_tracking_applied_now(t, m->version, &applied, &e2) && applied) {
+            *skipped = true;
+            rc = 0;
+            break;
+        }
+    }
+    t->attempt = 0;
+    return rc;
+}
+
 /* ---- commands ---- */
 
 /* Take the lock and read the tracking table into *r.  `write`: the command
@@ -281,7 +318,7 @@ static int apply_list(struct mp_target *t, const struct mp_migset *set, const st
         bool skipped;
         double ms = 0;
         t->fail_line = 0;
-        int rc = run_one(t, cfg, m, up, &skipped, &ms, err);
+        int rc = run_with_retries(t, cfg, m, up, &skipped, &ms, err);
         if (rc) {
             rep->failed = m >= set->v && m < set->v + set->n ? m - set->v : -1;
             rep->failed_line = t->fail_line;
@@ -526,6 +563,8 @@ int mp_exec_entries(struct mp_target *t, const struct mp_migset *set, const stru
             e->applied_at = mp_arena_strdup(a, w->applied_at);
             e->checksum = mp_arena_strdup(a, w->checksum);
             e->error = mp_arena_strdup(a, w->error);
+            e->ms = w->ms;
+            e->attempts = w->attempts;
         }
     }
     for (size_t i = 0; i < set->nrep; i++) {
@@ -541,6 +580,8 @@ int mp_exec_entries(struct mp_target *t, const struct mp_migset *set, const stru
             e->applied_at = mp_arena_strdup(a, w->applied_at);
             e->checksum = mp_arena_strdup(a, w->checksum);
             e->error = mp_arena_strdup(a, w->error);
+            e->ms = w->ms;
+            e->attempts = w->attempts;
         }
     }
     for (size_t i = 0; i < r.n; i++)
@@ -552,6 +593,8 @@ int mp_exec_entries(struct mp_target *t, const struct mp_migset *set, const stru
             e->applied_at = mp_arena_strdup(a, r.v[i].applied_at);
             e->checksum = mp_arena_strdup(a, r.v[i].checksum);
             e->error = mp_arena_strdup(a, r.v[i].error);
+            e->ms = r.v[i].ms;
+            e->attempts = r.v[i].attempts;
             e->applied = mp_tracking_is_applied(&r.v[i]);
         }
     mp_tracking_free(&r);

@@ -126,6 +126,19 @@ expect 2 "flyway: an undo without its version is an error" migrate --dir "$d" --
 has err "U7__orphan.sql" "flyway: names the orphan undo"
 rm "$d/U7__orphan.sql"
 
+# ---- status and verify for machines (jq reads them) ----
+expect 0 "status --format json" migrate --dir "$d" --db "$DB" status --format json
+eq "$(jq -r '[.migrations[] | .version + ":" + .state] | join(" ")' "$W/out")" \
+  "1:applied 1.1:applied 1.2:applied 2:applied 10:applied R__user_emails:applied" "json: versions and states in order"
+eq "$(jq -r '[.migrations[] | .checksum_match] | all' "$W/out")" true "json: every checksum matches"
+eq "$(jq -r '.migrations[0] | (.applied_at | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T")) and (.duration_ms >= 0) and (.attempts == 1)' "$W/out")" \
+  true "json: applied_at, duration_ms, attempts"
+eq "$(jq -r '.applied, .pending' "$W/out" | tr '\n' ' ')" "6 0 " "json: the counts"
+printf 'CREATE TABLE users (id integer PRIMARY KEY, email text);\n' >"$d/V1__create_users.sql"
+expect 1 "verify --format json: exit 1 on a problem" migrate --dir "$d" --db "$DB" verify --format json
+eq "$(jq -r '.problem_count, (.problems[0] | test("V1__create_users.sql: changed after it was applied")), (.migrations[0].checksum_match)' "$W/out" | tr '\n' ' ')" \
+  "1 true false " "json: the problem and the checksum mismatch"
+
 # ---- checksums: CRLF and a BOM are no edit; a real edit is, until repair --accept-edits ----
 d=$W/sum
 cp -r "$S/formats/golang-migrate" "$d"

@@ -26,8 +26,9 @@
  *   used on different threads.
  *
  * The tracking table (default "migprop_migrations"): version, name,
- * checksum (SHA-256 hex), applied_at, execution_ms, status ('applied',
- * 'failed', 'running', 'dirty'), error.  A migration whose up text changes
+ * checksum (SHA-256 hex), applied_at, execution_time_ms, status ('applied',
+ * 'failed', 'running', 'dirty'), error_message, attempts (a table of the
+ * first shape, with execution_ms and error, is upgraded in place).  A migration whose up text changes
  * after it was applied, an applied migration that is no longer in the set,
  * a pending migration older than the newest applied one (unless
  * allow_out_of_order) and a dirty record stop every run before anything
