@@ -49,7 +49,7 @@ static const char usage[] =
     "  --solver default|naive          naive: the change set in the order given (a baseline)\n"
     "  --format tap|human|junit        report format (default tap; junit: JUnit XML for CI servers)\n"
     "  --pg-url URL                    use this PostgreSQL server instead of a disposable one\n"
-    "                                  (also DATABASE_URL when it starts with postgres)\n"
+    "                                  (also DATABASE_URL when it names PostgreSQL)\n"
     "  --scenarios DIR                 also run every *.case file in DIR first\n"
     "  --case FILE                     also run this case file first (repeatable)\n"
     "  --regressions DIR               also replay every *.case file in DIR first (repeatable)\n"
@@ -338,11 +338,8 @@ int mp_cmd_check(int argc, char **argv)
         goto out;
     if (!have_seed)
         cfg.seed = random_seed();
-    if (!pg_url) {
-        const char *env = getenv("DATABASE_URL");
-        if (env && strncmp(env, "postgres", 8) == 0)
-            pg_url = env;
-    }
+    if (!pg_url)
+        pg_url = mp_cli_pg_env();
     if (!sel) {
         size_t nall;
         const struct mp_property *all = mp_properties(&nall);

@@ -8,6 +8,7 @@
 
 #include "arena.h"
 #include "buf.h"
+#include "executor.h"
 #include "num.h"
 #include "properties.h"
 
@@ -209,4 +210,10 @@ int mp_cli_properties(const char *cmd, const char *v, struct mp_property **out, 
     *out = sel;
     *n = nn;
     return 0;
+}
+
+const char *mp_cli_pg_env(void)
+{
+    const char *env = getenv("DATABASE_URL");
+    return env && mp_target_url_dialect(env) == MP_POSTGRES ? env : NULL;
 }

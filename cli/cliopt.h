@@ -36,6 +36,11 @@ void mp_cli_getopt_begin(void);
 
 /* Print "migprop CMD: <message>" and a newline to stderr.  Returns
  * MP_CLI_USAGE. */
+/* $DATABASE_URL when it names a PostgreSQL server (a postgres:// or
+ * postgresql:// URL or a libpq keyword string, as `migprop cluster`
+ * exports it), else NULL: the default of every --pg-url. */
+const char *mp_cli_pg_env(void);
+
 int mp_cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Report the option getopt_long just refused, `c` being what it returned

@@ -2,6 +2,7 @@
 #include "commands.h"
 #include "cliopt.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,15 +10,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "os.h"
 #include "pgcluster.h"
 
 static const char usage[] =
     "usage: migprop cluster [--] CMD [ARGS...]\n"
     "\n"
-    "Starts a disposable PostgreSQL cluster, runs CMD with DATABASE_URL, PGHOST, PGUSER\n"
-    "and PGDATABASE set, and removes the cluster when CMD ends.  Options end at CMD, so\n"
-    "CMD's own options are passed on as they are.\n"
+    "Starts a disposable PostgreSQL cluster, runs CMD with DATABASE_URL (a postgres:// URL,\n"
+    "the socket directory percent-encoded in host=), PGHOST, PGPORT, PGUSER and PGDATABASE\n"
+    "set, and removes the cluster when CMD ends.  Options end at CMD, so CMD's own options\n"
+    "are passed on as they are.\n"
     "\n"
     "options:\n"
     "  -h, --help   print this help\n"
@@ -29,18 +32,69 @@ static const struct option longopts[] = {
     {NULL, 0, NULL, 0},
 };
 
-/* Set the environment variable `var` to the value of `key=` in the libpq
- * keyword string `ci`, when it has one. */
-static void export_keyword(const char *ci, const char *key, const char *var)
+/* The value of `key=` in the libpq keyword string `ci` (the cluster's own
+ * string: values hold no spaces or quotes), malloc'd; NULL when absent. */
+static char *keyword(const char *ci, const char *key)
 {
-    const char *p = strstr(ci, key);
-    if (!p)
-        return;
-    p += strlen(key);
-    char *v = mp_xstrndup(p, strcspn(p, " "));
-    if (*v)
-        setenv(var, v, 1);
-    free(v);
+    size_t kn = strlen(key);
+    for (const char *p = ci; *p;) {
+        p += strspn(p, " ");
+        size_t n = strcspn(p, " ");
+        if (n > kn && strncmp(p, key, kn) == 0 && p[kn] == '=')
+            return mp_xstrndup(p + kn + 1, n - kn - 1);
+        p += n;
+    }
+    return NULL;
+}
+
+/* Append `s` percent-encoded as a URI component (RFC 3986: unreserved
+ * characters stay, every other byte is %XX), as libpq's URI parser
+ * decodes it (PostgreSQL docs, "Connection URIs"). */
+static void add_encoded(struct mp_buf *b, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~')
+            mp_buf_addc(b, (char)c);
+        else
+            mp_buf_printf(b, "%%%02X", c);
+    }
+}
+
+/* Export DATABASE_URL as a postgres:// URL (the form every tool reads:
+ * postgres://USER@/DB?host=%2Fsocket%2Fdir[&port=N]) and PGHOST, PGPORT,
+ * PGUSER, PGDATABASE for psql and other libpq programs. */
+static void export_cluster(const char *ci)
+{
+    char *host = keyword(ci, "host"), *port = keyword(ci, "port"), *user = keyword(ci, "user"),
+         *db = keyword(ci, "dbname");
+    struct mp_buf b = {0};
+    mp_buf_add(&b, "postgres://");
+    if (user) {
+        add_encoded(&b, user);
+        mp_buf_addc(&b, '@');
+    }
+    mp_buf_addc(&b, '/');
+    if (db)
+        add_encoded(&b, db);
+    char sep = '?';
+    if (host) {
+        mp_buf_printf(&b, "%chost=", sep);
+        add_encoded(&b, host);
+        sep = '&';
+    }
+    if (port && strcmp(port, "5432") != 0)
+        mp_buf_printf(&b, "%cport=%s", sep, port);
+    setenv("DATABASE_URL", mp_buf_str(&b), 1);
+    const char *vars[4][2] = {{"PGHOST", host}, {"PGPORT", port}, {"PGUSER", user}, {"PGDATABASE", db}};
+    for (int i = 0; i < 4; i++)
+        if (vars[i][1] && *vars[i][1])
+            setenv(vars[i][0], vars[i][1], 1);
+    mp_buf_free(&b);
+    free(host);
+    free(port);
+    free(user);
+    free(db);
 }
 
 int mp_cmd_cluster(int argc, char **argv)
@@ -64,12 +118,7 @@ int mp_cmd_cluster(int argc, char **argv)
         fprintf(stderr, "migprop cluster: %s\n", err.msg);
         return 2;
     }
-    const char *ci = mp_pgcluster_conninfo(cl);
-    setenv("DATABASE_URL", ci, 1);
-    /* the keyword string's parts for psql and other libpq programs */
-    export_keyword(ci, "host=", "PGHOST");
-    export_keyword(ci, "user=", "PGUSER");
-    export_keyword(ci, "dbname=", "PGDATABASE");
+    export_cluster(mp_pgcluster_conninfo(cl));
     pid_t pid = fork();
     if (pid == 0) {
         execvp(cmd[0], cmd);

@@ -37,7 +37,7 @@ static const char usage[] =
     "  --dialect sqlite|postgres   the database the plan is for (postgresql: the same)\n"
     "  --format F                  sql, dot, json, from-ddl or to-ddl (default sql)\n"
     "  --pg-url URL                the PostgreSQL server for the scratch schema (default\n"
-    "                              DATABASE_URL when it starts with postgres, else a\n"
+    "                              DATABASE_URL when it names PostgreSQL, else a\n"
     "                              disposable cluster)\n"
     "  -h, --help                  print this help\n"
     "\n"
@@ -193,8 +193,8 @@ int mp_cmd_plan(int argc, char **argv)
         return mp_cli_extra_argument("plan", argv[optind]);
     if (!have_dialect || (casefile ? (from || to || renames) : (!from || !to)))
         return mp_cli_error("plan", "give --from, --to (and --renames) or --case, and --dialect (see migprop plan --help)");
-    if (!pg_url && getenv("DATABASE_URL") && strncmp(getenv("DATABASE_URL"), "postgres", 8) == 0)
-        pg_url = getenv("DATABASE_URL");
+    if (!pg_url)
+        pg_url = mp_cli_pg_env();
 
     struct mp_arena *a = mp_arena_new();
     struct mp_error err = {0};

@@ -27,7 +27,7 @@ static const char usage[] =
     "  --properties a,b                properties to check (default: the case's)\n"
     "  --trace                         print every planned step with its verdict and SQL\n"
     "  --pg-url URL                    use this PostgreSQL server instead of a disposable one\n"
-    "                                  (also DATABASE_URL when it starts with postgres)\n"
+    "                                  (also DATABASE_URL when it names PostgreSQL)\n"
     "  --adapter FILE                  the runner adapter of a .runcase file\n"
     "  -h, --help                      print this help\n";
 
@@ -45,9 +45,7 @@ static const struct option longopts[] = {
 
 int mp_cmd_replay(int argc, char **argv)
 {
-    const char *path = NULL, *backend = NULL, *props = NULL, *pg_url = getenv("DATABASE_URL"), *adapter = NULL;
-    if (pg_url && strncmp(pg_url, "postgres", 8) != 0)
-        pg_url = NULL;
+    const char *path = NULL, *backend = NULL, *props = NULL, *pg_url = mp_cli_pg_env(), *adapter = NULL;
     bool trace = false, want_unused[MP_NDIALECTS];
     int c;
     mp_cli_getopt_begin();

@@ -16,7 +16,8 @@ static const char usage[] =
     "syntax), the tracking table left out.\n"
     "\n"
     "options:\n"
-    "  --db URL          sqlite:PATH | postgresql://... | libpq keywords (default $DATABASE_URL)\n"
+    "  --db URL          sqlite:PATH | file:PATH?... | PATH | postgres://... | libpq keywords\n"
+    "                    (default $DATABASE_URL); opened read-only\n"
     "  --table NAME      tracking table to leave out (default migprop_migrations)\n"
     "  --ignore t1,t2    also leave out these tables\n"
     "  --names           also print constraint names (as case files do)\n"
@@ -73,8 +74,13 @@ int mp_cmd_schema(int argc, char **argv)
     if (rc)
         goto out;
     struct mp_error err = {0};
-    if (mp_target_open(db, &t, &err)) {
+    /* reading a schema creates nothing: a missing SQLite file is an error */
+    if (mp_target_open_mode(db, MP_TARGET_READONLY, &t, &err)) {
         rc = mp_cli_error("schema", "%s", err.msg);
+        goto out;
+    }
+    if (mp_target_missing(t)) {
+        rc = mp_cli_error("schema", "%s: no such database file", db);
         goto out;
     }
     a = mp_arena_new();

@@ -34,7 +34,7 @@ static const char usage[] =
     " (default " MP_STR(MP_SELFTEST_DEFAULT_ITERATIONS) ")\n"
     "  --backend sqlite|postgres|all   databases to run on (default all)\n"
     "  --pg-url URL                    use this PostgreSQL server instead of a disposable one\n"
-    "                                  (also DATABASE_URL when it starts with postgres)\n"
+    "                                  (also DATABASE_URL when it names PostgreSQL)\n"
     "  -h, --help                      print this help\n";
 
 enum { OPT_SEED = 256, OPT_ITERATIONS, OPT_BACKEND, OPT_PG_URL };
@@ -148,9 +148,7 @@ int mp_cmd_selftest(int argc, char **argv)
 {
     uint64_t seed = MP_SELFTEST_DEFAULT_SEED, u;
     unsigned long budget = MP_SELFTEST_DEFAULT_ITERATIONS;
-    const char *pg_url = getenv("DATABASE_URL");
-    if (pg_url && strncmp(pg_url, "postgres", 8) != 0)
-        pg_url = NULL;
+    const char *pg_url = mp_cli_pg_env();
     bool want[MP_NDIALECTS] = {true, true};
     int c;
     mp_cli_getopt_begin();

@@ -15,6 +15,9 @@ static const struct mp_migration *find_mig(const struct mp_migset *set, const ch
     for (size_t i = 0; i < set->n; i++)
         if (strcmp(set->v[i].version, version) == 0)
             return &set->v[i];
+    for (size_t i = 0; i < set->nrep; i++)
+        if (strcmp(set->rep[i].version, version) == 0)
+            return &set->rep[i];
     return NULL;
 }
 
@@ -37,7 +40,8 @@ static const char *newest_applied(const struct mp_migset *set, const struct mp_t
 {
     const char *hi = NULL;
     for (size_t i = 0; i < r->n; i++)
-        if (mp_tracking_is_applied(&r->v[i]) && (!hi || mp_migversion_cmp(set->format, r->v[i].version, hi) > 0))
+        if (mp_tracking_is_applied(&r->v[i]) && !mp_migversion_is_repeatable(r->v[i].version) &&
+            (!hi || mp_migversion_cmp(set->format, r->v[i].version, hi) > 0))
             hi = r->v[i].version;
     return hi;
 }
@@ -66,7 +70,7 @@ static size_t problems(const struct mp_migset *set, const struct mp_track_rows *
             continue; /* self-test fault */
         if (!m)
             add_problem(out, &n, "applied migration %s (%s) has no file in %s", w->version, w->name, set->dir);
-        else if (strcmp(m->checksum, w->checksum) != 0 && !(cfg && cfg->fault == MP_FAULT_NO_CHECKSUM))
+        else if (!m->repeatable && strcmp(m->checksum, w->checksum) != 0 && !(cfg && cfg->fault == MP_FAULT_NO_CHECKSUM))
             add_problem(out, &n, "%s: changed after it was applied (applied checksum %s, file checksum %s)",
                         m->up.path, w->checksum, m->checksum);
     }
@@ -167,7 +171,9 @@ static int run_one(struct mp_target *t, const struct mp_exec_config *cfg, const 
      * have done it (PostgreSQL's runners hold the advisory lock for the
      * whole run, so what was read at the start is still true) */
     bool done = false;
-    if (t->d == MP_SQLITE && t->fault != MP_FAULT_NO_LOCK) {
+    /* (a repeatable migration runs again while recorded: its checksum
+     * changed, and the run's flock keeps other runners out) */
+    if (t->d == MP_SQLITE && t->fault != MP_FAULT_NO_LOCK && !m->repeatable) {
         bool applied;
         if ((rc = mp_tracking_applied_now(t, m->version, &applied, err))) {
             mp_target_tx_rollback(t);
@@ -249,20 +255,69 @@ out:
     return rc;
 }
 
+/* run_one(), tried again after a transient failure of a migration in a
+ * transaction (rolled back, so nothing of it stayed) up to cfg->retries
+ * times, each retry logged with its reason and wait (retry.c). */
+static int run_with_retries(struct mp_target *t, const struct mp_exec_config *cfg, const struct mp_migration *m,
+                            bool up, bool *skipped, double *ms, struct mp_error *err)
+{
+    unsigned retries = cfg ? cfg->retries : 0;
+    uint64_t rng = cfg ? cfg->retry_seed : 0;
+    bool notx = (up ? &m->up : &m->down)->no_transaction && !t->nested;
+    int rc;
+    for (t->attempt = 1;; t->attempt++) {
+        t->fail_line = 0;
+        rc = run_one(t, cfg, m, up, skipped, ms, err);
+        if (!rc || rc != MP_EDB || notx || t->nested || (unsigned)t->attempt > retries ||
+            !mp_retry_is_transient(t, err))
+            break;
+        long wait = mp_retry_delay_ms((unsigned)t->attempt, cfg->retry_max_ms, &rng);
+        log_line(cfg, "retry %ld/%u of %s %s in %ld ms: %s [%s]", t->attempt, retries, m->raw_version, m->name,
+                 wait, err->msg, err->sqlstate);
+        mp_retry_sleep_ms(wait);
+        struct mp_error e2 = {0};
+        if (mp_retry_reconnect(t, cfg, &e2)) {
+            log_line(cfg, "retry of %s: %s", m->raw_version, e2.msg);
+            continue; /* the next try fails fast and counts */
+        }
+        /* another runner may have applied it while this one waited */
+        bool applied = false;
+        if (up && !m->repeatable && !mp_tracking_applied_now(t, m->version, &applied, &e2) && applied) {
+            *skipped = true;
+            rc = 0;
+            break;
+        }
+    }
+    t->attempt = 0;
+    return rc;
+}
+
 /* ---- commands ---- */
 
-static int start(struct mp_target *t, const struct mp_exec_config *cfg, struct mp_track_rows *r,
-                 struct mp_error *err)
+/* Take the lock and read the tracking table into *r.  `write`: the command
+ * may change the database, so the table is created when missing; a
+ * read-only one (status, verify, a dry run) creates nothing, and a missing
+ * table means nothing applied. */
+static int start_mode(struct mp_target *t, const struct mp_exec_config *cfg, bool write, struct mp_track_rows *r,
+                      struct mp_error *err)
 {
+    memset(r, 0, sizeof *r);
     t->fault = cfg ? cfg->fault : MP_FAULT_NONE;
+    bool exists = true;
     int rc = mp_lock_acquire(t, cfg, err);
     if (!rc)
-        rc = mp_tracking_ensure(t, err);
-    if (!rc)
+        rc = write ? mp_tracking_ensure(t, err) : mp_tracking_exists(t, &exists, err);
+    if (!rc && exists)
         rc = mp_tracking_load(t, r, err);
     if (rc)
         mp_lock_release(t);
     return rc;
+}
+
+static int start(struct mp_target *t, const struct mp_exec_config *cfg, struct mp_track_rows *r,
+                 struct mp_error *err)
+{
+    return start_mode(t, cfg, !(cfg && cfg->dry_run), r, err);
 }
 
 static int apply_list(struct mp_target *t, const struct mp_migset *set, const struct mp_exec_config *cfg,
@@ -294,9 +349,9 @@ static int apply_list(struct mp_target *t, const struct mp_migset *set, const st
         bool skipped;
         double ms = 0;
         t->fail_line = 0;
-        int rc = run_one(t, cfg, m, up, &skipped, &ms, err);
+        int rc = run_with_retries(t, cfg, m, up, &skipped, &ms, err);
         if (rc) {
-            rep->failed = m - set->v;
+            rep->failed = m >= set->v && m < set->v + set->n ? m - set->v : -1;
             rep->failed_line = t->fail_line;
             return rc;
         }
@@ -340,6 +395,32 @@ static int up_to(struct mp_target *t, const struct mp_migset *set, const struct 
     return rc;
 }
 
+/* Is repeatable migration m new or changed since it last ran? */
+static bool outdated(const struct mp_track_rows *r, const struct mp_migration *m)
+{
+    const struct mp_track_row *w = mp_tracking_find(r, m->version);
+    return !mp_tracking_is_applied(w) || strcmp(w->checksum, m->checksum) != 0;
+}
+
+/* Flyway's repeatable migrations, after every versioned one: each whose
+ * checksum differs from the one recorded when it last ran (or that never
+ * ran) runs again, in description order (Flyway docs, "Repeatable
+ * migrations"). */
+static int up_repeatables(struct mp_target *t, const struct mp_migset *set, const struct mp_exec_config *cfg,
+                          const struct mp_track_rows *r, struct mp_exec_report *rep, struct mp_error *err)
+{
+    const struct mp_migration **list = calloc(set->nrep + 1, sizeof *list);
+    if (!list)
+        mp_oom();
+    size_t n = 0;
+    for (size_t i = 0; i < set->nrep; i++)
+        if (outdated(r, &set->rep[i]))
+            list[n++] = &set->rep[i];
+    int rc = n ? apply_list(t, set, cfg, list, n, true, rep, err) : 0;
+    free(list);
+    return rc;
+}
+
 static void report_init(struct mp_exec_report *rep)
 {
     memset(rep, 0, sizeof *rep);
@@ -355,6 +436,8 @@ static int up_command(struct mp_target *t, const struct mp_migset *set, const st
     if (rc)
         return rc;
     rc = up_to(t, set, cfg, &r, target, max, rep, err);
+    if (!rc && !target && max == (size_t)-1 && set->nrep)
+        rc = up_repeatables(t, set, cfg, &r, rep, err);
     mp_tracking_free(&r);
     mp_lock_release(t);
     return rc;
@@ -388,7 +471,7 @@ static int down_list(const struct mp_migset *set, const struct mp_exec_config *c
         mp_oom();
     size_t nr = 0;
     for (size_t i = 0; i < r->n; i++)
-        if (mp_tracking_is_applied(&r->v[i]) &&
+        if (mp_tracking_is_applied(&r->v[i]) && !mp_migversion_is_repeatable(r->v[i].version) &&
             (!floor || mp_migversion_cmp(set->format, r->v[i].version, floor) > 0))
             rv[nr++] = &r->v[i];
     for (size_t i = 1; i < nr; i++) /* insertion sort, descending */
@@ -472,7 +555,9 @@ int mp_exec_to(struct mp_target *t, const struct mp_migset *set, const struct mp
     if (rc)
         return rc;
     rc = revert(t, set, cfg, &r, zero ? NULL : version, (size_t)-1, rep, err);
-    if (!rc && !zero) {
+    if (!rc && !zero && cfg && cfg->dry_run) {
+        rc = up_to(t, set, cfg, &r, version, (size_t)-1, rep, err); /* the dry run reverted nothing */
+    } else if (!rc && !zero) {
         struct mp_track_rows r2;
         if (!(rc = mp_tracking_load(t, &r2, err))) {
             rc = up_to(t, set, cfg, &r2, version, (size_t)-1, rep, err);
@@ -490,10 +575,10 @@ int mp_exec_entries(struct mp_target *t, const struct mp_migset *set, const stru
     *out = NULL;
     *n = 0;
     struct mp_track_rows r;
-    int rc = start(t, cfg, &r, err);
+    int rc = start_mode(t, cfg, false, &r, err);
     if (rc)
         return rc;
-    struct mp_exec_entry *v = mp_arena_alloc(a, (set->n + r.n + 1) * sizeof *v);
+    struct mp_exec_entry *v = mp_arena_alloc(a, (set->n + set->nrep + r.n + 1) * sizeof *v);
     size_t k = 0;
     for (size_t i = 0; i < set->n; i++) {
         const struct mp_migration *m = &set->v[i];
@@ -511,6 +596,25 @@ int mp_exec_entries(struct mp_target *t, const struct mp_migset *set, const stru
             e->applied_at = mp_arena_strdup(a, w->applied_at);
             e->checksum = mp_arena_strdup(a, w->checksum);
             e->error = mp_arena_strdup(a, w->error);
+            e->ms = w->ms;
+            e->attempts = w->attempts;
+        }
+    }
+    for (size_t i = 0; i < set->nrep; i++) {
+        const struct mp_migration *m = &set->rep[i];
+        const struct mp_track_row *w = mp_tracking_find(&r, m->version);
+        struct mp_exec_entry *e = &v[k++];
+        e->version = m->raw_version;
+        e->name = m->name;
+        e->m = m;
+        e->applied = mp_tracking_is_applied(w);
+        e->state = !w ? "pending" : !e->applied ? mp_arena_strdup(a, w->status) : outdated(&r, m) ? "outdated" : "applied";
+        if (w) {
+            e->applied_at = mp_arena_strdup(a, w->applied_at);
+            e->checksum = mp_arena_strdup(a, w->checksum);
+            e->error = mp_arena_strdup(a, w->error);
+            e->ms = w->ms;
+            e->attempts = w->attempts;
         }
     }
     for (size_t i = 0; i < r.n; i++)
@@ -522,6 +626,8 @@ int mp_exec_entries(struct mp_target *t, const struct mp_migset *set, const stru
             e->applied_at = mp_arena_strdup(a, r.v[i].applied_at);
             e->checksum = mp_arena_strdup(a, r.v[i].checksum);
             e->error = mp_arena_strdup(a, r.v[i].error);
+            e->ms = r.v[i].ms;
+            e->attempts = r.v[i].attempts;
             e->applied = mp_tracking_is_applied(&r.v[i]);
         }
     mp_tracking_free(&r);
@@ -565,7 +671,7 @@ long mp_exec_verify(struct mp_target *t, const struct mp_migset *set, const stru
                     struct mp_error *err)
 {
     struct mp_track_rows r;
-    int rc = start(t, cfg, &r, err);
+    int rc = start_mode(t, cfg, false, &r, err);
     if (rc)
         return rc;
     struct mp_buf pb = {0};
@@ -593,9 +699,19 @@ int mp_exec_repair_n(struct mp_target *t, const struct mp_migset *set, const str
     size_t n = 0;
     for (size_t i = 0; i < r.n && !rc; i++) {
         const struct mp_track_row *w = &r.v[i];
-        if (mp_tracking_is_applied(w))
-            continue;
         const struct mp_migration *m = find_mig(set, w->version);
+        if (mp_tracking_is_applied(w)) {
+            /* --accept-edits: the edited file's checksum becomes the record's */
+            if (cfg && cfg->accept_edits && m && !m->repeatable && strcmp(m->checksum, w->checksum) != 0) {
+                if (!(rc = mp_tracking_repair(t, w->version, m->checksum, true, err))) {
+                    if (out)
+                        fprintf(out, "accepted the edit of %s %s (checksum %.12s -> %.12s)\n", w->version, w->name,
+                                w->checksum, m->checksum);
+                    n++;
+                }
+            }
+            continue;
+        }
         if (!(rc = mp_tracking_repair(t, w->version, m ? m->checksum : w->checksum, mark, err))) {
             if (out)
                 fprintf(out, "%s %s %s (was %s)\n", mark ? "marked applied" : "cleared", w->version, w->name,

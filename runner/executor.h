@@ -7,14 +7,17 @@
  *   checksum TEXT             SHA-256 of the up section's bytes, hex
  *   applied_at                when it finished (PostgreSQL timestamptz,
  *                             SQLite ISO-8601 text, UTC)
- *   execution_ms BIGINT       time its statements took
+ *   execution_time_ms BIGINT  time its statements took (the last try)
  *   status TEXT               'applied'; 'failed' (a transactional migration
  *                             failed and was rolled back: the database is as
  *                             before it, the next `up` runs it again);
  *                             'running' / 'dirty' (a migration outside a
  *                             transaction started and did not finish, or
  *                             failed: later runs refuse until `repair`)
- *   error TEXT                the database's message for failed/dirty
+ *   error_message TEXT        the database's message for failed/dirty
+ *   attempts INTEGER          tries the last run took: 1 + its retries
+ * A table of the first shape (execution_ms, error, no attempts) is
+ * upgraded in place by the first command that writes.
  *
  * Each transactional migration runs in one transaction with its tracking
  * row; its SQL goes to the database whole, split by the database's own
@@ -40,6 +43,7 @@
 #define MP_EXECUTOR_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "arena.h"
@@ -50,12 +54,35 @@
 
 struct mp_target;
 
-/* Connect to `url`: "sqlite:PATH" (also "sqlite://PATH", "sqlite::memory:")
- * for SQLite; "postgresql://...", "postgres://..." or a libpq keyword string
- * ("host=/run/postgresql dbname=x") for PostgreSQL.  MP_EINVAL for a URL of
- * neither kind, MP_EIO when the connection fails (libpq's or SQLite's
- * message).  *out is freed with mp_target_close(). */
+/* How a target is opened: read-only commands (status, verify, plan,
+ * schema) never create or change anything. */
+enum mp_target_mode { MP_TARGET_READWRITE, MP_TARGET_READONLY };
+
+/* The dialect `url` names (MP_SQLITE, MP_POSTGRES), or -1 when it is no
+ * database URL.  SQLite: "sqlite:PATH", "sqlite3:PATH", "sqlite://PATH",
+ * "sqlite:///ABS/PATH" (each with an optional "?query"), "file:..." URIs
+ * (SQLite's own URI syntax) and a plain path; PostgreSQL: "postgres://...",
+ * "postgresql://..." and libpq keyword strings (anything else holding '=').
+ * Another "scheme://" is -1. */
+int mp_target_url_dialect(const char *url);
+
+/* Connect to `url` (forms: mp_target_url_dialect()).  SQLite opens through
+ * SQLite's URI handling (SQLITE_OPEN_URI; "sqlite:app.db?x=y" is the file
+ * app.db with query x=y, never a file of that literal name).  Read-only:
+ * SQLite opens with SQLITE_OPEN_READONLY, and a file that does not exist is
+ * an empty in-memory stand-in (mp_target_missing(), nothing created);
+ * PostgreSQL sessions get default_transaction_read_only = on.  MP_EINVAL
+ * for a URL of neither kind, MP_EIO when the connection fails (libpq's or
+ * SQLite's message, naming the file).  *out is freed with
+ * mp_target_close(). */
+int mp_target_open_mode(const char *url, enum mp_target_mode mode, struct mp_target **out, struct mp_error *err);
+
+/* mp_target_open_mode(url, MP_TARGET_READWRITE, ...): creates a missing
+ * SQLite file. */
 int mp_target_open(const char *url, struct mp_target **out, struct mp_error *err);
+
+/* Was the target opened read-only on a SQLite file that does not exist? */
+bool mp_target_missing(const struct mp_target *t);
 
 /* PostgreSQL: work in schema `schema` from now on (SET search_path); the
  * tracking table and the lock key follow it.  No-op on SQLite. */
@@ -110,6 +137,17 @@ struct mp_exec_config {
     bool allow_out_of_order;    /* apply a pending migration older than the newest applied */
     bool dry_run;               /* print what would run, run nothing */
     bool mark_applied;          /* repair: dirty/failed records become 'applied' instead of being cleared */
+    bool accept_edits;          /* repair: applied migrations whose file changed get the file's checksum */
+    /* Retries of a transactional migration that failed for a transient
+     * reason (retry.c: serialization failure, deadlock, lock timeout,
+     * shutdown, lost connection, SQLITE_BUSY): at most `retries` more
+     * tries (0: none, the library's default; `migprop migrate` passes 3),
+     * waiting exponentially longer with jitter, at most `retry_max_ms`
+     * (0: 5000) each; `retry_seed` seeds the jitter.  A migration outside a
+     * transaction is never retried (it may have half run). */
+    unsigned retries;
+    long retry_max_ms;
+    uint64_t retry_seed;
     FILE *log;                  /* one line per migration run (NULL: silent) */
     /* Fault injection (the atomic_on_kill property): the process kills
      * itself with SIGKILL inside the k-th migration it runs (1-based; 0 =
@@ -179,6 +217,8 @@ struct mp_exec_entry {
     const char *applied_at; /* the record's (ISO-8601 UTC), NULL when there is none */
     const char *checksum;   /* the record's, NULL when there is none */
     const char *error;      /* the record's error, NULL when none */
+    long ms;                /* the record's execution time (ms), 0 when none */
+    long attempts;          /* the record's tries, 0 when none */
     bool applied;           /* the record says 'applied' (also for "changed" and "no file") */
     const struct mp_migration *m;
 };

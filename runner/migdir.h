@@ -2,14 +2,32 @@
  *
  * Formats (auto-detected, or forced):
  *   MP_MIGFMT_PAIRS   <version>_<name>.up.sql + <version>_<name>.down.sql
- *                     (golang-migrate, sqlx); version = decimal digits.
+ *                     (golang-migrate, sqlx reversible); version = decimal digits.
  *   MP_MIGFMT_SINGLE  <version>_<name>.sql holding an up and a down section,
  *                     marked by "-- migrate:up" / "-- migrate:down" (dbmate),
- *                     "-- +migrate Up" / "-- +migrate Down" (sql-migrate) or
+ *                     "-- +migrate Up" / "-- +migrate Down" (sql-migrate),
+ *                     "-- +goose Up" / "-- +goose Down" (goose; also its
+ *                     "-- +goose NO TRANSACTION" and StatementBegin/End) or
  *                     "-- UP" / "-- DOWN" lines.
- *   MP_MIGFMT_DIESEL  YYYY-MM-DD-HHMMSS[-NNNN]_<name>/up.sql + down.sql.
- * Numeric versions order as numbers ("007" and "7" are the same version, a
- * duplicate); diesel versions order as strings (the timestamp's order).
+ *   MP_MIGFMT_SQLX    sqlx: <version>_<name>.sql without markers (up only,
+ *                     irreversible) and/or .up.sql/.down.sql pairs.
+ *   MP_MIGFMT_DIESEL  diesel's rule (migrations_internals): every
+ *                     sub-directory holding up.sql is a migration (down.sql
+ *                     optional); its version is the name's part before the
+ *                     first '_' with every '-' removed; metadata.toml's
+ *                     "run_in_transaction = false" runs it outside a
+ *                     transaction.  00000000000000_diesel_initial_setup is a
+ *                     migration like the others.
+ *   MP_MIGFMT_FLYWAY  V<version>__<desc>.sql, U<version>__<desc>.sql (the
+ *                     down of V<version>), R__<desc>.sql (repeatable: run
+ *                     after the versioned ones whenever its checksum
+ *                     changed); version = numbers separated by '.' or '_'.
+ * Numeric versions order as numbers, part by part ("007" and "7" are the
+ * same version, a duplicate; "1.10" > "1.9"); diesel versions order as
+ * strings (the timestamp's order), as diesel orders them.
+ * A directory named like a migration file (002_x.up.sql/) is an error.
+ * Checksums: SHA-256 of the up text after a UTF-8 byte order mark is
+ * dropped (on reading) and CRLF is read as LF.
  *
  * Directives, in the leading comment lines of an up or down section:
  *   -- migprop:no-transaction   run outside a transaction (also dbmate's
@@ -30,7 +48,11 @@
 #include "arena.h"
 #include "error.h"
 
-enum mp_migfmt { MP_MIGFMT_AUTO, MP_MIGFMT_PAIRS, MP_MIGFMT_SINGLE, MP_MIGFMT_DIESEL };
+enum mp_migfmt { MP_MIGFMT_AUTO, MP_MIGFMT_PAIRS, MP_MIGFMT_SINGLE, MP_MIGFMT_DIESEL, MP_MIGFMT_SQLX, MP_MIGFMT_FLYWAY };
+
+/* The version under which a repeatable (Flyway R__) migration is tracked:
+ * this prefix and its description; never a version of any format. */
+#define MP_REPEATABLE_PREFIX "R__"
 
 struct mp_target;
 
@@ -57,6 +79,7 @@ struct mp_migration {
     const char *name;
     struct mp_migsql up, down;
     bool reversible;      /* down has a statement */
+    bool repeatable;      /* Flyway R__: in mp_migset.rep, re-run when its checksum changes */
     char checksum[65];    /* SHA-256 of the up section's bytes, lower-case hex */
 };
 
@@ -65,6 +88,8 @@ struct mp_migset {
     const char *dir;
     struct mp_migration *v; /* ordered by version */
     size_t n, cap;
+    struct mp_migration *rep; /* repeatable migrations, by description */
+    size_t nrep, caprep;
 };
 
 /* Read directory `dir` in format `fmt` (MP_MIGFMT_AUTO: detect; a directory
@@ -81,6 +106,13 @@ int mp_migdir_read(struct mp_arena *a, const char *dir, enum mp_migfmt fmt, stru
  * both sections are read, `reversible` is set (a down statement or a down
  * callback) and `checksum` is the SHA-256 of the up text. */
 void mp_migration_finish(struct mp_migration *m);
+
+/* SHA-256 (hex) of a migration's text as migprop's checksums take it:
+ * CRLF read as LF (see the file comment). */
+void mp_migration_checksum(const char *text, char out[65]);
+
+/* Is `version` a repeatable migration's (MP_REPEATABLE_PREFIX)? */
+bool mp_migversion_is_repeatable(const char *version);
 
 /* Order set->v by version in set->format's order (versions are unique:
  * the caller checked for duplicates). */
@@ -99,8 +131,10 @@ const char *mp_migversion_parse(struct mp_arena *a, enum mp_migfmt fmt, const ch
 void mp_sha256_hex(const void *data, size_t n, char out[65]);
 
 /* Write one migration into `dir` (created if missing) in format `fmt`
- * (AUTO means PAIRS) with version `version` (decimal for PAIRS/SINGLE;
- * a diesel timestamp for DIESEL), name `name`, and the up/down text (down
+ * (AUTO means PAIRS; SQLX writes an up-only <v>_<name>.sql when down is
+ * NULL, a pair otherwise; FLYWAY V<v>__<name>.sql plus U<v>__ when down is
+ * given) with version `version` (decimal, Flyway dotted; a diesel
+ * timestamp for DIESEL), name `name`, and the up/down text (down
  * NULL: an empty down file / section, i.e. irreversible).  *path_out, when
  * not NULL, gets the up file's path (in `a`).  MP_EIO naming the path. */
 int mp_migdir_write(struct mp_arena *a, const char *dir, enum mp_migfmt fmt, const char *version,
@@ -133,7 +167,9 @@ const char *mp_migdir_next_version(struct mp_arena *a, const struct mp_migset *s
 
 const char *mp_migfmt_name(enum mp_migfmt f);
 
-/* Parse "pairs", "single" (also "dbmate"), "diesel", "auto"; -1 if unknown. */
+/* Parse "auto", "pairs" (also "golang-migrate"), "single" (also "dbmate",
+ * "sql-migrate", "goose", "updown"), "sqlx", "diesel", "flyway"; -1 if
+ * unknown. */
 int mp_migfmt_parse(const char *s);
 
 #endif

@@ -11,7 +11,9 @@
 
 _Static_assert((int)MP_RUNNER_FORMAT_AUTO == (int)MP_MIGFMT_AUTO && (int)MP_RUNNER_FORMAT_PAIRS == (int)MP_MIGFMT_PAIRS &&
                    (int)MP_RUNNER_FORMAT_SINGLE == (int)MP_MIGFMT_SINGLE &&
-                   (int)MP_RUNNER_FORMAT_DIESEL == (int)MP_MIGFMT_DIESEL,
+                   (int)MP_RUNNER_FORMAT_DIESEL == (int)MP_MIGFMT_DIESEL &&
+                   (int)MP_RUNNER_FORMAT_SQLX == (int)MP_MIGFMT_SQLX &&
+                   (int)MP_RUNNER_FORMAT_FLYWAY == (int)MP_MIGFMT_FLYWAY,
                "public and internal directory formats agree");
 
 static struct mp_runner_migrations *set_new(void)

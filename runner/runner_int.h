@@ -25,9 +25,12 @@ struct mp_target {
     char *path;          /* SQLite database file, NULL in memory */
     int lock_fd;         /* SQLite: flock'ed descriptor while locked, else -1 */
     bool pg_locked;
+    bool missing;        /* read-only SQLite whose file does not exist: an empty in-memory stand-in */
     char *table;         /* tracking table of the current command, quoted */
+    char *table_name;    /* the same, as given (unquoted) */
     long fail_line;      /* line of the statement that failed last, 0 if none */
     long nrun;           /* migrations this target has started (fault injection) */
+    long attempt;        /* the current migration's try, 1-based (its record's attempts) */
     enum mp_fault fault; /* the planted self-test fault of the current command (cfg->fault) */
 };
 
@@ -107,6 +110,7 @@ void mp_lock_release(struct mp_target *t);
 struct mp_track_row {
     char *version, *name, *checksum, *applied_at, *status, *error;
     long ms;
+    long attempts; /* tries the last run took (1 + its retries) */
 };
 
 struct mp_track_rows {
@@ -117,6 +121,10 @@ struct mp_track_rows {
 /* Make cfg->table (NULL: "migprop_migrations") the target's tracking table
  * for this command; returns its plain name. */
 const char *mp_tracking_use(struct mp_target *t, const struct mp_exec_config *cfg);
+
+/* Does the tracking table exist? (*exists false, 0 returned, when not;
+ * MP_EDB when the database cannot be asked.) */
+int mp_tracking_exists(struct mp_target *t, bool *exists, struct mp_error *err);
 
 /* CREATE TABLE IF NOT EXISTS the tracking table (schema in executor.h). */
 int mp_tracking_ensure(struct mp_target *t, struct mp_error *err);
@@ -151,6 +159,31 @@ int mp_tracking_delete(struct mp_target *t, const char *version, struct mp_error
  * 'applied' with checksum `checksum`. */
 int mp_tracking_repair(struct mp_target *t, const char *version, const char *checksum, bool mark_applied,
                        struct mp_error *err);
+
+/* ---- retry.c ---- */
+
+/* The first wait before a retry, and the longest by default. */
+#define MP_RETRY_BASE_MS 100
+#define MP_RETRY_DEFAULT_MAX_MS 5000
+
+/* Is the failure in `err` (its SQLSTATE / SQLite result code) transient:
+ * PostgreSQL 40001 serialization failure, 40P01 deadlock, 55P03 lock
+ * timeout, 57P01-57P03 shutdown, class 08 or a lost connection; SQLite
+ * SQLITE_BUSY beyond the busy timeout or SQLITE_LOCKED?  Anything else (a
+ * statement's own error) is never retried. */
+bool mp_retry_is_transient(const struct mp_target *t, const struct mp_error *err);
+
+/* Milliseconds to wait after failed try `attempt` (1-based): exponential
+ * from MP_RETRY_BASE_MS, capped at `max_ms` (<= 0: the default), with
+ * jitter drawn from *rng (a splitmix64 state the caller seeds). */
+long mp_retry_delay_ms(unsigned attempt, long max_ms, uint64_t *rng);
+
+void mp_retry_sleep_ms(long ms);
+
+/* PostgreSQL: when the session is gone, reset it (PQreset) and take the
+ * run's lock again; a no-op on SQLite or a live session.  MP_EDB when the
+ * server cannot be reached or the connection is the caller's. */
+int mp_retry_reconnect(struct mp_target *t, const struct mp_exec_config *cfg, struct mp_error *err);
 
 /* ---- migset.c, api.c: the public API (include/migprop/runner.h) ---- */
 

@@ -2,8 +2,11 @@
  * connection, internal queries, transactions (see executor.h, runner_int.h). */
 #include "runner_int.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -14,53 +17,186 @@ static bool starts(const char *s, const char *p)
     return strncmp(s, p, strlen(p)) == 0;
 }
 
-int mp_target_open(const char *url, struct mp_target **out, struct mp_error *err)
+/* "scheme://" with an RFC 3986 scheme: a URL of some kind. */
+static bool has_scheme(const char *s)
 {
+    if (!isalpha((unsigned char)*s))
+        return false;
+    size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-");
+    return s[n] == ':' && s[n + 1] == '/' && s[n + 2] == '/';
+}
+
+int mp_target_url_dialect(const char *url)
+{
+    if (starts(url, "sqlite:") || starts(url, "sqlite3:") || starts(url, "file:"))
+        return MP_SQLITE;
+    if (starts(url, "postgresql:") || starts(url, "postgres:"))
+        return MP_POSTGRES;
+    if (has_scheme(url) || !*url)
+        return -1;
+    /* a libpq keyword string ("host=/tmp dbname=app"), else a file path */
+    return strchr(url, '=') ? MP_POSTGRES : MP_SQLITE;
+}
+
+static int hexval(int c)
+{
+    return isdigit(c) ? c - '0' : isxdigit(c) ? (tolower(c) - 'a' + 10) : -1;
+}
+
+/* The SQLite form of `url`: *uri (malloc'd) to open with SQLITE_OPEN_URI
+ * ("file:PATH?QUERY", or ":memory:") and *file (malloc'd, NULL for a
+ * database in memory), the file system path it names.  SQLite's URI rules
+ * (SQLite docs, "Uniform Resource Identifiers"): "file:" then an optional
+ * "//" authority (empty or "localhost"), the path percent-encoded, then
+ * the query; unknown query parameters are ignored by SQLite. */
+static int sqlite_url(const char *url, char **uri, char **file, struct mp_error *err)
+{
+    *uri = *file = NULL;
+    struct mp_buf u = {0}, f = {0};
+    int rc = 0;
+    if (starts(url, "file:")) {
+        const char *p = url + 5;
+        if (starts(p, "//")) {
+            p += 2;
+            size_t an = strcspn(p, "/");
+            if (an && !(an == 9 && strncmp(p, "localhost", 9) == 0)) {
+                rc = mp_error_set(err, MP_EINVAL, "%s: a file: URI names a host ('%.*s'); only local files open",
+                                  url, (int)an, p);
+                goto out;
+            }
+            p += an;
+        }
+        size_t pn = strcspn(p, "?#");
+        for (size_t i = 0; i < pn; i++) {
+            int h, l;
+            if (p[i] == '%' && i + 2 < pn + 1 && (h = hexval((unsigned char)p[i + 1])) >= 0 &&
+                (l = hexval((unsigned char)p[i + 2])) >= 0) {
+                mp_buf_addc(&f, (char)(h * 16 + l));
+                i += 2;
+            } else {
+                mp_buf_addc(&f, p[i]);
+            }
+        }
+        mp_buf_add(&u, url);
+        bool mem = strcmp(mp_buf_str(&f), ":memory:") == 0 || f.len == 0 || strstr(p + pn, "mode=memory");
+        *file = mem ? NULL : mp_xstrdup(mp_buf_str(&f));
+        *uri = mp_xstrdup(mp_buf_str(&u));
+        goto out;
+    }
+    /* sqlite:PATH, sqlite3:PATH, sqlite://PATH, sqlite:///ABS, or a plain path */
+    const char *p = url;
+    if (starts(p, "sqlite:"))
+        p += 7;
+    else if (starts(p, "sqlite3:"))
+        p += 8;
+    if (p != url && starts(p, "//"))
+        p += 2;
+    size_t pn = strcspn(p, "?");
+    if (pn == 0) {
+        rc = mp_error_set(err, MP_EINVAL, "%s: no database path", url);
+        goto out;
+    }
+    if (pn == 8 && strncmp(p, ":memory:", 8) == 0) {
+        *uri = mp_xstrdup(":memory:");
+        goto out;
+    }
+    *file = mp_xstrndup(p, pn);
+    mp_buf_add(&u, "file:");
+    for (size_t i = 0; i < pn; i++) {
+        if (p[i] == '%' || p[i] == '#' || p[i] == '?')
+            mp_buf_printf(&u, "%%%02X", (unsigned char)p[i]);
+        else
+            mp_buf_addc(&u, p[i]);
+    }
+    mp_buf_add(&u, p + pn); /* the query, "?..." or "" */
+    *uri = mp_xstrdup(mp_buf_str(&u));
+out:
+    mp_buf_free(&u);
+    mp_buf_free(&f);
+    return rc;
+}
+
+static int open_sqlite(struct mp_target *t, const char *url, enum mp_target_mode mode, struct mp_error *err)
+{
+    char *uri, *file;
+    int rc = sqlite_url(url, &uri, &file, err);
+    if (rc)
+        return rc;
+    t->d = MP_SQLITE;
+    int flags = SQLITE_OPEN_URI |
+                (mode == MP_TARGET_READONLY ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    struct stat sb;
+    if (mode == MP_TARGET_READONLY && file && stat(file, &sb) != 0 && errno == ENOENT) {
+        /* nothing to read, and nothing may be created: an empty stand-in */
+        t->missing = true;
+        free(uri);
+        uri = mp_xstrdup(":memory:");
+        flags = SQLITE_OPEN_READWRITE;
+    }
+    if (sqlite3_open_v2(uri, &t->lite, flags, NULL) != SQLITE_OK) {
+        rc = mp_error_set(err, MP_EIO, "%s: %s", file ? file : url, t->lite ? sqlite3_errmsg(t->lite) : "cannot open");
+        goto out;
+    }
+    /* the file SQLite opened, absolute (the run's flock goes on it) */
+    const char *fn = sqlite3_db_filename(t->lite, "main");
+    t->path = fn && *fn ? mp_xstrdup(fn) : NULL;
+    sqlite3_exec(t->lite, "PRAGMA foreign_keys=ON;", NULL, NULL, NULL);
+    /* "col" must name a column, never be a string (SQLite "Quirks" 8) */
+    sqlite3_db_config(t->lite, SQLITE_DBCONFIG_DQS_DDL, 0, (int *)NULL);
+    sqlite3_db_config(t->lite, SQLITE_DBCONFIG_DQS_DML, 0, (int *)NULL);
+out:
+    free(uri);
+    free(file);
+    return rc;
+}
+
+static int open_pg(struct mp_target *t, const char *url, enum mp_target_mode mode, struct mp_error *err)
+{
+    t->d = MP_POSTGRES;
+    t->pg = PQconnectdb(url);
+    if (!t->pg || PQstatus(t->pg) != CONNECTION_OK) {
+        const char *m = t->pg ? PQerrorMessage(t->pg) : "out of memory";
+        return mp_error_set(err, MP_EIO, "connecting to PostgreSQL: %.*s", (int)strcspn(m, "\n"), m);
+    }
+    PQclear(PQexec(t->pg, "SET client_min_messages = warning")); /* NOTICEs of IF NOT EXISTS */
+    /* a read-only command cannot change the database, whatever it runs
+     * (PostgreSQL docs, "default_transaction_read_only") */
+    if (mode == MP_TARGET_READONLY)
+        return mp_target_q(t, "SET default_transaction_read_only = on", 0, NULL, err);
+    return 0;
+}
+
+int mp_target_open_mode(const char *url, enum mp_target_mode mode, struct mp_target **out, struct mp_error *err)
+{
+    *out = NULL;
+    int d = mp_target_url_dialect(url);
+    if (d < 0)
+        return mp_error_set(err, MP_EINVAL,
+                            "%s: not a database URL (sqlite:PATH, sqlite3:PATH, file:PATH?..., a file path, "
+                            "postgres://..., postgresql://... or a libpq keyword string)",
+                            url);
     struct mp_target *t = calloc(1, sizeof *t);
     if (!t)
         mp_oom();
     t->owned = true;
     t->lock_fd = -1;
-    if (starts(url, "sqlite:")) {
-        const char *p = url + 7;
-        if (starts(p, "//"))
-            p += 2;
-        if (!*p) {
-            free(t);
-            return mp_error_set(err, MP_EINVAL, "%s: no database path after sqlite:", url);
-        }
-        t->d = MP_SQLITE;
-        bool mem = strcmp(p, ":memory:") == 0;
-        t->path = mem ? NULL : mp_xstrdup(p);
-        if (sqlite3_open_v2(p, &t->lite, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
-            mp_error_set(err, MP_EIO, "%s: %s", p, t->lite ? sqlite3_errmsg(t->lite) : "cannot open");
-            mp_target_close(t);
-            return MP_EIO;
-        }
-        sqlite3_exec(t->lite, "PRAGMA foreign_keys=ON;", NULL, NULL, NULL);
-        /* "col" must name a column, never be a string (SQLite "Quirks" 8) */
-        sqlite3_db_config(t->lite, SQLITE_DBCONFIG_DQS_DDL, 0, (int *)NULL);
-        sqlite3_db_config(t->lite, SQLITE_DBCONFIG_DQS_DML, 0, (int *)NULL);
-        *out = t;
-        return 0;
+    int rc = d == MP_SQLITE ? open_sqlite(t, url, mode, err) : open_pg(t, url, mode, err);
+    if (rc) {
+        mp_target_close(t);
+        return rc;
     }
-    if (starts(url, "postgresql:") || starts(url, "postgres:") || strchr(url, '=')) {
-        t->d = MP_POSTGRES;
-        t->pg = PQconnectdb(url);
-        if (!t->pg || PQstatus(t->pg) != CONNECTION_OK) {
-            const char *m = t->pg ? PQerrorMessage(t->pg) : "out of memory";
-            mp_error_set(err, MP_EIO, "connecting to PostgreSQL: %.*s", (int)strcspn(m, "\n"), m);
-            mp_target_close(t);
-            return MP_EIO;
-        }
-        PQclear(PQexec(t->pg, "SET client_min_messages = warning")); /* NOTICEs of IF NOT EXISTS */
-        *out = t;
-        return 0;
-    }
-    free(t);
-    return mp_error_set(err, MP_EINVAL,
-                        "%s: not a database URL (sqlite:PATH, postgresql://..., or a libpq "
-                        "keyword string)", url);
+    *out = t;
+    return 0;
+}
+
+int mp_target_open(const char *url, struct mp_target **out, struct mp_error *err)
+{
+    return mp_target_open_mode(url, MP_TARGET_READWRITE, out, err);
+}
+
+bool mp_target_missing(const struct mp_target *t)
+{
+    return t->missing;
 }
 
 int mp_target_set_schema(struct mp_target *t, const char *schema, struct mp_error *err)
@@ -106,6 +242,7 @@ void mp_target_close(struct mp_target *t)
     }
     free(t->path);
     free(t->table);
+    free(t->table_name);
     free(t);
 }
 

@@ -31,8 +31,32 @@ const char *mp_tracking_use(struct mp_target *t, const struct mp_exec_config *cf
     mp_buf_ident(&b, table);
     free(t->table);
     t->table = mp_xstrdup(mp_buf_str(&b));
+    free(t->table_name);
+    t->table_name = mp_xstrdup(table);
     mp_buf_free(&b);
     return table;
+}
+
+int mp_tracking_exists(struct mp_target *t, bool *exists, struct mp_error *err)
+{
+    *exists = false;
+    if (t->d == MP_SQLITE) {
+        /* SQLite: the table's rowid column exists iff the table does */
+        *exists = sqlite3_table_column_metadata(t->lite, NULL, t->table_name, "rowid", NULL, NULL, NULL, NULL,
+                                                NULL) == SQLITE_OK;
+        return 0;
+    }
+    /* PostgreSQL: the quoted name resolved on the search path, as every
+     * query of the table resolves it */
+    const char *v[1] = {t->table};
+    PGresult *r = PQexecParams(t->pg, "SELECT to_regclass($1) IS NOT NULL", 1, NULL, v, NULL, NULL, 0);
+    int rc = 0;
+    if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        rc = mp_target_db_error(t, err, "looking for the tracking table", r);
+    else
+        *exists = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+    PQclear(r);
+    return rc;
 }
 
 /* Run the SQL printf'd from `fmt` (mp_target_q's parameters $1..$n); the
@@ -52,22 +76,66 @@ static int tq(struct mp_target *t, int n, const char *const *vals, struct mp_err
     return rc;
 }
 
+/* Does the tracking table have column `col`? */
+static int has_column(struct mp_target *t, const char *col, bool *has, struct mp_error *err)
+{
+    *has = false;
+    if (t->d == MP_SQLITE) {
+        *has = sqlite3_table_column_metadata(t->lite, NULL, t->table_name, col, NULL, NULL, NULL, NULL, NULL) ==
+               SQLITE_OK;
+        return 0;
+    }
+    const char *v[2] = {t->table, col};
+    PGresult *r = PQexecParams(t->pg,
+                               "SELECT count(*) FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = $2 "
+                               "AND NOT attisdropped",
+                               2, NULL, v, NULL, NULL, 0);
+    int rc = 0;
+    if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        rc = mp_target_db_error(t, err, "reading the tracking table's columns", r);
+    else
+        *has = atoi(PQgetvalue(r, 0, 0)) > 0;
+    PQclear(r);
+    return rc;
+}
+
+/* A tracking table of the first shape (execution_ms, error; no attempts)
+ * becomes the current one in place: two renames and a column with its
+ * default (ALTER TABLE ... RENAME COLUMN: SQLite 3.25+, PostgreSQL).  Each
+ * step only when still needed, so running it twice changes nothing. */
+static int upgrade(struct mp_target *t, struct mp_error *err)
+{
+    static const char *const renames[][2] = {{"execution_ms", "execution_time_ms"}, {"error", "error_message"}};
+    bool has;
+    int rc = 0;
+    for (size_t i = 0; i < 2 && !rc; i++)
+        if (!(rc = has_column(t, renames[i][0], &has, err)) && has)
+            rc = tq(t, 0, NULL, err, "ALTER TABLE %s RENAME COLUMN %s TO %s", t->table, renames[i][0], renames[i][1]);
+    if (!rc && !(rc = has_column(t, "attempts", &has, err)) && !has)
+        rc = tq(t, 0, NULL, err, "ALTER TABLE %s ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1", t->table);
+    return rc;
+}
+
 int mp_tracking_ensure(struct mp_target *t, struct mp_error *err)
 {
     int rc;
     if (t->d == MP_SQLITE)
         rc = tq(t, 0, NULL, err,
                 "CREATE TABLE IF NOT EXISTS %s (version TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, "
-                "checksum TEXT NOT NULL, applied_at TEXT NOT NULL, execution_ms INTEGER NOT NULL DEFAULT 0, "
-                "status TEXT NOT NULL CHECK (status IN ('applied','failed','running','dirty')), error TEXT)",
+                "checksum TEXT NOT NULL, applied_at TEXT NOT NULL, execution_time_ms INTEGER NOT NULL DEFAULT 0, "
+                "status TEXT NOT NULL CHECK (status IN ('applied','failed','running','dirty')), error_message TEXT, "
+                "attempts INTEGER NOT NULL DEFAULT 1)",
                 t->table);
     else
         rc = tq(t, 0, NULL, err,
                 "CREATE TABLE IF NOT EXISTS %s (version text PRIMARY KEY, name text NOT NULL, "
                 "checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT clock_timestamp(), "
-                "execution_ms bigint NOT NULL DEFAULT 0, "
-                "status text NOT NULL CHECK (status IN ('applied','failed','running','dirty')), error text)",
+                "execution_time_ms bigint NOT NULL DEFAULT 0, "
+                "status text NOT NULL CHECK (status IN ('applied','failed','running','dirty')), error_message text, "
+                "attempts integer NOT NULL DEFAULT 1)",
                 t->table);
+    if (!rc)
+        rc = upgrade(t, err);
     if (rc)
         mp_error_prefix(err, "creating the tracking table %s: ", t->table);
     return rc;
@@ -109,6 +177,7 @@ static int load_pg(struct mp_target *t, const char *sql, struct mp_track_rows *o
         w->ms = atol(PQgetvalue(r, i, 4));
         w->status = mp_xstrdup(PQgetvalue(r, i, 5));
         w->error = PQgetisnull(r, i, 6) ? NULL : mp_xstrdup(PQgetvalue(r, i, 6));
+        w->attempts = PQnfields(r) > 7 ? atol(PQgetvalue(r, i, 7)) : 1;
     }
     PQclear(r);
     return 0;
@@ -138,6 +207,7 @@ static int load_sqlite(struct mp_target *t, const char *sql, struct mp_track_row
         w->status = mp_xstrdup((const char *)sqlite3_column_text(st, 5));
         w->error = sqlite3_column_type(st, 6) == SQLITE_NULL ? NULL
                                                              : mp_xstrdup((const char *)sqlite3_column_text(st, 6));
+        w->attempts = sqlite3_column_count(st) > 7 ? (long)sqlite3_column_int64(st, 7) : 1;
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) {
@@ -150,9 +220,15 @@ static int load_sqlite(struct mp_target *t, const char *sql, struct mp_track_row
 int mp_tracking_load(struct mp_target *t, struct mp_track_rows *out, struct mp_error *err)
 {
     struct mp_buf b = {0};
-    mp_buf_printf(&b, "SELECT version, name, checksum, %s, execution_ms, status, error FROM %s",
+    /* a table of the first shape (read-only commands do not upgrade it) */
+    bool current = true;
+    int rc0 = has_column(t, "attempts", &current, err);
+    if (rc0)
+        return rc0;
+    mp_buf_printf(&b, "SELECT version, name, checksum, %s, %s FROM %s",
                   t->d == MP_POSTGRES ? "to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
                                       : "applied_at",
+                  current ? "execution_time_ms, status, error_message, attempts" : "execution_ms, status, error",
                   t->table);
     memset(out, 0, sizeof *out);
     int rc = t->d == MP_POSTGRES ? load_pg(t, mp_buf_str(&b), out, err) : load_sqlite(t, mp_buf_str(&b), out, err);
@@ -178,18 +254,21 @@ int mp_tracking_record(struct mp_target *t, const struct mp_migration *m, const 
 {
     if (t->fault == MP_FAULT_NO_RECORD && strcmp(status, "applied") == 0)
         return 0; /* self-test fault */
-    char msbuf[32];
+    char msbuf[32], abuf[32];
     snprintf(msbuf, sizeof msbuf, "%ld", ms);
-    const char *w[6] = {m->version, m->name, m->checksum, msbuf, status, error};
+    snprintf(abuf, sizeof abuf, "%ld", t->attempt > 0 ? t->attempt : 1L);
+    const char *w[7] = {m->version, m->name, m->checksum, msbuf, status, error, abuf};
     /* one upsert (PostgreSQL "INSERT ... ON CONFLICT", SQLite 3.24+ "UPSERT") */
     struct mp_buf b = {0};
     mp_buf_printf(&b,
-                  "INSERT INTO %s AS m (version, name, checksum, applied_at, execution_ms, status, error) "
-                  "VALUES ($1, $2, $3, %s, $4, $5, $6) ON CONFLICT (version) DO UPDATE SET name = excluded.name, "
+                  "INSERT INTO %s AS m (version, name, checksum, applied_at, execution_time_ms, status, "
+                  "error_message, attempts) "
+                  "VALUES ($1, $2, $3, %s, $4, $5, $6, $7) ON CONFLICT (version) DO UPDATE SET name = excluded.name, "
                   "checksum = excluded.checksum, applied_at = excluded.applied_at, "
-                  "execution_ms = excluded.execution_ms, status = excluded.status, error = excluded.error",
+                  "execution_time_ms = excluded.execution_time_ms, status = excluded.status, "
+                  "error_message = excluded.error_message, attempts = excluded.attempts",
                   t->table, t->d == MP_SQLITE ? "strftime('%Y-%m-%dT%H:%M:%fZ','now')" : "clock_timestamp()");
-    int rc = mp_target_q(t, mp_buf_str(&b), 6, w, err);
+    int rc = mp_target_q(t, mp_buf_str(&b), 7, w, err);
     mp_buf_free(&b);
     return rc;
 }
@@ -197,6 +276,20 @@ int mp_tracking_record(struct mp_target *t, const struct mp_migration *m, const 
 int mp_tracking_applied_now(struct mp_target *t, const char *version, bool *applied, struct mp_error *err)
 {
     *applied = false;
+    if (t->d == MP_POSTGRES) {
+        const char *v[1] = {version};
+        struct mp_buf q = {0};
+        mp_buf_printf(&q, "SELECT count(*) FROM %s WHERE version = $1 AND status = 'applied'", t->table);
+        PGresult *r = PQexecParams(t->pg, mp_buf_str(&q), 1, NULL, v, NULL, NULL, 0);
+        mp_buf_free(&q);
+        int prc = 0;
+        if (PQresultStatus(r) != PGRES_TUPLES_OK)
+            prc = mp_target_db_error(t, err, "reading the tracking table", r);
+        else
+            *applied = atoi(PQgetvalue(r, 0, 0)) > 0;
+        PQclear(r);
+        return prc;
+    }
     /* this version's record only: O(1) per migration, not O(n) */
     struct mp_buf b = {0};
     mp_buf_printf(&b, "SELECT count(*) FROM %s WHERE version = ?1 AND status = 'applied'", t->table);
@@ -223,7 +316,7 @@ int mp_tracking_mark_running(struct mp_target *t, const char *version, struct mp
 int mp_tracking_mark_dirty(struct mp_target *t, const char *version, const char *error, struct mp_error *err)
 {
     const char *v[2] = {version, error};
-    return tq(t, 2, v, err, "UPDATE %s SET status = 'dirty', error = $2 WHERE version = $1", t->table);
+    return tq(t, 2, v, err, "UPDATE %s SET status = 'dirty', error_message = $2 WHERE version = $1", t->table);
 }
 
 int mp_tracking_delete(struct mp_target *t, const char *version, struct mp_error *err)
@@ -237,7 +330,8 @@ int mp_tracking_repair(struct mp_target *t, const char *version, const char *che
 {
     const char *v[2] = {version, checksum};
     if (mark_applied)
-        return tq(t, 2, v, err, "UPDATE %s SET status = 'applied', error = NULL, checksum = $2 WHERE version = $1",
+        return tq(t, 2, v, err,
+                  "UPDATE %s SET status = 'applied', error_message = NULL, checksum = $2 WHERE version = $1",
                   t->table);
     /* $2 named too: PostgreSQL wants every parameter of PQexecParams used */
     return tq(t, 2, v, err, "DELETE FROM %s WHERE version = $1 AND $2 = $2", t->table);

@@ -136,7 +136,7 @@ usage_error "--lock-timeout: 0 is out of range" migrate --lock-timeout 0 up
 usage_error "--lock-timeout: 86401 is out of range" migrate --lock-timeout=86401 up
 usage_error "unknown option '--bogus'" migrate --bogus up
 usage_error "option '--dir' needs a value" migrate up --dir
-usage_error "--format: unknown value 'flyway'" migrate --format flyway up
+usage_error "--format: unknown value 'liquibase'" migrate --format liquibase up
 usage_error "down: 'abc' is not a number" migrate --db sqlite:x.sqlite down abc
 usage_error "unknown command or wrong arguments: 'sideways'" migrate --db sqlite:x.sqlite sideways
 usage_error "no command given" migrate --db sqlite:x.sqlite

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <libpq-fe.h>
 #include <sqlite3.h>
@@ -287,6 +288,67 @@ static void migdir_single(void **state)
     mp_arena_free(a);
     assert_int_equal(mp_rmtree(d, &e), 0);
     free(d);
+}
+
+/* diesel's rule: any NAME/ holding up.sql; version = NAME before the first
+ * '_' without '-'; the setup migration is one; metadata.toml */
+static void migdir_diesel(void **state)
+{
+    (void)state;
+    char *d = tempdir("test-runner-diesel-");
+    char p[4096];
+    const char *dirs[] = {"00000000000000_diesel_initial_setup", "2024-03-13_170000_sso", "2018-01-14-171611_create",
+                          "notes"};
+    for (int i = 0; i < 4; i++) {
+        snprintf(p, sizeof p, "%s/%s", d, dirs[i]);
+        assert_int_equal(mkdir(p, 0700), 0);
+        if (i < 3)
+            write_file(p, "up.sql", "SELECT 1;\n");
+    }
+    snprintf(p, sizeof p, "%s/%s", d, dirs[2]);
+    write_file(p, "metadata.toml", "run_in_transaction = false\n");
+    struct mp_arena *a = mp_arena_new();
+    struct mp_migset set;
+    struct mp_error e = {0};
+    assert_int_equal(mp_migdir_read(a, d, MP_MIGFMT_AUTO, &set, &e), 0);
+    assert_int_equal(set.format, MP_MIGFMT_DIESEL);
+    assert_int_equal(set.n, 3); /* "notes" holds no up.sql */
+    assert_string_equal(set.v[0].version, "00000000000000");
+    assert_string_equal(set.v[1].version, "20180114171611");
+    assert_true(set.v[1].up.no_transaction);
+    assert_string_equal(set.v[2].version, "20240313");
+    assert_false(set.v[2].up.no_transaction);
+    assert_string_equal(mp_migversion_parse(a, MP_MIGFMT_DIESEL, "2018-01-14-171611"), "20180114171611");
+    /* a directory named like a file is an error naming it */
+    snprintf(p, sizeof p, "%s/002_x.up.sql", d);
+    assert_int_equal(mkdir(p, 0700), 0);
+    assert_int_equal(mp_migdir_read(a, d, MP_MIGFMT_AUTO, &set, &e), MP_EINVAL);
+    assert_non_null(strstr(e.msg, "002_x.up.sql: a directory named like a migration file"));
+    mp_arena_free(a);
+    assert_int_equal(mp_rmtree(d, &e), 0);
+    free(d);
+}
+
+/* Flyway versions: numbers part by part, '_' as '.', trailing zeros dropped */
+static void migversion_flyway(void **state)
+{
+    (void)state;
+    struct mp_arena *a = mp_arena_new();
+    assert_string_equal(mp_migversion_parse(a, MP_MIGFMT_FLYWAY, "1_1"), "1.1");
+    assert_string_equal(mp_migversion_parse(a, MP_MIGFMT_FLYWAY, "01.0"), "1");
+    assert_string_equal(mp_migversion_parse(a, MP_MIGFMT_FLYWAY, "2.010"), "2.10");
+    assert_null(mp_migversion_parse(a, MP_MIGFMT_FLYWAY, "1..2"));
+    assert_null(mp_migversion_parse(a, MP_MIGFMT_FLYWAY, "1.a"));
+    assert_true(mp_migversion_cmp(MP_MIGFMT_FLYWAY, "1.9", "1.10") < 0);
+    assert_true(mp_migversion_cmp(MP_MIGFMT_FLYWAY, "1.1", "1") > 0);
+    assert_true(mp_migversion_cmp(MP_MIGFMT_FLYWAY, "10", "9.9") > 0);
+    assert_int_equal(mp_migversion_cmp(MP_MIGFMT_FLYWAY, "2.3", "2.3"), 0);
+    /* CRLF and LF hash alike */
+    char x[65], y[65];
+    mp_migration_checksum("a;\r\nb;\r\n", x);
+    mp_migration_checksum("a;\nb;\n", y);
+    assert_string_equal(x, y);
+    mp_arena_free(a);
 }
 
 /* ---- the C API ---- */
@@ -790,6 +852,8 @@ int main(void)
         cmocka_unit_test(section_transaction_rule),
         cmocka_unit_test(migdir_pairs),
         cmocka_unit_test(migdir_single),
+        cmocka_unit_test(migdir_diesel),
+        cmocka_unit_test(migversion_flyway),
         cmocka_unit_test(api_embedded_up_status_down),
         cmocka_unit_test(api_down_and_dry_run),
         cmocka_unit_test(api_failure_rolls_back),

@@ -26,8 +26,9 @@
  *   used on different threads.
  *
  * The tracking table (default "migprop_migrations"): version, name,
- * checksum (SHA-256 hex), applied_at, execution_ms, status ('applied',
- * 'failed', 'running', 'dirty'), error.  A migration whose up text changes
+ * checksum (SHA-256 hex), applied_at, execution_time_ms, status ('applied',
+ * 'failed', 'running', 'dirty'), error_message, attempts (a table of the
+ * first shape, with execution_ms and error, is upgraded in place).  A migration whose up text changes
  * after it was applied, an applied migration that is no longer in the set,
  * a pending migration older than the newest applied one (unless
  * allow_out_of_order) and a dirty record stop every run before anything
@@ -100,8 +101,12 @@ enum mp_runner_format {
     MP_RUNNER_FORMAT_AUTO = 0, /* detect; a directory mixing layouts is an error */
     MP_RUNNER_FORMAT_PAIRS,    /* V_name.up.sql + V_name.down.sql (golang-migrate, sqlx) */
     MP_RUNNER_FORMAT_SINGLE,   /* V_name.sql with "-- migrate:up" / "-- migrate:down" (dbmate),
-                                * "-- +migrate Up" / "Down" (sql-migrate) or "-- UP" / "-- DOWN" */
-    MP_RUNNER_FORMAT_DIESEL    /* YYYY-MM-DD-HHMMSS_name/up.sql + down.sql */
+                                * "-- +migrate Up" / "Down" (sql-migrate), "-- +goose Up" / "Down"
+                                * (goose) or "-- UP" / "-- DOWN" */
+    MP_RUNNER_FORMAT_DIESEL,   /* every NAME/ holding up.sql (+ down.sql, metadata.toml); version:
+                                * NAME before the first '_', '-' removed (diesel's rule) */
+    MP_RUNNER_FORMAT_SQLX,     /* V_name.sql (up only) and/or V_name.up.sql + .down.sql (sqlx) */
+    MP_RUNNER_FORMAT_FLYWAY    /* V1.1__desc.sql, U1.1__desc.sql (its down), R__desc.sql (repeatable) */
 };
 
 /* A new empty set into *out.  Free with mp_runner_migrations_free(). */

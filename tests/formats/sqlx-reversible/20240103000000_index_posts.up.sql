@@ -1,0 +1,1 @@
+CREATE INDEX posts_user_id ON posts (user_id);

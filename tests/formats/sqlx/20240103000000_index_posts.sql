@@ -1,0 +1,2 @@
+-- no-transaction
+CREATE INDEX posts_user_id ON posts (user_id);

@@ -1,0 +1,4 @@
+-- UP
+CREATE TABLE users (id integer PRIMARY KEY, email varchar(200) NOT NULL);
+-- DOWN
+DROP TABLE users;

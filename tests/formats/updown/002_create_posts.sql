@@ -1,0 +1,4 @@
+-- UP
+CREATE TABLE posts (id integer PRIMARY KEY, user_id integer NOT NULL REFERENCES users (id), title text NOT NULL);
+-- DOWN
+DROP TABLE posts;
