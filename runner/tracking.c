@@ -81,8 +81,22 @@ static int has_column(struct mp_target *t, const char *col, bool *has, struct mp
 {
     *has = false;
     if (t->d == MP_SQLITE) {
-        *has = sqlite3_table_column_metadata(t->lite, NULL, t->table_name, col, NULL, NULL, NULL, NULL, NULL) ==
-               SQLITE_OK;
+        /* a query, not sqlite3_table_column_metadata(): that one answers
+         * from the connection's cached schema, which is stale when another
+         * connection created the table since (a connection kept open while
+         * other runners work); a prepared statement re-checks the schema
+         * cookie first (SQLite "PRAGMA table_info", "The Schema Cookie") */
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(t->lite, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", -1, &st, NULL) !=
+            SQLITE_OK)
+            return mp_error_set(err, MP_EDB, "reading the tracking table's columns: %s", sqlite3_errmsg(t->lite));
+        sqlite3_bind_text(st, 1, t->table_name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, col, -1, SQLITE_STATIC);
+        int r = sqlite3_step(st);
+        *has = r == SQLITE_ROW;
+        sqlite3_finalize(st);
+        if (r != SQLITE_ROW && r != SQLITE_DONE)
+            return mp_error_set(err, MP_EDB, "reading the tracking table's columns: %s", sqlite3_errmsg(t->lite));
         return 0;
     }
     const char *v[2] = {t->table, col};
