@@ -47,6 +47,7 @@ static const char usage[] =
     "  --properties a,b                properties to check (default all; see migprop properties)\n"
     "  --solver default|naive          naive: the change set in the order given (a baseline)\n"
     "  --format tap|human|junit        report format (default tap; junit: JUnit XML for CI servers)\n"
+    "  --tap-version 13|14             the TAP version line (default 13: prove 3.44 refuses 14)\n"
     "  --pg-url URL                    use this PostgreSQL server instead of a disposable one\n"
     "                                  (also DATABASE_URL when it starts with postgres)\n"
     "  --scenarios DIR                 also run every *.case file in DIR first\n"
@@ -168,6 +169,7 @@ enum {
     OPT_SHRINK_STEPS,
     OPT_NO_SHRINK,
     OPT_KEEP_MIGRATIONS,
+    OPT_TAP_VERSION,
 };
 
 static const struct option longopts[] = {
@@ -189,6 +191,7 @@ static const struct option longopts[] = {
     {"shrink-steps", required_argument, NULL, OPT_SHRINK_STEPS},
     {"no-shrink", no_argument, NULL, OPT_NO_SHRINK},
     {"keep-migrations", required_argument, NULL, OPT_KEEP_MIGRATIONS},
+    {"tap-version", required_argument, NULL, OPT_TAP_VERSION},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -293,6 +296,10 @@ int mp_cmd_check(int argc, char **argv)
             break;
         case OPT_KEEP_MIGRATIONS:
             cfg.keep_dir = optarg;
+            break;
+        case OPT_TAP_VERSION:
+            if (!(rc = mp_cli_u64("check", "--tap-version", optarg, 13, 14, &u)))
+                cfg.tap_version = (int)u;
             break;
         default:
             rc = mp_cli_bad_option("check", c, argv, longopts);

@@ -136,6 +136,7 @@ struct mp_run_config {
     struct mp_backend *backends[MP_NDIALECTS]; /* NULL: not run */
     const char *skip_reason[MP_NDIALECTS];    /* non-NULL: reported as SKIP */
     enum mp_format format;
+    int tap_version;              /* TAP: 13 or 14 (0: MP_TAP_VERSION_DEFAULT, 13) */
     const struct mp_fixed_case *fixed;
     size_t nfixed;
     const char *cmdline_backend;  /* for replay commands: "sqlite", "postgres" */

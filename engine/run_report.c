@@ -5,6 +5,7 @@
 
 #include <inttypes.h>
 #include <stdlib.h>
+#include <string.h>
 
 void mp_point_free(struct mp_point *p)
 {
@@ -18,6 +19,27 @@ void mp_point_free(struct mp_point *p)
     free(p->case_path);
 }
 
+/* `s` as one word for a POSIX shell: as it is when it holds only safe
+ * characters, else in single quotes with each ' written '\''.  Memory
+ * from `a`. */
+static const char *shell_word(struct mp_arena *a, const char *s)
+{
+    if (*s && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=:,+@%") == strlen(s))
+        return s;
+    struct mp_buf b = {0};
+    mp_buf_addc(&b, '\'');
+    for (const char *p = s; *p; p++) {
+        if (*p == '\'')
+            mp_buf_add(&b, "'\\''");
+        else
+            mp_buf_addc(&b, *p);
+    }
+    mp_buf_addc(&b, '\'');
+    char *r = mp_arena_strdup(a, mp_buf_str(&b));
+    mp_buf_free(&b);
+    return r;
+}
+
 /* The command that runs point p's failing trial again. */
 static const char *replay_cmd(struct mp_arena *a, const struct mp_run_config *cfg, const struct mp_point *p)
 {
@@ -26,7 +48,7 @@ static const char *replay_cmd(struct mp_arena *a, const struct mp_run_config *cf
     if (p->trial >= 0)
         mp_buf_printf(&b, " --trial %ld", p->trial);
     else
-        mp_buf_printf(&b, " --iterations 0 --case '%s'", p->label);
+        mp_buf_printf(&b, " --iterations 0 --case %s", shell_word(a, p->label));
     mp_buf_printf(&b, " --properties %s%s", p->property, cfg->solver == MP_SOLVER_NAIVE ? " --solver naive" : "");
     char *s = mp_arena_strdup(a, mp_buf_str(&b));
     mp_buf_free(&b);
@@ -44,16 +66,16 @@ static void failure_point(struct mp_arena *a, const struct mp_run_config *cfg, c
 #define FIELD(k, v, s) (f[n++] = (struct mp_report_field){(k), (v), (s)})
     FIELD("property", p->property, MP_FIELD_PLAIN);
     FIELD("backend", backend, MP_FIELD_PLAIN);
-    FIELD("seed", mp_arena_printf(a, "0x%016" PRIx64, cfg->seed), MP_FIELD_PLAIN);
+    FIELD("seed", mp_arena_printf(a, "0x%016" PRIx64, cfg->seed), MP_FIELD_DQUOTED);
     if (p->trial >= 0) {
         FIELD("trial", mp_arena_printf(a, "%ld", p->trial), MP_FIELD_PLAIN);
-        FIELD("trial_seed", mp_arena_printf(a, "0x%016" PRIx64, p->trial_seed), MP_FIELD_PLAIN);
+        FIELD("trial_seed", mp_arena_printf(a, "0x%016" PRIx64, p->trial_seed), MP_FIELD_DQUOTED);
     } else {
         FIELD("from_case", p->label, MP_FIELD_SQUOTED);
     }
     if (p->case_path) {
         FIELD("case", p->case_path, MP_FIELD_SQUOTED);
-        FIELD("replay", mp_arena_printf(a, "migprop replay '%s'", p->case_path), MP_FIELD_DQUOTED);
+        FIELD("replay", mp_arena_printf(a, "migprop replay %s", shell_word(a, p->case_path)), MP_FIELD_DQUOTED);
         FIELD("replay_seed", replay, MP_FIELD_DQUOTED);
         FIELD("shrunk_ops", mp_arena_printf(a, "%zu", p->shrunk_ops), MP_FIELD_PLAIN);
         FIELD("shrink_steps", mp_arena_printf(a, "%ld", p->shrink_steps), MP_FIELD_PLAIN);
@@ -75,7 +97,7 @@ static void failure_point(struct mp_arena *a, const struct mp_run_config *cfg, c
     if (p->trial >= 0)
         mp_buf_printf(&b, "trial %ld (trial seed 0x%016" PRIx64 ")\n", p->trial, p->trial_seed);
     if (p->case_path)
-        mp_buf_printf(&b, "case: %s\nreplay: migprop replay %s\n", p->case_path, p->case_path);
+        mp_buf_printf(&b, "case: %s\nreplay: migprop replay %s\n", p->case_path, shell_word(a, p->case_path));
     mp_buf_printf(&b, "%s\nchanges:\n%s", p->message ? p->message : "", p->changes ? p->changes : "");
     rp->junit_text = mp_arena_strdup(a, mp_buf_str(&b));
     mp_buf_reset(&b);
@@ -84,7 +106,11 @@ static void failure_point(struct mp_arena *a, const struct mp_run_config *cfg, c
         mp_buf_printf(&b, "\nchange set:\n%s", p->changes);
     if (p->sql)
         mp_buf_printf(&b, "\nplan:\n%s", p->sql);
-    mp_buf_printf(&b, "\nreplay: %s\n", replay);
+    if (p->case_path)
+        mp_buf_printf(&b, "\ncase: %s\nreplay: migprop replay %s\nreplay the trial: %s\n", p->case_path,
+                      shell_word(a, p->case_path), replay);
+    else
+        mp_buf_printf(&b, "\nreplay: %s\n", replay);
     rp->human_text = mp_arena_strdup(a, mp_buf_str(&b));
     mp_buf_free(&b);
     rp->human_line = mp_arena_printf(a, "at %s after %lu passing", p->label, p->pass);
@@ -106,6 +132,7 @@ void mp_run_report(FILE *out, const struct mp_run_config *cfg, const struct mp_p
                                        MIGPROP_VERSION, cfg->seed, cfg->iterations, solver),
         .suite = mp_arena_printf(a, "migprop check seed 0x%016" PRIx64, cfg->seed),
         .all_passed = "all properties passed",
+        .tap_version = cfg->tap_version,
     };
     struct mp_reporter *r;
     if (mp_reporter_open(&r, cfg->format, out, &meta)) {
