@@ -48,6 +48,11 @@ static const char usage[] =
     "  --solver default|naive          naive: the change set in the order given (a baseline)\n"
     "  --format tap|human|junit        report format (default tap; junit: JUnit XML for CI servers)\n"
     "  --tap-version 13|14             the TAP version line (default 13: prove 3.44 refuses 14)\n"
+    "  --tap FILE                      also write the TAP report to FILE\n"
+    "  --junit FILE                    also write the JUnit XML report to FILE\n"
+    "  --color auto|always|never       colour the human report (default auto: a terminal, no NO_COLOR)\n"
+    "  --max-discard P                 health check: fail a property that discards more than P %\n"
+    "                                  of its trials, 1 .. 100 (default " MP_STR(MP_MAX_DISCARD_DEFAULT) "; 100: off)\n"
     "  --pg-url URL                    use this PostgreSQL server instead of a disposable one\n"
     "                                  (also DATABASE_URL when it starts with postgres)\n"
     "  --scenarios DIR                 also run every *.case file in DIR first\n"
@@ -170,6 +175,10 @@ enum {
     OPT_NO_SHRINK,
     OPT_KEEP_MIGRATIONS,
     OPT_TAP_VERSION,
+    OPT_TAP_FILE,
+    OPT_JUNIT_FILE,
+    OPT_COLOR,
+    OPT_MAX_DISCARD,
 };
 
 static const struct option longopts[] = {
@@ -192,6 +201,10 @@ static const struct option longopts[] = {
     {"no-shrink", no_argument, NULL, OPT_NO_SHRINK},
     {"keep-migrations", required_argument, NULL, OPT_KEEP_MIGRATIONS},
     {"tap-version", required_argument, NULL, OPT_TAP_VERSION},
+    {"tap", required_argument, NULL, OPT_TAP_FILE},
+    {"junit", required_argument, NULL, OPT_JUNIT_FILE},
+    {"color", required_argument, NULL, OPT_COLOR},
+    {"max-discard", required_argument, NULL, OPT_MAX_DISCARD},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -211,7 +224,9 @@ int mp_cmd_check(int argc, char **argv)
         .out_dir = MP_CHECK_DEFAULT_OUT,
     };
     bool have_seed = false, want[MP_NDIALECTS] = {true, true}, explicit_backend = false, cases_given = false;
-    const char *pg_url = NULL;
+    static const char *const colors[] = {"auto", "always", "never", NULL};
+    const char *pg_url = NULL, *tap_path = NULL, *junit_path = NULL;
+    int color = 0;
     struct mp_property *sel = NULL;
     struct case_list files = {0};
     struct mp_arena *case_arena = NULL;
@@ -297,6 +312,19 @@ int mp_cmd_check(int argc, char **argv)
         case OPT_KEEP_MIGRATIONS:
             cfg.keep_dir = optarg;
             break;
+        case OPT_TAP_FILE:
+            tap_path = optarg;
+            break;
+        case OPT_JUNIT_FILE:
+            junit_path = optarg;
+            break;
+        case OPT_COLOR:
+            rc = mp_cli_choice("check", "--color", optarg, colors, &color);
+            break;
+        case OPT_MAX_DISCARD:
+            if (!(rc = mp_cli_u64("check", "--max-discard", optarg, 1, 100, &u)))
+                cfg.max_discard_pct = (unsigned)u;
+            break;
         case OPT_TAP_VERSION:
             if (!(rc = mp_cli_u64("check", "--tap-version", optarg, 13, 14, &u)))
                 cfg.tap_version = (int)u;
@@ -314,6 +342,16 @@ int mp_cmd_check(int argc, char **argv)
     if (!cases_given && stat(MP_CHECK_SCENARIOS_DIR, &sb) == 0 && S_ISDIR(sb.st_mode) &&
         (rc = add_scenarios("--scenarios", MP_CHECK_SCENARIOS_DIR, &files)))
         goto out;
+    /* the report files, opened before anything runs so a bad path costs nothing */
+    if (tap_path && !(cfg.tap_file = fopen(tap_path, "w"))) {
+        rc = mp_cli_error("check", "--tap %s: %s", tap_path, strerror(errno));
+        goto out;
+    }
+    if (junit_path && !(cfg.junit_file = fopen(junit_path, "w"))) {
+        rc = mp_cli_error("check", "--junit %s: %s", junit_path, strerror(errno));
+        goto out;
+    }
+    cfg.color = mp_cli_color(color, STDOUT_FILENO);
     if (!have_seed)
         cfg.seed = random_seed();
     if (!pg_url) {
@@ -373,6 +411,10 @@ int mp_cmd_check(int argc, char **argv)
 out:
     for (int d = 0; d < MP_NDIALECTS; d++)
         mp_backend_close(cfg.backends[d]);
+    if (cfg.tap_file && fclose(cfg.tap_file) != 0 && rc < 2)
+        rc = mp_cli_error("check", "--tap %s: %s", tap_path, strerror(errno));
+    if (cfg.junit_file && fclose(cfg.junit_file) != 0 && rc < 2)
+        rc = mp_cli_error("check", "--junit %s: %s", junit_path, strerror(errno));
     for (size_t i = 0; i < files.n; i++)
         free(files.v[i]);
     free(files.v);

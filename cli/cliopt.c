@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "arena.h"
 #include "buf.h"
@@ -209,4 +210,12 @@ int mp_cli_properties(const char *cmd, const char *v, struct mp_property **out, 
     *out = sel;
     *n = nn;
     return 0;
+}
+
+bool mp_cli_color(int choice, int fd)
+{
+    if (choice != 0)
+        return choice == 1;
+    const char *no = getenv("NO_COLOR"), *term = getenv("TERM");
+    return isatty(fd) && !(no && *no) && !(term && strcmp(term, "dumb") == 0);
 }

@@ -24,6 +24,15 @@
 
 enum mp_verdict { MP_PASS, MP_FAIL, MP_DISCARD };
 
+/* A discard whose diagnostic starts with this prefix says the property
+ * cannot apply to the trial by design (it needs a second backend that is
+ * not running; the change set cannot be reversed), not that the generator
+ * missed: such discards never count toward the health check, and a point
+ * whose trials are all discarded so is reported as SKIP with the reason.
+ * Every other discard counts toward the health check (more than
+ * mp_run_config.max_discard_pct percent of the trials: the point fails). */
+#define MP_CANNOT_APPLY "cannot apply: "
+
 struct mp_trial;
 
 /* A property: a name, a one-line summary, and a check that returns a
@@ -123,6 +132,12 @@ struct mp_fixed_case {
     struct mp_case c;
 };
 
+/* The health check's defaults (Hypothesis's filter_too_much: a property
+ * that discards most of its trials tests little): more than half of the
+ * trials discarded fails the point, once at least 10 discards count. */
+#define MP_MAX_DISCARD_DEFAULT 50
+#define MP_HEALTH_MIN_DISCARDS 10
+
 /* Settings of mp_run(); zero means default where noted. */
 struct mp_run_config {
     uint64_t seed;
@@ -137,6 +152,13 @@ struct mp_run_config {
     const char *skip_reason[MP_NDIALECTS];    /* non-NULL: reported as SKIP */
     enum mp_format format;
     int tap_version;              /* TAP: 13 or 14 (0: MP_TAP_VERSION_DEFAULT, 13) */
+    FILE *tap_file, *junit_file;  /* non-NULL: also write the TAP / JUnit report there (the
+                                   * caller's streams, not closed) */
+    bool color;                   /* human format: colour the verdicts */
+    unsigned max_discard_pct;     /* health check: a point fails when more than this percentage of
+                                   * its trials are discarded for reasons that count (see
+                                   * MP_CANNOT_APPLY) and at least MP_HEALTH_MIN_DISCARDS are;
+                                   * 1 .. 100 (100: never); 0: MP_MAX_DISCARD_DEFAULT (50) */
     const struct mp_fixed_case *fixed;
     size_t nfixed;
     const char *cmdline_backend;  /* for replay commands: "sqlite", "postgres" */

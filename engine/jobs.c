@@ -56,6 +56,13 @@ static void write_results(FILE *f, int status, const struct mp_timing *timing, c
     put(f, log, loglen);
     for (size_t i = 0; i < n; i++) {
         const struct mp_point *p = &pts[i];
+        /* the point's time and discard reasons (the health check) */
+        put(f, &p->seconds, sizeof p->seconds);
+        put(f, &p->nwhy, sizeof p->nwhy);
+        for (size_t k = 0; k < p->nwhy; k++) {
+            put_str(f, p->why[k].reason);
+            put(f, &p->why[k].count, sizeof p->why[k].count);
+        }
         put(f, &p->fail, sizeof p->fail);
         if (!p->fail)
             continue;
@@ -136,6 +143,16 @@ int mp_run_jobs(const struct mp_run_config *cfg, struct mp_point *pts, size_t n,
                 timing[d].trials += tm[d].trials;
             for (size_t i = 0; i < n; i++) {
                 struct mp_point *p = &wp[(size_t)j * n + i];
+                size_t nwhy = 0;
+                get(f, &p->seconds, sizeof p->seconds);
+                get(f, &nwhy, sizeof nwhy);
+                for (size_t w = 0; w < nwhy && w <= MP_MAX_DISCARD_REASONS; w++) {
+                    char *reason = get_str(f);
+                    unsigned long count = 0;
+                    get(f, &count, sizeof count);
+                    mp_point_discard(p, reason, count);
+                    free(reason);
+                }
                 if (!get(f, &p->fail, sizeof p->fail) || !p->fail)
                     continue;
                 get(f, &p->trial, sizeof p->trial);
@@ -163,6 +180,12 @@ int mp_run_jobs(const struct mp_run_config *cfg, struct mp_point *pts, size_t n,
         struct mp_point *pt = &pts[i];
         if (pt->skip)
             continue;
+        for (unsigned j = 0; j < nw; j++) {
+            const struct mp_point *src = &wp[(size_t)j * n + i];
+            pt->seconds += src->seconds;
+            for (size_t w = 0; w < src->nwhy; w++)
+                mp_point_discard(pt, src->why[w].reason, src->why[w].count);
+        }
         unsigned long in_shard = 0;
         for (unsigned long k = 0; k < total && !pt->fail; k++) {
             if (cfg->shard_count > 1 && k % cfg->shard_count != cfg->shard_index - 1)

@@ -51,7 +51,9 @@ enum mp_field_style {
     MP_FIELD_PLAIN,     /* key: value (numbers and identifiers) */
     MP_FIELD_SQUOTED,   /* key: 'value' */
     MP_FIELD_DQUOTED,   /* key: "value" */
-    MP_FIELD_BLOCK      /* key: |  then each line of the value, two spaces deeper */
+    MP_FIELD_BLOCK,     /* key: |  then each line of the value, two spaces deeper */
+    MP_FIELD_COUNTS     /* the value's lines are "COUNT<TAB>TEXT": written as a mapping
+                         * under the key, "TEXT": COUNT two spaces deeper, TEXT quoted */
 };
 
 /* One diagnostic: a key and its value.  A NULL value leaves the field out;

@@ -18,6 +18,7 @@
 #include "arena.h"
 #include "os.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -102,8 +103,21 @@ static void yaml_field(struct mp_buf *out, const char *indent, const struct mp_r
     const char *v = f->value;
     if (!v || (f->style == MP_FIELD_BLOCK && !*v))
         return;
-    mp_buf_printf(out, "%s%s: ", indent, f->key);
-    if (f->style == MP_FIELD_PLAIN && plain_ok(v)) {
+    mp_buf_printf(out, "%s%s:%s", indent, f->key, f->style == MP_FIELD_COUNTS ? "\n" : " ");
+    if (f->style == MP_FIELD_COUNTS) {
+        for (const char *p = v; *p;) {
+            const char *nl = strchr(p, '\n'), *tab = strchr(p, '\t');
+            size_t len = nl ? (size_t)(nl - p) : strlen(p);
+            if (tab && tab < p + len) {
+                char *text = mp_xstrndup(tab + 1, len - (size_t)(tab - p) - 1);
+                mp_buf_printf(out, "%s  ", indent);
+                dquoted(out, text);
+                mp_buf_printf(out, ": %.*s\n", (int)(tab - p), p);
+                free(text);
+            }
+            p += len + (nl ? 1 : 0);
+        }
+    } else if (f->style == MP_FIELD_PLAIN && plain_ok(v)) {
         mp_buf_printf(out, "%s\n", v);
     } else if (f->style == MP_FIELD_SQUOTED && block_ok(v) && !strchr(v, '\n') && !strchr(v, '\t')) {
         mp_buf_addc(out, '\'');

@@ -122,7 +122,9 @@ int mp_run_trials(const struct mp_run_config *cfg, struct mp_point *pts, size_t 
                     if (cfg->props[j].name == pt->property)
                         prop = &cfg->props[j];
                 struct mp_buf diag = {0};
+                double tc = mp_now();
                 enum mp_verdict v = prop->check(&t, b, &diag);
+                pt->seconds += mp_now() - tc;
                 any = true;
                 if (t.infra_error) {
                     fprintf(stderr, "migprop: %s on %s: %s\n", label, mp_dialect_name((enum mp_dialect)d), t.infra.msg);
@@ -134,9 +136,10 @@ int mp_run_trials(const struct mp_run_config *cfg, struct mp_point *pts, size_t 
                     log[i * total + k] = v == MP_PASS ? 'p' : v == MP_DISCARD ? 'd' : 'f';
                 if (v == MP_PASS)
                     pt->pass++;
-                else if (v == MP_DISCARD)
+                else if (v == MP_DISCARD) {
                     pt->discard++;
-                else {
+                    mp_point_discard(pt, mp_buf_str(&diag), 1);
+                } else {
                     pt->fail++;
                     record_failure(pt, &t, label, trial_no, mp_buf_str(&diag), (enum mp_dialect)d);
                     if (cfg->shrink)
@@ -190,7 +193,9 @@ int mp_run(const struct mp_run_config *cfg, FILE *out)
     struct mp_timing timing[MP_NDIALECTS] = {{0}};
     int status = cfg->jobs > 1 ? mp_run_jobs(cfg, pts, n, needs, timing)
                                : mp_run_trials(cfg, pts, n, needs, timing, 0, 1, NULL);
-    mp_run_report(out, cfg, pts, n, timing);
+    /* a point that fails only its health check fails the run too */
+    if (mp_run_report(out, cfg, pts, n, timing) && status == 0)
+        status = 1;
     if (cfg->first_failure) {
         *cfg->first_failure = -1;
         for (size_t i = 0; i < n; i++)
