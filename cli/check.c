@@ -76,7 +76,8 @@ static const char usage[] =
     "                                  (DIR/<trial>-<backend>-<solver>/) and run it from there\n"
     "  -h, --help                      print this help\n"
     "\n"
-    "exit status: 0 all properties hold, 1 a property failed, 2 usage or infrastructure error\n"
+    "exit status: 0 all properties hold, 1 a property failed, 2 usage or infrastructure error,\n"
+    "             130 interrupted by SIGINT, 143 by SIGTERM\n"
     "environment: MIGPROP_REQUIRE_POSTGRES=1 makes an unavailable PostgreSQL an error, not a skip\n";
 
 static uint64_t random_seed(void)

@@ -215,8 +215,11 @@ enum mp_verdict mp_check_case(const struct mp_case *c, const struct mp_dataset *
                               char *kind, size_t *nops);
 
 /* Run all trials and print the report to `out`.  Returns 0 when every
- * property passed, 1 when one failed, 2 on an infrastructure error (a
- * backend that stopped answering, interruption). */
+ * property passed, 1 when one failed (or failed its health check), 2 on an
+ * infrastructure error (a backend that stopped answering), 128 + the
+ * signal (130, 143) when SIGINT or SIGTERM interrupted the run: then the
+ * trial in progress is abandoned and the report covers the trials done
+ * (interrupt.h). */
 int mp_run(const struct mp_run_config *cfg, FILE *out);
 
 #endif

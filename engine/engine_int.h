@@ -90,9 +90,12 @@ struct mp_timing {
 /* run_report.c: the run's report in cfg->format on `out`, through the
  * reporter (report.h), and the same in TAP on cfg->tap_file and in JUnit
  * on cfg->junit_file when given.  Returns the number of failing points of
- * the report on `out` (the property failures and the health checks). */
+ * the report on `out` (the property failures and the health checks).
+ * `interrupted` (a signal number, or 0) marks a partial report: the
+ * health check is left out and a "interrupted after N trials" comment
+ * follows the points. */
 size_t mp_run_report(FILE *out, const struct mp_run_config *cfg, const struct mp_point *pts, size_t n,
-                     const struct mp_timing *timing);
+                     const struct mp_timing *timing, int interrupted);
 
 /* failures.c: shrink the failure just recorded in pt (property prop on
  * dialect d of trial t, random trial number trial_no or -1), write the

@@ -2,6 +2,7 @@
  * and a standalone SQL script that reproduces it with psql or sqlite3. */
 #include "engine_int.h"
 #include "casefile.h"
+#include "interrupt.h"
 #include "os.h"
 #include "shrink.h"
 #include "sql.h"
@@ -49,6 +50,8 @@ void mp_failure_shrink_write(const struct mp_run_config *cfg, struct mp_point *p
     const struct mp_shrink_budget budget = {cfg->shrink_time > 0 ? cfg->shrink_time : 0,
                                             cfg->shrink_steps > 0 ? cfg->shrink_steps : 0}; /* 0: the defaults */
     mp_shrink(t->a, t->c, &t->data, t->seed, &opt, prop, cfg->backends, d, kind, &budget, &sr);
+    if (mp_interrupt_signal())
+        return; /* interrupted: no case file from a shrink cut short */
     const char *dir = cfg->out_dir ? cfg->out_dir : "migprop-failures";
     struct mp_error e = {0};
     if (mp_mkdir_p(dir, &e)) {

@@ -2,6 +2,7 @@
  * and writes its results to a file; the parent merges them in trial order,
  * so the report is the one a single process makes. */
 #include "engine_int.h"
+#include "interrupt.h"
 #include "os.h"
 
 #include <errno.h>
@@ -123,6 +124,8 @@ int mp_run_jobs(const struct mp_run_config *cfg, struct mp_point *pts, size_t n,
         }
         close(fd);
     }
+    /* a signal to the parent (SIGTERM from a CI runner) reaches the workers */
+    mp_interrupt_forward(pids, nw);
     int status = 0;
     char *logs = calloc((size_t)nw * loglen + 1, 1);
     struct mp_point *wp = calloc((size_t)nw * n + 1, sizeof *wp);
@@ -172,6 +175,7 @@ int mp_run_jobs(const struct mp_run_config *cfg, struct mp_point *pts, size_t n,
         if (ws > status)
             status = ws;
     }
+    mp_interrupt_forward(NULL, 0);
     double wall = mp_now() - t0;
     for (int d = 0; d < MP_NDIALECTS; d++)
         timing[d].seconds = timing[d].trials ? wall : 0;

@@ -2,6 +2,7 @@
  * trials, each property on each active backend, failures recorded (and
  * shrunk), timing kept, and the report. */
 #include "engine_int.h"
+#include "interrupt.h"
 #include "os.h"
 #include "pgcluster.h"
 #include "text.h"
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <unistd.h>
 
 unsigned long mp_run_total(const struct mp_run_config *cfg)
@@ -49,24 +51,39 @@ static void record_failure(struct mp_point *pt, struct mp_trial *t, const char *
     mp_buf_free(&b);
 }
 
+/* The signal that interrupts the run, or 0: ours, or the cluster's
+ * handler's when it was installed after ours (then SIGINT, the usual one). */
+static int interrupted(void)
+{
+    int sig = mp_interrupt_signal();
+    return sig ? sig : mp_pgcluster_interrupted() ? SIGINT : 0;
+}
+
 int mp_run_trials(const struct mp_run_config *cfg, struct mp_point *pts, size_t n, unsigned needs,
                   struct mp_timing *timing, unsigned worker, unsigned nw, char *log)
 {
     int status = 0;
+    /* a trial's verdicts are counted when it ends: an interrupted trial is
+     * abandoned, not judged */
+    char *verdict = calloc(n + 1, 1);
+    char **why = calloc(n + 1, sizeof *why);
+    if (!verdict || !why)
+        mp_oom();
     unsigned long total = mp_run_total(cfg);
     unsigned long in_shard = 0, done = 0;
     /* the human format shows progress on a terminal (stderr, one line) */
     bool bar = cfg->format == MP_FORMAT_HUMAN && !log && isatty(2);
-    for (unsigned long k = 0; k < total && status != 2; k++) {
+    bool abandoned = false;
+    for (unsigned long k = 0; k < total && status != 2 && !abandoned; k++) {
         if (cfg->shard_count > 1 && k % cfg->shard_count != cfg->shard_index - 1)
             continue;
         if (in_shard++ % (nw ? nw : 1) != worker)
             continue;
-        if (mp_pgcluster_interrupted()) {
-            fprintf(stderr, "migprop: interrupted\n");
-            status = 2;
+        if (interrupted()) {
+            abandoned = true;
             break;
         }
+        memset(verdict, 0, n);
         struct mp_trial t = {.a = mp_arena_new(), .solver = cfg->solver, .fault = cfg->fault, .keep_dir = cfg->keep_dir,
                              .needs = needs, .backends = cfg->backends};
         struct mp_case gc;
@@ -126,20 +143,25 @@ int mp_run_trials(const struct mp_run_config *cfg, struct mp_point *pts, size_t 
                 enum mp_verdict v = prop->check(&t, b, &diag);
                 pt->seconds += mp_now() - tc;
                 any = true;
+                if (interrupted()) {
+                    /* a check the signal cut short (the cluster's servers are
+                     * gone) says nothing: the trial is abandoned */
+                    abandoned = true;
+                    mp_buf_free(&diag);
+                    break;
+                }
                 if (t.infra_error) {
                     fprintf(stderr, "migprop: %s on %s: %s\n", label, mp_dialect_name((enum mp_dialect)d), t.infra.msg);
                     status = 2;
                     mp_buf_free(&diag);
                     break;
                 }
-                if (log)
-                    log[i * total + k] = v == MP_PASS ? 'p' : v == MP_DISCARD ? 'd' : 'f';
-                if (v == MP_PASS)
-                    pt->pass++;
-                else if (v == MP_DISCARD) {
-                    pt->discard++;
-                    mp_point_discard(pt, mp_buf_str(&diag), 1);
-                } else {
+                verdict[i] = v == MP_PASS ? 'p' : v == MP_DISCARD ? 'd' : 'f';
+                if (v == MP_DISCARD)
+                    why[i] = mp_xstrdup(mp_buf_str(&diag));
+                if (v == MP_FAIL) {
+                    if (log)
+                        log[i * total + k] = 'f';
                     pt->fail++;
                     record_failure(pt, &t, label, trial_no, mp_buf_str(&diag), (enum mp_dialect)d);
                     if (cfg->shrink)
@@ -149,12 +171,28 @@ int mp_run_trials(const struct mp_run_config *cfg, struct mp_point *pts, size_t 
                 }
                 mp_buf_free(&diag);
             }
+            if (abandoned)
+                break;
             if (any) {
                 timing[d].trials++;
                 timing[d].seconds += mp_now() - t0;
             }
         }
         mp_arena_free(t.a);
+        for (size_t i = 0; i < n; i++) {
+            if (!abandoned && (verdict[i] == 'p' || verdict[i] == 'd')) {
+                if (log)
+                    log[i * total + k] = verdict[i];
+                if (verdict[i] == 'p')
+                    pts[i].pass++;
+                else {
+                    pts[i].discard++;
+                    mp_point_discard(&pts[i], why[i], 1);
+                }
+            }
+            free(why[i]);
+            why[i] = NULL;
+        }
         if (bar) {
             size_t failing = 0;
             for (size_t i = 0; i < n; i++)
@@ -167,6 +205,10 @@ int mp_run_trials(const struct mp_run_config *cfg, struct mp_point *pts, size_t 
     }
     if (bar)
         fprintf(stderr, "\r%*s\r", 70, "");
+    free(verdict);
+    free(why);
+    if (abandoned || interrupted())
+        status = MP_RUN_INTERRUPTED_BASE + interrupted();
     return status;
 }
 
@@ -191,10 +233,15 @@ int mp_run(const struct mp_run_config *cfg, FILE *out)
             n++;
         }
     struct mp_timing timing[MP_NDIALECTS] = {{0}};
+    mp_interrupt_install();
     int status = cfg->jobs > 1 ? mp_run_jobs(cfg, pts, n, needs, timing)
                                : mp_run_trials(cfg, pts, n, needs, timing, 0, 1, NULL);
     /* a point that fails only its health check fails the run too */
-    if (mp_run_report(out, cfg, pts, n, timing) && status == 0)
+    if (interrupted()) {
+        status = MP_RUN_INTERRUPTED_BASE + interrupted();
+        fprintf(stderr, "migprop: interrupted by %s\n", interrupted() == SIGTERM ? "SIGTERM" : "SIGINT");
+    }
+    if (mp_run_report(out, cfg, pts, n, timing, interrupted()) && status == 0)
         status = 1;
     if (cfg->first_failure) {
         *cfg->first_failure = -1;

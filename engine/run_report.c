@@ -5,6 +5,7 @@
 #include "os.h"
 
 #include <inttypes.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -152,9 +153,10 @@ static int cmp_reason(const void *x, const void *y)
  * MP_CANNOT_APPLY in engine.h): PASS, SKIP when every trial was discarded
  * because the property cannot apply, FAIL when too many were discarded for
  * reasons that count.  Its YAML block gives the discards by reason, most
- * frequent first.  Memory from `a`. */
+ * frequent first.  A partial (interrupted) run is not health-checked.
+ * Memory from `a`. */
 static void discard_point(struct mp_arena *a, const struct mp_run_config *cfg, const struct mp_point *p,
-                          struct mp_report_field *f, size_t *nf, struct mp_report_point *rp)
+                          struct mp_report_field *f, size_t *nf, struct mp_report_point *rp, int interrupted)
 {
     struct mp_discard_reason *why = mp_arena_alloc(a, (p->nwhy + 1) * sizeof *why);
     if (p->nwhy)
@@ -183,7 +185,7 @@ static void discard_point(struct mp_arena *a, const struct mp_run_config *cfg, c
         rp->result = MP_POINT_SKIP;
         rp->note = r;
         rp->human_line = mp_arena_printf(a, "skipped: %s", r);
-    } else if (pct < 100 && counted >= MP_HEALTH_MIN_DISCARDS && counted * 100 > (unsigned long)pct * trials) {
+    } else if (!interrupted && pct < 100 && counted >= MP_HEALTH_MIN_DISCARDS && counted * 100 > (unsigned long)pct * trials) {
         rp->result = MP_POINT_FAIL;
         rp->message = mp_arena_printf(a,
                                       "health check: %lu of %lu trials discarded (%.0f %%) for reasons that count, "
@@ -215,7 +217,7 @@ static void discard_point(struct mp_arena *a, const struct mp_run_config *cfg, c
 
 /* The run's report in format `f` on `out`; the number of failing points. */
 static size_t report_one(FILE *out, enum mp_format f, const struct mp_run_config *cfg, const struct mp_point *pts,
-                       size_t n, const struct mp_timing *timing)
+                       size_t n, const struct mp_timing *timing, int interrupted)
 {
     struct mp_arena *a = mp_arena_new();
     const char *solver = cfg->solver == MP_SOLVER_NAIVE ? "naive" : "default";
@@ -247,13 +249,22 @@ static size_t report_one(FILE *out, enum mp_format f, const struct mp_run_config
             rp.result = MP_POINT_SKIP;
             rp.note = p->skip;
         } else if (!p->fail) {
-            discard_point(a, cfg, p, diag, &rp.ndiag, &rp);
+            discard_point(a, cfg, p, diag, &rp.ndiag, &rp, interrupted);
         } else {
             rp.result = MP_POINT_FAIL;
             rp.diag = diag;
             failure_point(a, cfg, p, diag, &rp.ndiag, &rp);
         }
         mp_reporter_point(r, &rp);
+    }
+    if (interrupted) {
+        /* the trials judged: those of the point that saw the most */
+        unsigned long done = 0;
+        for (size_t i = 0; i < n; i++)
+            if (!pts[i].skip && pts[i].pass + pts[i].discard + pts[i].fail > done)
+                done = pts[i].pass + pts[i].discard + pts[i].fail;
+        mp_reporter_comment(r, "interrupted after %lu trial%s (%s): a partial report", done, done == 1 ? "" : "s",
+                            interrupted == SIGTERM ? "SIGTERM" : "SIGINT");
     }
     for (int d = 0; d < MP_NDIALECTS; d++)
         if (timing[d].trials)
@@ -267,12 +278,12 @@ static size_t report_one(FILE *out, enum mp_format f, const struct mp_run_config
 }
 
 size_t mp_run_report(FILE *out, const struct mp_run_config *cfg, const struct mp_point *pts, size_t n,
-                     const struct mp_timing *timing)
+                     const struct mp_timing *timing, int interrupted)
 {
-    size_t failed = report_one(out, cfg->format, cfg, pts, n, timing);
+    size_t failed = report_one(out, cfg->format, cfg, pts, n, timing, interrupted);
     if (cfg->tap_file)
-        report_one(cfg->tap_file, MP_FORMAT_TAP, cfg, pts, n, timing);
+        report_one(cfg->tap_file, MP_FORMAT_TAP, cfg, pts, n, timing, interrupted);
     if (cfg->junit_file)
-        report_one(cfg->junit_file, MP_FORMAT_JUNIT, cfg, pts, n, timing);
+        report_one(cfg->junit_file, MP_FORMAT_JUNIT, cfg, pts, n, timing, interrupted);
     return failed;
 }
