@@ -3,6 +3,7 @@
  * so the report is the one a single process makes. */
 #include "engine_int.h"
 #include "interrupt.h"
+#include "progress.h"
 #include "os.h"
 
 #include <errno.h>
@@ -133,8 +134,14 @@ int mp_run_jobs(const struct mp_run_config *cfg, struct mp_point *pts, size_t n,
         mp_oom();
     for (unsigned j = 0; j < nw; j++) {
         int st = 0;
-        while (waitpid(pids[j], &st, 0) < 0 && errno == EINTR)
-            ;
+        pid_t got;
+        /* poll while a progress line is shown, so it moves as the workers run */
+        int flags = mp_progress_shown() ? WNOHANG : 0;
+        while ((got = waitpid(pids[j], &st, flags)) == 0 || (got < 0 && errno == EINTR)) {
+            mp_progress_draw();
+            if (got == 0)
+                usleep(100 * 1000);
+        }
         FILE *f = fopen(paths[j], "rb");
         int ws = 2;
         struct mp_timing tm[MP_NDIALECTS];

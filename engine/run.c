@@ -3,6 +3,7 @@
  * shrunk), timing kept, and the report. */
 #include "engine_int.h"
 #include "interrupt.h"
+#include "progress.h"
 #include "os.h"
 #include "pgcluster.h"
 #include "text.h"
@@ -70,9 +71,7 @@ int mp_run_trials(const struct mp_run_config *cfg, struct mp_point *pts, size_t 
     if (!verdict || !why)
         mp_oom();
     unsigned long total = mp_run_total(cfg);
-    unsigned long in_shard = 0, done = 0;
-    /* the human format shows progress on a terminal (stderr, one line) */
-    bool bar = cfg->format == MP_FORMAT_HUMAN && !log && isatty(2);
+    unsigned long in_shard = 0;
     bool abandoned = false;
     for (unsigned long k = 0; k < total && status != 2 && !abandoned; k++) {
         if (cfg->shard_count > 1 && k % cfg->shard_count != cfg->shard_index - 1)
@@ -193,18 +192,13 @@ int mp_run_trials(const struct mp_run_config *cfg, struct mp_point *pts, size_t 
             free(why[i]);
             why[i] = NULL;
         }
-        if (bar) {
-            size_t failing = 0;
+        if (!abandoned) {
+            unsigned long failing = 0;
             for (size_t i = 0; i < n; i++)
                 failing += pts[i].fail ? 1 : 0;
-            unsigned width = 30, fill = (unsigned)(++done * width / (total ? total : 1));
-            fprintf(stderr, "\r[%.*s%*s] %lu/%lu trials, %zu failing", (int)fill, "##############################",
-                    (int)(width - fill), "", done, total, failing);
-            fflush(stderr);
+            mp_progress_trial_done(failing);
         }
     }
-    if (bar)
-        fprintf(stderr, "\r%*s\r", 70, "");
     free(verdict);
     free(why);
     if (abandoned || interrupted())
@@ -234,8 +228,15 @@ int mp_run(const struct mp_run_config *cfg, FILE *out)
         }
     struct mp_timing timing[MP_NDIALECTS] = {{0}};
     mp_interrupt_install();
+    /* the human format shows progress on a terminal (stderr, one line;
+     * with --jobs the workers count and this process draws) */
+    unsigned long trials = mp_run_total(cfg);
+    if (cfg->shard_count > 1)
+        trials = trials / cfg->shard_count + (trials % cfg->shard_count >= cfg->shard_index ? 1 : 0);
+    mp_progress_begin(cfg->format == MP_FORMAT_HUMAN && isatty(STDERR_FILENO), trials);
     int status = cfg->jobs > 1 ? mp_run_jobs(cfg, pts, n, needs, timing)
                                : mp_run_trials(cfg, pts, n, needs, timing, 0, 1, NULL);
+    mp_progress_end();
     /* a point that fails only its health check fails the run too */
     if (interrupted()) {
         status = MP_RUN_INTERRUPTED_BASE + interrupted();

@@ -91,5 +91,16 @@ if command -v xmllint >/dev/null; then
 else
   skip "xmllint: JUnit valid" "no xmllint"
 fi
+# the human report: a failure names its case file and replay command;
+# colours only when asked (never on a pipe by default, nor with NO_COLOR)
+"$M" check --backend sqlite --solver naive --iterations 30 --seed 3 --properties ordering_valid \
+  --format human --out human >human.out 2>/dev/null
+check "human: the failure shows its case file and the replay command" \
+  'grep -q "^case: human/ordering_valid-sqlite-.*\.case$" human.out && grep -q "^replay: migprop replay human/" human.out'
+check "human: no colour on a pipe" '! grep -q $(printf "\033") human.out'
+"$M" check --backend sqlite --iterations 3 --seed 3 --format human --color always >color.out 2>/dev/null
+check "human: --color always colours the verdicts" 'grep -q "$(printf "\033")\[32mPASS" color.out'
+NO_COLOR=1 "$M" check --backend sqlite --iterations 3 --seed 3 --format human --color auto >nocolor.out 2>/dev/null
+check "human: NO_COLOR turns colour off" '! grep -q $(printf "\033") nocolor.out'
 echo "1..$n"
 exit $fails
