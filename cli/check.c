@@ -232,6 +232,7 @@ int mp_cmd_check(int argc, char **argv)
     struct case_list files = {0};
     struct mp_arena *case_arena = NULL;
     struct mp_fixed_case *fixed = NULL;
+    struct mp_casefile *casefiles = NULL;
     int rc = 0, c, k;
     uint64_t u;
     double s;
@@ -375,13 +376,18 @@ int mp_cmd_check(int argc, char **argv)
     fixed = calloc(files.n + 1, sizeof *fixed);
     if (!fixed)
         mp_oom();
+    casefiles = calloc(files.n + 1, sizeof *casefiles);
+    if (!casefiles)
+        mp_oom();
     for (size_t i = 0; i < files.n && !rc; i++) {
         struct mp_error e = {0};
         fixed[i].name = files.v[i];
-        if (mp_casefile_read(case_arena, files.v[i], &fixed[i].c, &e)) {
+        if (mp_casefile_read_full(case_arena, files.v[i], &casefiles[i], &e)) {
             fprintf(stderr, "migprop: %s\n", e.msg);
             rc = 2;
         }
+        fixed[i].c = casefiles[i].c;
+        fixed[i].file = &casefiles[i];
     }
     cfg.fixed = fixed;
     cfg.nfixed = files.n;
@@ -420,6 +426,7 @@ out:
         free(files.v[i]);
     free(files.v);
     free(fixed);
+    free(casefiles);
     free(sel);
     mp_arena_free(case_arena);
     return rc;

@@ -107,7 +107,7 @@ int mp_cmd_replay(int argc, char **argv)
     bool want[MP_NDIALECTS] = {strcmp(backend, "postgres") != 0, strcmp(backend, "sqlite") != 0};
     const struct mp_plan_options plan = {
         .solver = cf.meta.solver && strcmp(cf.meta.solver, "naive") == 0 ? MP_SOLVER_NAIVE : MP_SOLVER_DEFAULT};
-    uint64_t seed = cf.meta.trial_seed ? strtoull(cf.meta.trial_seed, NULL, 0) : 0;
+    uint64_t seed = mp_case_trial_seed(&cf.meta, path); /* as `check --case` runs it */
     /* properties */
     size_t nall;
     const struct mp_property *all = mp_properties(&nall);

@@ -130,6 +130,10 @@ struct mp_arena *mp_trial_arena(struct mp_trial *t);
 struct mp_fixed_case {
     const char *name;  /* file path */
     struct mp_case c;
+    /* optional (NULL: none): the file's rows and metadata; with them the
+     * trial runs on the file's rows (when it has some) and with
+     * mp_case_trial_seed(&file->meta, name), exactly as `replay` does */
+    const struct mp_casefile *file;
 };
 
 /* The health check's defaults (Hypothesis's filter_too_much: a property

@@ -93,12 +93,9 @@ int mp_run_trials(const struct mp_run_config *cfg, struct mp_point *pts, size_t 
             t.c = &cfg->fixed[k].c;
             label = cfg->fixed[k].name;
             trial_no = -1;
-            /* from the file's name, so adding a case shifts no other */
-            const char *base = strrchr(label, '/') ? strrchr(label, '/') + 1 : label;
-            uint64_t h = 1469598103934665603ULL;
-            for (const char *q = base; *q; q++)
-                h = (h ^ (unsigned char)*q) * 1099511628211ULL;
-            t.seed = mp_trial_seed(h, 0);
+            /* the rule `replay` follows too */
+            const struct mp_casefile *file = cfg->fixed[k].file;
+            t.seed = mp_case_trial_seed(file ? &file->meta : NULL, label);
         } else {
             trial_no = cfg->only_trial >= 0 ? cfg->only_trial : (long)(k - cfg->nfixed);
             t.seed = mp_trial_seed(cfg->seed, (uint64_t)trial_no);
@@ -116,7 +113,9 @@ int mp_run_trials(const struct mp_run_config *cfg, struct mp_point *pts, size_t 
             label = lbuf;
         }
         t.label = k < cfg->nfixed ? label : mp_arena_printf(t.a, "trial-%ld", trial_no);
-        if (!cfg->no_data) {
+        if (k < cfg->nfixed && cfg->fixed[k].file && cfg->fixed[k].file->has_rows) {
+            t.data = cfg->fixed[k].file->data; /* the case's own rows, as replay runs it */
+        } else if (!cfg->no_data) {
             /* rows from a stream of their own, so they never shift the case */
             struct mp_rng drng;
             mp_rng_seed(&drng, t.seed ^ 0xda7ada7ada7ada7aULL);
