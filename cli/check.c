@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "faildb.h"
 #include "num.h"
 #include "os.h"
 #include "properties.h"
@@ -72,6 +73,12 @@ static const char usage[] =
     "\n"
     "                                  (default " MP_STR(MP_CHECK_DEFAULT_SHRINK_STEPS) "; 0: no shrinking)\n"
     "  --no-shrink                     report failures as found\n"
+    "  --failure-db DIR                save every shrunk failure here, keyed by its SHA-256, and replay\n"
+    "                                  the saved ones first (default " MP_FAILDB_DEFAULT_DIR ")\n"
+    "  --no-replay-saved               do not replay the saved failures first\n"
+    "  --fixed-after N                 delete a saved failure once it passed N runs in a row, 1 .. 1000\n"
+    "                                  (default " MP_STR(MP_FAILDB_FIXED_AFTER) ")\n"
+    "  --keep-fixed                    never delete a saved failure\n"
     "  --keep-migrations DIR           write each trial's plan as a migration directory under DIR\n"
     "                                  (DIR/<trial>-<backend>-<solver>/) and run it from there\n"
     "  -h, --help                      print this help\n"
@@ -156,6 +163,38 @@ static int parse_shard(const char *v, unsigned *index, unsigned *count)
     return 0;
 }
 
+/* Judge the saved failure at `path` as `migprop replay` does (its
+ * property on its backend, its rows, its trial seed; this run's solver):
+ * MP_PASS, MP_FAIL, or
+ * MP_DISCARD when it cannot be judged in this run (its backend is not
+ * running, its property is not selected); -1 when the file cannot be read
+ * (reported).  *cf gets the file, memory from `a`. */
+static int judge_saved(struct mp_arena *a, const char *path, struct mp_casefile *cf, const struct mp_run_config *cfg)
+{
+    struct mp_error e = {0};
+    if (mp_casefile_read_full(a, path, cf, &e)) {
+        fprintf(stderr, "migprop: failure database: %s\n", e.msg);
+        return -1;
+    }
+    const struct mp_property *prop = NULL;
+    for (size_t i = 0; i < cfg->nprops && cf->meta.property; i++)
+        if (strcmp(cfg->props[i].name, cf->meta.property) == 0)
+            prop = &cfg->props[i];
+    int d = cf->meta.backend && strcmp(cf->meta.backend, "postgres") == 0 ? MP_POSTGRES : MP_SQLITE;
+    if (!prop || !cfg->backends[d])
+        return MP_DISCARD;
+    /* this run's solver, not the recorded one: the question is whether
+     * the code under test still fails the case */
+    const struct mp_plan_options plan = {.solver = cfg->solver};
+    struct mp_buf diag = {0};
+    char kind[160];
+    size_t nops = 0;
+    enum mp_verdict v = mp_check_case(&cf->c, cf->has_rows ? &cf->data : NULL, mp_case_trial_seed(&cf->meta, path),
+                                      &plan, prop, cfg->backends, (enum mp_dialect)d, &diag, kind, &nops);
+    mp_buf_free(&diag);
+    return (int)v;
+}
+
 enum {
     OPT_BACKEND = 256,
     OPT_ITERATIONS,
@@ -180,6 +219,10 @@ enum {
     OPT_JUNIT_FILE,
     OPT_COLOR,
     OPT_MAX_DISCARD,
+    OPT_FAILURE_DB,
+    OPT_NO_REPLAY_SAVED,
+    OPT_FIXED_AFTER,
+    OPT_KEEP_FIXED,
 };
 
 static const struct option longopts[] = {
@@ -206,6 +249,10 @@ static const struct option longopts[] = {
     {"junit", required_argument, NULL, OPT_JUNIT_FILE},
     {"color", required_argument, NULL, OPT_COLOR},
     {"max-discard", required_argument, NULL, OPT_MAX_DISCARD},
+    {"failure-db", required_argument, NULL, OPT_FAILURE_DB},
+    {"no-replay-saved", no_argument, NULL, OPT_NO_REPLAY_SAVED},
+    {"fixed-after", required_argument, NULL, OPT_FIXED_AFTER},
+    {"keep-fixed", no_argument, NULL, OPT_KEEP_FIXED},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -223,16 +270,21 @@ int mp_cmd_check(int argc, char **argv)
         .shrink_time = MP_CHECK_DEFAULT_SHRINK_TIME,
         .shrink_steps = MP_CHECK_DEFAULT_SHRINK_STEPS,
         .out_dir = MP_CHECK_DEFAULT_OUT,
+        .failure_db = MP_FAILDB_DEFAULT_DIR,
     };
     bool have_seed = false, want[MP_NDIALECTS] = {true, true}, explicit_backend = false, cases_given = false;
     static const char *const colors[] = {"auto", "always", "never", NULL};
     const char *pg_url = NULL, *tap_path = NULL, *junit_path = NULL;
     int color = 0;
+    bool replay_saved = true, keep_fixed = false;
+    unsigned fixed_after = MP_FAILDB_FIXED_AFTER;
+    char **saved = NULL;
+    size_t nsaved = 0;
     struct mp_property *sel = NULL;
     struct case_list files = {0};
     struct mp_arena *case_arena = NULL;
     struct mp_fixed_case *fixed = NULL;
-    struct mp_casefile *casefiles = NULL;
+    struct mp_casefile *casefiles = NULL, *saved_files = NULL;
     int rc = 0, c, k;
     uint64_t u;
     double s;
@@ -327,6 +379,19 @@ int mp_cmd_check(int argc, char **argv)
             if (!(rc = mp_cli_u64("check", "--max-discard", optarg, 1, 100, &u)))
                 cfg.max_discard_pct = (unsigned)u;
             break;
+        case OPT_FAILURE_DB:
+            cfg.failure_db = optarg;
+            break;
+        case OPT_NO_REPLAY_SAVED:
+            replay_saved = false;
+            break;
+        case OPT_FIXED_AFTER:
+            if (!(rc = mp_cli_u64("check", "--fixed-after", optarg, 1, 1000, &u)))
+                fixed_after = (unsigned)u;
+            break;
+        case OPT_KEEP_FIXED:
+            keep_fixed = true;
+            break;
         case OPT_TAP_VERSION:
             if (!(rc = mp_cli_u64("check", "--tap-version", optarg, 13, 14, &u)))
                 cfg.tap_version = (int)u;
@@ -413,6 +478,45 @@ int mp_cmd_check(int argc, char **argv)
             }
         }
     }
+    /* the saved failures first: each judged as replay judges it (its
+     * property, its backend), its streak recorded, then run with the rest */
+    if (!rc && replay_saved) {
+        struct mp_error e = {0};
+        if (mp_faildb_list(cfg.failure_db, &saved, &nsaved, &e)) {
+            fprintf(stderr, "migprop: failure database: %s\n", e.msg);
+            rc = 2;
+        }
+        struct mp_fixed_case *all = calloc(nsaved + cfg.nfixed + 1, sizeof *all);
+        struct mp_casefile *cfs = calloc(nsaved + 1, sizeof *cfs);
+        if (!all || !cfs)
+            mp_oom();
+        size_t kept = 0;
+        for (size_t i = 0; i < nsaved && !rc; i++) {
+            int v = judge_saved(case_arena, saved[i], &cfs[kept], &cfg);
+            if (v < 0)
+                continue; /* unreadable: left alone, reported */
+            int del = v == MP_DISCARD ? 0 : mp_faildb_record(saved[i], v == MP_PASS, fixed_after, keep_fixed, &e);
+            if (del < 0)
+                fprintf(stderr, "migprop: failure database: %s\n", e.msg);
+            fprintf(stderr, "migprop: saved failure %s: %s\n", saved[i],
+                    v == MP_FAIL ? "still fails"
+                    : del == 1   ? "passed, removed (fixed)"
+                    : v == MP_PASS ? "passes"
+                                   : "not judged here");
+            if (del == 1)
+                continue;
+            all[kept].name = saved[i];
+            all[kept].c = cfs[kept].c;
+            all[kept].file = &cfs[kept];
+            kept++;
+        }
+        memcpy(all + kept, fixed, cfg.nfixed * sizeof *all);
+        free(fixed);
+        fixed = all;
+        saved_files = cfs;
+        cfg.fixed = fixed;
+        cfg.nfixed += kept;
+    }
     if (!rc)
         rc = mp_run(&cfg, stdout);
 out:
@@ -427,6 +531,8 @@ out:
     free(files.v);
     free(fixed);
     free(casefiles);
+    free(saved_files);
+    mp_faildb_list_free(saved, nsaved);
     free(sel);
     mp_arena_free(case_arena);
     return rc;

@@ -175,6 +175,7 @@ struct mp_run_config {
     double shrink_time;           /* seconds per failure (0: MP_SHRINK_DEFAULT_SECONDS, 30) */
     long shrink_steps;            /* checks per failure (0: MP_SHRINK_DEFAULT_STEPS, 5000) */
     const char *out_dir;          /* where case files go (NULL: "migprop-failures") */
+    const char *failure_db;       /* also save each shrunk case here (faildb.h), or NULL */
     long *first_failure;          /* out, optional: number of trials run when the first
                                    * property failed (k + 1 for trial k), or -1 */
 };
