@@ -52,6 +52,8 @@ static const char usage[] =
     "  --tap FILE                      also write the TAP report to FILE\n"
     "  --junit FILE                    also write the JUnit XML report to FILE\n"
     "  --color auto|always|never       colour the human report (default auto: a terminal, no NO_COLOR)\n"
+    "  --stats                         also report what was tested: trials, discards by reason,\n"
+    "                                  operation kinds and sizes, DDL features of the start schemas\n"
     "  --max-discard P                 health check: fail a property that discards more than P %\n"
     "                                  of its trials, 1 .. 100 (default " MP_STR(MP_MAX_DISCARD_DEFAULT) "; 100: off)\n"
     "  --pg-url URL                    use this PostgreSQL server instead of a disposable one\n"
@@ -85,7 +87,8 @@ static const char usage[] =
     "\n"
     "exit status: 0 all properties hold, 1 a property failed, 2 usage or infrastructure error,\n"
     "             130 interrupted by SIGINT, 143 by SIGTERM\n"
-    "environment: MIGPROP_REQUIRE_POSTGRES=1 makes an unavailable PostgreSQL an error, not a skip\n";
+    "environment: MIGPROP_REQUIRE_POSTGRES=1 makes an unavailable PostgreSQL an error, not a skip;\n"
+    "             MIGPROP_FAILURE_DB=DIR is the default of --failure-db, empty: no failure database\n";
 
 static uint64_t random_seed(void)
 {
@@ -223,6 +226,7 @@ enum {
     OPT_NO_REPLAY_SAVED,
     OPT_FIXED_AFTER,
     OPT_KEEP_FIXED,
+    OPT_STATS,
 };
 
 static const struct option longopts[] = {
@@ -253,6 +257,7 @@ static const struct option longopts[] = {
     {"no-replay-saved", no_argument, NULL, OPT_NO_REPLAY_SAVED},
     {"fixed-after", required_argument, NULL, OPT_FIXED_AFTER},
     {"keep-fixed", no_argument, NULL, OPT_KEEP_FIXED},
+    {"stats", no_argument, NULL, OPT_STATS},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -289,6 +294,10 @@ int mp_cmd_check(int argc, char **argv)
     uint64_t u;
     double s;
 
+    /* MIGPROP_FAILURE_DB: the database's directory, or empty for none */
+    const char *db_env = getenv("MIGPROP_FAILURE_DB");
+    if (db_env)
+        cfg.failure_db = *db_env ? db_env : NULL;
     mp_cli_getopt_begin();
     while (!rc && (c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
         switch (c) {
@@ -392,6 +401,9 @@ int mp_cmd_check(int argc, char **argv)
         case OPT_KEEP_FIXED:
             keep_fixed = true;
             break;
+        case OPT_STATS:
+            cfg.stats = true;
+            break;
         case OPT_TAP_VERSION:
             if (!(rc = mp_cli_u64("check", "--tap-version", optarg, 13, 14, &u)))
                 cfg.tap_version = (int)u;
@@ -480,7 +492,7 @@ int mp_cmd_check(int argc, char **argv)
     }
     /* the saved failures first: each judged as replay judges it (its
      * property, its backend), its streak recorded, then run with the rest */
-    if (!rc && replay_saved) {
+    if (!rc && replay_saved && cfg.failure_db) {
         struct mp_error e = {0};
         if (mp_faildb_list(cfg.failure_db, &saved, &nsaved, &e)) {
             fprintf(stderr, "migprop: failure database: %s\n", e.msg);

@@ -22,7 +22,7 @@ static const char usage[] =
     "A HASH may be shortened to any unique prefix.\n"
     "\n"
     "options:\n"
-    "  --failure-db DIR                the database (default " MP_FAILDB_DEFAULT_DIR ")\n"
+    "  --failure-db DIR                the database (default $MIGPROP_FAILURE_DB, else " MP_FAILDB_DEFAULT_DIR ")\n"
     "  --all                           rm: every saved case\n"
     "  -h, --help                      print this help\n"
     "\n"
@@ -64,7 +64,8 @@ static const char *find(char **v, size_t n, const char *prefix)
 
 int mp_cmd_failures(int argc, char **argv)
 {
-    const char *dir = MP_FAILDB_DEFAULT_DIR;
+    const char *dir = getenv("MIGPROP_FAILURE_DB") && *getenv("MIGPROP_FAILURE_DB") ? getenv("MIGPROP_FAILURE_DB")
+                                                                                     : MP_FAILDB_DEFAULT_DIR;
     bool all = false;
     int c, rc = 0;
     mp_cli_getopt_begin();

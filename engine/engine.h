@@ -159,6 +159,7 @@ struct mp_run_config {
     FILE *tap_file, *junit_file;  /* non-NULL: also write the TAP / JUnit report there (the
                                    * caller's streams, not closed) */
     bool color;                   /* human format: colour the verdicts */
+    bool stats;                   /* add the --stats comments to the report (stats.c) */
     unsigned max_discard_pct;     /* health check: a point fails when more than this percentage of
                                    * its trials are discarded for reasons that count (see
                                    * MP_CANNOT_APPLY) and at least MP_HEALTH_MIN_DISCARDS are;

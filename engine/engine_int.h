@@ -97,6 +97,12 @@ struct mp_timing {
 size_t mp_run_report(FILE *out, const struct mp_run_config *cfg, const struct mp_point *pts, size_t n,
                      const struct mp_timing *timing, int interrupted);
 
+/* stats.c: `check --stats`: report comments on what the run tested (the
+ * trials, discards by reason, operation kinds and change-set sizes, the
+ * start schemas' DDL features, and the phase times' place). */
+void mp_run_stats(struct mp_reporter *r, const struct mp_run_config *cfg, const struct mp_point *pts, size_t n,
+                  const struct mp_timing *timing);
+
 /* failures.c: shrink the failure just recorded in pt (property prop on
  * dialect d of trial t, random trial number trial_no or -1), write the
  * minimal case file and its standalone SQL under cfg->out_dir, and point

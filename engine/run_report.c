@@ -266,6 +266,8 @@ static size_t report_one(FILE *out, enum mp_format f, const struct mp_run_config
         mp_reporter_comment(r, "interrupted after %lu trial%s (%s): a partial report", done, done == 1 ? "" : "s",
                             interrupted == SIGTERM ? "SIGTERM" : "SIGINT");
     }
+    if (cfg->stats)
+        mp_run_stats(r, cfg, pts, n, timing);
     for (int d = 0; d < MP_NDIALECTS; d++)
         if (timing[d].trials)
             mp_reporter_comment(r, "%s: %lu trials in %.3f s (%.1f trials/s)", mp_dialect_name((enum mp_dialect)d),

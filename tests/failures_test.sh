@@ -10,6 +10,7 @@ M=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 cd "$W" || exit 2
+unset MIGPROP_FAILURE_DB # the default place, .migprop/failures under $W
 n=0 fails=0
 check() { n=$((n + 1)); if eval "$2"; then echo "ok $n - $1"; else echo "not ok $n - $1"; fails=1; fi; }
 db=.migprop/failures
@@ -51,6 +52,9 @@ check "two passing runs keep it" '[ -f "$f" ] && "$M" failures list | grep -q "p
 good
 check "the third passing run deletes it" '[ ! -e "$f" ] && grep -q "removed (fixed)" err'
 check "--failure-db DIR puts the database elsewhere" 'naive --failure-db elsewhere; [ "$(ls elsewhere/*.case | wc -l)" = 1 ]'
+check "MIGPROP_FAILURE_DB= (empty) turns it off" 'rm -rf $db; MIGPROP_FAILURE_DB= naive; [ ! -e $db ]'
+check "MIGPROP_FAILURE_DB=DIR moves it" 'MIGPROP_FAILURE_DB=envdb naive; [ "$(ls envdb/*.case | wc -l)" = 1 ] &&
+  [ "$(MIGPROP_FAILURE_DB=envdb "$M" failures list | wc -l)" = 1 ]'
 check "failures rm of an unknown hash exits 1" '"$M" failures rm ffff 2>/dev/null; [ $? = 1 ]'
 echo "1..$n"
 exit $fails
