@@ -183,7 +183,7 @@ int mp_cmd_replay(int argc, char **argv)
             mp_reporter_point(r, &pt);
             mp_buf_free(&diag);
         }
-    mp_reporter_plan(r, n); /* at the end: TAP 14 allows either end */
+    mp_reporter_plan(r, n); /* known at the end; the reporter writes it first */
     size_t failed = mp_reporter_failed(r);
     mp_reporter_close(r);
     for (int d = 0; d < MP_NDIALECTS; d++)

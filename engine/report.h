@@ -116,7 +116,8 @@ int mp_report_yaml(struct mp_buf *out, const struct mp_report_field *f, size_t n
 int mp_reporter_open(struct mp_reporter **out, enum mp_format f, FILE *stream, const struct mp_report_meta *meta);
 
 /* The plan: `npoints` points in all.  Call it once, before the first point
- * or after the last (TAP 14 allows either end). */
+ * or after the last; TAP writes it first either way (points reported
+ * before it are kept until then). */
 void mp_reporter_plan(struct mp_reporter *r, size_t npoints);
 
 /* Report the next point (numbered from 1). */
