@@ -3,7 +3,8 @@
 # build it into build/.  Safe to run again: a no-op when all is present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-pkgs="gcc cmake make pkg-config libpq-dev libsqlite3-dev sqlite3 postgresql libcmocka-dev libssl-dev libjansson-dev libpg-query-dev jq libxml2-utils"
+pkgs="gcc cmake make pkg-config libpq-dev libsqlite3-dev sqlite3 postgresql libcmocka-dev libssl-dev libjansson-dev libpg-query-dev jq libxml2-utils
+  libyaml-dev python3-yaml tappy perl"
 # the fuzz stage of ci/test.sh (ci/fuzz.sh): clang and its libFuzzer runtime
 pkgs="$pkgs clang libclang-rt-14-dev"
 missing=""

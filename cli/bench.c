@@ -50,7 +50,7 @@ static const char usage[] =
     "options:\n"
     "  --suite NAME       one suite, or all (default all)\n"
     "  --repeat N         runs per figure, 1 .. " MP_STR(MP_BENCH_MAX_REPEAT) " (default " MP_STR(MP_BENCH_DEFAULT_REPEAT) ")\n"
-    "  --format F         table, json or csv (default table)\n"
+    "  --format F         table, json or csv (default table; csv: RFC 4180, a header row)\n"
     "  --max-ops N        the solver suite's largest change set, " MP_STR(MP_BENCH_MIN_MAX_OPS) " .. "
     MP_STR(MP_BENCH_MAX_MAX_OPS) " operations\n"
     "                     (default " MP_STR(MP_BENCH_DEFAULT_MAX_OPS) ")\n"
@@ -78,7 +78,8 @@ static const char usage[] =
     "           as they are and shrunk to minimal cases: the difference is shrinking\n"
     "\n"
     "Each figure is the median, min and max of --repeat runs; bench.svg plots planning\n"
-    "time and executor throughput against size.\n";
+    "time and executor throughput against size (log-log, axes with units and a legend),\n"
+    "one panel per suite run.\n";
 
 static struct mp_arena *the_arena;
 
@@ -703,32 +704,125 @@ static void write_json(FILE *out, const struct results *res, unsigned repeat, bo
     json_decref(root);
 }
 
-/* One log-log panel of the SVG: a series per distinct name of `suite`. */
-static void svg_panel(FILE *f, const struct results *res, const char *suite, const char *title, bool per, double ox,
-                      double oy, double w, double h)
+/* One field of RFC 4180 CSV: as it is, or in double quotes (a '"'
+ * doubled) when it holds a comma, a quote, a line break or edge spaces. */
+static void csv_field(FILE *out, const char *v)
+{
+    size_t n = strlen(v);
+    if (strcspn(v, ",\"\r\n") == n && !(n && (v[0] == ' ' || v[n - 1] == ' '))) {
+        fputs(v, out);
+        return;
+    }
+    fputc('"', out);
+    for (const char *p = v; *p; p++) {
+        if (*p == '"')
+            fputc('"', out);
+        fputc(*p, out);
+    }
+    fputc('"', out);
+}
+
+/* Text for SVG character data or an attribute. */
+static void svg_text(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '<')
+            fputs("&lt;", f);
+        else if (*s == '>')
+            fputs("&gt;", f);
+        else if (*s == '&')
+            fputs("&amp;", f);
+        else if (*s == '"')
+            fputs("&quot;", f);
+        else
+            fputc(*s, f);
+    }
+}
+
+/* The figure a panel plots for row r (0: none). */
+static double svg_y(const struct row *r, bool per)
+{
+    return per ? r->per : r->t.median * 1e3;
+}
+
+/* Whether the run measured anything for `suite` that a panel can plot. */
+static bool svg_has(const struct results *res, const char *suite, bool per)
+{
+    for (size_t i = 0; i < res->n; i++)
+        if (strcmp(res->v[i].suite, suite) == 0 && res->v[i].x > 0 && svg_y(&res->v[i], per) > 0)
+            return true;
+    return false;
+}
+
+/* Tick values of a log axis over [lo, hi] (log10 values): the decades, and
+ * 2 and 5 times them when the range spans less than two decades.  Returns
+ * how many were written to v (at most cap). */
+static size_t log_ticks(double lo, double hi, double *v, size_t cap)
+{
+    size_t n = 0;
+    bool fine = hi - lo < 2;
+    for (int e = (int)floor(lo); e <= (int)ceil(hi) && n < cap; e++) {
+        static const double mult[] = {1, 2, 5};
+        for (size_t m = 0; m < (fine ? 3u : 1u) && n < cap; m++) {
+            double t = log10(mult[m]) + e;
+            if (t >= lo - 1e-9 && t <= hi + 1e-9)
+                v[n++] = t;
+        }
+    }
+    return n;
+}
+
+/* One log-log panel of the SVG at (ox, oy), plot area w x h: a series per
+ * distinct name of `suite` (a line with a marker at each point), both axes
+ * with ticks, tick labels and a title with the unit, and a legend. */
+static void svg_panel(FILE *f, const struct results *res, const char *suite, const char *title, const char *xlabel,
+                      const char *ylabel, bool per, double ox, double oy, double w, double h)
 {
     double xmin = 1e300, xmax = 0, ymin = 1e300, ymax = 0;
     for (size_t i = 0; i < res->n; i++) {
         const struct row *r = &res->v[i];
-        double y = per ? r->per : r->t.median * 1e3;
+        double y = svg_y(r, per);
         if (strcmp(r->suite, suite) != 0 || r->x <= 0 || y <= 0)
             continue;
         xmin = fmin(xmin, r->x), xmax = fmax(xmax, r->x), ymin = fmin(ymin, y), ymax = fmax(ymax, y);
     }
-    fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"14\">%s</text>\n", ox, oy - 8, title);
-    fprintf(f, "<rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" fill=\"none\" stroke=\"#999\"/>\n", ox, oy, w, h);
-    if (xmax <= 0)
-        return;
-    if (xmax <= xmin)
-        xmax = xmin * 10;
-    if (ymax <= ymin)
-        ymax = ymin * 10;
-    double lx0 = log10(xmin), lx1 = log10(xmax), ly0 = log10(ymin) - 0.1, ly1 = log10(ymax) + 0.1;
+    /* a little room around the data, on whole-ish log steps */
+    double lx0 = log10(xmin) - 0.05, lx1 = log10(xmax) + 0.05, ly0 = log10(ymin) - 0.1, ly1 = log10(ymax) + 0.1;
+    if (lx1 - lx0 < 0.5)
+        lx0 -= 0.25, lx1 += 0.25;
+    if (ly1 - ly0 < 0.5)
+        ly0 -= 0.25, ly1 += 0.25;
+#define PX(lx) (ox + ((lx) - lx0) / (lx1 - lx0) * w)
+#define PY(ly) (oy + h - ((ly) - ly0) / (ly1 - ly0) * h)
+    fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"14\">", ox, oy - 10);
+    svg_text(f, title);
+    fprintf(f, "</text>\n<rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" fill=\"none\" stroke=\"#333\"/>\n", ox,
+            oy, w, h);
+    double t[64];
+    size_t nt = log_ticks(lx0, lx1, t, 64);
+    for (size_t i = 0; i < nt; i++)
+        fprintf(f,
+                "<line x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" y2=\"%.0f\" stroke=\"#333\"/>"
+                "<text x=\"%.1f\" y=\"%.0f\" font-size=\"10\" text-anchor=\"middle\">%g</text>\n",
+                PX(t[i]), oy + h, PX(t[i]), oy + h + 5, PX(t[i]), oy + h + 17, pow(10, t[i]));
+    nt = log_ticks(ly0, ly1, t, 64);
+    for (size_t i = 0; i < nt; i++)
+        fprintf(f,
+                "<line x1=\"%.0f\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" stroke=\"#333\"/>"
+                "<text x=\"%.0f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"end\">%g</text>\n",
+                ox - 5, PY(t[i]), ox, PY(t[i]), ox - 7, PY(t[i]) + 3, pow(10, t[i]));
+    fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"11\" text-anchor=\"middle\">", ox + w / 2, oy + h + 34);
+    svg_text(f, xlabel);
+    fprintf(f, " (log scale)</text>\n<text transform=\"translate(%.0f %.0f) rotate(-90)\" font-size=\"11\" "
+               "text-anchor=\"middle\">",
+            ox - 48, oy + h / 2);
+    svg_text(f, ylabel);
+    fputs(" (log scale)</text>\n", f);
     static const char *const colors[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"};
     const char *names[8];
     size_t nn = 0;
     for (size_t i = 0; i < res->n; i++) {
-        if (strcmp(res->v[i].suite, suite) != 0)
+        if (strcmp(res->v[i].suite, suite) != 0 || res->v[i].x <= 0 || svg_y(&res->v[i], per) <= 0)
             continue;
         bool seen = false;
         for (size_t k = 0; k < nn; k++)
@@ -737,33 +831,58 @@ static void svg_panel(FILE *f, const struct results *res, const char *suite, con
             names[nn++] = res->v[i].name;
     }
     for (size_t k = 0; k < nn; k++) {
-        fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"", colors[k % 6]);
+        const char *c = colors[k % 6];
+        fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"", c);
         for (size_t i = 0; i < res->n; i++) {
             const struct row *r = &res->v[i];
-            double y = per ? r->per : r->t.median * 1e3;
-            if (strcmp(r->suite, suite) != 0 || strcmp(r->name, names[k]) != 0 || r->x <= 0 || y <= 0)
-                continue;
-            double px = ox + (lx1 > lx0 ? (log10(r->x) - lx0) / (lx1 - lx0) : 0.5) * w;
-            double py = oy + h - (log10(y) - ly0) / (ly1 - ly0) * h;
-            fprintf(f, "%.1f,%.1f ", px, py);
+            if (strcmp(r->suite, suite) == 0 && strcmp(r->name, names[k]) == 0 && r->x > 0 && svg_y(r, per) > 0)
+                fprintf(f, "%.1f,%.1f ", PX(log10(r->x)), PY(log10(svg_y(r, per))));
         }
-        fprintf(f, "\"/>\n<text x=\"%.0f\" y=\"%.0f\" font-size=\"11\" fill=\"%s\">%s</text>\n", ox + 8,
-                oy + 16 + 14 * (double)k, colors[k % 6], names[k]);
+        fputs("\"/>\n", f);
+        for (size_t i = 0; i < res->n; i++) {
+            const struct row *r = &res->v[i];
+            if (strcmp(r->suite, suite) == 0 && strcmp(r->name, names[k]) == 0 && r->x > 0 && svg_y(r, per) > 0)
+                fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>\n", PX(log10(r->x)),
+                        PY(log10(svg_y(r, per))), c);
+        }
+        /* the legend: a swatch and the series' name, top left inside the plot */
+        double ly = oy + 14 + 15 * (double)k;
+        fprintf(f,
+                "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"%s\" stroke-width=\"3\"/>"
+                "<text x=\"%.0f\" y=\"%.0f\" font-size=\"11\">",
+                ox + 8, ly - 4, ox + 26, ly - 4, c, ox + 30, ly);
+        svg_text(f, names[k]);
+        fputs("</text>\n", f);
     }
-    fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"10\">size %g .. %g (log)</text>\n", ox, oy + h + 14, xmin, xmax);
-    fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"10\">%s %.3g .. %.3g (log)</text>\n", ox + w / 2, oy + h + 14,
-            per ? "per second" : "ms", ymin, ymax);
+#undef PX
+#undef PY
 }
 
-/* The plot: planning time and executor throughput against size. */
+/* The plot: planning time and executor throughput against size, one
+ * panel per suite the run measured (none measured: a note). */
 static void write_svg(const char *path, const struct results *res)
 {
     FILE *f = fopen(path, "w");
     if (!f)
         return;
-    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"900\" height=\"380\" font-family=\"sans-serif\">\n");
-    svg_panel(f, res, "solver", "planning time (ms) against operations", false, 40, 40, 380, 280);
-    svg_panel(f, res, "executor", "migrations per second against history length", true, 480, 40, 380, 280);
+    bool solver = svg_has(res, "solver", false), executor = svg_has(res, "executor", true);
+    int panels = (solver ? 1 : 0) + (executor ? 1 : 0);
+    fprintf(f,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"400\" font-family=\"sans-serif\">\n"
+            "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
+            panels > 1 ? 960 : 480);
+    double ox = 70;
+    if (solver) {
+        svg_panel(f, res, "solver", "planning time against change set size", "operations", "time (ms)", false, ox, 40,
+                  380, 290);
+        ox += 480;
+    }
+    if (executor)
+        svg_panel(f, res, "executor", "migrate up throughput against history length", "migrations",
+                  "migrations per second", true, ox, 40, 380, 290);
+    if (!panels)
+        fputs("<text x=\"20\" y=\"40\" font-size=\"14\">no solver or executor figures in this run</text>\n", f);
     fprintf(f, "</svg>\n");
     fclose(f);
 }
@@ -888,12 +1007,17 @@ int mp_cmd_bench(int argc, char **argv)
     if (strcmp(format, "json") == 0) {
         write_json(stdout, &res, repeat, all || strcmp(suite, "solver") == 0, solver_exp);
     } else if (strcmp(format, "csv") == 0) {
-        header(stdout, "csv", repeat);
-        printf("suite,name,size,median_s,min_s,max_s,per_s,unit\n");
+        /* RFC 4180: a header row, then records, every text field through
+         * csv_field; no comment line (the machine is in --format json) */
+        printf("suite,name,size,median_s,min_s,max_s,per_s,unit\r\n");
         for (size_t i = 0; i < res.n; i++) {
             const struct row *w = &res.v[i];
-            printf("%s,%s,%.0f,%.6f,%.6f,%.6f,%.1f,%s\n", w->suite, w->name, w->x, w->t.median, w->t.min, w->t.max,
-                   w->per, w->unit);
+            csv_field(stdout, w->suite);
+            putchar(',');
+            csv_field(stdout, w->name);
+            printf(",%.0f,%.6f,%.6f,%.6f,%.1f,", w->x, w->t.median, w->t.min, w->t.max, w->per);
+            csv_field(stdout, w->unit);
+            fputs("\r\n", stdout);
         }
     } else {
         header(stdout, "table", repeat);

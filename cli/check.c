@@ -13,6 +13,7 @@
 
 #include "check_dir.h"
 #include "engine.h"
+#include "faildb.h"
 #include "num.h"
 #include "os.h"
 #include "properties.h"
@@ -33,6 +34,8 @@
 /* replayed by default when no case file is given */
 #define MP_CHECK_SCENARIOS_DIR "scenarios"
 
+/* The help text, in two parts: one string literal would pass the 4,095
+ * characters C11 compilers must support (-Woverlength-strings). */
 static const char usage[] =
     "usage: migprop check [options]\n"
     "\n"
@@ -48,6 +51,14 @@ static const char usage[] =
     "  --properties a,b                properties to check (default all; see migprop properties)\n"
     "  --solver default|naive          naive: the change set in the order given (a baseline)\n"
     "  --format tap|human|junit        report format (default tap; junit: JUnit XML for CI servers)\n"
+    "  --tap-version 13|14             the TAP version line (default 13: prove 3.44 refuses 14)\n"
+    "  --tap FILE                      also write the TAP report to FILE\n"
+    "  --junit FILE                    also write the JUnit XML report to FILE\n"
+    "  --color auto|always|never       colour the human report (default auto: a terminal, no NO_COLOR)\n"
+    "  --stats                         also report what was tested: trials, discards by reason,\n"
+    "                                  operation kinds and sizes, DDL features of the start schemas\n"
+    "  --max-discard P                 health check: fail a property that discards more than P %\n"
+    "                                  of its trials, 1 .. 100 (default " MP_STR(MP_MAX_DISCARD_DEFAULT) "; 100: off)\n"
     "  --pg-url URL                    use this PostgreSQL server instead of a disposable one\n"
     "                                  (also DATABASE_URL when it names PostgreSQL)\n"
     "  --scenarios DIR                 also run every *.case file in DIR first\n"
@@ -67,6 +78,14 @@ static const char usage[] =
     "\n"
     "                                  (default " MP_STR(MP_CHECK_DEFAULT_SHRINK_STEPS) "; 0: no shrinking)\n"
     "  --no-shrink                     report failures as found\n"
+    "  --failure-db DIR                save every shrunk failure here, keyed by its SHA-256, and replay\n"
+    "                                  the saved ones first (default " MP_FAILDB_DEFAULT_DIR ")\n"
+    "  --no-replay-saved               do not replay the saved failures first\n"
+    "  --fixed-after N                 delete a saved failure once it passed N runs in a row, 1 .. 1000\n"
+    "                                  (default " MP_STR(MP_FAILDB_FIXED_AFTER) ")\n"
+    "  --keep-fixed                    never delete a saved failure\n"
+    ;
+static const char usage_more[] =
     "  --keep-migrations DIR           write each trial's plan as a migration directory under DIR\n"
     "                                  (DIR/<trial>-<backend>-<solver>/) and run it from there\n"
     "  --dir DIR                       check this project's migration directory instead (any format;\n"
@@ -76,8 +95,10 @@ static const char usage[] =
     "  --fail-on-drop                  --dir: a dropped table or column is a failure, not a note\n"
     "  -h, --help                      print this help\n"
     "\n"
-    "exit status: 0 all properties hold, 1 a property failed, 2 usage or infrastructure error\n"
-    "environment: MIGPROP_REQUIRE_POSTGRES=1 makes an unavailable PostgreSQL an error, not a skip\n";
+    "exit status: 0 all properties hold, 1 a property failed, 2 usage or infrastructure error,\n"
+    "             130 interrupted by SIGINT, 143 by SIGTERM\n"
+    "environment: MIGPROP_REQUIRE_POSTGRES=1 makes an unavailable PostgreSQL an error, not a skip;\n"
+    "             MIGPROP_FAILURE_DB=DIR is the default of --failure-db, empty: no failure database\n";
 
 static uint64_t random_seed(void)
 {
@@ -155,6 +176,38 @@ static int parse_shard(const char *v, unsigned *index, unsigned *count)
     return 0;
 }
 
+/* Judge the saved failure at `path` as `migprop replay` does (its
+ * property on its backend, its rows, its trial seed; this run's solver):
+ * MP_PASS, MP_FAIL, or
+ * MP_DISCARD when it cannot be judged in this run (its backend is not
+ * running, its property is not selected); -1 when the file cannot be read
+ * (reported).  *cf gets the file, memory from `a`. */
+static int judge_saved(struct mp_arena *a, const char *path, struct mp_casefile *cf, const struct mp_run_config *cfg)
+{
+    struct mp_error e = {0};
+    if (mp_casefile_read_full(a, path, cf, &e)) {
+        fprintf(stderr, "migprop: failure database: %s\n", e.msg);
+        return -1;
+    }
+    const struct mp_property *prop = NULL;
+    for (size_t i = 0; i < cfg->nprops && cf->meta.property; i++)
+        if (strcmp(cfg->props[i].name, cf->meta.property) == 0)
+            prop = &cfg->props[i];
+    int d = cf->meta.backend && strcmp(cf->meta.backend, "postgres") == 0 ? MP_POSTGRES : MP_SQLITE;
+    if (!prop || !cfg->backends[d])
+        return MP_DISCARD;
+    /* this run's solver, not the recorded one: the question is whether
+     * the code under test still fails the case */
+    const struct mp_plan_options plan = {.solver = cfg->solver};
+    struct mp_buf diag = {0};
+    char kind[160];
+    size_t nops = 0;
+    enum mp_verdict v = mp_check_case(&cf->c, cf->has_rows ? &cf->data : NULL, mp_case_trial_seed(&cf->meta, path),
+                                      &plan, prop, cfg->backends, (enum mp_dialect)d, &diag, kind, &nops);
+    mp_buf_free(&diag);
+    return (int)v;
+}
+
 enum {
     OPT_BACKEND = 256,
     OPT_ITERATIONS,
@@ -177,6 +230,16 @@ enum {
     OPT_DIR,
     OPT_EXPECT_SCHEMA,
     OPT_FAIL_ON_DROP,
+    OPT_TAP_VERSION,
+    OPT_TAP_FILE,
+    OPT_JUNIT_FILE,
+    OPT_COLOR,
+    OPT_MAX_DISCARD,
+    OPT_FAILURE_DB,
+    OPT_NO_REPLAY_SAVED,
+    OPT_FIXED_AFTER,
+    OPT_KEEP_FIXED,
+    OPT_STATS,
 };
 
 static const struct option longopts[] = {
@@ -201,6 +264,16 @@ static const struct option longopts[] = {
     {"dir", required_argument, NULL, OPT_DIR},
     {"expect-schema", required_argument, NULL, OPT_EXPECT_SCHEMA},
     {"fail-on-drop", no_argument, NULL, OPT_FAIL_ON_DROP},
+    {"tap-version", required_argument, NULL, OPT_TAP_VERSION},
+    {"tap", required_argument, NULL, OPT_TAP_FILE},
+    {"junit", required_argument, NULL, OPT_JUNIT_FILE},
+    {"color", required_argument, NULL, OPT_COLOR},
+    {"max-discard", required_argument, NULL, OPT_MAX_DISCARD},
+    {"failure-db", required_argument, NULL, OPT_FAILURE_DB},
+    {"no-replay-saved", no_argument, NULL, OPT_NO_REPLAY_SAVED},
+    {"fixed-after", required_argument, NULL, OPT_FIXED_AFTER},
+    {"keep-fixed", no_argument, NULL, OPT_KEEP_FIXED},
+    {"stats", no_argument, NULL, OPT_STATS},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -218,23 +291,37 @@ int mp_cmd_check(int argc, char **argv)
         .shrink_time = MP_CHECK_DEFAULT_SHRINK_TIME,
         .shrink_steps = MP_CHECK_DEFAULT_SHRINK_STEPS,
         .out_dir = MP_CHECK_DEFAULT_OUT,
+        .failure_db = MP_FAILDB_DEFAULT_DIR,
     };
     bool have_seed = false, want[MP_NDIALECTS] = {true, true}, explicit_backend = false, cases_given = false;
     const char *pg_url = NULL, *dir = NULL, *expect_schema = NULL, *props_arg = NULL;
     bool fail_on_drop = false;
+    static const char *const colors[] = {"auto", "always", "never", NULL};
+    const char *tap_path = NULL, *junit_path = NULL;
+    int color = 0;
+    bool replay_saved = true, keep_fixed = false;
+    unsigned fixed_after = MP_FAILDB_FIXED_AFTER;
+    char **saved = NULL;
+    size_t nsaved = 0;
     struct mp_property *sel = NULL;
     struct case_list files = {0};
     struct mp_arena *case_arena = NULL;
     struct mp_fixed_case *fixed = NULL;
+    struct mp_casefile *casefiles = NULL, *saved_files = NULL;
     int rc = 0, c, k;
     uint64_t u;
     double s;
 
+    /* MIGPROP_FAILURE_DB: the database's directory, or empty for none */
+    const char *db_env = getenv("MIGPROP_FAILURE_DB");
+    if (db_env)
+        cfg.failure_db = *db_env ? db_env : NULL;
     mp_cli_getopt_begin();
     while (!rc && (c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
         switch (c) {
         case 'h':
             fputs(usage, stdout);
+            fputs(usage_more, stdout);
             goto out;
         case OPT_BACKEND:
             rc = mp_cli_backend("check", "--backend", optarg, want);
@@ -315,6 +402,39 @@ int mp_cmd_check(int argc, char **argv)
         case OPT_FAIL_ON_DROP:
             fail_on_drop = true;
             break;
+        case OPT_TAP_FILE:
+            tap_path = optarg;
+            break;
+        case OPT_JUNIT_FILE:
+            junit_path = optarg;
+            break;
+        case OPT_COLOR:
+            rc = mp_cli_choice("check", "--color", optarg, colors, &color);
+            break;
+        case OPT_MAX_DISCARD:
+            if (!(rc = mp_cli_u64("check", "--max-discard", optarg, 1, 100, &u)))
+                cfg.max_discard_pct = (unsigned)u;
+            break;
+        case OPT_FAILURE_DB:
+            cfg.failure_db = optarg;
+            break;
+        case OPT_NO_REPLAY_SAVED:
+            replay_saved = false;
+            break;
+        case OPT_FIXED_AFTER:
+            if (!(rc = mp_cli_u64("check", "--fixed-after", optarg, 1, 1000, &u)))
+                fixed_after = (unsigned)u;
+            break;
+        case OPT_KEEP_FIXED:
+            keep_fixed = true;
+            break;
+        case OPT_STATS:
+            cfg.stats = true;
+            break;
+        case OPT_TAP_VERSION:
+            if (!(rc = mp_cli_u64("check", "--tap-version", optarg, 13, 14, &u)))
+                cfg.tap_version = (int)u;
+            break;
         default:
             rc = mp_cli_bad_option("check", c, argv, longopts);
         }
@@ -336,6 +456,16 @@ int mp_cmd_check(int argc, char **argv)
     if (!dir && !cases_given && stat(MP_CHECK_SCENARIOS_DIR, &sb) == 0 && S_ISDIR(sb.st_mode) &&
         (rc = add_scenarios("--scenarios", MP_CHECK_SCENARIOS_DIR, &files)))
         goto out;
+    /* the report files, opened before anything runs so a bad path costs nothing */
+    if (tap_path && !(cfg.tap_file = fopen(tap_path, "w"))) {
+        rc = mp_cli_error("check", "--tap %s: %s", tap_path, strerror(errno));
+        goto out;
+    }
+    if (junit_path && !(cfg.junit_file = fopen(junit_path, "w"))) {
+        rc = mp_cli_error("check", "--junit %s: %s", junit_path, strerror(errno));
+        goto out;
+    }
+    cfg.color = mp_cli_color(color, STDOUT_FILENO);
     if (!have_seed)
         cfg.seed = random_seed();
     if (!pg_url)
@@ -355,13 +485,18 @@ int mp_cmd_check(int argc, char **argv)
     fixed = calloc(files.n + 1, sizeof *fixed);
     if (!fixed)
         mp_oom();
+    casefiles = calloc(files.n + 1, sizeof *casefiles);
+    if (!casefiles)
+        mp_oom();
     for (size_t i = 0; i < files.n && !rc; i++) {
         struct mp_error e = {0};
         fixed[i].name = files.v[i];
-        if (mp_casefile_read(case_arena, files.v[i], &fixed[i].c, &e)) {
+        if (mp_casefile_read_full(case_arena, files.v[i], &casefiles[i], &e)) {
             fprintf(stderr, "migprop: %s\n", e.msg);
             rc = 2;
         }
+        fixed[i].c = casefiles[i].c;
+        fixed[i].file = &casefiles[i];
     }
     cfg.fixed = fixed;
     cfg.nfixed = files.n;
@@ -387,15 +522,61 @@ int mp_cmd_check(int argc, char **argv)
             }
         }
     }
+    /* the saved failures first: each judged as replay judges it (its
+     * property, its backend), its streak recorded, then run with the rest */
+    if (!rc && replay_saved && cfg.failure_db) {
+        struct mp_error e = {0};
+        if (mp_faildb_list(cfg.failure_db, &saved, &nsaved, &e)) {
+            fprintf(stderr, "migprop: failure database: %s\n", e.msg);
+            rc = 2;
+        }
+        struct mp_fixed_case *all = calloc(nsaved + cfg.nfixed + 1, sizeof *all);
+        struct mp_casefile *cfs = calloc(nsaved + 1, sizeof *cfs);
+        if (!all || !cfs)
+            mp_oom();
+        size_t kept = 0;
+        for (size_t i = 0; i < nsaved && !rc; i++) {
+            int v = judge_saved(case_arena, saved[i], &cfs[kept], &cfg);
+            if (v < 0)
+                continue; /* unreadable: left alone, reported */
+            int del = v == MP_DISCARD ? 0 : mp_faildb_record(saved[i], v == MP_PASS, fixed_after, keep_fixed, &e);
+            if (del < 0)
+                fprintf(stderr, "migprop: failure database: %s\n", e.msg);
+            fprintf(stderr, "migprop: saved failure %s: %s\n", saved[i],
+                    v == MP_FAIL ? "still fails"
+                    : del == 1   ? "passed, removed (fixed)"
+                    : v == MP_PASS ? "passes"
+                                   : "not judged here");
+            if (del == 1)
+                continue;
+            all[kept].name = saved[i];
+            all[kept].c = cfs[kept].c;
+            all[kept].file = &cfs[kept];
+            kept++;
+        }
+        memcpy(all + kept, fixed, cfg.nfixed * sizeof *all);
+        free(fixed);
+        fixed = all;
+        saved_files = cfs;
+        cfg.fixed = fixed;
+        cfg.nfixed += kept;
+    }
     if (!rc)
         rc = dir ? mp_check_dir(dir, props_arg, expect_schema, fail_on_drop, &cfg, stdout) : mp_run(&cfg, stdout);
 out:
     for (int d = 0; d < MP_NDIALECTS; d++)
         mp_backend_close(cfg.backends[d]);
+    if (cfg.tap_file && fclose(cfg.tap_file) != 0 && rc < 2)
+        rc = mp_cli_error("check", "--tap %s: %s", tap_path, strerror(errno));
+    if (cfg.junit_file && fclose(cfg.junit_file) != 0 && rc < 2)
+        rc = mp_cli_error("check", "--junit %s: %s", junit_path, strerror(errno));
     for (size_t i = 0; i < files.n; i++)
         free(files.v[i]);
     free(files.v);
     free(fixed);
+    free(casefiles);
+    free(saved_files);
+    mp_faildb_list_free(saved, nsaved);
     free(sel);
     mp_arena_free(case_arena);
     return rc;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "arena.h"
 #include "buf.h"
@@ -216,4 +217,12 @@ const char *mp_cli_pg_env(void)
 {
     const char *env = getenv("DATABASE_URL");
     return env && mp_target_url_dialect(env) == MP_POSTGRES ? env : NULL;
+}
+
+bool mp_cli_color(int choice, int fd)
+{
+    if (choice != 0)
+        return choice == 1;
+    const char *no = getenv("NO_COLOR"), *term = getenv("TERM");
+    return isatty(fd) && !(no && *no) && !(term && strcmp(term, "dumb") == 0);
 }

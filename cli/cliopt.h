@@ -87,4 +87,10 @@ int mp_cli_list(const char *cmd, const char *opt, const char *v, char ***out, si
  * *out is NULL then. */
 int mp_cli_properties(const char *cmd, const char *v, struct mp_property **out, size_t *n);
 
+/* Whether to colour output on descriptor `fd` for `--color auto|always|never`
+ * (`choice` 0, 1, 2 in that order, as mp_cli_choice() gives it): auto is a
+ * terminal, TERM not "dumb", and no NO_COLOR set to a non-empty value (the
+ * convention of no-color.org); always and never are what they say. */
+bool mp_cli_color(int choice, int fd);
+
 #endif

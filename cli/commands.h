@@ -16,6 +16,10 @@
  * case files first; exit 1 when a property failed. */
 int mp_cmd_check(int argc, char **argv);
 
+/* `migprop failures list|show HASH|rm HASH...|--all [--failure-db DIR]`
+ * (failures.c): the failure database check keeps (faildb.h). */
+int mp_cmd_failures(int argc, char **argv);
+
 /* `migprop replay CASE [--backend B] [--properties a,b] [--trace]`
  * (replay.c): run a case file again (property, backend, solver and seed
  * from its [meta]); exit 1 when it still fails, 0 when it passes, 2 for a

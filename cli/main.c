@@ -20,6 +20,7 @@ static const struct command {
 } commands[] = {
     {"check", mp_cmd_check, "run property trials (the main job)"},
     {"replay", mp_cmd_replay, "run a (shrunk) case file again; exit 1 while it fails"},
+    {"failures", mp_cmd_failures, "the saved failures check replays first: list, show, rm"},
     {"selftest", mp_cmd_selftest, "prove each property can fail against broken variants of migprop"},
     {"plan", mp_cmd_plan, "plan the migration between two DDL files"},
     {"migrate", mp_cmd_migrate, "run migrations: up, down, to, status, verify, plan, repair, new"},

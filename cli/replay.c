@@ -112,7 +112,7 @@ int mp_cmd_replay(int argc, char **argv)
     bool want[MP_NDIALECTS] = {strcmp(backend, "postgres") != 0, strcmp(backend, "sqlite") != 0};
     const struct mp_plan_options plan = {
         .solver = cf.meta.solver && strcmp(cf.meta.solver, "naive") == 0 ? MP_SOLVER_NAIVE : MP_SOLVER_DEFAULT};
-    uint64_t seed = cf.meta.trial_seed ? strtoull(cf.meta.trial_seed, NULL, 0) : 0;
+    uint64_t seed = mp_case_trial_seed(&cf.meta, path); /* as `check --case` runs it */
     /* properties */
     size_t nall;
     const struct mp_property *all = mp_properties(&nall);
@@ -188,7 +188,7 @@ int mp_cmd_replay(int argc, char **argv)
             mp_reporter_point(r, &pt);
             mp_buf_free(&diag);
         }
-    mp_reporter_plan(r, n); /* at the end: TAP 14 allows either end */
+    mp_reporter_plan(r, n); /* known at the end; the reporter writes it first */
     size_t failed = mp_reporter_failed(r);
     mp_reporter_close(r);
     for (int d = 0; d < MP_NDIALECTS; d++)

@@ -1,5 +1,6 @@
 /* casefile.c - reading and writing case files (fixed scenarios, regressions, shrunk failures), with a restricted grammar for column defaults. */
 #include "casefile.h"
+#include "num.h"
 #include "text.h"
 #include "os.h"
 #include "sqlscan.h"
@@ -626,4 +627,17 @@ int mp_casefile_write(const char *path, const struct mp_casefile *cf, struct mp_
         rc = mp_error_set(err, MP_EIO, "%s: %s", path, strerror(errno));
     mp_buf_free(&b);
     return rc;
+}
+
+uint64_t mp_case_trial_seed(const struct mp_case_meta *m, const char *path)
+{
+    struct mp_error e = {0};
+    uint64_t seed;
+    if (m && m->trial_seed && mp_parse_u64(m->trial_seed, UINT64_MAX, "trial_seed", &seed, &e) == 0)
+        return seed;
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    uint64_t h = 1469598103934665603ULL;
+    for (const char *q = base; *q; q++)
+        h = (h ^ (unsigned char)*q) * 1099511628211ULL;
+    return mp_trial_seed(h, 0);
 }

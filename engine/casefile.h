@@ -5,6 +5,7 @@
 #define MP_CASEFILE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "arena.h"
 #include "data.h"
@@ -49,6 +50,12 @@ int mp_casefile_read_full(struct mp_arena *a, const char *path, struct mp_casefi
 /* Write `cf` to `path` in the format above (the file is replaced).
  * MP_EIO naming the path. */
 int mp_casefile_write(const char *path, const struct mp_casefile *cf, struct mp_error *err);
+
+/* The trial seed a case file runs with, the one rule `check --case` and
+ * `replay` share: the seed recorded in [meta] (trial_seed, as the shrinker
+ * wrote it), else a hash (FNV-1a through mp_trial_seed) of the file's base
+ * name, so adding a scenario shifts no other.  `m` may be NULL. */
+uint64_t mp_case_trial_seed(const struct mp_case_meta *m, const char *path);
 
 /* As mp_casefile_read_full(), keeping only the case. */
 int mp_casefile_read(struct mp_arena *a, const char *path, struct mp_case *out,

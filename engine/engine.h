@@ -24,6 +24,15 @@
 
 enum mp_verdict { MP_PASS, MP_FAIL, MP_DISCARD };
 
+/* A discard whose diagnostic starts with this prefix says the property
+ * cannot apply to the trial by design (it needs a second backend that is
+ * not running; the change set cannot be reversed), not that the generator
+ * missed: such discards never count toward the health check, and a point
+ * whose trials are all discarded so is reported as SKIP with the reason.
+ * Every other discard counts toward the health check (more than
+ * mp_run_config.max_discard_pct percent of the trials: the point fails). */
+#define MP_CANNOT_APPLY "cannot apply: "
+
 struct mp_trial;
 
 /* A property: a name, a one-line summary, and a check that returns a
@@ -121,6 +130,10 @@ struct mp_arena *mp_trial_arena(struct mp_trial *t);
 struct mp_fixed_case {
     const char *name;  /* file path */
     struct mp_case c;
+    /* optional (NULL: none): the file's rows and metadata; with them the
+     * trial runs on the file's rows (when it has some) and with
+     * mp_case_trial_seed(&file->meta, name), exactly as `replay` does */
+    const struct mp_casefile *file;
 };
 
 /* Where a run's time went, in seconds, for one property on one backend.
@@ -137,6 +150,12 @@ struct mp_phase_times {
     double generate, plan, execute, readback, compare, shrink;
 };
 
+/* The health check's defaults (Hypothesis's filter_too_much: a property
+ * that discards most of its trials tests little): more than half of the
+ * trials discarded fails the point, once at least 10 discards count. */
+#define MP_MAX_DISCARD_DEFAULT 50
+#define MP_HEALTH_MIN_DISCARDS 10
+
 /* Settings of mp_run(); zero means default where noted. */
 struct mp_run_config {
     uint64_t seed;
@@ -150,6 +169,15 @@ struct mp_run_config {
     struct mp_backend *backends[MP_NDIALECTS]; /* NULL: not run */
     const char *skip_reason[MP_NDIALECTS];    /* non-NULL: reported as SKIP */
     enum mp_format format;
+    int tap_version;              /* TAP: 13 or 14 (0: MP_TAP_VERSION_DEFAULT, 13) */
+    FILE *tap_file, *junit_file;  /* non-NULL: also write the TAP / JUnit report there (the
+                                   * caller's streams, not closed) */
+    bool color;                   /* human format: colour the verdicts */
+    bool stats;                   /* add the --stats comments to the report (stats.c) */
+    unsigned max_discard_pct;     /* health check: a point fails when more than this percentage of
+                                   * its trials are discarded for reasons that count (see
+                                   * MP_CANNOT_APPLY) and at least MP_HEALTH_MIN_DISCARDS are;
+                                   * 1 .. 100 (100: never); 0: MP_MAX_DISCARD_DEFAULT (50) */
     const struct mp_fixed_case *fixed;
     size_t nfixed;
     const char *cmdline_backend;  /* for replay commands: "sqlite", "postgres" */
@@ -162,6 +190,7 @@ struct mp_run_config {
     double shrink_time;           /* seconds per failure (0: MP_SHRINK_DEFAULT_SECONDS, 30) */
     long shrink_steps;            /* checks per failure (0: MP_SHRINK_DEFAULT_STEPS, 5000) */
     const char *out_dir;          /* where case files go (NULL: "migprop-failures") */
+    const char *failure_db;       /* also save each shrunk case here (faildb.h), or NULL */
     long *first_failure;          /* out, optional: number of trials run when the first
                                    * property failed (k + 1 for trial k), or -1 */
     struct mp_phase_times *phases; /* out, optional: nprops * MP_NDIALECTS entries owned by the
@@ -209,8 +238,11 @@ enum mp_verdict mp_check_case(const struct mp_case *c, const struct mp_dataset *
                               char *kind, size_t *nops);
 
 /* Run all trials and print the report to `out`.  Returns 0 when every
- * property passed, 1 when one failed, 2 on an infrastructure error (a
- * backend that stopped answering, interruption). */
+ * property passed, 1 when one failed (or failed its health check), 2 on an
+ * infrastructure error (a backend that stopped answering), 128 + the
+ * signal (130, 143) when SIGINT or SIGTERM interrupted the run: then the
+ * trial in progress is abandoned and the report covers the trials done
+ * (interrupt.h). */
 int mp_run(const struct mp_run_config *cfg, FILE *out);
 
 #endif

@@ -43,6 +43,18 @@ void mp_trial_failure_kind(const struct mp_apply_result *r, const char *prop, en
  * at exit); a worker process calls it before _exit. */
 void mp_fresh_cleanup(void);
 
+/* Discards of one reason (the property's diagnostic, identical text
+ * grouped) on a point. */
+struct mp_discard_reason {
+    char *reason;              /* heap-owned */
+    unsigned long count;
+};
+
+/* At most this many distinct reasons are kept per point; the others are
+ * counted under MP_DISCARD_OTHER. */
+#define MP_MAX_DISCARD_REASONS 16
+#define MP_DISCARD_OTHER "(other reasons)"
+
 /* The outcome of one property on one backend over a run.  Strings are
  * heap-owned (freed by mp_point_free). */
 struct mp_point {
@@ -50,6 +62,9 @@ struct mp_point {
     enum mp_dialect backend;
     const char *skip;          /* non-NULL: not run, with this reason */
     unsigned long pass, fail, discard;
+    struct mp_discard_reason *why; /* the discards by reason (heap-owned), in order of first sight */
+    size_t nwhy;
+    double seconds;            /* time in this point's checks */
     /* the first failure */
     char *label;               /* "trial 12" or the case file */
     long trial;                /* -1 for a case file */
@@ -66,6 +81,11 @@ struct mp_point {
 /* run_report.c: free the point's strings (not the point). */
 void mp_point_free(struct mp_point *p);
 
+/* run_report.c: count `count` discards of `reason` on p (identical
+ * reasons are one entry; past MP_MAX_DISCARD_REASONS, MP_DISCARD_OTHER).
+ * Does not touch p->discard. */
+void mp_point_discard(struct mp_point *p, const char *reason, unsigned long count);
+
 /* Timing of one backend, printed as comments after the points (the only
  * part of a report that differs between two runs with the same seed). */
 struct mp_timing {
@@ -74,9 +94,20 @@ struct mp_timing {
 };
 
 /* run_report.c: the run's report in cfg->format on `out`, through the
- * reporter (report.h). */
-void mp_run_report(FILE *out, const struct mp_run_config *cfg, const struct mp_point *pts, size_t n,
-                   const struct mp_timing *timing);
+ * reporter (report.h), and the same in TAP on cfg->tap_file and in JUnit
+ * on cfg->junit_file when given.  Returns the number of failing points of
+ * the report on `out` (the property failures and the health checks).
+ * `interrupted` (a signal number, or 0) marks a partial report: the
+ * health check is left out and a "interrupted after N trials" comment
+ * follows the points. */
+size_t mp_run_report(FILE *out, const struct mp_run_config *cfg, const struct mp_point *pts, size_t n,
+                     const struct mp_timing *timing, int interrupted);
+
+/* stats.c: `check --stats`: report comments on what the run tested (the
+ * trials, discards by reason, operation kinds and change-set sizes, the
+ * start schemas' DDL features, and the phase times' place). */
+void mp_run_stats(struct mp_reporter *r, const struct mp_run_config *cfg, const struct mp_point *pts, size_t n,
+                  const struct mp_timing *timing);
 
 /* failures.c: shrink the failure just recorded in pt (property prop on
  * dialect d of trial t, random trial number trial_no or -1), write the

@@ -2,6 +2,8 @@
  * and a standalone SQL script that reproduces it with psql or sqlite3. */
 #include "engine_int.h"
 #include "casefile.h"
+#include "faildb.h"
+#include "interrupt.h"
 #include "os.h"
 #include "shrink.h"
 #include "sql.h"
@@ -49,6 +51,8 @@ void mp_failure_shrink_write(const struct mp_run_config *cfg, struct mp_point *p
     const struct mp_shrink_budget budget = {cfg->shrink_time > 0 ? cfg->shrink_time : 0,
                                             cfg->shrink_steps > 0 ? cfg->shrink_steps : 0}; /* 0: the defaults */
     mp_shrink(t->a, t->c, &t->data, t->seed, &opt, prop, cfg->backends, d, kind, &budget, &sr);
+    if (mp_interrupt_signal())
+        return; /* interrupted: no case file from a shrink cut short */
     const char *dir = cfg->out_dir ? cfg->out_dir : "migprop-failures";
     struct mp_error e = {0};
     if (mp_mkdir_p(dir, &e)) {
@@ -74,6 +78,8 @@ void mp_failure_shrink_write(const struct mp_run_config *cfg, struct mp_point *p
         fprintf(stderr, "migprop: %s\n", e.msg);
         return;
     }
+    if (cfg->failure_db && mp_faildb_save(cfg->failure_db, path, NULL, &e))
+        fprintf(stderr, "migprop: failure database: %s\n", e.msg);
     /* standalone SQL: setup, rows, the failing migration */
     struct mp_buf sql = {0}, changes = {0}, script = {0};
     mp_buf_printf(&sql, "-- migprop repro of %s: %s on %s\n-- run: %s\n", path, prop->name, mp_dialect_name(d),

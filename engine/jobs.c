@@ -2,6 +2,8 @@
  * from a shared queue and writes its results to a file; the parent merges
  * them in trial order, so the report is the one a single process makes. */
 #include "engine_int.h"
+#include "interrupt.h"
+#include "progress.h"
 #include "os.h"
 
 #include <errno.h>
@@ -65,6 +67,13 @@ static void write_results(FILE *f, int status, const struct mp_timing *timing, c
     for (size_t i = 0; i < n; i++) {
         const struct mp_point *p = &pts[i];
         put(f, &p->phases, sizeof p->phases);
+        /* the point's time and discard reasons (the health check) */
+        put(f, &p->seconds, sizeof p->seconds);
+        put(f, &p->nwhy, sizeof p->nwhy);
+        for (size_t k = 0; k < p->nwhy; k++) {
+            put_str(f, p->why[k].reason);
+            put(f, &p->why[k].count, sizeof p->why[k].count);
+        }
         put(f, &p->fail, sizeof p->fail);
         if (!p->fail)
             continue;
@@ -136,6 +145,8 @@ int mp_run_jobs(const struct mp_run_config *cfg, struct mp_point *pts, size_t n,
         }
         close(fd);
     }
+    /* a signal to the parent (SIGTERM from a CI runner) reaches the workers */
+    mp_interrupt_forward(pids, nw);
     int status = 0;
     char *logs = calloc((size_t)nw * loglen + 1, 1);
     struct mp_point *wp = calloc((size_t)nw * n + 1, sizeof *wp);
@@ -143,8 +154,14 @@ int mp_run_jobs(const struct mp_run_config *cfg, struct mp_point *pts, size_t n,
         mp_oom();
     for (unsigned j = 0; j < nw; j++) {
         int st = 0;
-        while (waitpid(pids[j], &st, 0) < 0 && errno == EINTR)
-            ;
+        pid_t got;
+        /* poll while a progress line is shown, so it moves as the workers run */
+        int flags = mp_progress_shown() ? WNOHANG : 0;
+        while ((got = waitpid(pids[j], &st, flags)) == 0 || (got < 0 && errno == EINTR)) {
+            mp_progress_draw();
+            if (got == 0)
+                usleep(100 * 1000);
+        }
         FILE *f = fopen(paths[j], "rb");
         int ws = 2;
         struct mp_timing tm[MP_NDIALECTS];
@@ -161,6 +178,16 @@ int mp_run_jobs(const struct mp_run_config *cfg, struct mp_point *pts, size_t n,
                     struct mp_phase_times *t = &pts[i].phases;
                     t->generate += ph.generate, t->plan += ph.plan, t->execute += ph.execute;
                     t->readback += ph.readback, t->compare += ph.compare, t->shrink += ph.shrink;
+                }
+                size_t nwhy = 0;
+                get(f, &p->seconds, sizeof p->seconds);
+                get(f, &nwhy, sizeof nwhy);
+                for (size_t w = 0; w < nwhy && w <= MP_MAX_DISCARD_REASONS; w++) {
+                    char *reason = get_str(f);
+                    unsigned long count = 0;
+                    get(f, &count, sizeof count);
+                    mp_point_discard(p, reason, count);
+                    free(reason);
                 }
                 if (!get(f, &p->fail, sizeof p->fail) || !p->fail)
                     continue;
@@ -181,6 +208,7 @@ int mp_run_jobs(const struct mp_run_config *cfg, struct mp_point *pts, size_t n,
         if (ws > status)
             status = ws;
     }
+    mp_interrupt_forward(NULL, 0);
     double wall = mp_now() - t0;
     for (int d = 0; d < MP_NDIALECTS; d++)
         timing[d].seconds = timing[d].trials ? wall : 0;
@@ -189,6 +217,12 @@ int mp_run_jobs(const struct mp_run_config *cfg, struct mp_point *pts, size_t n,
         struct mp_point *pt = &pts[i];
         if (pt->skip)
             continue;
+        for (unsigned j = 0; j < nw; j++) {
+            const struct mp_point *src = &wp[(size_t)j * n + i];
+            pt->seconds += src->seconds;
+            for (size_t w = 0; w < src->nwhy; w++)
+                mp_point_discard(pt, src->why[w].reason, src->why[w].count);
+        }
         for (unsigned long k = 0; k < total && !pt->fail; k++) {
             if (cfg->shard_count > 1 && k % cfg->shard_count != cfg->shard_index - 1)
                 continue;

@@ -1,27 +1,34 @@
 /* report.h - one reporting interface for every command that reports test
  * points (check, replay, selftest, runner-check), with three formats behind
- * it: TAP 14, JUnit XML and a human-readable table.
+ * it: TAP (13 by default, 14 on request), JUnit XML and a human-readable
+ * table.
  *
  * A report is: open, then points (numbered 1, 2, ... in the order given),
  * comments anywhere, the plan before the first point or after the last,
  * close.  What each format makes of a call:
  *
- *   call      TAP 14                         JUnit XML               human
- *   open      "TAP version 14", "# <title>", nothing yet             "<human_title>" and a blank line
- *             "# <header line>"...
- *   plan      "1..N" where it is called      (not shown)             (not shown)
- *   point     "ok N - name [where] # note",  a <testcase>            a table row now; a failing
- *             a YAML block of `diag`         (written at close)      point's `human_text` at close
+ *   call      TAP                            JUnit XML               human
+ *   open      "TAP version 13" (or 14)       nothing yet             "<human_title>" and a blank line
+ *   plan      "1..N", then "# <title>",      (not shown)             (not shown)
+ *             "# <header line>"... and what
+ *             was kept until the plan
+ *   point     "ok N - name [where]" (with    a <testcase> with its   a table row now; a failing
+ *             " # SKIP note" when skipped),  time (written at close) point's `human_text` at close
+ *             a YAML block of `diag`, then
+ *             "# note"
  *   comment   "# line" for each line         (not shown)             the line, after the failures
- *   close     nothing more                   the whole document      "FAILED" or meta->all_passed
+ *   close     the plan if none was given     the whole document      "FAILED" or meta->all_passed
  *
- * TAP follows testanything.org/tap-version-14-specification (the plan at
- * either end; YAML diagnostics indented two spaces between "---" and
- * "..."); the YAML is written in one place (report_tap.c), so a change of
- * dialect or quoting is a change there.  JUnit is the schema Jenkins,
- * GitLab and GitHub report actions read.  Formats differ in what they show
- * (the human table and the JUnit failure text are not TAP's diagnostics), so
- * a point carries per-format texts where the existing reports differ. */
+ * TAP: the plan is always the line after the version line (tappy refuses
+ * anything before it, even a comment), so a report planned at the end is
+ * kept until then; test names never carry counts (they are the `# note`
+ * line after the point).  The YAML is written in one place (report_tap.c,
+ * through libyaml's emitter), so a change of dialect or quoting is a change
+ * there.  JUnit follows the Jenkins xUnit plugin's junit-10.xsd
+ * (tests/xsd/), the schema Jenkins, GitLab and GitHub report actions read.
+ * Formats differ in what they show (the human table and the JUnit failure
+ * text are not TAP's diagnostics), so a point carries per-format texts
+ * where the reports differ. */
 #ifndef MP_REPORT_H
 #define MP_REPORT_H
 
@@ -31,14 +38,22 @@
 
 enum mp_format { MP_FORMAT_TAP, MP_FORMAT_HUMAN, MP_FORMAT_JUNIT };
 
-/* How a diagnostic value is written in TAP's YAML block.  The quoted
- * styles put the value between the quotes as it is (no escaping: values
- * migprop writes hold no quote of the same kind). */
+/* The TAP version a report declares when meta->tap_version is 0: 13,
+ * because TAP::Harness (prove) 3.44 refuses "TAP version 14". */
+#define MP_TAP_VERSION_DEFAULT 13
+
+/* How a diagnostic value is written in TAP's YAML block: the style libyaml's
+ * emitter is asked for.  The emitter escapes what the style needs and falls
+ * back to a quoted style where the asked one cannot hold the value, so any
+ * value reads back exactly.  Strings that could read as another type (a
+ * seed "0x..." reads as an integer in YAML 1.1) are MP_FIELD_DQUOTED. */
 enum mp_field_style {
-    MP_FIELD_PLAIN,     /* key: value */
+    MP_FIELD_PLAIN,     /* key: value (numbers and identifiers) */
     MP_FIELD_SQUOTED,   /* key: 'value' */
     MP_FIELD_DQUOTED,   /* key: "value" */
-    MP_FIELD_BLOCK      /* key: |  then each line of the value, two spaces deeper */
+    MP_FIELD_BLOCK,     /* key: |  then each line of the value, two spaces deeper */
+    MP_FIELD_COUNTS     /* the value's lines are "COUNT<TAB>TEXT": written as a mapping
+                         * under the key, "TEXT": COUNT two spaces deeper, TEXT quoted */
 };
 
 /* One diagnostic: a key and its value.  A NULL value leaves the field out;
@@ -70,6 +85,7 @@ struct mp_report_point {
     const char *human_line;    /* human: the table's last column when it differs from
                                 * `note` */
     const char *human_text;    /* human: a failing point's section after the table */
+    double seconds;            /* JUnit: the testcase's time (0: unknown, written as 0) */
 };
 
 /* What a report is about. */
@@ -80,9 +96,18 @@ struct mp_report_meta {
     const char *human_title;   /* human: the first line (NULL: title) */
     const char *suite;         /* JUnit: the <testsuite> name (NULL: title) */
     const char *all_passed;    /* human: the last line when no point failed (NULL: "all passed") */
+    int tap_version;           /* TAP: 13 or 14 (0: MP_TAP_VERSION_DEFAULT) */
+    bool color;                /* human: colour the verdict words (ANSI SGR) */
 };
 
 struct mp_reporter;
+struct mp_buf;
+
+/* Append the fields (those with a NULL value, or an empty
+ * one in block style, left out) as a TAP YAML block: "  ---", one mapping
+ * entry per field indented two spaces, "  ...".  Every value reads back as
+ * given (a block value with exactly one final newline).  Returns 0. */
+int mp_report_yaml(struct mp_buf *out, const struct mp_report_field *f, size_t n);
 
 /* Start a report in format `f` on `stream` (never closed by the
  * reporter).  `meta` and its strings must live until mp_reporter_close().
@@ -91,7 +116,8 @@ struct mp_reporter;
 int mp_reporter_open(struct mp_reporter **out, enum mp_format f, FILE *stream, const struct mp_report_meta *meta);
 
 /* The plan: `npoints` points in all.  Call it once, before the first point
- * or after the last (TAP 14 allows either end). */
+ * or after the last; TAP writes it first either way (points reported
+ * before it are kept until then). */
 void mp_reporter_plan(struct mp_reporter *r, size_t npoints);
 
 /* Report the next point (numbered from 1). */

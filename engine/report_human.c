@@ -13,8 +13,13 @@ static void human_point(struct mp_reporter *r, size_t number, const struct mp_re
 {
     (void)number;
     static const char *const word[] = {[MP_POINT_PASS] = "PASS", [MP_POINT_FAIL] = "FAIL", [MP_POINT_SKIP] = "SKIP"};
+    /* ANSI SGR: green, bold red, yellow */
+    static const char *const sgr[] = {[MP_POINT_PASS] = "\033[32m", [MP_POINT_FAIL] = "\033[1;31m",
+                                      [MP_POINT_SKIP] = "\033[33m"};
+    bool color = r->meta && r->meta->color;
     const char *last = p->human_line ? p->human_line : p->note;
-    fprintf(r->out, "  %s  %-20s %-9s %s\n", word[p->result], p->name, p->where ? p->where : "", last ? last : "");
+    fprintf(r->out, "  %s%s%s  %-20s %-9s %s\n", color ? sgr[p->result] : "", word[p->result], color ? "\033[0m" : "",
+            p->name, p->where ? p->where : "", last ? last : "");
     if (p->result == MP_POINT_FAIL && p->human_text)
         mp_buf_add(&r->later, p->human_text);
 }
@@ -27,7 +32,9 @@ static void human_comment(struct mp_reporter *r, const char *line)
 static void human_close(struct mp_reporter *r)
 {
     const char *passed = r->meta && r->meta->all_passed ? r->meta->all_passed : "all passed";
-    fprintf(r->out, "%s\n%s%s\n", mp_buf_str(&r->later), mp_buf_str(&r->notes), r->nfailed ? "FAILED" : passed);
+    bool color = r->meta && r->meta->color;
+    fprintf(r->out, "%s\n%s%s%s%s\n", mp_buf_str(&r->later), mp_buf_str(&r->notes),
+            color ? (r->nfailed ? "\033[1;31m" : "\033[32m") : "", r->nfailed ? "FAILED" : passed, color ? "\033[0m" : "");
 }
 
 const struct mp_report_format mp_report_human = {

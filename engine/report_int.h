@@ -21,6 +21,8 @@ struct mp_reporter {
     FILE *out;
     const struct mp_report_meta *meta;
     size_t npoints, nfailed, nskipped;
+    bool planned;              /* TAP: the plan line is out */
+    double seconds;            /* JUnit: the points' time added up */
     struct mp_buf later;       /* what the format writes at close */
     struct mp_buf notes;       /* human: the comments, shown at the end */
 };

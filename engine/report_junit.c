@@ -1,6 +1,10 @@
-/* report_junit.c - the JUnit XML format of the reporter (the schema
- * Jenkins, GitLab and GitHub report actions read): one <testcase> per
- * point, kept until close because <testsuites> opens with the counts. */
+/* report_junit.c - the JUnit XML format of the reporter: one <testcase>
+ * per point, kept until close because <testsuites> opens with the counts.
+ * The document is valid against the Jenkins xUnit plugin's junit-10.xsd
+ * (tests/xsd/junit-10.xsd): `tests`, `failures`, `errors` and `time` on
+ * <testsuites> and <testsuite> (`skipped` only on <testsuite>, the schema
+ * has none on <testsuites>), `time` on every <testcase>, the time in
+ * seconds with a '.' decimal point (the schema's SUREFIRE_TIME pattern). */
 #include "report_int.h"
 
 #include <inttypes.h>
@@ -35,7 +39,10 @@ static void junit_point(struct mp_reporter *r, size_t number, const struct mp_re
     }
     mp_buf_add(b, "\" name=\"");
     xml_text(b, p->name);
-    mp_buf_add(b, "\">");
+    /* "%.3f" of a non-negative number matches SUREFIRE_TIME; the C locale
+     * is the program's (no setlocale), so the point is a '.' */
+    mp_buf_printf(b, "\" time=\"%.3f\">", p->seconds > 0 ? p->seconds : 0.0);
+    r->seconds += p->seconds > 0 ? p->seconds : 0.0;
     if (p->result == MP_POINT_SKIP) {
         mp_buf_add(b, "<skipped message=\"");
         xml_text(b, p->note);
@@ -68,10 +75,11 @@ static void junit_close(struct mp_reporter *r)
     const char *suite = r->meta ? (r->meta->suite ? r->meta->suite : r->meta->title) : NULL;
     xml_text(&name, suite ? suite : "migprop");
     fprintf(r->out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    fprintf(r->out, "<testsuites name=\"migprop\" tests=\"%zu\" failures=\"%zu\" skipped=\"%zu\">\n", r->npoints,
-            r->nfailed, r->nskipped);
-    fprintf(r->out, "  <testsuite name=\"%s\" tests=\"%zu\" failures=\"%zu\" skipped=\"%zu\">\n", mp_buf_str(&name),
-            r->npoints, r->nfailed, r->nskipped);
+    fprintf(r->out, "<testsuites name=\"migprop\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" time=\"%.3f\">\n",
+            r->npoints, r->nfailed, r->seconds);
+    fprintf(r->out,
+            "  <testsuite name=\"%s\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\" time=\"%.3f\">\n",
+            mp_buf_str(&name), r->npoints, r->nfailed, r->nskipped, r->seconds);
     fputs(mp_buf_str(&r->later), r->out);
     fprintf(r->out, "  </testsuite>\n</testsuites>\n");
     mp_buf_free(&name);

@@ -2,6 +2,8 @@
  * trials, each property on each active backend, failures recorded (and
  * shrunk), timing kept, and the report. */
 #include "engine_int.h"
+#include "interrupt.h"
+#include "progress.h"
 #include "os.h"
 #include "pgcluster.h"
 #include "text.h"
@@ -10,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <unistd.h>
 
 unsigned long mp_run_total(const struct mp_run_config *cfg)
@@ -50,15 +53,28 @@ static void record_failure(struct mp_point *pt, struct mp_trial *t, const char *
     mp_buf_free(&b);
 }
 
+/* The signal that interrupts the run, or 0: ours, or the cluster's
+ * handler's when it was installed after ours (then SIGINT, the usual one). */
+static int interrupted(void)
+{
+    int sig = mp_interrupt_signal();
+    return sig ? sig : mp_pgcluster_interrupted() ? SIGINT : 0;
+}
+
 int mp_run_trials(const struct mp_run_config *cfg, struct mp_point *pts, size_t n, unsigned needs,
                   struct mp_timing *timing, struct mp_work_queue *queue, char *log)
 {
     int status = 0;
+    /* a trial's verdicts are counted when it ends: an interrupted trial is
+     * abandoned, not judged */
+    char *verdict = calloc(n + 1, 1);
+    char **why = calloc(n + 1, sizeof *why);
+    if (!verdict || !why)
+        mp_oom();
     unsigned long total = mp_run_total(cfg);
-    unsigned long in_shard = 0, done = 0, claim_lo = 0, claim_hi = 0;
-    /* the human format shows progress on a terminal (stderr, one line) */
-    bool bar = cfg->format == MP_FORMAT_HUMAN && !log && isatty(2);
-    for (unsigned long k = 0; k < total && status != 2; k++) {
+    unsigned long in_shard = 0, claim_lo = 0, claim_hi = 0;
+    bool abandoned = false;
+    for (unsigned long k = 0; k < total && status != 2 && !abandoned; k++) {
         if (cfg->shard_count > 1 && k % cfg->shard_count != cfg->shard_index - 1)
             continue;
         if (queue) {
@@ -70,11 +86,11 @@ int mp_run_trials(const struct mp_run_config *cfg, struct mp_point *pts, size_t 
             if (pos < claim_lo)
                 continue;
         }
-        if (mp_pgcluster_interrupted()) {
-            fprintf(stderr, "migprop: interrupted\n");
-            status = 2;
+        if (interrupted()) {
+            abandoned = true;
             break;
         }
+        memset(verdict, 0, n);
         struct mp_trial t = {.a = mp_arena_new(), .solver = cfg->solver, .fault = cfg->fault, .keep_dir = cfg->keep_dir,
                              .needs = needs, .backends = cfg->backends};
         double gen0 = mp_now();
@@ -86,12 +102,9 @@ int mp_run_trials(const struct mp_run_config *cfg, struct mp_point *pts, size_t 
             t.c = &cfg->fixed[k].c;
             label = cfg->fixed[k].name;
             trial_no = -1;
-            /* from the file's name, so adding a case shifts no other */
-            const char *base = strrchr(label, '/') ? strrchr(label, '/') + 1 : label;
-            uint64_t h = 1469598103934665603ULL;
-            for (const char *q = base; *q; q++)
-                h = (h ^ (unsigned char)*q) * 1099511628211ULL;
-            t.seed = mp_trial_seed(h, 0);
+            /* the rule `replay` follows too */
+            const struct mp_casefile *file = cfg->fixed[k].file;
+            t.seed = mp_case_trial_seed(file ? &file->meta : NULL, label);
         } else {
             trial_no = cfg->only_trial >= 0 ? cfg->only_trial : (long)(k - cfg->nfixed);
             t.seed = mp_trial_seed(cfg->seed, (uint64_t)trial_no);
@@ -109,7 +122,9 @@ int mp_run_trials(const struct mp_run_config *cfg, struct mp_point *pts, size_t 
             label = lbuf;
         }
         t.label = k < cfg->nfixed ? label : mp_arena_printf(t.a, "trial-%ld", trial_no);
-        if (!cfg->no_data) {
+        if (k < cfg->nfixed && cfg->fixed[k].file && cfg->fixed[k].file->has_rows) {
+            t.data = cfg->fixed[k].file->data; /* the case's own rows, as replay runs it */
+        } else if (!cfg->no_data) {
             /* rows from a stream of their own, so they never shift the case */
             struct mp_rng drng;
             mp_rng_seed(&drng, t.seed ^ 0xda7ada7ada7ada7aULL);
@@ -137,23 +152,30 @@ int mp_run_trials(const struct mp_run_config *cfg, struct mp_point *pts, size_t 
                 enum mp_verdict v = prop->check(&t, b, &diag);
                 double spent = mp_now() - c0, plan = t.ph[d].plan - before.plan,
                        exec = t.ph[d].execute - before.execute, rb = t.ph[d].readback - before.readback;
+                pt->seconds += spent;
                 pp->generate += gen, gen = 0;
                 pp->plan += plan, pp->execute += exec, pp->readback += rb;
                 pp->compare += spent > plan + exec + rb ? spent - plan - exec - rb : 0;
                 any = true;
+                if (interrupted()) {
+                    /* a check the signal cut short (the cluster's servers are
+                     * gone) says nothing: the trial is abandoned */
+                    abandoned = true;
+                    mp_buf_free(&diag);
+                    break;
+                }
                 if (t.infra_error) {
                     fprintf(stderr, "migprop: %s on %s: %s\n", label, mp_dialect_name((enum mp_dialect)d), t.infra.msg);
                     status = 2;
                     mp_buf_free(&diag);
                     break;
                 }
-                if (log)
-                    log[i * total + k] = v == MP_PASS ? 'p' : v == MP_DISCARD ? 'd' : 'f';
-                if (v == MP_PASS)
-                    pt->pass++;
-                else if (v == MP_DISCARD)
-                    pt->discard++;
-                else {
+                verdict[i] = v == MP_PASS ? 'p' : v == MP_DISCARD ? 'd' : 'f';
+                if (v == MP_DISCARD)
+                    why[i] = mp_xstrdup(mp_buf_str(&diag));
+                if (v == MP_FAIL) {
+                    if (log)
+                        log[i * total + k] = 'f';
                     pt->fail++;
                     record_failure(pt, &t, label, trial_no, mp_buf_str(&diag), (enum mp_dialect)d);
                     if (cfg->shrink) {
@@ -166,24 +188,39 @@ int mp_run_trials(const struct mp_run_config *cfg, struct mp_point *pts, size_t 
                 }
                 mp_buf_free(&diag);
             }
+            if (abandoned)
+                break;
             if (any) {
                 timing[d].trials++;
                 timing[d].seconds += mp_now() - t0;
             }
         }
         mp_arena_free(t.a);
-        if (bar) {
-            size_t failing = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (!abandoned && (verdict[i] == 'p' || verdict[i] == 'd')) {
+                if (log)
+                    log[i * total + k] = verdict[i];
+                if (verdict[i] == 'p')
+                    pts[i].pass++;
+                else {
+                    pts[i].discard++;
+                    mp_point_discard(&pts[i], why[i], 1);
+                }
+            }
+            free(why[i]);
+            why[i] = NULL;
+        }
+        if (!abandoned) {
+            unsigned long failing = 0;
             for (size_t i = 0; i < n; i++)
                 failing += pts[i].fail ? 1 : 0;
-            unsigned width = 30, fill = (unsigned)(++done * width / (total ? total : 1));
-            fprintf(stderr, "\r[%.*s%*s] %lu/%lu trials, %zu failing", (int)fill, "##############################",
-                    (int)(width - fill), "", done, total, failing);
-            fflush(stderr);
+            mp_progress_trial_done(failing);
         }
     }
-    if (bar)
-        fprintf(stderr, "\r%*s\r", 70, "");
+    free(verdict);
+    free(why);
+    if (abandoned || interrupted())
+        status = MP_RUN_INTERRUPTED_BASE + interrupted();
     return status;
 }
 
@@ -208,9 +245,16 @@ int mp_run(const struct mp_run_config *cfg, FILE *out)
             n++;
         }
     struct mp_timing timing[MP_NDIALECTS] = {{0}};
+    mp_interrupt_install();
+    /* the human format shows progress on a terminal (stderr, one line;
+     * with --jobs the workers count and this process draws) */
+    unsigned long trials = mp_run_total(cfg);
+    if (cfg->shard_count > 1)
+        trials = trials / cfg->shard_count + (trials % cfg->shard_count >= cfg->shard_index ? 1 : 0);
+    mp_progress_begin(cfg->format == MP_FORMAT_HUMAN && isatty(STDERR_FILENO), trials);
     int status = cfg->jobs > 1 ? mp_run_jobs(cfg, pts, n, needs, timing)
                                : mp_run_trials(cfg, pts, n, needs, timing, NULL, NULL);
-    mp_run_report(out, cfg, pts, n, timing);
+    mp_progress_end();
     if (cfg->phases) {
         memset(cfg->phases, 0, cfg->nprops * MP_NDIALECTS * sizeof *cfg->phases);
         for (size_t i = 0; i < n; i++)
@@ -218,6 +262,13 @@ int mp_run(const struct mp_run_config *cfg, FILE *out)
                 if (cfg->props[j].name == pts[i].property)
                     cfg->phases[j * MP_NDIALECTS + pts[i].backend] = pts[i].phases;
     }
+    /* a point that fails only its health check fails the run too */
+    if (interrupted()) {
+        status = MP_RUN_INTERRUPTED_BASE + interrupted();
+        fprintf(stderr, "migprop: interrupted by %s\n", interrupted() == SIGTERM ? "SIGTERM" : "SIGINT");
+    }
+    if (mp_run_report(out, cfg, pts, n, timing, interrupted()) && status == 0)
+        status = 1;
     if (cfg->first_failure) {
         *cfg->first_failure = -1;
         for (size_t i = 0; i < n; i++)

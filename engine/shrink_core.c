@@ -1,5 +1,6 @@
 /* shrink_core.c - the one shrinking search (see shrink_core.h). */
 #include "shrink_core.h"
+#include "interrupt.h"
 #include "os.h"
 
 void *mp_shrink_search(const struct mp_shrink_type *type, void *start, const struct mp_shrink_budget *budget,
@@ -23,7 +24,8 @@ void *mp_shrink_search(const struct mp_shrink_type *type, void *start, const str
                     break;
                 if (res == MP_SHRINK_DEAD_END)
                     continue;
-                if ((deadline >= 0 && mp_now() > deadline) || (max_steps >= 0 && st.steps >= max_steps)) {
+                if ((deadline >= 0 && mp_now() > deadline) || (max_steps >= 0 && st.steps >= max_steps) ||
+                    mp_interrupt_signal()) {
                     if (type->free)
                         type->free(cand, env);
                     st.cut_short = true;

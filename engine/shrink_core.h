@@ -25,6 +25,8 @@
  *       OK: candidate -> one step: same_failure(candidate)?
  *           yes: best = candidate, goto again;  no: free it, next i
  *   until every tactic is exhausted (a local minimum) or the budget is.
+ * A SIGINT or SIGTERM recorded by interrupt.h cuts it short too (an
+ * interrupted run writes no case from it).
  * It is deterministic when the callbacks are; the budget can only cut it
  * short. */
 #ifndef MP_SHRINK_CORE_H

@@ -19,7 +19,7 @@ static enum mp_verdict check(struct mp_trial *t, struct mp_backend *b, struct mp
     enum mp_dialect d = mp_backend_dialect(b), o = d == MP_SQLITE ? MP_POSTGRES : MP_SQLITE;
     struct mp_backend *ob = mp_trial_backend(t, o);
     if (!ob) {
-        mp_buf_printf(diag, "needs both backends (%s is not running)", mp_dialect_name(o));
+        mp_buf_printf(diag, MP_CANNOT_APPLY "needs both backends (%s is not running)", mp_dialect_name(o));
         return MP_DISCARD;
     }
     const struct mp_apply_result *x = mp_trial_apply(t, b), *y = mp_trial_apply(t, ob);

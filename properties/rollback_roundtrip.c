@@ -83,7 +83,7 @@ static enum mp_verdict check(struct mp_trial *t, struct mp_backend *b, struct mp
         return MP_DISCARD;
     }
     if (r->down_irreversible) {
-        mp_buf_printf(diag, "%zu of %zu migrations cannot be reversed", r->down_irreversible, r->parts);
+        mp_buf_printf(diag, MP_CANNOT_APPLY "%zu of %zu migrations cannot be reversed", r->down_irreversible, r->parts);
         return MP_DISCARD;
     }
     if (r->down_rc) {

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "report.h"
 #include "shrink_core.h"
 
@@ -198,8 +199,9 @@ static void tap_format(void **state)
 {
     (void)state;
     char *t = report(MP_FORMAT_TAP, &meta, some_points);
-    assert_string_equal(t, "TAP version 14\n# t 1\n# h\n1..3\n"
-                           "ok 1 - p1 [sqlite] # 2 passed\n"
+    /* the plan first, then the title: tappy takes nothing before the plan */
+    assert_string_equal(t, "TAP version 13\n1..3\n# t 1\n# h\n"
+                           "ok 1 - p1 [sqlite]\n# 2 passed\n"
                            "ok 2 - p2 # SKIP no <db>\n"
                            "not ok 3 - p3 [postgres]\n  ---\n  plain: 1\n  single: 'a b'\n  double: \"x 'y'\"\n"
                            "  block: |\n    l1\n    l2\n  ...\n"
@@ -212,13 +214,14 @@ static void junit_format(void **state)
     (void)state;
     char *t = report(MP_FORMAT_JUNIT, &meta, some_points);
     assert_string_equal(t, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                           "<testsuites name=\"migprop\" tests=\"3\" failures=\"1\" skipped=\"1\">\n"
-                           "  <testsuite name=\"s&lt;1&gt;\" tests=\"3\" failures=\"1\" skipped=\"1\">\n"
-                           "    <testcase classname=\"migprop.sqlite\" name=\"p1\"><system-out>2 passed</system-out>"
+                           "<testsuites name=\"migprop\" tests=\"3\" failures=\"1\" errors=\"0\" time=\"0.000\">\n"
+                           "  <testsuite name=\"s&lt;1&gt;\" tests=\"3\" failures=\"1\" errors=\"0\" skipped=\"1\" "
+                           "time=\"0.000\">\n"
+                           "    <testcase classname=\"migprop.sqlite\" name=\"p1\" time=\"0.000\"><system-out>2 passed</system-out>"
                            "</testcase>\n"
-                           "    <testcase classname=\"migprop\" name=\"p2\"><skipped message=\"no &lt;db&gt;\"/>"
+                           "    <testcase classname=\"migprop\" name=\"p2\" time=\"0.000\"><skipped message=\"no &lt;db&gt;\"/>"
                            "</testcase>\n"
-                           "    <testcase classname=\"migprop.postgres\" name=\"p3\">\n"
+                           "    <testcase classname=\"migprop.postgres\" name=\"p3\" time=\"0.000\">\n"
                            "      <failure message=\"first &amp; line\" type=\"p3\">first &amp; line\nsecond</failure>\n"
                            "    </testcase>\n"
                            "  </testsuite>\n</testsuites>\n");
@@ -249,11 +252,38 @@ static void plan_at_the_end_and_verdict(void **state)
 {
     (void)state;
     char *t = report(MP_FORMAT_TAP, &(const struct mp_report_meta){0}, only_passes);
-    assert_string_equal(t, "TAP version 14\nok 1 - p\n1..1\n");
+    /* planned at the end, written first */
+    assert_string_equal(t, "TAP version 13\n1..1\nok 1 - p\n");
     free(t);
     t = report(MP_FORMAT_HUMAN, &meta, only_passes);
     assert_string_equal(t, "T\n\n  PASS  p                              \n\nfine\n");
     free(t);
+}
+
+/* Values no style can hold as asked are double-quoted with escapes; a
+ * seed and a YAML 1.1 word never go plain; a block keeps one final
+ * newline; an empty line of a block keeps the indentation. */
+static void yaml_quoting(void **state)
+{
+    (void)state;
+    const struct mp_report_field f[] = {
+        {"seed", "0x0000000000000003", MP_FIELD_PLAIN}, {"word", "yes", MP_FIELD_PLAIN},
+        {"path", "it's/a b", MP_FIELD_SQUOTED},          {"nl", "a\nb", MP_FIELD_SQUOTED},
+        {"ctl", "q\"\\\x01", MP_FIELD_DQUOTED},         {"lead", " x\ny", MP_FIELD_BLOCK},
+        {"block", "a\n\n  b\n\n", MP_FIELD_BLOCK},
+    };
+    struct mp_buf b = {0};
+    assert_int_equal(mp_report_yaml(&b, f, sizeof f / sizeof *f), 0);
+    assert_string_equal(mp_buf_str(&b), "  ---\n"
+                                        "  seed: \"0x0000000000000003\"\n"
+                                        "  word: \"yes\"\n"
+                                        "  path: 'it''s/a b'\n"
+                                        "  nl: \"a\\nb\"\n"
+                                        "  ctl: \"q\\\"\\\\\\x01\"\n"
+                                        "  lead: \" x\\ny\"\n"
+                                        "  block: |\n    a\n    \n      b\n"
+                                        "  ...\n");
+    mp_buf_free(&b);
 }
 
 int main(void)
@@ -267,6 +297,7 @@ int main(void)
         cmocka_unit_test(junit_format),
         cmocka_unit_test(human_format),
         cmocka_unit_test(plan_at_the_end_and_verdict),
+        cmocka_unit_test(yaml_quoting),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
