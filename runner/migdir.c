@@ -226,10 +226,13 @@ static void directives(struct mp_migsql *m)
 
 /* Read the down file `dp` into m when it exists. */
 static bool is_file(const char *p);
+static bool exists(const char *p);
 
 static int read_down(struct mp_arena *a, struct mp_migration *m, const char *dp, struct mp_error *err)
 {
-    if (!is_file(dp))
+    /* a down.sql that is there but no regular file (a FIFO, a link to a
+     * device) is read, and so refused by mp_read_file(), not skipped */
+    if (!exists(dp))
         return 0;
     char *text;
     size_t len;
@@ -398,6 +401,12 @@ static bool is_file(const char *p)
     return stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
+static bool exists(const char *p)
+{
+    struct stat sb;
+    return lstat(p, &sb) == 0;
+}
+
 /* qsort comparators, one per version order, so that no global carries the
  * format (mp_migversion_cmp: numbers part by part; diesel versions as
  * strings). */
@@ -532,8 +541,9 @@ static int entry_layout(struct mp_arena *a, const char *p, const char *nm, struc
     if (is_dir(p)) {
         if (ends_with(nm, ".sql"))
             return mp_error_set(err, MP_EINVAL, "%s: a directory named like a migration file", p);
-        /* diesel: any sub-directory holding up.sql is a migration */
-        if (is_file(mp_arena_printf(a, "%s/up.sql", p)))
+        /* diesel: any sub-directory holding up.sql is a migration (an
+         * up.sql that is no regular file too: reading it refuses it) */
+        if (exists(mp_arena_printf(a, "%s/up.sql", p)))
             *layout = LAY_DIESEL;
         return 0;
     }
