@@ -431,6 +431,11 @@ int mp_cmd_migrate(int argc, char **argv)
         status = mp_cli_error("migrate", "no database: give --db URL or set DATABASE_URL");
         goto out;
     }
+    /* a bad tracking-table name is refused before anything is opened or created */
+    if (mp_exec_check_table(cfg.table, &err)) {
+        status = mp_cli_error("migrate", "--table: %s", err.msg);
+        goto out;
+    }
     /* status, verify and plan only read: they never create or change the database */
     bool readonly = plan || strcmp(cmd, "status") == 0 || strcmp(cmd, "verify") == 0 ||
                     (strcmp(cmd, "recover") == 0 && !apply_step);

@@ -304,7 +304,10 @@ static int start_mode(struct mp_target *t, const struct mp_exec_config *cfg, boo
     memset(r, 0, sizeof *r);
     t->fault = cfg ? cfg->fault : MP_FAULT_NONE;
     bool exists = true;
-    int rc = mp_lock_acquire(t, cfg, err);
+    int rc = mp_tracking_name_check(cfg, err);
+    if (rc)
+        return rc;
+    rc = mp_lock_acquire(t, cfg, err);
     if (!rc)
         rc = write ? mp_tracking_ensure(t, err) : mp_tracking_exists(t, &exists, err);
     if (!rc && exists)

@@ -174,6 +174,12 @@ struct mp_exec_report {
     size_t planned;             /* dry run: migrations that would run */
 };
 
+/* MP_EINVAL with a message when `table` (NULL: the default) cannot name
+ * the tracking table: empty, more than 63 bytes (PostgreSQL keeps no more
+ * of an identifier) or holding a control character.  Every run checks it;
+ * a command line checks it before it opens the database. */
+int mp_exec_check_table(const char *table, struct mp_error *err);
+
 /* Apply pending migrations in version order, up to and including
  * `target` (NULL: all).  Before anything runs: dirty state, changed and
  * missing applied migrations, and out-of-order pending ones are errors

@@ -118,6 +118,13 @@ struct mp_track_rows {
     size_t n;
 };
 
+/* The longest tracking-table name (PostgreSQL's NAMEDATALEN - 1). */
+#define MP_TRACKING_NAME_MAX 63
+
+/* MP_EINVAL when cfg's tracking-table name is empty, longer than
+ * MP_TRACKING_NAME_MAX bytes or holds a control character. */
+int mp_tracking_name_check(const struct mp_exec_config *cfg, struct mp_error *err);
+
 /* Make cfg->table (NULL: "migprop_migrations") the target's tracking table
  * for this command; returns its plain name. */
 const char *mp_tracking_use(struct mp_target *t, const struct mp_exec_config *cfg);

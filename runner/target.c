@@ -305,9 +305,19 @@ int mp_target_q(struct mp_target *t, const char *sql_in, int n, const char *cons
     /* the same text with SQLite's ?N parameters */
     struct mp_buf b = {0};
     mp_buf_add(&b, sql_in);
-    for (char *c = b.s; c && *c; c++)
-        if (*c == '$' && c[1] >= '1' && c[1] <= '9')
+    /* only outside quotes: a '$1' inside a quoted identifier (a tracking
+     * table named "my$1table") or a string is text, not a parameter */
+    char quote = 0;
+    for (char *c = b.s; c && *c; c++) {
+        if (quote) {
+            if (*c == quote)
+                quote = 0; /* a doubled quote closes and reopens: same state */
+        } else if (*c == '"' || *c == '\'' || *c == '`') {
+            quote = *c;
+        } else if (*c == '$' && c[1] >= '1' && c[1] <= '9') {
             *c = '?';
+        }
+    }
     int rc = q_sqlite(t, mp_buf_str(&b), n, vals, err);
     mp_buf_free(&b);
     return rc;

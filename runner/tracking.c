@@ -24,6 +24,31 @@ void mp_sha256_hex(const void *data, size_t n, char out[65])
     out[64] = 0;
 }
 
+int mp_tracking_name_check(const struct mp_exec_config *cfg, struct mp_error *err)
+{
+    const char *table = cfg && cfg->table ? cfg->table : "migprop_migrations";
+    size_t n = strlen(table);
+    /* PostgreSQL keeps at most NAMEDATALEN - 1 = 63 bytes of an identifier
+     * and cuts the rest silently ("Identifiers and Key Words", 4.1.1): a
+     * longer name would name another table than the one asked for; the
+     * same limit holds on SQLite so a directory moves between them */
+    if (n == 0)
+        return mp_error_set(err, MP_EINVAL, "the tracking table's name is empty");
+    if (n > MP_TRACKING_NAME_MAX)
+        return mp_error_set(err, MP_EINVAL, "the tracking table's name is %zu bytes long, more than the %d PostgreSQL keeps",
+                            n, MP_TRACKING_NAME_MAX);
+    for (const unsigned char *c = (const unsigned char *)table; *c; c++)
+        if (*c < 0x20 || *c == 0x7f)
+            return mp_error_set(err, MP_EINVAL, "the tracking table's name holds a control character (byte %u)", *c);
+    return 0;
+}
+
+int mp_exec_check_table(const char *table, struct mp_error *err)
+{
+    const struct mp_exec_config c = {.table = table};
+    return mp_tracking_name_check(&c, err);
+}
+
 const char *mp_tracking_use(struct mp_target *t, const struct mp_exec_config *cfg)
 {
     const char *table = cfg && cfg->table ? cfg->table : "migprop_migrations";
@@ -41,9 +66,17 @@ int mp_tracking_exists(struct mp_target *t, bool *exists, struct mp_error *err)
 {
     *exists = false;
     if (t->d == MP_SQLITE) {
-        /* SQLite: the table's rowid column exists iff the table does */
-        *exists = sqlite3_table_column_metadata(t->lite, NULL, t->table_name, "rowid", NULL, NULL, NULL, NULL,
-                                                NULL) == SQLITE_OK;
+        /* a query, which re-checks the schema cookie (see has_column) */
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(t->lite, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1", -1, &st,
+                               NULL) != SQLITE_OK)
+            return mp_error_set(err, MP_EDB, "reading the schema: %s", sqlite3_errmsg(t->lite));
+        sqlite3_bind_text(st, 1, t->table_name, -1, SQLITE_STATIC);
+        int r = sqlite3_step(st);
+        *exists = r == SQLITE_ROW;
+        sqlite3_finalize(st);
+        if (r != SQLITE_ROW && r != SQLITE_DONE)
+            return mp_error_set(err, MP_EDB, "reading the schema: %s", sqlite3_errmsg(t->lite));
         return 0;
     }
     /* PostgreSQL: the quoted name resolved on the search path, as every
