@@ -4,7 +4,7 @@
 # with "$1" in it is used as written (it was rewritten to "?1" on SQLite);
 # a 63-byte name works and is not truncated.
 set -u
-bin=$1
+bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 2
