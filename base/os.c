@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,8 +34,66 @@ const char *mp_scratch_dir(void)
     return d && *d ? d : "/tmp";
 }
 
+/* Claim directory `dir`: an owner file with our pid, locked for as long as
+ * the process lives (the descriptor is kept, close-on-exec).  The lock is
+ * taken on a temporary name and then renamed into place, so a sweeper never
+ * sees an owner file that is not yet locked. */
+static int claim(const char *dir, struct mp_error *err)
+{
+    char tmp[4096], final[4096];
+    snprintf(tmp, sizeof tmp, "%s/.migprop-owner-%ld", dir, (long)getpid());
+    snprintf(final, sizeof final, "%s/%s", dir, MP_SCRATCH_OWNER_FILE);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return mp_error_set(err, MP_EIO, "%s: %s", tmp, strerror(errno));
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0 || rename(tmp, final) != 0) {
+        int e = errno;
+        close(fd);
+        unlink(tmp);
+        return mp_error_set(err, MP_EIO, "%s: %s", final, strerror(e));
+    }
+    char pid[32];
+    int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (write(fd, pid, (size_t)n) != n) {
+        /* the pid is for people; the lock is what counts */
+    }
+    return 0; /* fd stays open: the lock lives as long as we do */
+}
+
+int mp_scratch_sweep(void)
+{
+    const char *base = mp_scratch_dir();
+    DIR *d = opendir(base);
+    if (!d)
+        return 0;
+    int removed = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (strncmp(e->d_name, "migprop-", 8) != 0)
+            continue;
+        char dir[4096], owner[4200];
+        snprintf(dir, sizeof dir, "%s/%s", base, e->d_name);
+        snprintf(owner, sizeof owner, "%s/%s", dir, MP_SCRATCH_OWNER_FILE);
+        int fd = open(owner, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+        if (fd < 0)
+            continue;
+        struct stat st;
+        bool stale = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && flock(fd, LOCK_EX | LOCK_NB) == 0;
+        if (stale && mp_rmtree(dir, NULL) == 0)
+            removed++;
+        close(fd);
+    }
+    closedir(d);
+    return removed;
+}
+
 int mp_scratch_mkdtemp(const char *prefix, char **out, struct mp_error *err)
 {
+    static bool swept;
+    if (!swept) {
+        swept = true;
+        mp_scratch_sweep();
+    }
     const char *base = mp_scratch_dir();
     size_t n = strlen(base) + strlen(prefix) + 8;
     char *p = malloc(n);
@@ -45,6 +104,12 @@ int mp_scratch_mkdtemp(const char *prefix, char **out, struct mp_error *err)
         int e = errno;
         free(p);
         return mp_error_set(err, MP_EIO, "mkdtemp under %s: %s", base, strerror(e));
+    }
+    int rc = claim(p, err);
+    if (rc) {
+        mp_rmtree(p, NULL);
+        free(p);
+        return rc;
     }
     *out = p;
     return 0;
@@ -177,6 +242,80 @@ int mp_copy_tree(const char *from, const char *to, struct mp_error *err)
         free(t);
     }
     closedir(d);
+    return rc;
+}
+
+int mp_read_file(const char *path, size_t max, char **out, size_t *len, struct mp_error *err)
+{
+    if (!max)
+        max = MP_READ_MAX_DEFAULT;
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return mp_error_set(err, MP_EIO, "%s: %s", path, strerror(errno));
+    struct stat st;
+    int rc = 0;
+    char *buf = NULL;
+    if (fstat(fd, &st) != 0) {
+        rc = mp_error_set(err, MP_EIO, "%s: %s", path, strerror(errno));
+        goto out;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        rc = mp_error_set(err, MP_EIO, "%s: not a regular file (%s)", path,
+                          S_ISDIR(st.st_mode)    ? "a directory"
+                          : S_ISFIFO(st.st_mode) ? "a FIFO"
+                          : S_ISSOCK(st.st_mode) ? "a socket"
+                          : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
+                                                                       : "not a file");
+        goto out;
+    }
+    if ((unsigned long long)st.st_size > (unsigned long long)max) {
+        rc = mp_error_set(err, MP_EIO, "%s: %lld bytes, more than the %zu this reads", path, (long long)st.st_size,
+                          max);
+        goto out;
+    }
+    size_t cap = (size_t)st.st_size + 1, n = 0;
+    buf = malloc(cap);
+    if (!buf)
+        mp_oom();
+    for (;;) {
+        if (n + 1 >= cap) { /* the file grew while we read it */
+            if (cap > max) {
+                rc = mp_error_set(err, MP_EIO, "%s: more than the %zu bytes this reads", path, max);
+                goto out;
+            }
+            cap *= 2;
+            char *nb = realloc(buf, cap);
+            if (!nb)
+                mp_oom();
+            buf = nb;
+        }
+        ssize_t k = read(fd, buf + n, cap - 1 - n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0) {
+            rc = mp_error_set(err, MP_EIO, "%s: %s", path, strerror(errno));
+            goto out;
+        }
+        if (k == 0)
+            break;
+        n += (size_t)k;
+    }
+    buf[n] = 0;
+    const char *nul = memchr(buf, 0, n);
+    if (nul) {
+        long line = 1;
+        for (const char *p = buf; p < nul; p++)
+            line += *p == '\n';
+        rc = mp_error_set(err, MP_EINVAL, "%s:%ld: NUL byte in a text file", path, line);
+        goto out;
+    }
+    *out = buf;
+    buf = NULL;
+    if (len)
+        *len = n;
+out:
+    free(buf);
+    close(fd);
     return rc;
 }
 

@@ -19,9 +19,24 @@ double mp_now(void);
 const char *mp_scratch_dir(void);
 
 /* Create a new private (0700) directory "<mp_scratch_dir()>/<prefix>XXXXXX"
- * with mkdtemp(3).  *out is malloc'd, owned by the caller.  MP_EIO naming
- * the path on failure. */
+ * with mkdtemp(3), owned by this process: it holds a lock file
+ * (MP_SCRATCH_OWNER_FILE, the owner's pid, flock(2)ed for the life of the
+ * process), so a later migprop can tell a directory whose owner was killed
+ * (SIGKILL leaves no chance to clean up) from one in use, and remove it
+ * (mp_scratch_sweep()).  The first call in a process sweeps first.  *out is
+ * malloc'd, owned by the caller; remove the directory with mp_rmtree().
+ * MP_EIO naming the path on failure (nothing is left behind). */
 int mp_scratch_mkdtemp(const char *prefix, char **out, struct mp_error *err);
+
+/* The owner lock file inside each scratch directory. */
+#define MP_SCRATCH_OWNER_FILE ".migprop-owner"
+
+/* Remove the scratch directories "<mp_scratch_dir()>/migprop-*" whose
+ * owner is gone: those holding an owner file that nobody has locked.  A
+ * directory without an owner file, or whose owner still runs, is left
+ * alone, as is anything this user may not open.  Returns the number
+ * removed. */
+int mp_scratch_sweep(void);
 
 /* mkdir -p: create `dir` and its missing parents with mode 0777 (less the
  * umask).  An existing directory is fine; an existing non-directory is
@@ -41,6 +56,20 @@ int mp_copy_file(const char *from, const char *to, struct mp_error *err);
  * yet), regular files and directories only; symbolic links and other
  * entries are MP_EIO naming them.  On failure `to` may be partly written. */
 int mp_copy_tree(const char *from, const char *to, struct mp_error *err);
+
+/* Largest file mp_read_file() reads by default (MP_READ_MAX_DEFAULT). */
+#define MP_READ_MAX_DEFAULT (256u * 1024 * 1024)
+
+/* Read the whole regular file `path` as text: *out (malloc'd, owned by the
+ * caller, NUL-terminated) and *len (may be NULL).  The file is opened with
+ * O_NONBLOCK | O_NOCTTY and checked with fstat before anything is read, so
+ * a directory, FIFO, socket or device (say a symbolic link to /dev/zero) is
+ * refused without blocking or reading forever; files above `max` bytes (0:
+ * MP_READ_MAX_DEFAULT) are refused; a NUL byte is refused naming the line
+ * ("FILE:LINE: NUL byte"), since everything migprop reads is text and a
+ * NUL would silently cut it short.  MP_EIO (open, read, type, size) or
+ * MP_EINVAL (NUL), the message naming the path. */
+int mp_read_file(const char *path, size_t max, char **out, size_t *len, struct mp_error *err);
 
 /* strdup(3) that aborts on allocation failure (arena.h's policy); NULL
  * gives "".  The caller frees the result. */

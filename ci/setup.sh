@@ -3,7 +3,7 @@
 # build it into build/.  Safe to run again: a no-op when all is present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-pkgs="gcc cmake make pkg-config libpq-dev libsqlite3-dev sqlite3 postgresql libcmocka-dev libssl-dev libjansson-dev"
+pkgs="gcc cmake make pkg-config libpq-dev libsqlite3-dev sqlite3 postgresql libcmocka-dev libssl-dev libjansson-dev libpg-query-dev"
 missing=""
 for p in $pkgs; do
   dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

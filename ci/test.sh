@@ -5,6 +5,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ci/setup.sh
 export MIGPROP_REQUIRE_POSTGRES=1
+# every scratch directory of this run (clusters, SQLite files) goes under a
+# private directory, so the leftover check below looks only at what this run
+# started and holds while another migprop runs alongside; 0711 lets the
+# cluster's postgres user reach its own directory inside
+MIGPROP_TMPDIR=$(mktemp -d "$( [ -w /dev/shm ] && echo /dev/shm || echo "${TMPDIR:-/tmp}")/migprop-ci-XXXXXX")
+chmod 711 "$MIGPROP_TMPDIR"
+export MIGPROP_TMPDIR
 (cd build && ctest --output-on-failure)
 build/migprop check --backend sqlite --iterations 300 --seed 7 --format tap
 build/migprop check --backend postgres --iterations 200 --seed 11 --format tap
@@ -18,19 +25,25 @@ ci/runners.sh
 cmake -B build-asan -DCMAKE_BUILD_TYPE=Debug -DMIGPROP_SANITIZE=ON -DMIGPROP_WERROR=ON -DMIGPROP_TESTS=ON >/dev/null
 cmake --build build-asan -j"$(nproc)" >/dev/null
 build-asan/tests/test_solver >/dev/null
+build-asan/tests/test_runner >/dev/null
 tests/migrate_test.sh build-asan/migprop sqlite >/dev/null
+tests/lint_test.sh build-asan/migprop sqlite >/dev/null
+build-asan/migprop cluster tests/lint_test.sh build-asan/migprop postgres >/dev/null
+tests/generate_test.sh build-asan/migprop sqlite >/dev/null
 build-asan/migprop check --iterations 60 --seed 13 --scenarios scenarios --format tap >/dev/null
 build-asan/migprop selftest --seed 1 --iterations 60 --backend sqlite >/dev/null
 build-asan/migprop runner-check --runner migprop --backend sqlite --iterations 5 --sequences 3 \
   --out "$(mktemp -d)" >/dev/null
 build-asan/migprop bench --suite solver --repeat 1 --max-ops 1000 >/dev/null
-# no cluster left behind
-if ls -d /dev/shm/migprop-pg-* /dev/shm/migprop-db-* >/dev/null 2>&1; then
-  echo "ci/test.sh: a disposable cluster directory was left behind" >&2
+# no cluster, scratch database or postgres of this run left behind
+if [ -n "$(ls -A "$MIGPROP_TMPDIR")" ]; then
+  echo "ci/test.sh: left behind in $MIGPROP_TMPDIR:" >&2
+  ls -la "$MIGPROP_TMPDIR" >&2
   exit 1
 fi
-if pgrep -f 'migprop-pg-' >/dev/null; then
+if pgrep -f "$MIGPROP_TMPDIR" >/dev/null; then
   echo "ci/test.sh: a disposable cluster's postgres is still running" >&2
   exit 1
 fi
+rmdir "$MIGPROP_TMPDIR"
 echo "ci/test.sh: all passed"

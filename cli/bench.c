@@ -1,10 +1,14 @@
-/* bench.c - `migprop bench` (see bench.h). */
+/* bench.c - `migprop bench`: planning, trial, executor, cluster and shrinking speed. */
 #include "commands.h"
+#include "cliopt.h"
 #include "os.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <libpq-fe.h>
 #include <math.h>
+#include <spawn.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,14 +30,33 @@
 #include "sql.h"
 #include "gen.h"
 #include "plan.h"
+#include "properties.h"
 
-const char mp_bench_usage[] =
+#define MP_BENCH_DEFAULT_REPEAT 5
+#define MP_BENCH_MAX_REPEAT 1000
+#define MP_BENCH_DEFAULT_MAX_OPS 10000 /* the solver suite's largest change set */
+#define MP_BENCH_MIN_MAX_OPS 10
+#define MP_BENCH_MAX_MAX_OPS 100000
+#define MP_BENCH_DEFAULT_SEED 1
+
+static const char usage[] =
     "usage: migprop bench [--suite solver|trials|executor|cluster|shrink|all] [--repeat N]\n"
     "                     [--format table|json|csv]\n"
     "                     [--max-ops N] [--seed S] [--out DIR]\n"
     "\n"
+    "options:\n"
+    "  --suite NAME       one suite, or all (default all)\n"
+    "  --repeat N         runs per figure, 1 .. " MP_STR(MP_BENCH_MAX_REPEAT) " (default " MP_STR(MP_BENCH_DEFAULT_REPEAT) ")\n"
+    "  --format F         table, json or csv (default table)\n"
+    "  --max-ops N        the solver suite's largest change set, " MP_STR(MP_BENCH_MIN_MAX_OPS) " .. "
+    MP_STR(MP_BENCH_MAX_MAX_OPS) " operations\n"
+    "                     (default " MP_STR(MP_BENCH_DEFAULT_MAX_OPS) ")\n"
+    "  --seed S           generator seed, decimal or 0x-hex (default " MP_STR(MP_BENCH_DEFAULT_SEED) ")\n"
+    "  --out DIR          also write DIR/bench.json and DIR/bench.svg\n"
+    "  -h, --help         print this help\n"
+    "\n"
     "suites:\n"
-    "  solver   planning time for generated change sets of 10 ... 10,000 operations,\n"
+    "  solver   planning time for generated change sets of 10 ... --max-ops operations,\n"
     "           with the growth exponent fitted on a log-log scale\n"
     "  trials   trials per second of `check` (ordering_valid + final_schema_equal) per\n"
     "           backend, against the same trials' SQL and introspection run raw in-process\n"
@@ -44,9 +68,8 @@ const char mp_bench_usage[] =
     "  shrink   the naive solver's failures over 10 seeds (SQLite), found and reported\n"
     "           as they are and shrunk to minimal cases: the difference is shrinking\n"
     "\n"
-    "Each figure is the median, min and max of --repeat runs (default 5).  --out DIR also\n"
-    "writes DIR/bench.json and DIR/bench.svg (planning time and executor throughput\n"
-    "against size).\n";
+    "Each figure is the median, min and max of --repeat runs; bench.svg plots planning\n"
+    "time and executor throughput against size.\n";
 
 static struct mp_arena *the_arena;
 
@@ -57,21 +80,61 @@ static struct mp_arena *bench_arena(void)
     return the_arena;
 }
 
-/* The properties the trials suite runs (set by main: the harness does not
- * link the property table). */
-static const struct mp_property *bench_props;
-static size_t bench_nprops;
-
-void mp_bench_set_properties(const struct mp_property *p, size_t n)
+/* The properties the trials and shrink suites run: planning and its
+ * outcome, the ones every trial needs. */
+static const struct mp_property *bench_properties(size_t *n)
 {
-    bench_props = p;
-    bench_nprops = n;
+    static struct mp_property p[2];
+    p[0] = *mp_property_find("ordering_valid");
+    p[1] = *mp_property_find("final_schema_equal");
+    *n = 2;
+    return p;
 }
 
-static const struct mp_property *mp_properties_for_bench(size_t *n)
+/* Whether `prog` is an executable file on $PATH (or at its path when it
+ * has a slash): what the shell's `command -v` says for a program. */
+static bool on_path(const char *prog)
 {
-    *n = bench_nprops;
-    return bench_props;
+    if (strchr(prog, '/'))
+        return access(prog, X_OK) == 0;
+    const char *path = getenv("PATH");
+    if (!path)
+        path = "/usr/local/bin:/usr/bin:/bin";
+    bool found = false;
+    for (const char *p = path; !found;) {
+        size_t len = strcspn(p, ":");
+        struct mp_buf f = {0};
+        /* an empty entry is the current directory */
+        mp_buf_printf(&f, "%.*s%s%s", (int)len, len ? p : ".", "/", prog);
+        struct stat st;
+        found = stat(mp_buf_str(&f), &st) == 0 && S_ISREG(st.st_mode) && access(mp_buf_str(&f), X_OK) == 0;
+        mp_buf_free(&f);
+        if (!p[len])
+            break;
+        p += len + 1;
+    }
+    return found;
+}
+
+/* Run argv[0] (looked up on $PATH) with argv, stdout and stderr to
+ * /dev/null, and wait for it.  True when it exited with status 0. */
+static bool run_quiet(char *const argv[])
+{
+    extern char **environ;
+    posix_spawn_file_actions_t fa;
+    if (posix_spawn_file_actions_init(&fa))
+        return false;
+    pid_t pid;
+    bool ok = posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0) == 0 &&
+              posix_spawn_file_actions_adddup2(&fa, 1, 2) == 0 && posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ) == 0;
+    posix_spawn_file_actions_destroy(&fa);
+    if (!ok)
+        return false;
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR)
+            return false;
+    return WIFEXITED(st) && WEXITSTATUS(st) == 0;
 }
 
 static int cmp_double(const void *p, const void *q)
@@ -265,7 +328,8 @@ static int raw_trial(enum mp_dialect d, const char *conninfo, const struct mp_ca
     if (!rc)
         rc = mp_target_exec(t, "(raw)", 1, mp_buf_str(&sql), err);
     if (!rc)
-        rc = mp_target_introspect(t, NULL, NULL, a, &got, err);
+        rc = mp_introspect_conn(mp_target_dialect(t), mp_target_conn(t),
+                                (const char *const[]){"migprop_migrations", NULL}, a, &got, err);
     if (t && d == MP_POSTGRES) {
         struct mp_error e2 = {0};
         mp_target_exec(t, "(raw)", 1, "ROLLBACK", &e2);
@@ -292,7 +356,7 @@ static int suite_trials(struct results *res, unsigned repeat, uint64_t seed)
             continue;
         }
         size_t nall;
-        const struct mp_property *all = mp_properties_for_bench(&nall);
+        const struct mp_property *all = bench_properties(&nall);
         for (unsigned jobs = 1; jobs <= 2 && !rc; jobs++) {
             double *t = calloc(repeat, sizeof *t);
             for (unsigned i = 0; i < repeat; i++) {
@@ -360,7 +424,7 @@ static int suite_shrink(struct results *res, unsigned repeat, uint64_t seed)
         return 2;
     }
     size_t np;
-    const struct mp_property *props = mp_properties_for_bench(&np);
+    const struct mp_property *props = bench_properties(&np);
     char dir[256];
     snprintf(dir, sizeof dir, "/tmp/migprop-bench-shrink-%ld", (long)getpid());
     const unsigned seeds = 10;
@@ -382,9 +446,11 @@ static int suite_shrink(struct results *res, unsigned repeat, uint64_t seed)
         add_row(res, w);
         free(t);
     }
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    int rc = system(cmd) == 0 ? 0 : 2;
+    int rc = 0;
+    if (mp_rmtree(dir, &e)) {
+        fprintf(stderr, "migprop bench: %s\n", e.msg);
+        rc = 2;
+    }
     mp_backend_close(b);
     fclose(devnull);
     return rc;
@@ -473,16 +539,16 @@ static int suite_executor(struct results *res, unsigned repeat)
             {"sql-migrate up", "sql-migrate", MP_STYLE_SQLMIGRATE},
         };
         for (size_t pi = 0; pi < sizeof peers / sizeof *peers && !rc; pi++) {
-            if (peers[pi].probe && system(mp_arena_printf(a, "command -v %s >/dev/null 2>&1", peers[pi].probe)) != 0)
+            if (peers[pi].probe && !on_path(peers[pi].probe))
                 continue;
             double *tp = calloc(repeat, sizeof *tp);
             bool ok = true;
             for (unsigned r = 0; r < repeat && ok; r++) {
                 char *mdir = mp_arena_printf(a, "%s/m", dir);
                 char *db = mp_arena_printf(a, "%s/db.sqlite", dir);
-                if (system(mp_arena_printf(a, "rm -rf '%s'; mkdir -p '%s'", dir, mdir)) != 0)
-                    break;
                 struct mp_error e = {0};
+                if (mp_rmtree(dir, &e) || mp_mkdir_p(mdir, &e))
+                    break;
                 for (size_t i = 0; i < set.n && ok; i++)
                     ok = mp_migdir_write_style(a, mdir, peers[pi].style, mp_arena_printf(a, "%04zu", i + 1), "m",
                                                set.v[i].up.sql, NULL, false, &e) == 0;
@@ -494,13 +560,13 @@ static int suite_executor(struct results *res, unsigned repeat)
                 char self[1024];
                 ssize_t sl = readlink("/proc/self/exe", self, sizeof self - 1);
                 self[sl > 0 ? sl : 0] = 0;
-                const char *cmd =
-                    pi == 0 ? mp_arena_printf(a, "'%s' migrate --quiet --dir '%s' --db 'sqlite:%s' up", self, mdir, db)
-                    : pi == 1 ? mp_arena_printf(a, "dbmate --url 'sqlite:%s' --migrations-dir '%s' --no-dump-schema up",
-                                                db, mdir)
-                              : mp_arena_printf(a, "sql-migrate up -config='%s/c.yml' -env=b", dir);
+                char *url = mp_arena_printf(a, "sqlite:%s", db);
+                char *own[] = {self, "migrate", "--quiet", "--dir", mdir, "--db", url, "up", NULL};
+                char *dbmate[] = {"dbmate", "--url", url, "--migrations-dir", mdir, "--no-dump-schema", "up", NULL};
+                char *sqlm[] = {"sql-migrate", "up", mp_arena_printf(a, "-config=%s/c.yml", dir), "-env=b", NULL};
+                char *const *cmd = pi == 0 ? own : pi == 1 ? dbmate : sqlm;
                 double t0 = mp_now();
-                ok = ok && system(mp_arena_printf(a, "%s >/dev/null 2>&1", cmd)) == 0;
+                ok = ok && run_quiet(cmd);
                 tp[r] = mp_now() - t0;
             }
             if (ok) {
@@ -511,8 +577,11 @@ static int suite_executor(struct results *res, unsigned repeat)
             }
             free(tp);
         }
-        if (system(mp_arena_printf(a, "rm -rf '%s'", dir)) != 0)
+        struct mp_error e = {0};
+        if (mp_rmtree(dir, &e)) {
+            fprintf(stderr, "migprop bench: %s\n", e.msg);
             rc = 2;
+        }
         free(tm);
         free(tr);
         mp_arena_free(a);
@@ -628,54 +697,68 @@ static void header(FILE *out, const char *fmt_name, unsigned repeat)
             repeat, fmt_name);
 }
 
+enum { OPT_SUITE = 256, OPT_REPEAT, OPT_FORMAT, OPT_MAX_OPS, OPT_SEED, OPT_OUT };
+
+static const struct option longopts[] = {
+    {"suite", required_argument, NULL, OPT_SUITE},
+    {"repeat", required_argument, NULL, OPT_REPEAT},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"max-ops", required_argument, NULL, OPT_MAX_OPS},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"out", required_argument, NULL, OPT_OUT},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
 int mp_cmd_bench(int argc, char **argv)
 {
+    static const char *const suites[] = {"all", "solver", "trials", "executor", "cluster", "shrink", NULL};
+    static const char *const formats[] = {"table", "json", "csv", NULL};
     const char *suite = "all", *format = "table", *out_dir = NULL;
-    unsigned repeat = 5;
-    size_t max_ops = 10000;
-    uint64_t seed = 1;
-    for (int i = 0; i < argc; i++) {
-        const char *o = argv[i];
-        if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0) {
-            fputs(mp_bench_usage, stdout);
+    unsigned repeat = MP_BENCH_DEFAULT_REPEAT;
+    size_t max_ops = MP_BENCH_DEFAULT_MAX_OPS;
+    uint64_t seed = MP_BENCH_DEFAULT_SEED, u;
+    int c, k;
+    mp_cli_getopt_begin();
+    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'h':
+            fputs(usage, stdout);
             return 0;
-        }
-        if (i + 1 >= argc) {
-            fprintf(stderr, "migprop bench: option %s needs a value\n", o);
-            return 2;
-        }
-        const char *v = argv[++i];
-        if (strcmp(o, "--suite") == 0)
-            suite = v;
-        else if (strcmp(o, "--format") == 0)
-            format = v;
-        else if (strcmp(o, "--repeat") == 0)
-            repeat = (unsigned)strtoul(v, NULL, 10);
-        else if (strcmp(o, "--max-ops") == 0)
-            max_ops = strtoul(v, NULL, 10);
-        else if (strcmp(o, "--seed") == 0)
-            seed = strtoull(v, NULL, 0);
-        else if (strcmp(o, "--out") == 0)
-            out_dir = v;
-        else {
-            fprintf(stderr, "migprop bench: unknown option '%s'\n", o);
-            return 2;
+        case OPT_SUITE:
+            if (mp_cli_choice("bench", "--suite", optarg, suites, &k))
+                return MP_CLI_USAGE;
+            suite = suites[k];
+            break;
+        case OPT_FORMAT:
+            if (mp_cli_choice("bench", "--format", optarg, formats, &k))
+                return MP_CLI_USAGE;
+            format = formats[k];
+            break;
+        case OPT_REPEAT:
+            if (mp_cli_u64("bench", "--repeat", optarg, 1, MP_BENCH_MAX_REPEAT, &u))
+                return MP_CLI_USAGE;
+            repeat = (unsigned)u;
+            break;
+        case OPT_MAX_OPS:
+            if (mp_cli_u64("bench", "--max-ops", optarg, MP_BENCH_MIN_MAX_OPS, MP_BENCH_MAX_MAX_OPS, &u))
+                return MP_CLI_USAGE;
+            max_ops = (size_t)u;
+            break;
+        case OPT_SEED:
+            if (mp_cli_u64("bench", "--seed", optarg, 0, UINT64_MAX, &seed))
+                return MP_CLI_USAGE;
+            break;
+        case OPT_OUT:
+            out_dir = optarg;
+            break;
+        default:
+            return mp_cli_bad_option("bench", c, argv, longopts);
         }
     }
-    if (repeat < 1 || repeat > 1000) {
-        fprintf(stderr, "migprop bench: --repeat takes 1..1000\n");
-        return 2;
-    }
-    if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0 && strcmp(format, "csv") != 0) {
-        fprintf(stderr, "migprop bench: unknown format '%s' (table, json, csv)\n", format);
-        return 2;
-    }
+    if (optind < argc)
+        return mp_cli_extra_argument("bench", argv[optind]);
     bool all = strcmp(suite, "all") == 0;
-    if (!all && strcmp(suite, "solver") != 0 && strcmp(suite, "trials") != 0 && strcmp(suite, "executor") != 0 &&
-        strcmp(suite, "cluster") != 0 && strcmp(suite, "shrink") != 0) {
-        fprintf(stderr, "migprop bench: unknown suite '%s'\n", suite);
-        return 2;
-    }
     struct results res = {0};
     double solver_exp = 0;
     int rc = 0;
@@ -694,7 +777,12 @@ int mp_cmd_bench(int argc, char **argv)
         return rc;
     }
     if (out_dir) {
-        mkdir(out_dir, 0777);
+        struct mp_error e = {0};
+        if (mp_mkdir_p(out_dir, &e)) {
+            fprintf(stderr, "migprop bench: --out: %s\n", e.msg);
+            free(res.v);
+            return 2;
+        }
         write_svg(mp_arena_printf(bench_arena(), "%s/bench.svg", out_dir), &res);
         FILE *jf = fopen(mp_arena_printf(bench_arena(), "%s/bench.json", out_dir), "w");
         if (jf) {

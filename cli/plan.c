@@ -1,9 +1,8 @@
-/* plan_cli.c - `migprop plan` (see plan_cli.h). */
+/* plan.c - `migprop plan`: the migration between two DDL files or a case file. */
 #include "commands.h"
+#include "cliopt.h"
 
-#include <errno.h>
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,9 +13,10 @@
 #include "sql.h"
 #include "executor.h"
 #include "plan.h"
+#include "shadow.h"
 #include "text.h"
 
-const char mp_plan_usage[] =
+static const char usage[] =
     "usage: migprop plan --from FROM.sql --to TO.sql --dialect sqlite|postgres\n"
     "                    [--renames FILE] [--format sql|dot|json|from-ddl|to-ddl]\n"
     "                    [--pg-url URL]\n"
@@ -30,6 +30,17 @@ const char mp_plan_usage[] =
     "from-ddl / to-ddl print either schema as DDL of the dialect.  --case takes\n"
     "both schemas and the hints from a case file instead.\n"
     "\n"
+    "options:\n"
+    "  --from FILE, --to FILE      the DDL of the schema now and of the schema wanted\n"
+    "  --case FILE                 both schemas and the rename hints from a case file\n"
+    "  --renames FILE              rename hints (below)\n"
+    "  --dialect sqlite|postgres   the database the plan is for (postgresql: the same)\n"
+    "  --format F                  sql, dot, json, from-ddl or to-ddl (default sql)\n"
+    "  --pg-url URL                the PostgreSQL server for the scratch schema (default\n"
+    "                              DATABASE_URL when it starts with postgres, else a\n"
+    "                              disposable cluster)\n"
+    "  -h, --help                  print this help\n"
+    "\n"
     "Rename hints (without one, a renamed object is a drop plus a create):\n"
     "    table <old> <new>\n"
     "    column <table as in FROM> <old> <new>\n"
@@ -37,38 +48,6 @@ const char mp_plan_usage[] =
     "names as SQL identifiers (double-quoted when needed), # comments.\n"
     "\n"
     "exit status: 0 planned, 2 bad input or a change set that cannot be ordered\n";
-
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int fail(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "migprop plan: ");
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    return 2;
-}
-
-/* Load `path` into a fresh scratch database of `b` and read its schema. */
-static int load_schema(struct mp_backend *b, struct mp_arena *a, const char *path, struct mp_schema **out,
-                       struct mp_error *err)
-{
-    char *sql = mp_read_text(path, err);
-    if (!sql)
-        return MP_EIO;
-    int rc = mp_backend_begin(b, err);
-    if (!rc) {
-        struct mp_target *t = mp_target_wrap(mp_backend_dialect(b), mp_backend_conn(b), true);
-        rc = mp_target_exec(t, path, 1, sql, err);
-        mp_target_close(t);
-        if (!rc)
-            rc = mp_backend_introspect(b, a, out, err);
-        mp_backend_end(b);
-    }
-    free(sql);
-    return rc;
-}
 
 static void dot_string(struct mp_buf *b, const char *s)
 {
@@ -151,48 +130,69 @@ static void print_json(struct mp_arena *a, const struct mp_plan *p)
     json_decref(root);
 }
 
+enum { OPT_FROM = 256, OPT_TO, OPT_RENAMES, OPT_DIALECT, OPT_FORMAT, OPT_PG_URL, OPT_CASE };
+
+static const struct option longopts[] = {
+    {"from", required_argument, NULL, OPT_FROM},
+    {"to", required_argument, NULL, OPT_TO},
+    {"renames", required_argument, NULL, OPT_RENAMES},
+    {"dialect", required_argument, NULL, OPT_DIALECT},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"pg-url", required_argument, NULL, OPT_PG_URL},
+    {"case", required_argument, NULL, OPT_CASE},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
 int mp_cmd_plan(int argc, char **argv)
 {
-    const char *from = NULL, *to = NULL, *renames = NULL, *dialect = NULL, *format = "sql", *pg_url = NULL;
+    static const char *const dialects[] = {"sqlite", "postgres", "postgresql", NULL};
+    static const char *const formats[] = {"sql", "dot", "json", "from-ddl", "to-ddl", NULL};
+    const char *from = NULL, *to = NULL, *renames = NULL, *format = "sql", *pg_url = NULL;
     const char *casefile = NULL;
-    for (int i = 0; i < argc; i++) {
-        const char *o = argv[i];
-        if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0) {
-            fputs(mp_plan_usage, stdout);
+    bool have_dialect = false;
+    enum mp_dialect d = MP_SQLITE;
+    int opt, k;
+    mp_cli_getopt_begin();
+    while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'h':
+            fputs(usage, stdout);
             return 0;
+        case OPT_FROM:
+            from = optarg;
+            break;
+        case OPT_TO:
+            to = optarg;
+            break;
+        case OPT_RENAMES:
+            renames = optarg;
+            break;
+        case OPT_DIALECT:
+            if (mp_cli_choice("plan", "--dialect", optarg, dialects, &k))
+                return MP_CLI_USAGE;
+            d = k == 0 ? MP_SQLITE : MP_POSTGRES;
+            have_dialect = true;
+            break;
+        case OPT_FORMAT:
+            if (mp_cli_choice("plan", "--format", optarg, formats, &k))
+                return MP_CLI_USAGE;
+            format = formats[k];
+            break;
+        case OPT_PG_URL:
+            pg_url = optarg;
+            break;
+        case OPT_CASE:
+            casefile = optarg;
+            break;
+        default:
+            return mp_cli_bad_option("plan", opt, argv, longopts);
         }
-        if (i + 1 >= argc)
-            return fail("unknown option or missing value: '%s' (see migprop plan --help)", o);
-        const char *v = argv[++i];
-        if (strcmp(o, "--from") == 0)
-            from = v;
-        else if (strcmp(o, "--to") == 0)
-            to = v;
-        else if (strcmp(o, "--renames") == 0)
-            renames = v;
-        else if (strcmp(o, "--dialect") == 0)
-            dialect = v;
-        else if (strcmp(o, "--format") == 0)
-            format = v;
-        else if (strcmp(o, "--pg-url") == 0)
-            pg_url = v;
-        else if (strcmp(o, "--case") == 0)
-            casefile = v;
-        else
-            return fail("unknown option '%s' (see migprop plan --help)", o);
     }
-    if (!dialect || (casefile ? (from || to || renames) : (!from || !to)))
-        return fail("give --from, --to (and --renames) or --case, and --dialect (see migprop plan --help)");
-    enum mp_dialect d;
-    if (strcmp(dialect, "sqlite") == 0)
-        d = MP_SQLITE;
-    else if (strcmp(dialect, "postgres") == 0 || strcmp(dialect, "postgresql") == 0)
-        d = MP_POSTGRES;
-    else
-        return fail("unknown dialect '%s' (sqlite or postgres)", dialect);
-    if (strcmp(format, "sql") != 0 && strcmp(format, "dot") != 0 && strcmp(format, "json") != 0 &&
-        strcmp(format, "from-ddl") != 0 && strcmp(format, "to-ddl") != 0)
-        return fail("unknown format '%s' (sql, dot, json, from-ddl or to-ddl)", format);
+    if (optind < argc)
+        return mp_cli_extra_argument("plan", argv[optind]);
+    if (!have_dialect || (casefile ? (from || to || renames) : (!from || !to)))
+        return mp_cli_error("plan", "give --from, --to (and --renames) or --case, and --dialect (see migprop plan --help)");
     if (!pg_url && getenv("DATABASE_URL") && strncmp(getenv("DATABASE_URL"), "postgres", 8) == 0)
         pg_url = getenv("DATABASE_URL");
 
@@ -221,9 +221,9 @@ int mp_cmd_plan(int argc, char **argv)
         if (!rc)
             rc = mp_backend_open(d, &cfg, &b, &err);
         if (!rc)
-            rc = load_schema(b, a, from, &s_from, &err);
+            rc = mp_shadow_load_ddl(b, a, from, &s_from, &err);
         if (!rc)
-            rc = load_schema(b, a, to, &s_to, &err);
+            rc = mp_shadow_load_ddl(b, a, to, &s_to, &err);
         mp_backend_close(b);
     }
     if (!rc && (strcmp(format, "from-ddl") == 0 || strcmp(format, "to-ddl") == 0)) {
@@ -241,7 +241,7 @@ int mp_cmd_plan(int argc, char **argv)
     if (!rc && (rc = mp_plan_build(a, s_from, &cs, d, NULL, &p, &err)))
         mp_error_prefix(&err, "%s -> %s: ", from, to);
     if (rc) {
-        fail("%s", err.msg);
+        mp_cli_error("plan", "%s", err.msg);
         mp_arena_free(a);
         return 2;
     }

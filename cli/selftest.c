@@ -6,11 +6,43 @@
  * when one of them failed, with the number of trials it took. */
 #include "properties.h"
 #include "commands.h"
+#include "cliopt.h"
+#include "report.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "fault.h"
+
+#define MP_SELFTEST_DEFAULT_SEED 1
+#define MP_SELFTEST_DEFAULT_ITERATIONS 300 /* trials per point */
+#define MP_SELFTEST_MAX_ITERATIONS 1000000000
+
+static const char usage[] =
+    "usage: migprop selftest [--seed S] [--iterations N] [--backend sqlite|postgres|all] [--pg-url URL]\n"
+    "\n"
+    "Runs each property against deliberately broken variants of migprop's own\n"
+    "solver and executor; exit 0 only when every fault was caught within N trials.\n"
+    "\n"
+    "options:\n"
+    "  --seed S                        run seed, decimal or 0x-hex (default " MP_STR(MP_SELFTEST_DEFAULT_SEED) ")\n"
+    "  --iterations N                  trials per fault, 1 .. " MP_STR(MP_SELFTEST_MAX_ITERATIONS)
+    " (default " MP_STR(MP_SELFTEST_DEFAULT_ITERATIONS) ")\n"
+    "  --backend sqlite|postgres|all   databases to run on (default all)\n"
+    "  --pg-url URL                    use this PostgreSQL server instead of a disposable one\n"
+    "                                  (also DATABASE_URL when it starts with postgres)\n"
+    "  -h, --help                      print this help\n";
+
+enum { OPT_SEED = 256, OPT_ITERATIONS, OPT_BACKEND, OPT_PG_URL };
+
+static const struct option longopts[] = {
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"iterations", required_argument, NULL, OPT_ITERATIONS},
+    {"backend", required_argument, NULL, OPT_BACKEND},
+    {"pg-url", required_argument, NULL, OPT_PG_URL},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
 
 struct fault_case {
     enum mp_fault fault;
@@ -33,38 +65,41 @@ static const struct fault_case cases[] = {
 
 int mp_cmd_selftest(int argc, char **argv)
 {
-    uint64_t seed = 1;
-    unsigned long budget = 300;
+    uint64_t seed = MP_SELFTEST_DEFAULT_SEED, u;
+    unsigned long budget = MP_SELFTEST_DEFAULT_ITERATIONS;
     const char *pg_url = getenv("DATABASE_URL");
     if (pg_url && strncmp(pg_url, "postgres", 8) != 0)
         pg_url = NULL;
     bool want[MP_NDIALECTS] = {true, true};
-    for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            printf("usage: migprop selftest [--seed S] [--iterations N] [--backend sqlite|postgres|all] "
-                   "[--pg-url URL]\n\nRuns each property against deliberately broken variants of migprop's own\n"
-                   "solver and executor; exit 0 only when every fault was caught within N trials.\n");
+    int c;
+    mp_cli_getopt_begin();
+    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'h':
+            fputs(usage, stdout);
             return 0;
-        }
-        if (i + 1 >= argc) {
-            fprintf(stderr, "migprop selftest: option %s needs a value\n", argv[i]);
-            return 2;
-        }
-        const char *v = argv[++i];
-        if (strcmp(argv[i - 1], "--seed") == 0)
-            seed = strtoull(v, NULL, 0);
-        else if (strcmp(argv[i - 1], "--iterations") == 0)
-            budget = strtoul(v, NULL, 10);
-        else if (strcmp(argv[i - 1], "--pg-url") == 0)
-            pg_url = v;
-        else if (strcmp(argv[i - 1], "--backend") == 0) {
-            want[MP_SQLITE] = strcmp(v, "postgres") != 0;
-            want[MP_POSTGRES] = strcmp(v, "sqlite") != 0;
-        } else {
-            fprintf(stderr, "migprop selftest: unknown option '%s'\n", argv[i - 1]);
-            return 2;
+        case OPT_SEED:
+            if (mp_cli_u64("selftest", "--seed", optarg, 0, UINT64_MAX, &seed))
+                return MP_CLI_USAGE;
+            break;
+        case OPT_ITERATIONS:
+            if (mp_cli_u64("selftest", "--iterations", optarg, 1, MP_SELFTEST_MAX_ITERATIONS, &u))
+                return MP_CLI_USAGE;
+            budget = (unsigned long)u;
+            break;
+        case OPT_BACKEND:
+            if (mp_cli_backend("selftest", "--backend", optarg, want))
+                return MP_CLI_USAGE;
+            break;
+        case OPT_PG_URL:
+            pg_url = optarg;
+            break;
+        default:
+            return mp_cli_bad_option("selftest", c, argv, longopts);
         }
     }
+    if (optind < argc)
+        return mp_cli_extra_argument("selftest", argv[optind]);
     struct mp_backend *bk[MP_NDIALECTS] = {0};
     for (int d = 0; d < MP_NDIALECTS; d++) {
         if (!want[d])
@@ -83,15 +118,19 @@ int mp_cmd_selftest(int argc, char **argv)
         perror("/dev/null");
         return 2;
     }
-    printf("TAP version 14\n# migprop %s selftest, seed 0x%016llx, budget %lu trials per point\n", MIGPROP_VERSION,
-           (unsigned long long)seed, budget);
+    char title[160];
+    snprintf(title, sizeof title, "migprop %s selftest, seed 0x%016llx, budget %lu trials per point", MIGPROP_VERSION,
+             (unsigned long long)seed, budget);
+    const struct mp_report_meta meta = {.title = title};
+    struct mp_reporter *r;
+    mp_reporter_open(&r, MP_FORMAT_TAP, stdout, &meta);
     size_t npoints = 0;
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
         for (int d = 0; d < MP_NDIALECTS; d++)
             if (bk[d] && (d == MP_SQLITE ? cases[i].sqlite : cases[i].postgres) &&
                 (!cases[i].both || (bk[MP_SQLITE] && bk[MP_POSTGRES])))
                 npoints++;
-    printf("1..%zu\n", npoints);
+    mp_reporter_plan(r, npoints);
     size_t n = 0, caught = 0;
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         const struct fault_case *fc = &cases[i];
@@ -119,20 +158,27 @@ int mp_cmd_selftest(int argc, char **argv)
                 cfg.backends[d == MP_SQLITE ? MP_POSTGRES : MP_SQLITE] = bk[d == MP_SQLITE ? MP_POSTGRES : MP_SQLITE];
             int rc = mp_run(&cfg, devnull);
             n++;
-            const char *names = fc->props[1] ? (fc->props[2] ? "its properties" : "its properties") : fc->props[0];
+            const char *names = fc->props[1] ? "its properties" : fc->props[0];
+            char name[160], note[64];
+            snprintf(name, sizeof name, "%s caught by %s", mp_fault_name(fc->fault), names);
+            const char *why = rc == 2 ? "infrastructure error" : "not caught within the budget";
+            const struct mp_report_field diag[] = {{"message", why, MP_FIELD_DQUOTED}};
+            struct mp_report_point pt = {.name = name, .where = mp_dialect_name((enum mp_dialect)d)};
             if (rc == 1 && first > 0) {
                 caught++;
-                printf("ok %zu - %s caught by %s [%s] # after %ld trial%s\n", n, mp_fault_name(fc->fault), names,
-                       mp_dialect_name((enum mp_dialect)d), first, first == 1 ? "" : "s");
+                snprintf(note, sizeof note, "after %ld trial%s", first, first == 1 ? "" : "s");
+                pt.note = note;
             } else {
-                printf("not ok %zu - %s caught by %s [%s]\n  ---\n  message: \"%s\"\n  ...\n", n,
-                       mp_fault_name(fc->fault), names, mp_dialect_name((enum mp_dialect)d),
-                       rc == 2 ? "infrastructure error" : "not caught within the budget");
+                pt.result = MP_POINT_FAIL;
+                pt.message = why;
+                pt.diag = diag;
+                pt.ndiag = 1;
             }
-            fflush(stdout);
+            mp_reporter_point(r, &pt);
         }
     }
-    printf("# %zu of %zu faults caught\n", caught, n);
+    mp_reporter_comment(r, "%zu of %zu faults caught", caught, n);
+    mp_reporter_close(r);
     fclose(devnull);
     for (int d = 0; d < MP_NDIALECTS; d++)
         mp_backend_close(bk[d]);

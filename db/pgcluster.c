@@ -1,6 +1,11 @@
 /* pgcluster.c - start, poll and remove a disposable PostgreSQL cluster. */
+#define _XOPEN_SOURCE 700 /* nftw */
 #include "pgcluster.h"
 #include "os.h"
+#include "arena.h"
+#include "buf.h"
+
+#include <openssl/sha.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -20,8 +25,9 @@
 #include <unistd.h>
 
 struct mp_pgcluster {
-    char dir[256];
-    char conninfo[512];
+    char *dir;            /* the scratch directory (base/os.h: owner-locked), NULL once removed */
+    char conninfo[512];   /* as the superuser "postgres" */
+    char trial_conninfo[600]; /* as MP_PGCLUSTER_TRIAL_ROLE */
     pid_t server;
     uid_t uid;
     gid_t gid;
@@ -127,7 +133,14 @@ static int run_wait(struct mp_pgcluster *c, char *const argv[], const char *log,
 {
     pid_t pid = spawn_as(c, argv, log, as_self);
     int status = 0;
-    if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
+    if (pid < 0)
+        return -1;
+    /* a signal (Ctrl-C) must not make us give up on the child while it
+     * still writes into the directory: wait until it has really exited */
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    if (!WIFEXITED(status))
         return -1;
     return WEXITSTATUS(status);
 }
@@ -161,20 +174,147 @@ static bool cache_path(const char *bindir, char *out, size_t cap)
         key[k++] = (*p == '/' || *p == ' ') ? '_' : *p;
     key[k] = 0;
     snprintf(out, cap, "%s/pgdata%s-%lld", root, key, (long long)sb.st_mtime);
-    /* mkdir -p root */
-    char tmp[512];
-    snprintf(tmp, sizeof tmp, "%s", root);
-    for (char *c = tmp + 1;; c++)
-        if (*c == '/' || !*c) {
-            char keep = *c;
-            *c = 0;
-            if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
-                return false;
-            *c = keep;
-            if (!keep)
-                break;
+    if (mp_mkdir_p(root, NULL) != 0)
+        return false;
+    /* the cache is trusted only where nobody else can write */
+    struct stat rs;
+    return stat(root, &rs) == 0 && rs.st_uid == geteuid() && (rs.st_mode & 022) == 0;
+}
+
+/* The cache's manifest (CACHE.manifest beside CACHE): one line per entry of
+ * the pristine directory, sorted by path: type, mode, owner, size, and for
+ * every regular file up to 1 MiB its SHA-256 (the configuration files a
+ * planted setting would hide in: postgresql.conf, postgresql.auto.conf,
+ * pg_hba.conf, pg_ident.conf, PG_VERSION).  Larger files (relation data)
+ * are checked by size.  Written when the cache is filled, compared before
+ * each copy: any difference and the cache is rebuilt. */
+struct manifest_ctx {
+    struct mp_buf *out;
+    size_t skip;     /* length of the root path plus the slash */
+};
+
+static struct manifest_ctx *manifest_cur; /* nftw passes no context */
+
+static int manifest_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)ftw;
+    struct manifest_ctx *m = manifest_cur;
+    const char *rel = strlen(path) > m->skip ? path + m->skip : ".";
+    char kind = flag == FTW_D || flag == FTW_DP ? 'd' : flag == FTW_SL ? 'l' : S_ISREG(sb->st_mode) ? 'f' : '?';
+    mp_buf_printf(m->out, "%c %o %ld:%ld %lld %s", kind, (unsigned)(sb->st_mode & 07777), (long)sb->st_uid,
+                  (long)sb->st_gid, kind == 'f' ? (long long)sb->st_size : 0LL, rel);
+    if (kind == 'f' && sb->st_size <= 1024 * 1024) {
+        unsigned char md[SHA256_DIGEST_LENGTH];
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = fopen(path, "rb");
+        if (f) {
+            text = malloc((size_t)sb->st_size + 1);
+            if (!text)
+                mp_oom();
+            len = fread(text, 1, (size_t)sb->st_size, f);
+            fclose(f);
         }
-    return true;
+        SHA256((const unsigned char *)(text ? text : ""), len, md);
+        free(text);
+        mp_buf_add(m->out, " ");
+        for (size_t i = 0; i < sizeof md; i++)
+            mp_buf_printf(m->out, "%02x", md[i]);
+    }
+    mp_buf_addc(m->out, '\n');
+    return 0;
+}
+
+static int cmp_lines(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The manifest of directory `dir` into `out` (sorted lines). */
+static void manifest(const char *dir, struct mp_buf *out)
+{
+    struct mp_buf raw = {0};
+    struct manifest_ctx m = {&raw, strlen(dir) + 1};
+    manifest_cur = &m;
+    nftw(dir, manifest_entry, 16, FTW_PHYS);
+    manifest_cur = NULL;
+    size_t n = 0, cap = 0;
+    char **lines = NULL;
+    for (char *l = raw.s, *nl; l && *l; l = nl + 1) {
+        nl = strchr(l, '\n');
+        if (!nl)
+            break;
+        *nl = 0;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 256;
+            lines = realloc(lines, cap * sizeof *lines);
+            if (!lines)
+                mp_oom();
+        }
+        lines[n++] = l;
+    }
+    qsort(lines, n, sizeof *lines, cmp_lines);
+    for (size_t i = 0; i < n; i++) {
+        mp_buf_add(out, lines[i]);
+        mp_buf_addc(out, '\n');
+    }
+    free(lines);
+    mp_buf_free(&raw);
+}
+
+/* True when the cached directory `cache` is the one migprop made: owned as
+ * expected, private (0700), and equal to its manifest. */
+static bool cache_trusted(const char *cache, const struct mp_pgcluster *c)
+{
+    struct stat st;
+    if (lstat(cache, &st) != 0 || !S_ISDIR(st.st_mode) || (st.st_mode & 077) != 0 ||
+        st.st_uid != (c->drop_privileges ? c->uid : geteuid()))
+        return false;
+    size_t n = strlen(cache) + 16;
+    char *mpath = malloc(n);
+    if (!mpath)
+        mp_oom();
+    snprintf(mpath, n, "%s.manifest", cache);
+    struct mp_buf want = {0}, got = {0};
+    bool ok = false;
+    FILE *f = fopen(mpath, "r");
+    if (f && fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() && (st.st_mode & 022) == 0) {
+        char chunk[8192];
+        size_t k;
+        while ((k = fread(chunk, 1, sizeof chunk, f)) > 0)
+            mp_buf_addn(&want, chunk, k);
+        manifest(cache, &got);
+        ok = want.len > 0 && strcmp(mp_buf_str(&want), mp_buf_str(&got)) == 0;
+    }
+    if (f)
+        fclose(f);
+    free(mpath);
+    mp_buf_free(&want);
+    mp_buf_free(&got);
+    return ok;
+}
+
+/* Write the manifest of the just-filled cache `cache`. */
+static void cache_seal(const char *cache)
+{
+    size_t n = strlen(cache) + 16;
+    char *mpath = malloc(n), *tmp = malloc(n + 24);
+    if (!mpath || !tmp)
+        mp_oom();
+    snprintf(mpath, n, "%s.manifest", cache);
+    snprintf(tmp, n + 24, "%s.tmp%ld", mpath, (long)getpid());
+    struct mp_buf m = {0};
+    manifest(cache, &m);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        bool ok = write(fd, m.s ? m.s : "", m.len) == (ssize_t)m.len;
+        ok = close(fd) == 0 && ok;
+        if (!ok || rename(tmp, mpath) != 0)
+            unlink(tmp);
+    }
+    mp_buf_free(&m);
+    free(mpath);
+    free(tmp);
 }
 static pid_t spawn_as(struct mp_pgcluster *c, char *const argv[], const char *log, bool as_self)
 {
@@ -223,6 +363,35 @@ static void log_tail(struct mp_error *err, const char *dir, const char *file, co
     mp_error_set(err, MP_EIO, "%s; last lines of %s:\n%s", what, file, tail);
 }
 
+/* The role trials run as: it may create schemas and databases and nothing
+ * that reaches outside the server.  Without superuser (or the predefined
+ * roles pg_execute_server_program, pg_read_server_files,
+ * pg_write_server_files) the server itself refuses COPY ... TO/FROM PROGRAM,
+ * server-side COPY to files, lo_import/lo_export of server files, untrusted
+ * procedural languages and untrusted extensions (PostgreSQL manual: COPY,
+ * "Large Objects" 35.4, CREATE LANGUAGE, CREATE EXTENSION, 22.5 "Predefined
+ * Roles"). */
+static int make_trial_role(struct mp_pgcluster *c, struct mp_error *err)
+{
+    PGconn *conn = PQconnectdb(c->conninfo);
+    int rc = 0;
+    if (PQstatus(conn) != CONNECTION_OK) {
+        rc = mp_error_set(err, MP_EIO, "connecting to the new cluster: %s", PQerrorMessage(conn));
+        goto out;
+    }
+    PGresult *r = PQexec(conn, "SET client_min_messages=warning; "
+                               "CREATE ROLE " MP_PGCLUSTER_TRIAL_ROLE " LOGIN NOSUPERUSER CREATEDB NOCREATEROLE "
+                               "NOREPLICATION NOBYPASSRLS; "
+                               "GRANT CREATE, TEMPORARY ON DATABASE postgres TO " MP_PGCLUSTER_TRIAL_ROLE "; "
+                               "GRANT ALL ON SCHEMA public TO " MP_PGCLUSTER_TRIAL_ROLE ";");
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        rc = mp_error_set(err, MP_EIO, "creating the trial role: %s", PQresultErrorMessage(r));
+    PQclear(r);
+out:
+    PQfinish(conn);
+    return rc;
+}
+
 int mp_pgcluster_start(struct mp_pgcluster **out, bool quiet, struct mp_error *err)
 {
     struct mp_pgcluster *c = calloc(1, sizeof *c);
@@ -243,24 +412,24 @@ int mp_pgcluster_start(struct mp_pgcluster **out, bool quiet, struct mp_error *e
         c->gid = pw->pw_gid;
         c->drop_privileges = true;
     }
-    const char *base = mp_scratch_dir();
-    snprintf(c->dir, sizeof c->dir, "%s/migprop-pg-XXXXXX", base);
-    if (!mkdtemp(c->dir)) {
-        int e = errno;
+    if (mp_scratch_mkdtemp("migprop-pg-", &c->dir, err)) {
         free(c);
-        return mp_error_set(err, MP_EIO, "mkdtemp under %s: %s", base, strerror(e));
+        return MP_EIO;
     }
-    chmod(c->dir, 0700);
     if (c->drop_privileges && chown(c->dir, c->uid, c->gid) != 0) {
         int e = errno;
-        rmdir(c->dir);
+        mp_rmtree(c->dir, NULL);
         mp_error_set(err, MP_EIO, "chown %s: %s", c->dir, strerror(e));
+        free(c->dir);
         free(c);
         return MP_EIO;
     }
     if (!handlers_installed) {
         struct sigaction sa = {0};
         sa.sa_handler = on_signal;
+        /* restart interrupted calls: the handler only records the signal
+         * and stops the servers; each wait loop checks `interrupted` */
+        sa.sa_flags = SA_RESTART;
         sigemptyset(&sa.sa_mask);
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
@@ -273,7 +442,7 @@ int mp_pgcluster_start(struct mp_pgcluster **out, bool quiet, struct mp_error *e
             break;
         }
 
-    char initdb[512], postgres[512], data[300], log[300];
+    char initdb[512], postgres[512], data[600], log[600];
     snprintf(initdb, sizeof initdb, "%s/initdb", bindir);
     snprintf(postgres, sizeof postgres, "%s/postgres", bindir);
     snprintf(data, sizeof data, "%s/data", c->dir);
@@ -289,11 +458,27 @@ int mp_pgcluster_start(struct mp_pgcluster **out, bool quiet, struct mp_error *e
     char cp[] = "/bin/cp";
     bool copied = false;
     if (cached && access(version, R_OK) == 0) {
-        /* a copy of the pristine directory (cp -a keeps owner and modes) */
-        char *cargv[] = {cp, "-a", cache, data, NULL};
-        copied = run_wait(c, cargv, log, true) == 0;
+        if (cache_trusted(cache, c)) {
+            /* a copy of the pristine directory (cp -a keeps owner and modes) */
+            char *cargv[] = {cp, "-a", cache, data, NULL};
+            copied = run_wait(c, cargv, log, true) == 0;
+        } else {
+            /* not what migprop left there (or from an older migprop without
+             * a manifest): rebuilt below, never used */
+            if (!quiet)
+                fprintf(stderr, "# migprop: the cached PostgreSQL data directory %s does not match its manifest; "
+                                "making a new one\n", cache);
+            mp_rmtree(cache, NULL);
+        }
+    }
+    if (interrupted) {
+        mp_error_set(err, MP_EIO, "interrupted while the PostgreSQL cluster was being created");
+        mp_pgcluster_stop(c);
+        return MP_EIO;
     }
     if (!copied) {
+        /* a copy cut short leaves a partial data directory: start afresh */
+        mp_rmtree(data, NULL);
         if (run_wait(c, iargv, log, false) != 0) {
             log_tail(err, c->dir, "initdb.log", "initdb failed");
             mp_pgcluster_stop(c);
@@ -304,15 +489,19 @@ int mp_pgcluster_start(struct mp_pgcluster **out, bool quiet, struct mp_error *e
             char tmp[1100];
             snprintf(tmp, sizeof tmp, "%s.tmp%ld", cache, (long)getpid());
             char *cargv[] = {cp, "-a", data, tmp, NULL};
-            if (run_wait(c, cargv, log, true) == 0 && rename(tmp, cache) != 0) {
-                char rm[] = "/bin/rm", rf[] = "-rf";
-                char *rargv[] = {rm, rf, tmp, NULL};
-                run_wait(c, rargv, log, true);
-            }
+            if (run_wait(c, cargv, log, true) == 0 && !interrupted && rename(tmp, cache) == 0)
+                cache_seal(cache);
+            else
+                mp_rmtree(tmp, NULL);
         }
     }
+    if (interrupted) {
+        mp_error_set(err, MP_EIO, "interrupted while the PostgreSQL cluster was being created");
+        mp_pgcluster_stop(c);
+        return MP_EIO;
+    }
     snprintf(log, sizeof log, "%s/server.log", c->dir);
-    char sockopt[300];
+    char sockopt[700];
     snprintf(sockopt, sizeof sockopt, "unix_socket_directories=%s", c->dir);
     char *sargv[] = {postgres, "-D", data, "-c", "listen_addresses=", "-c", sockopt,
                      "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
@@ -324,9 +513,16 @@ int mp_pgcluster_start(struct mp_pgcluster **out, bool quiet, struct mp_error *e
         return MP_EIO;
     }
     snprintf(c->conninfo, sizeof c->conninfo, "host=%s port=5432 user=postgres dbname=postgres", c->dir);
+    snprintf(c->trial_conninfo, sizeof c->trial_conninfo, "host=%s port=5432 user=%s dbname=postgres", c->dir,
+             MP_PGCLUSTER_TRIAL_ROLE);
     struct timespec ts = {0, 5 * 1000 * 1000};
-    for (int i = 0; i < 6000; i++) { /* 30 s */
+    double deadline = mp_now() + MP_PGCLUSTER_START_TIMEOUT_S;
+    while (mp_now() < deadline) {
         if (PQping(c->conninfo) == PQPING_OK) {
+            if (make_trial_role(c, err)) {
+                mp_pgcluster_stop(c);
+                return MP_EIO;
+            }
             *out = c;
             return 0;
         }
@@ -348,18 +544,37 @@ const char *mp_pgcluster_conninfo(const struct mp_pgcluster *c)
     return c->conninfo;
 }
 
+const char *mp_pgcluster_trial_conninfo(const struct mp_pgcluster *c)
+{
+    return c->trial_conninfo;
+}
+
 void mp_pgcluster_stop(struct mp_pgcluster *c)
 {
     if (!c)
         return;
     if (c->server > 0) {
-        kill(c->server, SIGQUIT);
-        waitpid(c->server, NULL, 0);
+        /* SIGQUIT is PostgreSQL's immediate shutdown; a postmaster that is
+         * still starting may not act on it yet (it blocks signals while it
+         * sets up): repeat it, then SIGKILL after MP_PGCLUSTER_STOP_TIMEOUT_S */
+        double deadline = mp_now() + MP_PGCLUSTER_STOP_TIMEOUT_S, next = 0;
+        struct timespec ts = {0, 2 * 1000 * 1000};
+        for (;;) {
+            if (mp_now() >= next) {
+                kill(c->server, mp_now() < deadline ? SIGQUIT : SIGKILL);
+                next = mp_now() + 0.2;
+            }
+            pid_t w = waitpid(c->server, NULL, WNOHANG);
+            if (w == c->server || (w < 0 && errno != EINTR))
+                break;
+            nanosleep(&ts, NULL);
+        }
         c->server = 0;
     }
-    if (c->dir[0]) {
+    if (c->dir) {
         mp_rmtree(c->dir, NULL);
-        c->dir[0] = '\0';
+        free(c->dir);
+        c->dir = NULL;
     }
     for (int i = 0; i < MAX_CLUSTERS; i++)
         if (live[i] == c)

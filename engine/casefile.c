@@ -1,5 +1,5 @@
-/* casefile.c - reading case files (fixed scenarios, regressions). */
-#include "engine.h"
+/* casefile.c - reading and writing case files (fixed scenarios, regressions, shrunk failures). */
+#include "casefile.h"
 #include "text.h"
 
 #include <errno.h>

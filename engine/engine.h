@@ -17,6 +17,10 @@
 #include "gen.h"
 #include "migdir.h"
 #include "plan.h"
+/* case files (casefile.h) and the report formats (report.h) belong to the
+ * engine's API: commands reach them through this header */
+#include "casefile.h"
+#include "report.h"
 
 enum mp_verdict { MP_PASS, MP_FAIL, MP_DISCARD };
 
@@ -113,8 +117,6 @@ const struct mp_schema *mp_trial_expected(const struct mp_trial *t);
 /* The trial's arena: property allocations live as long as the trial. */
 struct mp_arena *mp_trial_arena(struct mp_trial *t);
 
-enum mp_format { MP_FORMAT_TAP, MP_FORMAT_HUMAN, MP_FORMAT_JUNIT };
-
 /* A fixed case (case file). */
 struct mp_fixed_case {
     const char *name;  /* file path */
@@ -143,8 +145,8 @@ struct mp_run_config {
     unsigned jobs;                /* worker processes (0, 1: none); the report does not depend on it */
     unsigned shard_index, shard_count; /* run only trials k with k % count == index - 1 (count 0: all) */
     bool shrink;                  /* shrink each first failure and write it as a case file */
-    double shrink_time;           /* seconds per failure (0: 30) */
-    long shrink_steps;            /* checks per failure (0: 5000) */
+    double shrink_time;           /* seconds per failure (0: MP_SHRINK_DEFAULT_SECONDS, 30) */
+    long shrink_steps;            /* checks per failure (0: MP_SHRINK_DEFAULT_STEPS, 5000) */
     const char *out_dir;          /* where case files go (NULL: "migprop-failures") */
     long *first_failure;          /* out, optional: number of trials run when the first
                                    * property failed (k + 1 for trial k), or -1 */
@@ -162,10 +164,11 @@ struct mp_run_config {
 int mp_case_plan(struct mp_arena *a, const struct mp_case *c, enum mp_dialect d, const struct mp_plan_options *opt,
                  uint64_t seed, struct mp_changeset *cs, struct mp_plan **out, bool *diff_failed, struct mp_error *err);
 
-/* For `migprop replay --trace`: print case c's plan for dialect d as
- * mp_case_plan() makes it with `opt`: each step, why it is where it is, its
- * precondition verdict, and its SQL. */
-void mp_case_trace(FILE *out, const struct mp_case *c, enum mp_dialect d, const struct mp_plan_options *opt,
+/* For `migprop replay --trace`: append to `out` case c's plan for dialect
+ * d as mp_case_plan() makes it with `opt`: each step, why it is where it
+ * is, its precondition verdict, and its SQL; plain lines, each ending in
+ * '\n' (replay shows them as report comments). */
+void mp_case_trace(struct mp_buf *out, const struct mp_case *c, enum mp_dialect d, const struct mp_plan_options *opt,
                    uint64_t seed);
 
 /* Put the change set in an order fixed by the seed and by each operation's
@@ -192,46 +195,5 @@ enum mp_verdict mp_check_case(const struct mp_case *c, const struct mp_dataset *
  * property passed, 1 when one failed, 2 on an infrastructure error (a
  * backend that stopped answering, interruption). */
 int mp_run(const struct mp_run_config *cfg, FILE *out);
-
-/* The whole file at `path` as a NUL-terminated malloc'd string, or NULL
- * with MP_EIO naming the path. */
-char *mp_read_text(const char *path, struct mp_error *err);
-
-/* A case file's metadata ([meta], "key: value" lines): what failed where. */
-struct mp_case_meta {
-    const char *property;   /* the property that failed, or NULL */
-    const char *backend;    /* "sqlite" / "postgres", or NULL */
-    const char *solver;     /* "default" / "naive", or NULL */
-    const char *seed;       /* run seed, as printed */
-    const char *trial_seed; /* the trial's own seed (orders the change set), as printed */
-    long trial;             /* random trial number, -1 if none */
-    const char *version;    /* migprop version that wrote it */
-    const char *kind;       /* failure kind the shrinker kept */
-};
-
-/* A whole case file: the case, its rows ([rows], optional) and metadata. */
-struct mp_casefile {
-    struct mp_case c;
-    struct mp_dataset data;
-    bool has_rows;
-    struct mp_case_meta meta;
-};
-
-/* Read a case file: "[start]", "[desired]" and "[renames]" sections in the
- * syntax of text.h, optional "[meta]" (key: value) and "[rows]" sections,
- * '#' comments.  Rows:
- *     table "t" ("a", "b")
- *       ('1', NULL)
- * values in canonical form (data.h), single-quoted, or NULL.  Errors name
- * the file and line. */
-int mp_casefile_read_full(struct mp_arena *a, const char *path, struct mp_casefile *out, struct mp_error *err);
-
-/* Write `cf` to `path` in the format above (the file is replaced).
- * MP_EIO naming the path. */
-int mp_casefile_write(const char *path, const struct mp_casefile *cf, struct mp_error *err);
-
-/* As mp_casefile_read_full(), keeping only the case. */
-int mp_casefile_read(struct mp_arena *a, const char *path, struct mp_case *out,
-                     struct mp_error *err);
 
 #endif

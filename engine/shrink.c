@@ -1,10 +1,9 @@
-/* shrink.c - shrinking a failing case (see shrink.h). */
+/* shrink.c - the case shrinker: the tactics and the same-failure check of
+ * a case, searched by the shrink core (see shrink.h, shrink_core.h). */
 #include "shrink.h"
 #include "os.h"
 
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 struct cand {
     struct mp_schema *start, *desired;
@@ -247,6 +246,7 @@ static bool valid(struct mp_arena *a, const struct cand *c, enum mp_dialect d)
     return true;
 }
 
+/* The search's context (the env of the shrink type). */
 struct search {
     struct mp_arena *a;
     uint64_t seed;
@@ -255,131 +255,156 @@ struct search {
     struct mp_backend *const *bk;
     enum mp_dialect d;
     const char *kind;
-    double deadline;
-    long max_steps;
     struct mp_shrink_result *out;
-    struct cand best;
 };
 
-/* Check a candidate; adopt it when it fails the same way. */
-static bool try_cand(struct search *s, struct cand *c)
+/* The tactics, largest first. */
+enum {
+    T_TABLES,       /* 1. whole tables: a start table with what it becomes, then new tables */
+    T_COLUMNS,      /* 2. columns: a start column with what it becomes, then added ones */
+    T_CONSTRAINTS,  /* 3. foreign keys, indexes, unique constraints, on either side */
+    T_UNCHANGED,    /* 4. changes undone: a dropped start table kept, an altered column left as it was */
+    T_PRESENT,      /* 5. an added column that already exists at the start */
+    T_UNRENAMED,    /* 6. renames undone */
+    T_ROWS,         /* 7. rows: halves, then single rows */
+    T_COUNT
+};
+
+static struct cand *new_cand(struct mp_arena *a, const struct cand *b)
 {
-    if (mp_now() > s->deadline || s->out->steps >= s->max_steps)
-        return false;
-    if (!valid(s->a, c, s->d))
-        return false;
-    s->out->steps++;
-    struct mp_case mc = {c->start, c->desired, c->h};
-    struct mp_buf diag = {0};
-    char kind[160];
-    size_t nops = 0;
-    enum mp_verdict v = mp_check_case(&mc, &c->data, s->seed, s->plan, s->prop, s->bk, s->d, &diag, kind, &nops);
-    bool same = v == MP_FAIL && strcmp(kind, s->kind) == 0;
-    if (same) {
-        s->best = *c;
-        s->out->accepted++;
-        s->out->ops = nops;
-        snprintf(s->out->message, sizeof s->out->message, "%s", mp_buf_str(&diag));
-    }
-    mp_buf_free(&diag);
-    return same;
+    struct cand *c = mp_arena_alloc(a, sizeof *c);
+    *c = copy(a, b);
+    return c;
 }
 
-static bool round_once(struct search *s)
+/* A candidate made: offered when `ok` and still a valid pair of schemas. */
+static enum mp_shrink_res offer(struct search *s, struct cand *c, bool ok, void **out)
+{
+    if (!ok || !valid(s->a, c, s->d))
+        return MP_SHRINK_DEAD_END;
+    *out = c;
+    return MP_SHRINK_OK;
+}
+
+/* Each tactic walks its variants of `b` in a fixed order and makes the
+ * idx-th: `k` counts the variants passed. */
+
+static enum mp_shrink_res drop_tables(struct search *s, const struct cand *b, uint64_t idx, void **out)
 {
     struct mp_arena *a = s->a;
-    const struct cand *b = &s->best;
     enum mp_dialect d = s->d;
-    /* 1. whole tables: a start table with what it becomes, then new tables */
+    uint64_t k = 0;
     for (size_t i = 0; i < b->start->ntables; i++) {
+        if (k++ != idx)
+            continue;
         const struct mp_table *st = b->start->tables[i];
         const struct mp_table *dt = mp_diff_table_target(b->desired, &b->h, d, st->name);
-        struct cand c = copy(a, b);
-        cand_drop_table(&c, st->name, dt ? dt->name : NULL);
-        if (try_cand(s, &c))
-            return true;
+        struct cand *c = new_cand(a, b);
+        cand_drop_table(c, st->name, dt ? dt->name : NULL);
+        return offer(s, c, true, out);
     }
     for (size_t i = 0; i < b->desired->ntables; i++) {
         const struct mp_table *dt = b->desired->tables[i];
         bool from_start = false;
-        for (size_t k = 0; k < b->start->ntables && !from_start; k++)
-            from_start = mp_diff_table_target(b->desired, &b->h, d, b->start->tables[k]->name) == dt;
-        if (from_start)
+        for (size_t j = 0; j < b->start->ntables && !from_start; j++)
+            from_start = mp_diff_table_target(b->desired, &b->h, d, b->start->tables[j]->name) == dt;
+        if (from_start || k++ != idx)
             continue;
-        struct cand c = copy(a, b);
-        cand_drop_table(&c, NULL, dt->name);
-        if (try_cand(s, &c))
-            return true;
+        struct cand *c = new_cand(a, b);
+        cand_drop_table(c, NULL, dt->name);
+        return offer(s, c, true, out);
     }
-    /* 2. columns: a start column with what it becomes, then added ones */
+    return MP_SHRINK_NO_MORE;
+}
+
+static enum mp_shrink_res drop_columns(struct search *s, const struct cand *b, uint64_t idx, void **out)
+{
+    struct mp_arena *a = s->a;
+    enum mp_dialect d = s->d;
+    uint64_t k = 0;
     for (size_t i = 0; i < b->start->ntables; i++) {
         const struct mp_table *st = b->start->tables[i];
         const struct mp_table *dt = mp_diff_table_target(b->desired, &b->h, d, st->name);
         for (size_t j = 0; j < st->ncols; j++) {
+            if (k++ != idx)
+                continue;
             const char *fin = dt ? mp_diff_column_target(st, dt, &b->h, d, st->cols[j].name) : NULL;
-            struct cand c = copy(a, b);
-            if (cand_drop_column(a, &c, st->name, st->cols[j].name, dt ? dt->name : NULL, fin) && try_cand(s, &c))
-                return true;
+            struct cand *c = new_cand(a, b);
+            return offer(s, c, cand_drop_column(a, c, st->name, st->cols[j].name, dt ? dt->name : NULL, fin), out);
         }
     }
     for (size_t i = 0; i < b->desired->ntables; i++) {
         const struct mp_table *dt = b->desired->tables[i];
         for (size_t j = 0; j < dt->ncols; j++) {
-            struct cand c = copy(a, b);
-            if (cand_drop_column(a, &c, NULL, NULL, dt->name, dt->cols[j].name) && try_cand(s, &c))
-                return true;
+            if (k++ != idx)
+                continue;
+            struct cand *c = new_cand(a, b);
+            return offer(s, c, cand_drop_column(a, c, NULL, NULL, dt->name, dt->cols[j].name), out);
         }
     }
-    /* 3. foreign keys, indexes, unique constraints, on either side */
+    return MP_SHRINK_NO_MORE;
+}
+
+static enum mp_shrink_res drop_constraints(struct search *s, const struct cand *b, uint64_t idx, void **out)
+{
+    struct mp_arena *a = s->a;
+    uint64_t k = 0;
     for (int side = 0; side < 2; side++) {
         const struct mp_schema *sc = side ? b->desired : b->start;
         for (size_t i = 0; i < sc->ntables; i++) {
             const struct mp_table *t = sc->tables[i];
             for (size_t j = 0; j < t->nfks; j++) {
-                struct cand c = copy(a, b);
-                struct mp_table *ct = (side ? c.desired : c.start)->tables[i];
+                if (k++ != idx)
+                    continue;
+                struct cand *c = new_cand(a, b);
+                struct mp_table *ct = (side ? c->desired : c->start)->tables[i];
                 del_at(ct->fks, &ct->nfks, sizeof *ct->fks, j);
-                if (try_cand(s, &c))
-                    return true;
+                return offer(s, c, true, out);
             }
             for (size_t j = 0; j < t->nindexes; j++) {
-                struct cand c = copy(a, b);
-                struct mp_table *ct = (side ? c.desired : c.start)->tables[i];
-                for (size_t k = c.h.n; k-- > 0;)
-                    if (c.h.v[k].index && strcmp(side ? c.h.v[k].new_name : c.h.v[k].old_name, t->indexes[j].name) == 0)
-                        del_hint(&c.h, k);
+                if (k++ != idx)
+                    continue;
+                struct cand *c = new_cand(a, b);
+                struct mp_table *ct = (side ? c->desired : c->start)->tables[i];
+                for (size_t h = c->h.n; h-- > 0;)
+                    if (c->h.v[h].index && strcmp(side ? c->h.v[h].new_name : c->h.v[h].old_name, t->indexes[j].name) == 0)
+                        del_hint(&c->h, h);
                 del_at(ct->indexes, &ct->nindexes, sizeof *ct->indexes, j);
-                if (try_cand(s, &c))
-                    return true;
+                return offer(s, c, true, out);
             }
             for (size_t j = 0; j < t->nuniques; j++) {
-                struct cand c = copy(a, b);
-                struct mp_table *ct = (side ? c.desired : c.start)->tables[i];
+                if (k++ != idx)
+                    continue;
+                struct cand *c = new_cand(a, b);
+                struct mp_table *ct = (side ? c->desired : c->start)->tables[i];
                 del_at(ct->uniques, &ct->nuniques, sizeof *ct->uniques, j);
-                if (try_cand(s, &c))
-                    return true;
+                return offer(s, c, true, out);
             }
         }
     }
-    /* 4. changes undone: a dropped start table kept, an altered column
-     * left as it was */
+    return MP_SHRINK_NO_MORE;
+}
+
+static enum mp_shrink_res undo_changes(struct search *s, const struct cand *b, uint64_t idx, void **out)
+{
+    struct mp_arena *a = s->a;
+    enum mp_dialect d = s->d;
+    uint64_t k = 0;
     for (size_t i = 0; i < b->start->ntables; i++) {
         const struct mp_table *st = b->start->tables[i];
         const struct mp_table *dt = mp_diff_table_target(b->desired, &b->h, d, st->name);
         if (!dt) {
-            if (mp_vschema_name_taken(b->desired, d, st->name))
+            if (mp_vschema_name_taken(b->desired, d, st->name) || k++ != idx)
                 continue;
-            struct cand c = copy(a, b);
+            struct cand *c = new_cand(a, b);
             struct mp_table *kept = mp_table_clone(a, st);
             /* its foreign keys may point at tables the desired schema lacks */
             for (size_t j = kept->nfks; j-- > 0;)
-                if (!mp_schema_table(c.desired, d, kept->fks[j].ref_table) &&
+                if (!mp_schema_table(c->desired, d, kept->fks[j].ref_table) &&
                     strcmp(kept->fks[j].ref_table, kept->name) != 0)
                     del_at(kept->fks, &kept->nfks, sizeof *kept->fks, j);
-            *MP_PUSH(a, c.desired->tables, c.desired->ntables, c.desired->captables) = kept;
-            if (try_cand(s, &c))
-                return true;
-            continue;
+            *MP_PUSH(a, c->desired->tables, c->desired->ntables, c->desired->captables) = kept;
+            return offer(s, c, true, out);
         }
         for (size_t j = 0; j < st->ncols; j++) {
             const char *fin = mp_diff_column_target(st, dt, &b->h, d, st->cols[j].name);
@@ -387,17 +412,25 @@ static bool round_once(struct search *s)
             if (!dc || (mp_type_eq(&dc->type, &st->cols[j].type) && dc->not_null == st->cols[j].not_null &&
                         mp_default_eq(dc->default_sql, st->cols[j].default_sql)))
                 continue;
-            struct cand c = copy(a, b);
-            struct mp_column *cc = mp_table_column(mp_schema_table(c.desired, d, dt->name), d, fin);
+            if (k++ != idx)
+                continue;
+            struct cand *c = new_cand(a, b);
+            struct mp_column *cc = mp_table_column(mp_schema_table(c->desired, d, dt->name), d, fin);
             cc->type = st->cols[j].type;
             cc->not_null = st->cols[j].not_null;
             cc->default_sql = st->cols[j].default_sql;
-            if (try_cand(s, &c))
-                return true;
+            return offer(s, c, true, out);
         }
     }
-    /* 5. an added column that already exists at the start (one operation
-     * fewer; existing rows hold NULL or its default) */
+    return MP_SHRINK_NO_MORE;
+}
+
+/* One operation fewer: existing rows hold NULL or the column's default. */
+static enum mp_shrink_res add_at_start(struct search *s, const struct cand *b, uint64_t idx, void **out)
+{
+    struct mp_arena *a = s->a;
+    enum mp_dialect d = s->d;
+    uint64_t k = 0;
     for (size_t i = 0; i < b->start->ntables; i++) {
         const struct mp_table *st = b->start->tables[i];
         const struct mp_table *dt = mp_diff_table_target(b->desired, &b->h, d, st->name);
@@ -405,22 +438,22 @@ static bool round_once(struct search *s)
             continue;
         for (size_t j = 0; j < dt->ncols; j++) {
             bool derived = false;
-            for (size_t k = 0; k < st->ncols && !derived; k++) {
-                const char *fin = mp_diff_column_target(st, dt, &b->h, d, st->cols[k].name);
+            for (size_t q = 0; q < st->ncols && !derived; q++) {
+                const char *fin = mp_diff_column_target(st, dt, &b->h, d, st->cols[q].name);
                 derived = fin && mp_name_eq(d, fin, dt->cols[j].name);
             }
-            if (derived || mp_table_column(st, d, dt->cols[j].name))
+            if (derived || mp_table_column(st, d, dt->cols[j].name) || k++ != idx)
                 continue;
-            struct cand c = copy(a, b);
-            struct mp_table *ct = c.start->tables[i];
+            struct cand *c = new_cand(a, b);
+            struct mp_table *ct = c->start->tables[i];
             struct mp_column *nc = mp_table_add_column(a, ct, dt->cols[j].name, dt->cols[j].type);
             nc->not_null = dt->cols[j].not_null;
             nc->default_sql = dt->cols[j].default_sql;
             const char *fill = mp_default_canonical(a, &nc->type, nc->default_sql);
             if (nc->not_null && !fill)
-                continue;
-            for (size_t r = 0; r < c.data.n; r++) {
-                struct mp_table_rows *tr = &c.data.v[r];
+                return MP_SHRINK_DEAD_END;
+            for (size_t r = 0; r < c->data.n; r++) {
+                struct mp_table_rows *tr = &c->data.v[r];
                 if (strcmp(tr->table, ct->name) != 0)
                     continue;
                 struct mp_table_rows nt = *tr;
@@ -441,47 +474,88 @@ static bool round_once(struct search *s)
                 }
                 *tr = nt;
             }
-            if (try_cand(s, &c))
-                return true;
+            return offer(s, c, true, out);
         }
     }
-    /* 6. renames undone */
-    for (size_t i = 0; i < b->h.n; i++) {
-        struct cand c = copy(a, b);
-        if (cand_unrename(&c, i) && try_cand(s, &c))
-            return true;
-    }
-    /* 7. rows: halves, then single rows */
+    return MP_SHRINK_NO_MORE;
+}
+
+static enum mp_shrink_res undo_renames(struct search *s, const struct cand *b, uint64_t idx, void **out)
+{
+    if (idx >= b->h.n)
+        return MP_SHRINK_NO_MORE;
+    struct cand *c = new_cand(s->a, b);
+    return offer(s, c, cand_unrename(c, (size_t)idx), out);
+}
+
+static enum mp_shrink_res drop_rows(struct search *s, const struct cand *b, uint64_t idx, void **out)
+{
+    uint64_t k = 0;
     for (size_t i = 0; i < b->data.n; i++) {
         const struct mp_table_rows *r = &b->data.v[i];
         for (size_t len = r->nrows; len >= 1; len /= 2)
             for (size_t from = 0; from + len <= r->nrows; from += len) {
-                struct cand c = copy(a, b);
-                struct mp_table_rows *cr = &c.data.v[i];
-                cr->rows = mp_arena_alloc(a, (r->nrows + 1) * sizeof *cr->rows);
-                cr->nrows = 0;
-                for (size_t k = 0; k < r->nrows; k++)
-                    if (k < from || k >= from + len)
-                        cr->rows[cr->nrows++] = r->rows[k];
-                if (try_cand(s, &c))
-                    return true;
+                if (k++ == idx) {
+                    struct cand *c = new_cand(s->a, b);
+                    struct mp_table_rows *cr = &c->data.v[i];
+                    cr->rows = mp_arena_alloc(s->a, (r->nrows + 1) * sizeof *cr->rows);
+                    cr->nrows = 0;
+                    for (size_t q = 0; q < r->nrows; q++)
+                        if (q < from || q >= from + len)
+                            cr->rows[cr->nrows++] = r->rows[q];
+                    return offer(s, c, true, out);
+                }
                 if (len == 1 && r->nrows > 16)
                     break; /* single rows only for small tables */
             }
     }
-    return false;
+    return MP_SHRINK_NO_MORE;
+}
+
+static enum mp_shrink_res case_shrink(const void *cand, size_t tactic, uint64_t i, void **out, void *env)
+{
+    static enum mp_shrink_res (*const tactics[T_COUNT])(struct search *, const struct cand *, uint64_t, void **) = {
+        [T_TABLES] = drop_tables,     [T_COLUMNS] = drop_columns,   [T_CONSTRAINTS] = drop_constraints,
+        [T_UNCHANGED] = undo_changes, [T_PRESENT] = add_at_start,   [T_UNRENAMED] = undo_renames,
+        [T_ROWS] = drop_rows,
+    };
+    return tactics[tactic](env, cand, i, out);
+}
+
+/* Check a candidate: the same failure kind?  Keeps its diagnostic. */
+static bool case_same_failure(void *cand, void *env)
+{
+    struct search *s = env;
+    struct cand *c = cand;
+    struct mp_case mc = {c->start, c->desired, c->h};
+    struct mp_buf diag = {0};
+    char kind[160];
+    size_t nops = 0;
+    enum mp_verdict v = mp_check_case(&mc, &c->data, s->seed, s->plan, s->prop, s->bk, s->d, &diag, kind, &nops);
+    bool same = v == MP_FAIL && strcmp(kind, s->kind) == 0;
+    if (same) {
+        s->out->ops = nops;
+        snprintf(s->out->message, sizeof s->out->message, "%s", mp_buf_str(&diag));
+    }
+    mp_buf_free(&diag);
+    return same;
+}
+
+static void *case_copy(const void *cand, void *env)
+{
+    return new_cand(((struct search *)env)->a, cand);
 }
 
 void mp_shrink(struct mp_arena *a, const struct mp_case *c, const struct mp_dataset *data, uint64_t seed,
                const struct mp_plan_options *plan, const struct mp_property *prop, struct mp_backend *const bk[MP_NDIALECTS],
-               enum mp_dialect d, const char *kind, double budget_s, long max_steps, struct mp_shrink_result *out)
+               enum mp_dialect d, const char *kind, const struct mp_shrink_budget *budget, struct mp_shrink_result *out)
 {
     memset(out, 0, sizeof *out);
     double t0 = mp_now();
     struct cand start = {(struct mp_schema *)c->start, (struct mp_schema *)c->desired, c->renames, {0}};
     if (data)
         start.data = *data;
-    struct search s = {a, seed, plan, prop, bk, d, kind, t0 + budget_s, max_steps, out, copy(a, &start)};
+    struct search s = {a, seed, plan, prop, bk, d, kind, out};
     /* the starting point's change-set size */
     {
         struct mp_buf diag = {0};
@@ -490,11 +564,19 @@ void mp_shrink(struct mp_arena *a, const struct mp_case *c, const struct mp_data
         snprintf(out->message, sizeof out->message, "%s", mp_buf_str(&diag));
         mp_buf_free(&diag);
     }
-    while (round_once(&s))
-        ;
-    out->c.start = s.best.start;
-    out->c.desired = s.best.desired;
-    out->c.renames = s.best.h;
-    out->data = s.best.data;
+    static const struct mp_shrink_type type = {
+        .ntactics = T_COUNT,
+        .shrink = case_shrink,
+        .same_failure = case_same_failure,
+        .copy = case_copy, /* candidates live in `a`: no free */
+    };
+    struct mp_shrink_stats st;
+    const struct cand *best = mp_shrink_search(&type, &start, budget, &s, &st);
+    out->c.start = best->start;
+    out->c.desired = best->desired;
+    out->c.renames = best->h;
+    out->data = best->data;
+    out->steps = st.steps;
+    out->accepted = st.accepted;
     out->ms = (mp_now() - t0) * 1e3;
 }

@@ -1,8 +1,11 @@
 /* shrink.h - shrinking a failing case to a minimal one.
  *
- * Greedy delta debugging in the manner of Hypothesis and theft: candidate
+ * Greedy delta debugging in the manner of Hypothesis and theft, searched by
+ * the shrink core (shrink_core.h), whose tactics these are: candidate
  * simplifications are tried largest first (a whole table, then a column, a
- * foreign key, an index, a unique constraint, a rename, then rows), and
+ * foreign key, index or unique constraint, an altered column or dropped
+ * table left as it was, an added column present from the start, a rename
+ * undone, then rows), and
  * after every candidate that still fails the same way the search restarts
  * from the top.  "The same way" is the failure kind of mp_check_case(): the
  * same property on the same backend with the same SQLSTATE / SQLite code,
@@ -13,6 +16,7 @@
 #define MP_SHRINK_H
 
 #include "engine.h"
+#include "shrink_core.h"
 
 struct mp_shrink_result {
     struct mp_case c;          /* the smallest failing case found (in the arena given) */
@@ -25,10 +29,11 @@ struct mp_shrink_result {
 };
 
 /* Shrink the failing case (c, data) of property `prop` on backend `d`
- * (failure kind `kind`), within `budget_s` seconds and `max_steps` checks.
- * Memory from `a`.  Never fails: at worst the result is the input. */
+ * (failure kind `kind`), within `budget` (NULL or zero fields: the core's
+ * defaults, 30 s and 5000 checks).  Memory from `a`.  Never fails: at
+ * worst the result is (a copy of) the input. */
 void mp_shrink(struct mp_arena *a, const struct mp_case *c, const struct mp_dataset *data, uint64_t seed,
                const struct mp_plan_options *plan, const struct mp_property *prop, struct mp_backend *const bk[MP_NDIALECTS],
-               enum mp_dialect d, const char *kind, double budget_s, long max_steps, struct mp_shrink_result *out);
+               enum mp_dialect d, const char *kind, const struct mp_shrink_budget *budget, struct mp_shrink_result *out);
 
 #endif

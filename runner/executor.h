@@ -29,15 +29,24 @@
  * lock timeout through lock_timeout; PostgreSQL docs "Advisory Locks");
  * SQLite takes an flock(2) on the database file for the run and runs each
  * migration in BEGIN IMMEDIATE with a busy timeout, re-reading the applied
- * set under the lock (SQLite docs "BEGIN TRANSACTION"). */
+ * set under the lock (SQLite docs "BEGIN TRANSACTION").
+ *
+ * The code lives in target.c (connections), statement.c (running SQL),
+ * lock.c, tracking.c (the tracking table, checksums) and apply.c (the
+ * commands below); include/migprop/runner.h is the public API over them
+ * (api.c, migset.c).  The runner includes base/ only: reading a target's
+ * schema is db/'s job (mp_introspect_conn on mp_target_conn()). */
 #ifndef MP_EXECUTOR_H
 #define MP_EXECUTOR_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
+#include "arena.h"
+#include "dialect.h"
+#include "error.h"
 #include "fault.h"
 #include "migdir.h"
-#include "model.h"
 
 struct mp_target;
 
@@ -62,17 +71,38 @@ void mp_target_close(struct mp_target *t);
 
 enum mp_dialect mp_target_dialect(const struct mp_target *t);
 
-/* Read the target's schema (PostgreSQL: the current schema) into `a`,
- * leaving out the tracking table `table` (NULL: "migprop_migrations") and the
- * NULL-terminated list `ignore` (may be NULL). */
-int mp_target_introspect(struct mp_target *t, const char *table, const char *const *ignore, struct mp_arena *a,
-                         struct mp_schema **out, struct mp_error *err);
+/* The target's connection: a sqlite3 * (MP_SQLITE) or a PGconn *
+ * (MP_POSTGRES), still owned by the target (or by whoever wrapped it).  To
+ * read the target's schema: mp_introspect_conn(mp_target_dialect(t),
+ * mp_target_conn(t), ignore, ...) of db/backend.h, with the tracking table
+ * in `ignore`. */
+void *mp_target_conn(struct mp_target *t);
 
 /* Run the SQL text `sql` (from file `path`, its first line being line
  * `line`) on the target, whole, through the database's own statement
  * splitting.  MP_EDB with "PATH:LINE: message" naming the failing
  * statement's line. */
 int mp_target_exec(struct mp_target *t, const char *path, long line, const char *sql, struct mp_error *err);
+
+/* What a hook is told (mp_exec_config.hook). */
+enum mp_exec_event {
+    MP_EXEC_BEFORE, /* a migration starts: it is pending under the lock, its statements come next */
+    MP_EXEC_AFTER,  /* it finished and its record is committed */
+    MP_EXEC_ERROR   /* it failed (rolled back, or dirty outside a transaction) */
+};
+
+struct mp_exec_event_info {
+    const struct mp_migration *m;
+    bool up;             /* applied (true) or reverted */
+    double ms;           /* time of its statements; 0 for MP_EXEC_BEFORE */
+    const char *error;   /* MP_EXEC_ERROR: the message ("FILE:LINE: ..."), else NULL */
+};
+
+/* Called by the executor for each migration it runs (never in a dry run,
+ * never for one another runner applied meanwhile): BEFORE, then exactly
+ * one of AFTER or ERROR.  Runs inside the migration's transaction (BEFORE)
+ * or just after it (AFTER, ERROR): it must not use the connection. */
+typedef void (*mp_exec_hook_fn)(enum mp_exec_event ev, const struct mp_exec_event_info *info, void *payload);
 
 struct mp_exec_config {
     const char *table;          /* tracking table; NULL: "migprop_migrations" */
@@ -91,6 +121,9 @@ struct mp_exec_config {
      * split-semicolon, no-transaction, no-record, pragma-in-transaction);
      * MP_FAULT_NONE (0) in every normal run. */
     enum mp_fault fault;
+    /* Optional: progress callbacks (the public API's hooks). */
+    mp_exec_hook_fn hook;
+    void *hook_payload;
 };
 
 /* What a run did. */
@@ -100,6 +133,7 @@ struct mp_exec_report {
     long failed_line;           /* line (in its file) of the statement that failed; 0 when
                                  * the failure was not a statement's (commit, FK check, lock) */
     double ms;                  /* wall time of the migrations' SQL */
+    size_t planned;             /* dry run: migrations that would run */
 };
 
 /* Apply pending migrations in version order, up to and including
@@ -112,6 +146,11 @@ struct mp_exec_report {
 int mp_exec_up(struct mp_target *t, const struct mp_migset *set, const struct mp_exec_config *cfg,
                const char *target, struct mp_exec_report *rep, struct mp_error *err);
 
+/* As mp_exec_up() with no target, applying at most the first `n` pending
+ * migrations (in version order). */
+int mp_exec_up_steps(struct mp_target *t, const struct mp_migset *set, const struct mp_exec_config *cfg, size_t n,
+                     struct mp_exec_report *rep, struct mp_error *err);
+
 /* Revert the newest `n` applied migrations, newest first.  Refuses (MP_EPRECOND,
  * nothing reverted) when one of them is irreversible or has no file. */
 int mp_exec_down(struct mp_target *t, const struct mp_migset *set, const struct mp_exec_config *cfg,
@@ -122,14 +161,36 @@ int mp_exec_down(struct mp_target *t, const struct mp_migset *set, const struct 
 int mp_exec_to(struct mp_target *t, const struct mp_migset *set, const struct mp_exec_config *cfg,
                const char *version, struct mp_exec_report *rep, struct mp_error *err);
 
+/* One line of `status`: a migration of the set, or a record whose
+ * migration is gone (m NULL).  Strings belong to the arena given to
+ * mp_exec_entries(). */
+struct mp_exec_entry {
+    const char *version;    /* the migration's raw_version, or the record's version */
+    const char *name;
+    const char *state;      /* "pending", "applied", "changed" (applied, checksum differs), "failed",
+                             * "running", "dirty", or "no file" */
+    const char *applied_at; /* the record's (ISO-8601 UTC), NULL when there is none */
+    const char *checksum;   /* the record's, NULL when there is none */
+    const char *error;      /* the record's error, NULL when none */
+    bool applied;           /* the record says 'applied' (also for "changed" and "no file") */
+    const struct mp_migration *m;
+};
+
+/* The migrations of `set` in order, then the records without a migration,
+ * into *out (n entries, in `a`).  Takes and releases the lock as every
+ * command does; errors are those of reading the tracking table. */
+int mp_exec_entries(struct mp_target *t, const struct mp_migset *set, const struct mp_exec_config *cfg,
+                    struct mp_arena *a, struct mp_exec_entry **out, size_t *n, struct mp_error *err);
+
 /* Print one line per migration (version, name, state, applied_at) and the
- * applied records whose file is gone.  Returns 0. */
+ * applied records whose file is gone.  Returns 0, or the error of
+ * mp_exec_entries(). */
 int mp_exec_status(struct mp_target *t, const struct mp_migset *set, const struct mp_exec_config *cfg,
                    FILE *out, struct mp_error *err);
 
 /* Print every problem (changed, missing, out-of-order, failed, dirty) to
- * `out`, running nothing; returns the number of problems, or a negative
- * error code (err set). */
+ * `out` (NULL: print nothing), running nothing; returns the number of
+ * problems, or a negative error code (err set). */
 long mp_exec_verify(struct mp_target *t, const struct mp_migset *set, const struct mp_exec_config *cfg,
                     FILE *out, struct mp_error *err);
 
@@ -145,5 +206,10 @@ int mp_target_query_long(struct mp_target *t, const char *sql, long *out, struct
  * as applied with the file's current checksum), printing each to `out`. */
 int mp_exec_repair(struct mp_target *t, const struct mp_migset *set, const struct mp_exec_config *cfg,
                    FILE *out, struct mp_error *err);
+
+/* As mp_exec_repair(); `out` may be NULL (nothing printed) and *repaired
+ * (when not NULL) gets the number of records repaired. */
+int mp_exec_repair_n(struct mp_target *t, const struct mp_migset *set, const struct mp_exec_config *cfg,
+                     FILE *out, size_t *repaired, struct mp_error *err);
 
 #endif

@@ -7,7 +7,6 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,20 +35,6 @@ int mp_migfmt_parse(const char *s)
     if (strcmp(s, "diesel") == 0)
         return MP_MIGFMT_DIESEL;
     return -1;
-}
-
-void mp_sha256_hex(const void *data, size_t n, char out[65])
-{
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-    if (!EVP_Digest(data, n, md, &mdlen, EVP_sha256(), NULL))
-        mp_oom();
-    static const char hex[] = "0123456789abcdef";
-    for (unsigned i = 0; i < 32; i++) {
-        out[2 * i] = hex[md[i] >> 4];
-        out[2 * i + 1] = hex[md[i] & 15];
-    }
-    out[64] = 0;
 }
 
 static bool all_digits(const char *s, size_t n)
@@ -293,11 +278,19 @@ static bool is_file(const char *p)
     return stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
-static int cmp_mig_fmt;
-static int cmp_mig(const void *x, const void *y)
+/* qsort comparators, one per version order, so that no global carries the
+ * format (mp_migversion_cmp: numbers by length then digits; diesel
+ * timestamps as strings). */
+static int cmp_mig_numeric(const void *x, const void *y)
 {
     const struct mp_migration *a = x, *b = y;
-    return mp_migversion_cmp((enum mp_migfmt)cmp_mig_fmt, a->version, b->version);
+    return mp_migversion_cmp(MP_MIGFMT_PAIRS, a->version, b->version);
+}
+
+static int cmp_mig_diesel(const void *x, const void *y)
+{
+    const struct mp_migration *a = x, *b = y;
+    return mp_migversion_cmp(MP_MIGFMT_DIESEL, a->version, b->version);
 }
 
 static int cmp_str(const void *x, const void *y)
@@ -450,22 +443,28 @@ int mp_migdir_read(struct mp_arena *a, const char *dir, enum mp_migfmt fmt, stru
                 if (!found)
                     return mp_error_set(err, MP_EINVAL, "%s/%s: a down file without its up file %s", dir, names[i], up);
             }
-    for (size_t i = 0; i < out->n; i++) {
-        struct mp_migration *m = &out->v[i];
-        if (!m->name)
-            m->name = "";
-        if (!m->up.sql)
-            m->up.sql = "";
-        directives(&m->up);
-        directives(&m->down);
-        m->reversible = has_statement(m->down.sql);
-        mp_sha256_hex(m->up.sql, strlen(m->up.sql), m->checksum);
-    }
-    if (out->n) {
-        cmp_mig_fmt = (int)fmt;
-        qsort(out->v, out->n, sizeof *out->v, cmp_mig);
-    }
+    for (size_t i = 0; i < out->n; i++)
+        mp_migration_finish(&out->v[i]);
+    mp_migset_sort(out);
     return 0;
+}
+
+void mp_migration_finish(struct mp_migration *m)
+{
+    if (!m->name)
+        m->name = "";
+    if (!m->up.sql)
+        m->up.sql = "";
+    directives(&m->up);
+    directives(&m->down);
+    m->reversible = m->down.fn || has_statement(m->down.sql);
+    mp_sha256_hex(m->up.sql, strlen(m->up.sql), m->checksum);
+}
+
+void mp_migset_sort(struct mp_migset *set)
+{
+    if (set->n)
+        qsort(set->v, set->n, sizeof *set->v, set->format == MP_MIGFMT_DIESEL ? cmp_mig_diesel : cmp_mig_numeric);
 }
 
 static int write_text(const char *path, const char *text, struct mp_error *err)

@@ -32,6 +32,13 @@
 
 enum mp_migfmt { MP_MIGFMT_AUTO, MP_MIGFMT_PAIRS, MP_MIGFMT_SINGLE, MP_MIGFMT_DIESEL };
 
+struct mp_target;
+
+/* A section written in code (the public API's code migrations,
+ * include/migprop/runner.h): runs on the target inside the migration's
+ * transaction; returns 0, or a negative MP_E* code with `err` set. */
+typedef int (*mp_migfn)(struct mp_target *t, void *payload, struct mp_error *err);
+
 /* One section (up or down) of a migration. */
 struct mp_migsql {
     const char *path;     /* file it comes from; NULL when absent */
@@ -39,6 +46,9 @@ struct mp_migsql {
     long line;            /* 1-based line in `path` where the section's text starts */
     bool no_transaction;
     bool fk_off;
+    /* optional: when set, the section is this callback, `sql` is ignored */
+    mp_migfn fn;
+    void *fn_payload;
 };
 
 struct mp_migration {
@@ -66,6 +76,16 @@ struct mp_migset {
 int mp_migdir_read(struct mp_arena *a, const char *dir, enum mp_migfmt fmt, struct mp_migset *out,
                    struct mp_error *err);
 
+/* Finish a migration built in memory the way mp_migdir_read() finishes
+ * the ones it reads: a NULL name or up text becomes "", the directives of
+ * both sections are read, `reversible` is set (a down statement or a down
+ * callback) and `checksum` is the SHA-256 of the up text. */
+void mp_migration_finish(struct mp_migration *m);
+
+/* Order set->v by version in set->format's order (versions are unique:
+ * the caller checked for duplicates). */
+void mp_migset_sort(struct mp_migset *set);
+
 /* Compare two canonical versions of one format: <0, 0, >0. */
 int mp_migversion_cmp(enum mp_migfmt fmt, const char *a, const char *b);
 
@@ -74,7 +94,8 @@ int mp_migversion_cmp(enum mp_migfmt fmt, const char *a, const char *b);
  * format and means "before the first migration". */
 const char *mp_migversion_parse(struct mp_arena *a, enum mp_migfmt fmt, const char *s);
 
-/* SHA-256 of n bytes as 64 lower-case hex digits plus NUL (OpenSSL EVP). */
+/* SHA-256 of n bytes as 64 lower-case hex digits plus NUL (OpenSSL EVP;
+ * in tracking.c, with the checksums it guards). */
 void mp_sha256_hex(const void *data, size_t n, char out[65]);
 
 /* Write one migration into `dir` (created if missing) in format `fmt`

@@ -10,19 +10,37 @@
  * string, {host} {user} {db} PostgreSQL socket directory, user, database,
  * {config} the written configuration file, {dialect} sqlite|postgres,
  * {sqlm} sqlite3|postgres (sql-migrate's names), {migprop} this binary.
- * Failure is signalled by a non-zero exit status.  Adapter file syntax:
+ * `up` and `down` are shell commands by design (run with /bin/sh -c, so an
+ * adapter may use pipes or environment settings); every substituted value
+ * is one single-quoted shell word.  Nothing else runner-check does goes
+ * through a shell.  Failure is signalled by a non-zero exit status.
+ * Adapter file syntax:
  * "key: value" lines (name, style, up, down, tracking, url-sqlite,
  * url-postgres, config with \n for new lines), '#' comments. */
 #ifndef MP_RUNNER_CHECK_H
 #define MP_RUNNER_CHECK_H
 
-extern const char mp_runner_check_usage[];
+#include <stdint.h>
 
-/* `migprop runner-check (--runner NAME | --adapter FILE) [--backend B]
- * [--iterations N] [--seed S] [--expect FILE] [--out DIR]`.  Exit 0 when
- * every finding is listed in --expect, 1 otherwise, 2 on usage or setup
- * errors. */
-int mp_cmd_runner_check(int argc, char **argv);
+/* What mp_runner_check_run() checks and how; the caller sets every field
+ * (`migprop runner-check`'s defaults live in cli/runner_check.c). */
+struct mp_runner_check_config {
+    const char *runner;        /* built-in profile: "migprop", "dbmate", "sql-migrate" */
+    const char *adapter_file;  /* or an adapter file (wins over runner); one of the two */
+    const char *backend;       /* "sqlite", "postgres" or "all" */
+    unsigned long iterations;  /* random histories per backend */
+    unsigned sequences;        /* random command sequences per backend */
+    uint64_t seed;
+    const char *expect_file;   /* accepted findings, lines "runner/backend/check"; NULL: none */
+    const char *out_dir;       /* findings are written under here */
+    const char *pg_url;        /* PostgreSQL: this server (libpq keywords); NULL: a disposable cluster */
+};
+
+/* Run every runner check of `cfg` and print TAP and the findings table on
+ * stdout.  Returns the exit status: 0 when every finding is listed in
+ * expect_file, 1 otherwise, 2 on setup errors (an unknown runner, an
+ * unreadable adapter or expect file, a cluster that does not start). */
+int mp_runner_check_run(const struct mp_runner_check_config *cfg);
 
 /* `migprop replay FILE.runcase [--adapter FILE]`: run a shrunk runner
  * command sequence again (the runner named in it, or the adapter given).

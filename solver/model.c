@@ -10,11 +10,6 @@
 #include <string.h>
 #include <strings.h>
 
-const char *mp_dialect_name(enum mp_dialect d)
-{
-    return d == MP_POSTGRES ? "postgres" : "sqlite";
-}
-
 bool mp_name_eq(enum mp_dialect d, const char *a, const char *b)
 {
     if (d == MP_SQLITE)

@@ -28,13 +28,8 @@
 
 #include "arena.h"
 #include "buf.h"
+#include "dialect.h"
 #include "error.h"
-
-enum mp_dialect { MP_SQLITE = 0, MP_POSTGRES = 1 };
-#define MP_NDIALECTS 2
-
-/* "sqlite" / "postgres". */
-const char *mp_dialect_name(enum mp_dialect d);
 
 /* Identifier equality in dialect `d`.  SQLite compares identifiers
  * case-insensitively for ASCII letters ("SQLite Keywords": identifiers are

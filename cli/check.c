@@ -1,0 +1,376 @@
+/* check.c - `migprop check`: random property trials, the fixed cases first. */
+#include "commands.h"
+#include "cliopt.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "num.h"
+#include "os.h"
+#include "properties.h"
+
+/* The defaults and limits of `migprop check`, quoted by its help text.  The
+ * command always passes them to mp_run() explicitly (engine.h's zero
+ * defaults are the same values, for library callers). */
+#define MP_CHECK_DEFAULT_ITERATIONS 100
+#define MP_CHECK_MAX_ITERATIONS 1000000000
+#define MP_CHECK_DEFAULT_SHRINK_TIME 30 /* seconds per failure */
+#define MP_CHECK_MAX_SHRINK_TIME 86400
+#define MP_CHECK_DEFAULT_SHRINK_STEPS 5000 /* checks per failure */
+#define MP_CHECK_MAX_SHRINK_STEPS 1000000000
+#define MP_CHECK_DEFAULT_OUT "migprop-failures"
+#define MP_CHECK_MAX_JOBS 64
+#define MP_CHECK_MAX_SHARDS 1000
+#define MP_CHECK_MAX_TRIAL 9223372036854775807 /* INT64_MAX: mp_run_config.only_trial is a long */
+/* replayed by default when no case file is given */
+#define MP_CHECK_SCENARIOS_DIR "scenarios"
+
+static const char usage[] =
+    "usage: migprop check [options]\n"
+    "\n"
+    "Runs random property trials on SQLite and PostgreSQL, the fixed case files first.\n"
+    "Every run prints its seed; every failure prints the command that replays it.\n"
+    "\n"
+    "options:\n"
+    "  --backend sqlite|postgres|all   databases to run on (default all)\n"
+    "  --iterations N                  random trials, 0 .. " MP_STR(MP_CHECK_MAX_ITERATIONS)
+    " (default " MP_STR(MP_CHECK_DEFAULT_ITERATIONS) ")\n"
+    "  --seed S                        run seed, decimal or 0x-hex (default random, always printed)\n"
+    "  --trial K                       run only random trial K of the seed (replay)\n"
+    "  --properties a,b                properties to check (default all; see migprop properties)\n"
+    "  --solver default|naive          naive: the change set in the order given (a baseline)\n"
+    "  --format tap|human|junit        report format (default tap; junit: JUnit XML for CI servers)\n"
+    "  --pg-url URL                    use this PostgreSQL server instead of a disposable one\n"
+    "                                  (also DATABASE_URL when it starts with postgres)\n"
+    "  --scenarios DIR                 also run every *.case file in DIR first\n"
+    "  --case FILE                     also run this case file first (repeatable)\n"
+    "  --regressions DIR               also replay every *.case file in DIR first (repeatable)\n"
+    "                                  (./" MP_CHECK_SCENARIOS_DIR " is replayed by default when no case is given)\n"
+    "  --jobs N                        run trials in N worker processes, 1 .. " MP_STR(MP_CHECK_MAX_JOBS)
+    "\n"
+    "                                  (the same report for any N)\n"
+    "  --shard I/N                     run only trials k with k mod N = I-1, N <= " MP_STR(MP_CHECK_MAX_SHARDS) "\n"
+    "                                  (a CI matrix of N machines)\n"
+    "  --out DIR                       write shrunk failing cases here (default " MP_CHECK_DEFAULT_OUT ")\n"
+    "  --shrink-time S                 shrinking budget per failure in seconds, 0 .. " MP_STR(MP_CHECK_MAX_SHRINK_TIME)
+    "\n"
+    "                                  (default " MP_STR(MP_CHECK_DEFAULT_SHRINK_TIME) "; 0: no shrinking)\n"
+    "  --shrink-steps N                shrinking budget per failure in checks, 0 .. " MP_STR(MP_CHECK_MAX_SHRINK_STEPS)
+    "\n"
+    "                                  (default " MP_STR(MP_CHECK_DEFAULT_SHRINK_STEPS) "; 0: no shrinking)\n"
+    "  --no-shrink                     report failures as found\n"
+    "  --keep-migrations DIR           write each trial's plan as a migration directory under DIR\n"
+    "                                  (DIR/<trial>-<backend>-<solver>/) and run it from there\n"
+    "  -h, --help                      print this help\n"
+    "\n"
+    "exit status: 0 all properties hold, 1 a property failed, 2 usage or infrastructure error\n"
+    "environment: MIGPROP_REQUIRE_POSTGRES=1 makes an unavailable PostgreSQL an error, not a skip\n";
+
+static uint64_t random_seed(void)
+{
+    uint64_t s = 0;
+    int fd = open("/dev/urandom", O_RDONLY);
+    if (fd >= 0) {
+        if (read(fd, &s, sizeof s) != (ssize_t)sizeof s)
+            s = 0;
+        close(fd);
+    }
+    if (!s)
+        s = (uint64_t)getpid() * 0x9e3779b97f4a7c15ULL;
+    return s;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The case files to run first, in order. */
+struct case_list {
+    char **v;
+    size_t n;
+};
+
+static void add_case(struct case_list *l, char *path)
+{
+    char **v = realloc(l->v, (l->n + 1) * sizeof *v);
+    if (!v)
+        mp_oom();
+    l->v = v;
+    l->v[l->n++] = path;
+}
+
+/* Append the *.case files of dir, sorted.  0, or 2 with a message when the
+ * directory cannot be read. */
+static int add_scenarios(const char *opt, const char *dir, struct case_list *l)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        fprintf(stderr, "migprop check: %s %s: %s\n", opt, dir, strerror(errno));
+        return 2;
+    }
+    size_t start = l->n;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (len < 6 || strcmp(e->d_name + len - 5, ".case") != 0)
+            continue;
+        struct mp_buf p = {0};
+        mp_buf_printf(&p, "%s/%s", dir, e->d_name);
+        add_case(l, mp_xstrdup(mp_buf_str(&p)));
+        mp_buf_free(&p);
+    }
+    closedir(d);
+    qsort(l->v + start, l->n - start, sizeof *l->v, cmp_str);
+    return 0;
+}
+
+/* `--shard I/N`: 1 <= I <= N <= MP_CHECK_MAX_SHARDS, both strict numbers. */
+static int parse_shard(const char *v, unsigned *index, unsigned *count)
+{
+    const char *slash = strchr(v, '/');
+    uint64_t i = 0, n = 0;
+    char *left = mp_xstrndup(v, slash ? (size_t)(slash - v) : strlen(v));
+    struct mp_error e1 = {0}, e2 = {0};
+    bool ok = slash && mp_parse_u64(left, MP_CHECK_MAX_SHARDS, "--shard", &i, &e1) == 0 &&
+              mp_parse_u64(slash + 1, MP_CHECK_MAX_SHARDS, "--shard", &n, &e2) == 0 && i >= 1 && i <= n;
+    free(left);
+    if (!ok)
+        return mp_cli_error("check", "--shard: '%s' is not I/N with 1 <= I <= N <= %d", v, MP_CHECK_MAX_SHARDS);
+    *index = (unsigned)i;
+    *count = (unsigned)n;
+    return 0;
+}
+
+enum {
+    OPT_BACKEND = 256,
+    OPT_ITERATIONS,
+    OPT_SEED,
+    OPT_TRIAL,
+    OPT_PROPERTIES,
+    OPT_SOLVER,
+    OPT_FORMAT,
+    OPT_PG_URL,
+    OPT_SCENARIOS,
+    OPT_CASE,
+    OPT_REGRESSIONS,
+    OPT_JOBS,
+    OPT_SHARD,
+    OPT_OUT,
+    OPT_SHRINK_TIME,
+    OPT_SHRINK_STEPS,
+    OPT_NO_SHRINK,
+    OPT_KEEP_MIGRATIONS,
+};
+
+static const struct option longopts[] = {
+    {"backend", required_argument, NULL, OPT_BACKEND},
+    {"iterations", required_argument, NULL, OPT_ITERATIONS},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"trial", required_argument, NULL, OPT_TRIAL},
+    {"properties", required_argument, NULL, OPT_PROPERTIES},
+    {"solver", required_argument, NULL, OPT_SOLVER},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"pg-url", required_argument, NULL, OPT_PG_URL},
+    {"scenarios", required_argument, NULL, OPT_SCENARIOS},
+    {"case", required_argument, NULL, OPT_CASE},
+    {"regressions", required_argument, NULL, OPT_REGRESSIONS},
+    {"jobs", required_argument, NULL, OPT_JOBS},
+    {"shard", required_argument, NULL, OPT_SHARD},
+    {"out", required_argument, NULL, OPT_OUT},
+    {"shrink-time", required_argument, NULL, OPT_SHRINK_TIME},
+    {"shrink-steps", required_argument, NULL, OPT_SHRINK_STEPS},
+    {"no-shrink", no_argument, NULL, OPT_NO_SHRINK},
+    {"keep-migrations", required_argument, NULL, OPT_KEEP_MIGRATIONS},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+int mp_cmd_check(int argc, char **argv)
+{
+    static const char *const solvers[] = {"default", "naive", NULL};
+    static const enum mp_solver_kind solver_kinds[] = {MP_SOLVER_DEFAULT, MP_SOLVER_NAIVE};
+    static const char *const formats[] = {"tap", "human", "junit", NULL};
+    static const enum mp_format format_kinds[] = {MP_FORMAT_TAP, MP_FORMAT_HUMAN, MP_FORMAT_JUNIT};
+    struct mp_run_config cfg = {
+        .iterations = MP_CHECK_DEFAULT_ITERATIONS,
+        .only_trial = -1,
+        .shrink = true,
+        .shrink_time = MP_CHECK_DEFAULT_SHRINK_TIME,
+        .shrink_steps = MP_CHECK_DEFAULT_SHRINK_STEPS,
+        .out_dir = MP_CHECK_DEFAULT_OUT,
+    };
+    bool have_seed = false, want[MP_NDIALECTS] = {true, true}, explicit_backend = false, cases_given = false;
+    const char *pg_url = NULL;
+    struct mp_property *sel = NULL;
+    struct case_list files = {0};
+    struct mp_arena *case_arena = NULL;
+    struct mp_fixed_case *fixed = NULL;
+    int rc = 0, c, k;
+    uint64_t u;
+    double s;
+
+    mp_cli_getopt_begin();
+    while (!rc && (c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'h':
+            fputs(usage, stdout);
+            goto out;
+        case OPT_BACKEND:
+            rc = mp_cli_backend("check", "--backend", optarg, want);
+            /* an explicit single backend makes an unavailable one an error */
+            explicit_backend = strcmp(optarg, "all") != 0;
+            break;
+        case OPT_ITERATIONS:
+            if (!(rc = mp_cli_u64("check", "--iterations", optarg, 0, MP_CHECK_MAX_ITERATIONS, &u)))
+                cfg.iterations = (unsigned long)u;
+            break;
+        case OPT_SEED:
+            if (!(rc = mp_cli_u64("check", "--seed", optarg, 0, UINT64_MAX, &cfg.seed)))
+                have_seed = true;
+            break;
+        case OPT_TRIAL:
+            if (!(rc = mp_cli_u64("check", "--trial", optarg, 0, MP_CHECK_MAX_TRIAL, &u)))
+                cfg.only_trial = (long)u;
+            break;
+        case OPT_PROPERTIES:
+            free(sel);
+            rc = mp_cli_properties("check", optarg, &sel, &cfg.nprops);
+            break;
+        case OPT_SOLVER:
+            if (!(rc = mp_cli_choice("check", "--solver", optarg, solvers, &k)))
+                cfg.solver = solver_kinds[k];
+            break;
+        case OPT_FORMAT:
+            if (!(rc = mp_cli_choice("check", "--format", optarg, formats, &k)))
+                cfg.format = format_kinds[k];
+            break;
+        case OPT_PG_URL:
+            pg_url = optarg;
+            break;
+        case OPT_SCENARIOS:
+        case OPT_REGRESSIONS:
+            cases_given = true;
+            rc = add_scenarios(c == OPT_SCENARIOS ? "--scenarios" : "--regressions", optarg, &files);
+            break;
+        case OPT_CASE:
+            cases_given = true;
+            add_case(&files, mp_xstrdup(optarg));
+            break;
+        case OPT_JOBS:
+            if (!(rc = mp_cli_u64("check", "--jobs", optarg, 1, MP_CHECK_MAX_JOBS, &u)))
+                cfg.jobs = (unsigned)u;
+            break;
+        case OPT_SHARD:
+            rc = parse_shard(optarg, &cfg.shard_index, &cfg.shard_count);
+            break;
+        case OPT_OUT:
+            cfg.out_dir = optarg;
+            break;
+        case OPT_SHRINK_TIME:
+            if (!(rc = mp_cli_double("check", "--shrink-time", optarg, 0, MP_CHECK_MAX_SHRINK_TIME, &s))) {
+                cfg.shrink_time = s;
+                if (s == 0)
+                    cfg.shrink = false;
+            }
+            break;
+        case OPT_SHRINK_STEPS:
+            if (!(rc = mp_cli_u64("check", "--shrink-steps", optarg, 0, MP_CHECK_MAX_SHRINK_STEPS, &u))) {
+                cfg.shrink_steps = (long)u;
+                if (u == 0)
+                    cfg.shrink = false;
+            }
+            break;
+        case OPT_NO_SHRINK:
+            cfg.shrink = false;
+            break;
+        case OPT_KEEP_MIGRATIONS:
+            cfg.keep_dir = optarg;
+            break;
+        default:
+            rc = mp_cli_bad_option("check", c, argv, longopts);
+        }
+    }
+    if (!rc && optind < argc)
+        rc = mp_cli_extra_argument("check", argv[optind]);
+    if (rc)
+        goto out;
+    /* the default suite replays the fixed cases of ./scenarios first */
+    struct stat sb;
+    if (!cases_given && stat(MP_CHECK_SCENARIOS_DIR, &sb) == 0 && S_ISDIR(sb.st_mode) &&
+        (rc = add_scenarios("--scenarios", MP_CHECK_SCENARIOS_DIR, &files)))
+        goto out;
+    if (!have_seed)
+        cfg.seed = random_seed();
+    if (!pg_url) {
+        const char *env = getenv("DATABASE_URL");
+        if (env && strncmp(env, "postgres", 8) == 0)
+            pg_url = env;
+    }
+    if (!sel) {
+        size_t nall;
+        const struct mp_property *all = mp_properties(&nall);
+        sel = calloc(nall, sizeof *sel);
+        if (!sel)
+            mp_oom();
+        memcpy(sel, all, nall * sizeof *sel);
+        cfg.nprops = nall;
+    }
+    cfg.props = sel;
+    /* fixed cases */
+    case_arena = mp_arena_new();
+    fixed = calloc(files.n + 1, sizeof *fixed);
+    if (!fixed)
+        mp_oom();
+    for (size_t i = 0; i < files.n && !rc; i++) {
+        struct mp_error e = {0};
+        fixed[i].name = files.v[i];
+        if (mp_casefile_read(case_arena, files.v[i], &fixed[i].c, &e)) {
+            fprintf(stderr, "migprop: %s\n", e.msg);
+            rc = 2;
+        }
+    }
+    cfg.fixed = fixed;
+    cfg.nfixed = files.n;
+    /* backends */
+    bool require_pg = getenv("MIGPROP_REQUIRE_POSTGRES") && strcmp(getenv("MIGPROP_REQUIRE_POSTGRES"), "1") == 0;
+    static char skip[MP_NDIALECTS][600];
+    for (int d = 0; d < MP_NDIALECTS && !rc; d++) {
+        if (!want[d])
+            continue;
+        struct mp_backend_config bc = {.pg_url = pg_url};
+        struct mp_error e = {0};
+        if (mp_backend_open((enum mp_dialect)d, &bc, &cfg.backends[d], &e)) {
+            if (d == MP_POSTGRES && !require_pg && !explicit_backend) {
+                snprintf(skip[d], sizeof skip[d], "no PostgreSQL: %.500s", e.msg);
+                for (char *p = skip[d]; *p; p++)
+                    if (*p == '\n')
+                        *p = ' ';
+                cfg.skip_reason[d] = skip[d];
+                fprintf(stderr, "migprop: PostgreSQL unavailable, skipped: %s\n", e.msg);
+            } else {
+                fprintf(stderr, "migprop: %s backend: %s\n", mp_dialect_name((enum mp_dialect)d), e.msg);
+                rc = 2;
+            }
+        }
+    }
+    if (!rc)
+        rc = mp_run(&cfg, stdout);
+out:
+    for (int d = 0; d < MP_NDIALECTS; d++)
+        mp_backend_close(cfg.backends[d]);
+    for (size_t i = 0; i < files.n; i++)
+        free(files.v[i]);
+    free(files.v);
+    free(fixed);
+    free(sel);
+    mp_arena_free(case_arena);
+    return rc;
+}

@@ -1,0 +1,91 @@
+/* lintfacts.h - what lint's extractors (lint_pg.c, lint_sqlite.c) hand to
+ * its checker (lint.c): per migration, an ordered list of facts.  Internal to
+ * engine/. */
+#ifndef MP_LINTFACTS_H
+#define MP_LINTFACTS_H
+
+#include "lint.h"
+
+enum mp_lint_obj { MP_LO_TABLE, MP_LO_VIEW, MP_LO_COLUMN, MP_LO_INDEX, MP_LO_CONSTRAINT, MP_LO_TYPE,
+                   MP_LO_FUNCTION, MP_LO_TRIGGER };
+
+enum mp_lint_act {
+    MP_LA_CREATE, /* the statement creates the object */
+    MP_LA_DROP,   /* ... drops it (it must exist) */
+    MP_LA_RENAME, /* ... renames it to new_name (it must exist) */
+    MP_LA_REF     /* ... needs it */
+};
+
+/* One fact.  Names: a table, view, index, type, function or trigger by its
+ * name; a column or constraint as "table.name".  PostgreSQL names are as the
+ * parser returns them (unquoted ones folded to lower case); SQLite names are
+ * lower-cased (SQLite compares identifiers case-insensitively). */
+struct mp_lint_fact {
+    enum mp_lint_act act;
+    enum mp_lint_obj obj;
+    const char *name;
+    const char *new_name;   /* RENAME */
+    long line;              /* line in the migration's up file */
+    bool soft;              /* REF/DROP/RENAME that is only checked when the directory
+                             * creates the object (built-in types and functions,
+                             * constraints PostgreSQL names itself, IF EXISTS) */
+    bool opaque;            /* CREATE TABLE whose columns are not all known (LIKE,
+                             * INHERITS, PARTITION OF, AS SELECT): its column
+                             * references are not checked */
+    bool nocheck;           /* IF EXISTS: never a finding, only an edge when it exists */
+    bool note;              /* carries only the warning below: no existence check */
+    const char *warn_code;  /* a warning to report when the fact is checked, or NULL */
+    const char *warn_msg;
+    enum mp_lint_when {
+        MP_WHEN_ALWAYS,
+        MP_WHEN_OLD_TABLE,  /* only when the fact's table predates the migration */
+        MP_WHEN_PRESENT     /* not when the object is absent and the fact is IF EXISTS (nocheck) */
+    } warn_when;
+};
+
+struct mp_lint_mig {
+    struct mp_migration *m;
+    const char *label;      /* "<raw version>_<name>" */
+    struct mp_lint_fact *f;
+    size_t n, cap;
+};
+
+struct mp_lint_ctx {
+    struct mp_arena *a;
+    enum mp_dialect d;
+    struct mp_lint_result *res;
+    struct mp_lint_mig *migs; /* res->set.n of them */
+};
+
+/* Append a fact to migration `mig`; returns it (zeroed beyond the fields set). */
+struct mp_lint_fact *mp_lint_fact_add(struct mp_lint_ctx *c, size_t mig, enum mp_lint_act act,
+                                      enum mp_lint_obj obj, const char *name, long line);
+
+/* Record a finding of migration `mig` (-1: the directory) at file:line. */
+void mp_lint_report(struct mp_lint_ctx *c, long mig, const char *file, long line, const char *code,
+                    enum mp_lint_severity sev, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+
+/* The first migration after `mig` that creates (or renames something to)
+ * `name` of kind `obj` (tables also match views), or -1. */
+long mp_lint_later_creator(const struct mp_lint_ctx *c, size_t mig, enum mp_lint_obj obj, const char *name);
+
+/* The line of a statement of migration `mig` after line `line` that
+ * creates (or renames something to) `name`, or -1. */
+long mp_lint_later_line(const struct mp_lint_ctx *c, size_t mig, long line, enum mp_lint_obj obj, const char *name);
+
+/* "table", "column", ... for messages. */
+const char *mp_lint_obj_name(enum mp_lint_obj o);
+
+/* An object for messages: table "t", column "t"."c" (in `a`). */
+const char *mp_lint_show(struct mp_arena *a, enum mp_lint_obj o, const char *name);
+
+/* Line of byte `off` of migration `m`'s up section in its file. */
+long mp_lint_line(const struct mp_migration *m, size_t off);
+
+/* The extractors: fill c->migs[*] facts; report what only they can see
+ * (syntax errors, SQLite's refusals, destructive statements).  MP_EINVAL /
+ * MP_EINTERNAL only for failures that stop the analysis. */
+int mp_lint_extract_pg(struct mp_lint_ctx *c, struct mp_error *err);
+int mp_lint_extract_sqlite(struct mp_lint_ctx *c, struct mp_error *err);
+
+#endif

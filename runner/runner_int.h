@@ -1,0 +1,133 @@
+/* runner_int.h - what the runner's files share: the target's state, the
+ * internal query helper, transactions, the lock and the tracking table.
+ *
+ * Internal to runner/: never installed, never included above it (the
+ * layers above use executor.h; programs use include/migprop/runner.h).
+ * Files: target.c (connections, queries, transactions), statement.c
+ * (running a section's SQL), lock.c (advisory lock / flock), tracking.c
+ * (the tracking table, checksums), apply.c (the commands), migset.c and
+ * api.c (the public API). */
+#ifndef MP_RUNNER_INT_H
+#define MP_RUNNER_INT_H
+
+#include <libpq-fe.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+
+#include "executor.h"
+
+struct mp_target {
+    enum mp_dialect d;
+    sqlite3 *lite;
+    PGconn *pg;
+    bool owned, nested;
+    char *path;          /* SQLite database file, NULL in memory */
+    int lock_fd;         /* SQLite: flock'ed descriptor while locked, else -1 */
+    bool pg_locked;
+    char *table;         /* tracking table of the current command, quoted */
+    long fail_line;      /* line of the statement that failed last, 0 if none */
+    long nrun;           /* migrations this target has started (fault injection) */
+    enum mp_fault fault; /* the planted self-test fault of the current command (cfg->fault) */
+};
+
+/* ---- target.c ---- */
+
+/* Fill `err` (MP_EDB) with "WHAT: <the database's message>" and its
+ * SQLSTATE / SQLite result code; `r` (PostgreSQL, may be NULL) is the
+ * failed result.  Returns MP_EDB. */
+int mp_target_db_error(struct mp_target *t, struct mp_error *err, const char *what, PGresult *r);
+
+/* Run internal SQL (no user text) with text parameters $1..$n (rewritten
+ * ?1..?n for SQLite); rows are discarded.  MP_EDB naming the SQL. */
+int mp_target_q(struct mp_target *t, const char *sql, int n, const char *const *vals, struct mp_error *err);
+
+/* The migration's transaction: BEGIN (SQLite: BEGIN IMMEDIATE), or a
+ * savepoint when the target is nested in the caller's transaction.
+ * Rollback never fails (it is the cleanup of a failure). */
+int mp_target_tx_begin(struct mp_target *t, struct mp_error *err);
+int mp_target_tx_commit(struct mp_target *t, struct mp_error *err);
+void mp_target_tx_rollback(struct mp_target *t);
+
+/* ---- statement.c ---- */
+
+/* Run one section: its code callback when it has one, else its SQL, whole
+ * through the database's own statement splitting or, `alone`, one
+ * statement at a time (outside a transaction).  Errors: MP_EDB
+ * "PATH:LINE: message", t->fail_line set to LINE. */
+int mp_target_run_section(struct mp_target *t, const struct mp_migsql *sec, bool alone, struct mp_error *err);
+
+/* ---- lock.c ---- */
+
+/* Take the run's lock (PostgreSQL advisory lock, SQLite flock + busy
+ * timeout), after choosing the tracking table (mp_tracking_use).  No lock
+ * when nested or under the no-lock self-test fault.  MP_EDB when another
+ * runner holds it longer than the lock timeout, MP_EIO for the lock file. */
+int mp_lock_acquire(struct mp_target *t, const struct mp_exec_config *cfg, struct mp_error *err);
+
+/* Release what mp_lock_acquire() took; a no-op when nothing is held. */
+void mp_lock_release(struct mp_target *t);
+
+/* ---- tracking.c ---- */
+
+/* One record of the tracking table (strings malloc'd, owned by the rows). */
+struct mp_track_row {
+    char *version, *name, *checksum, *applied_at, *status, *error;
+    long ms;
+};
+
+struct mp_track_rows {
+    struct mp_track_row *v;
+    size_t n;
+};
+
+/* Make cfg->table (NULL: "migprop_migrations") the target's tracking table
+ * for this command; returns its plain name. */
+const char *mp_tracking_use(struct mp_target *t, const struct mp_exec_config *cfg);
+
+/* CREATE TABLE IF NOT EXISTS the tracking table (schema in executor.h). */
+int mp_tracking_ensure(struct mp_target *t, struct mp_error *err);
+
+/* Read every record into *out (freed with mp_tracking_free(), also on
+ * error).  MP_EDB when the table cannot be read (e.g. does not exist). */
+int mp_tracking_load(struct mp_target *t, struct mp_track_rows *out, struct mp_error *err);
+void mp_tracking_free(struct mp_track_rows *r);
+
+/* The record of `version`, or NULL. */
+const struct mp_track_row *mp_tracking_find(const struct mp_track_rows *r, const char *version);
+
+/* Does the record (NULL: none) say 'applied'? */
+bool mp_tracking_is_applied(const struct mp_track_row *w);
+
+/* Insert or replace m's record with `status`, execution time `ms` and
+ * `error` (NULL: none); applied_at is now.  The no-record self-test fault
+ * skips 'applied' records. */
+int mp_tracking_record(struct mp_target *t, const struct mp_migration *m, const char *status, long ms,
+                       const char *error, struct mp_error *err);
+
+/* Re-read under the lock: is `version` recorded as applied now? */
+int mp_tracking_applied_now(struct mp_target *t, const char *version, bool *applied, struct mp_error *err);
+
+/* Status changes of an existing record: 'running' (before a migration
+ * outside a transaction reverts), 'dirty' with the error, or gone. */
+int mp_tracking_mark_running(struct mp_target *t, const char *version, struct mp_error *err);
+int mp_tracking_mark_dirty(struct mp_target *t, const char *version, const char *error, struct mp_error *err);
+int mp_tracking_delete(struct mp_target *t, const char *version, struct mp_error *err);
+
+/* Repair one failed/dirty record: delete it, or (`mark_applied`) make it
+ * 'applied' with checksum `checksum`. */
+int mp_tracking_repair(struct mp_target *t, const char *version, const char *checksum, bool mark_applied,
+                       struct mp_error *err);
+
+/* ---- migset.c, api.c: the public API (include/migprop/runner.h) ---- */
+
+/* A public migration set: the executor's set and the arena it lives in. */
+struct mp_runner_migrations {
+    struct mp_arena *a;
+    struct mp_migset set;
+};
+
+/* Make `e` the calling thread's last error (mp_runner_error_last()) and
+ * return its code (MP_EINTERNAL when `e` holds none). */
+int mp_api_fail(const struct mp_error *e);
+
+#endif

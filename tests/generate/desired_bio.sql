@@ -1,0 +1,6 @@
+CREATE TABLE users (
+    id integer PRIMARY KEY,
+    name text NOT NULL,
+    email text,
+    bio text
+);

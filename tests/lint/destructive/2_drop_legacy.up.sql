@@ -1,0 +1,2 @@
+-- the code moved to another service
+ALTER TABLE accounts DROP COLUMN legacy_code;

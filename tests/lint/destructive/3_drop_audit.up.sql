@@ -1,0 +1,3 @@
+DROP TABLE IF EXISTS scratch;
+
+DROP TABLE audit;

@@ -1,0 +1,10 @@
+CREATE TYPE mood AS ENUM ('ok', 'sad');
+CREATE TABLE users (id serial PRIMARY KEY, email text UNIQUE, m mood);
+CREATE TABLE users_archive (LIKE users INCLUDING ALL);
+CREATE INDEX ON users_archive (email);
+CREATE TABLE events (id bigint, at timestamptz) PARTITION BY RANGE (at);
+CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE INDEX events_2024_at ON events_2024 (at);
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER users_touch BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION touch();
+CREATE VIEW active AS WITH recent AS (SELECT * FROM users) SELECT r.id, r.email FROM recent r JOIN users_archive a USING (id);

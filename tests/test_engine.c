@@ -1,0 +1,272 @@
+/* test_engine.c - unit tests of the engine's shrink core (search order,
+ * restarts, dead ends, budgets, ownership) and of the reporter's three
+ * formats. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+#include "shrink_core.h"
+
+/* ---- shrink core: a list of ints that fails while it holds a 7 and a 9 ---- */
+
+struct ints {
+    size_t n;
+    int v[16];
+};
+
+struct env {
+    long live;              /* candidates allocated and not yet freed */
+    size_t first_len;       /* length of the first candidate checked */
+    long checks;
+    size_t dead_end_at;     /* tactic 1 gives a dead end for this i (SIZE_MAX: never) */
+    bool no_halves;         /* tactic 0 has no variants */
+};
+
+static struct ints *ints_new(struct env *e)
+{
+    struct ints *p = calloc(1, sizeof *p);
+    assert_non_null(p);
+    e->live++;
+    return p;
+}
+
+static void *ints_copy(const void *cand, void *env)
+{
+    struct ints *p = ints_new(env);
+    *p = *(const struct ints *)cand;
+    return p;
+}
+
+static void ints_free(void *cand, void *env)
+{
+    ((struct env *)env)->live--;
+    free(cand);
+}
+
+/* tactic 0: drop the first (i = 0) or second (i = 1) half; tactic 1: drop element i */
+static enum mp_shrink_res ints_shrink(const void *cand, size_t tactic, uint64_t i, void **out, void *env)
+{
+    const struct ints *c = cand;
+    struct env *e = env;
+    if (tactic == 0) {
+        if (i > 1 || c->n < 2 || e->no_halves)
+            return MP_SHRINK_NO_MORE;
+        struct ints *p = ints_new(e);
+        size_t h = c->n / 2, from = i ? 0 : h, to = i ? h : c->n;
+        for (size_t k = from; k < to; k++)
+            p->v[p->n++] = c->v[k];
+        *out = p;
+        return MP_SHRINK_OK;
+    }
+    if (i >= c->n)
+        return MP_SHRINK_NO_MORE;
+    if (i == e->dead_end_at)
+        return MP_SHRINK_DEAD_END;
+    struct ints *p = ints_new(e);
+    for (size_t k = 0; k < c->n; k++)
+        if (k != i)
+            p->v[p->n++] = c->v[k];
+    *out = p;
+    return MP_SHRINK_OK;
+}
+
+static bool ints_fails(void *cand, void *env)
+{
+    const struct ints *c = cand;
+    struct env *e = env;
+    if (!e->checks++)
+        e->first_len = c->n;
+    bool seven = false, nine = false;
+    for (size_t k = 0; k < c->n; k++) {
+        seven = seven || c->v[k] == 7;
+        nine = nine || c->v[k] == 9;
+    }
+    return seven && nine;
+}
+
+static const struct mp_shrink_type ints_type = {
+    .ntactics = 2, .shrink = ints_shrink, .same_failure = ints_fails, .copy = ints_copy, .free = ints_free};
+
+static void shrink_finds_the_minimum(void **state)
+{
+    (void)state;
+    struct env e = {.dead_end_at = SIZE_MAX};
+    struct ints start = {8, {1, 7, 3, 4, 5, 9, 2, 8}};
+    struct mp_shrink_stats st;
+    struct ints *best = mp_shrink_search(&ints_type, &start, NULL, &e, &st);
+    assert_int_equal(best->n, 2);
+    assert_int_equal(best->v[0], 7);
+    assert_int_equal(best->v[1], 9);
+    /* largest step first: the first candidate is a half */
+    assert_int_equal(e.first_len, 4);
+    assert_int_equal(st.steps, e.checks);
+    assert_true(st.accepted >= 1 && st.accepted <= st.steps);
+    assert_false(st.cut_short);
+    assert_int_equal(start.n, 8); /* the start is never changed */
+    ints_free(best, &e);
+    assert_int_equal(e.live, 0); /* every candidate but the result was freed */
+}
+
+static void shrink_skips_dead_ends(void **state)
+{
+    (void)state;
+    /* single elements only, and dropping the first is a dead end: the 1
+     * stays, and dead ends are not steps (3 checks, then 2 after the
+     * restart) */
+    struct env e = {.dead_end_at = 0, .no_halves = true};
+    struct ints start = {4, {1, 7, 9, 2}};
+    struct mp_shrink_stats st;
+    struct ints *best = mp_shrink_search(&ints_type, &start, NULL, &e, &st);
+    assert_int_equal(best->n, 3);
+    assert_int_equal(best->v[0], 1);
+    assert_int_equal(st.steps, 5);
+    assert_int_equal(st.accepted, 1);
+    ints_free(best, &e);
+    assert_int_equal(e.live, 0);
+}
+
+static void shrink_keeps_to_its_budget(void **state)
+{
+    (void)state;
+    struct env e = {.dead_end_at = SIZE_MAX};
+    struct ints start = {8, {1, 7, 3, 4, 5, 9, 2, 8}};
+    const struct mp_shrink_budget one = {0, 1};
+    struct mp_shrink_stats st;
+    struct ints *best = mp_shrink_search(&ints_type, &start, &one, &e, &st);
+    assert_int_equal(st.steps, 1);
+    assert_true(st.cut_short);
+    assert_int_equal(best->n, 8); /* both halves pass: nothing smaller was found in one step */
+    ints_free(best, &e);
+    assert_int_equal(e.live, 0);
+}
+
+static void shrink_without_copy_returns_start(void **state)
+{
+    (void)state;
+    struct env e = {.dead_end_at = SIZE_MAX};
+    struct mp_shrink_type t = ints_type;
+    t.copy = NULL;
+    struct ints start = {2, {7, 9}};
+    assert_ptr_equal(mp_shrink_search(&t, &start, NULL, &e, NULL), &start);
+    assert_int_equal(e.live, 0);
+}
+
+/* ---- the reporter ---- */
+
+/* The report the calls of `fn` make in format f. */
+static char *report(enum mp_format f, const struct mp_report_meta *meta, void (*fn)(struct mp_reporter *))
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    assert_non_null(out);
+    struct mp_reporter *r;
+    assert_int_equal(mp_reporter_open(&r, f, out, meta), 0);
+    fn(r);
+    assert_int_equal(mp_reporter_close(r), 0);
+    fclose(out);
+    return text;
+}
+
+static void some_points(struct mp_reporter *r)
+{
+    static const struct mp_report_field diag[] = {
+        {"plain", "1", MP_FIELD_PLAIN},       {"single", "a b", MP_FIELD_SQUOTED},
+        {"double", "x 'y'", MP_FIELD_DQUOTED}, {"block", "l1\nl2\n", MP_FIELD_BLOCK},
+        {"empty", "", MP_FIELD_BLOCK},        {"none", NULL, MP_FIELD_PLAIN},
+    };
+    mp_reporter_plan(r, 3);
+    mp_reporter_point(r, &(struct mp_report_point){.name = "p1", .where = "sqlite", .note = "2 passed"});
+    mp_reporter_point(r, &(struct mp_report_point){.result = MP_POINT_SKIP, .name = "p2", .note = "no <db>"});
+    mp_reporter_point(r, &(struct mp_report_point){.result = MP_POINT_FAIL, .name = "p3", .where = "postgres",
+                                                    .diag = diag, .ndiag = 6, .message = "first & line\nsecond",
+                                                    .human_line = "at trial 3", .human_text = "\ndetails\n"});
+    mp_reporter_comment(r, "two\nlines");
+}
+
+static const struct mp_report_meta meta = {
+    .title = "t 1", .header = (const char *const[]){"h", NULL}, .human_title = "T", .suite = "s<1>",
+    .all_passed = "fine"};
+
+static void tap_format(void **state)
+{
+    (void)state;
+    char *t = report(MP_FORMAT_TAP, &meta, some_points);
+    assert_string_equal(t, "TAP version 14\n# t 1\n# h\n1..3\n"
+                           "ok 1 - p1 [sqlite] # 2 passed\n"
+                           "ok 2 - p2 # SKIP no <db>\n"
+                           "not ok 3 - p3 [postgres]\n  ---\n  plain: 1\n  single: 'a b'\n  double: \"x 'y'\"\n"
+                           "  block: |\n    l1\n    l2\n  ...\n"
+                           "# two\n# lines\n");
+    free(t);
+}
+
+static void junit_format(void **state)
+{
+    (void)state;
+    char *t = report(MP_FORMAT_JUNIT, &meta, some_points);
+    assert_string_equal(t, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                           "<testsuites name=\"migprop\" tests=\"3\" failures=\"1\" skipped=\"1\">\n"
+                           "  <testsuite name=\"s&lt;1&gt;\" tests=\"3\" failures=\"1\" skipped=\"1\">\n"
+                           "    <testcase classname=\"migprop.sqlite\" name=\"p1\"><system-out>2 passed</system-out>"
+                           "</testcase>\n"
+                           "    <testcase classname=\"migprop\" name=\"p2\"><skipped message=\"no &lt;db&gt;\"/>"
+                           "</testcase>\n"
+                           "    <testcase classname=\"migprop.postgres\" name=\"p3\">\n"
+                           "      <failure message=\"first &amp; line\" type=\"p3\">first &amp; line\nsecond</failure>\n"
+                           "    </testcase>\n"
+                           "  </testsuite>\n</testsuites>\n");
+    free(t);
+}
+
+static void human_format(void **state)
+{
+    (void)state;
+    char *t = report(MP_FORMAT_HUMAN, &meta, some_points);
+    assert_string_equal(t, "T\n\n"
+                           "  PASS  p1                   sqlite    2 passed\n"
+                           "  SKIP  p2                             no <db>\n"
+                           "  FAIL  p3                   postgres  at trial 3\n"
+                           "\ndetails\n\ntwo\nlines\nFAILED\n");
+    free(t);
+}
+
+static void only_passes(struct mp_reporter *r)
+{
+    mp_reporter_point(r, &(struct mp_report_point){.name = "p"});
+    assert_int_equal(mp_reporter_points(r), 1);
+    assert_int_equal(mp_reporter_failed(r), 0);
+    mp_reporter_plan(r, 1);
+}
+
+static void plan_at_the_end_and_verdict(void **state)
+{
+    (void)state;
+    char *t = report(MP_FORMAT_TAP, &(const struct mp_report_meta){0}, only_passes);
+    assert_string_equal(t, "TAP version 14\nok 1 - p\n1..1\n");
+    free(t);
+    t = report(MP_FORMAT_HUMAN, &meta, only_passes);
+    assert_string_equal(t, "T\n\n  PASS  p                              \n\nfine\n");
+    free(t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(shrink_finds_the_minimum),
+        cmocka_unit_test(shrink_skips_dead_ends),
+        cmocka_unit_test(shrink_keeps_to_its_budget),
+        cmocka_unit_test(shrink_without_copy_returns_start),
+        cmocka_unit_test(tap_format),
+        cmocka_unit_test(junit_format),
+        cmocka_unit_test(human_format),
+        cmocka_unit_test(plan_at_the_end_and_verdict),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
