@@ -4,6 +4,7 @@
 #include <search.h>
 
 #include <assert.h>
+#include <stdarg.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -228,7 +229,28 @@ struct mp_schema *mp_schema_clone(struct mp_arena *a, const struct mp_schema *s)
     for (size_t i = 0; i < s->ntables; i++)
         *MP_PUSH(a, c->tables, c->ntables, c->captables) = mp_table_clone(a, s->tables[i]);
     c->last_id = s->last_id;
+    for (size_t i = 0; i < s->nunmodelled; i++)
+        *MP_PUSH(a, c->unmodelled, c->nunmodelled, c->capunmodelled) = s->unmodelled[i];
     return c;
+}
+
+void mp_schema_note_unmodelled(struct mp_arena *a, struct mp_schema *s, const char *table, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    struct mp_unmodelled *u = MP_PUSH(a, s->unmodelled, s->nunmodelled, s->capunmodelled);
+    u->table = table ? mp_arena_strdup(a, table) : NULL;
+    u->what = mp_arena_vprintf(a, fmt, ap);
+    va_end(ap);
+}
+
+void mp_schema_forget_unmodelled(struct mp_schema *s, const char *table)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < s->nunmodelled; i++)
+        if (!s->unmodelled[i].table || strcmp(s->unmodelled[i].table, table) != 0)
+            s->unmodelled[k++] = s->unmodelled[i];
+    s->nunmodelled = k;
 }
 
 uint32_t mp_schema_new_id(struct mp_schema *s)
@@ -718,6 +740,22 @@ static void canonical_table(struct mp_buf *b, const struct mp_table *t, int flag
     mp_buf_free(&tmp);
 }
 
+/* The unmodelled objects, sorted, one "# not modelled: " line each. */
+static void canonical_unmodelled(struct mp_buf *b, const struct mp_schema *s)
+{
+    if (!s->nunmodelled)
+        return;
+    const char **v = malloc(s->nunmodelled * sizeof *v);
+    if (!v)
+        mp_oom();
+    for (size_t i = 0; i < s->nunmodelled; i++)
+        v[i] = s->unmodelled[i].what;
+    qsort(v, s->nunmodelled, sizeof *v, cmp_str);
+    for (size_t i = 0; i < s->nunmodelled; i++)
+        mp_buf_printf(b, "# not modelled: %s\n", v[i]);
+    free(v);
+}
+
 static const struct mp_table **sorted_tables(const struct mp_schema *s)
 {
     const struct mp_table **v = malloc((s->ntables + 1) * sizeof *v);
@@ -735,6 +773,7 @@ void mp_schema_canonical(struct mp_buf *b, const struct mp_schema *s, int flags)
     for (size_t i = 0; i < s->ntables; i++)
         canonical_table(b, v[i], flags);
     free(v);
+    canonical_unmodelled(b, s);
 }
 
 /* ---- diff ---- */
@@ -814,6 +853,19 @@ size_t mp_schema_diff(struct mp_buf *b, const struct mp_schema *want,
             canonical_table(&ty, y[j++], 0);
         if (strcmp(mp_buf_str(&tx), mp_buf_str(&ty)) == 0)
             continue;
+        if (tx.s == NULL)
+            mp_buf_add(&tx, "");
+        if (ty.s == NULL)
+            mp_buf_add(&ty, "");
+        changed += diff_lines(b, tx.s, ty.s);
+    }
+    /* objects the model cannot hold compare by their descriptions: never
+     * "equal" while they differ */
+    mp_buf_reset(&tx);
+    mp_buf_reset(&ty);
+    canonical_unmodelled(&tx, want);
+    canonical_unmodelled(&ty, got);
+    if (strcmp(mp_buf_str(&tx), mp_buf_str(&ty)) != 0) {
         if (tx.s == NULL)
             mp_buf_add(&tx, "");
         if (ty.s == NULL)

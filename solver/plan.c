@@ -103,8 +103,15 @@ void mp_plan_script(struct mp_buf *b, const struct mp_plan *p)
         mp_buf_addc(b, '\n');
         mp_plan_step_text(b, p, i);
     }
+    /* PRAGMA foreign_key_check only prints: a row in pragma_foreign_key_check
+     * must fail the script instead (sqlite3 -bail stops, the transaction is
+     * not committed), through a CHECK on a temporary table */
     if (fk_off)
-        mp_buf_add(b, "\nPRAGMA foreign_key_check;\n");
+        mp_buf_add(b, "\n-- fail (and commit nothing) when a row violates a foreign key (ALTER TABLE 7, step 11)\n"
+                      "CREATE TEMP TABLE _mp_fk_check(foreign_key_violations INTEGER "
+                      "CHECK (foreign_key_violations = 0));\n"
+                      "INSERT INTO _mp_fk_check SELECT count(*) FROM pragma_foreign_key_check;\n"
+                      "DROP TABLE _mp_fk_check;\n");
     mp_buf_add(b, "COMMIT;\n");
     if (fk_off)
         mp_buf_add(b, "PRAGMA foreign_keys=ON;\n");

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# ddl_test.sh MIGPROP sqlite|postgres: real-DDL fidelity.  What the schema
+# model cannot hold is named, never dropped in silence: `schema` and `plan`
+# refuse it (exit 2, each object named) unless --ignore-unmodelled, and the
+# canonical form lists it, so two databases that differ only there never
+# print alike.  The SQLite expression index that used to crash the printer,
+# expression defaults that lost their parentheses, FK checks that only
+# printed, REFERENCES without a column list.  Plans are applied with
+# sqlite3 -bail / psql -v ON_ERROR_STOP=1.  PostgreSQL: run under
+# `migprop cluster` (DATABASE_URL).  Prints TAP; exits 1 when a check failed.
+set -u
+M=$1 D=$2
+HERE=$(cd "$(dirname "$0")" && pwd)
+W=$(mktemp -d "${MIGPROP_TMPDIR:-${TMPDIR:-/tmp}}/ddl_test.XXXXXX")
+trap 'rm -rf "$W"' EXIT
+tests=0 fails=0
+ok() { tests=$((tests + 1)); echo "ok $tests - $1"; }
+bad() {
+  tests=$((tests + 1)); fails=$((fails + 1)); echo "not ok $tests - $1"
+  sed 's/^/# /' "$W/out" "$W/err" 2>/dev/null | head -20
+}
+# check NAME CMD...: CMD exits 0
+check() { local n=$1; shift; if "$@" >"$W/out" 2>"$W/err"; then ok "$n"; else bad "$n (exit $?)"; fi; }
+# expect_exit N NAME CMD...: CMD exits N
+expect_exit() {
+  local want=$1 n=$2; shift 2
+  "$@" >"$W/out" 2>"$W/err"; local st=$?
+  if [ $st -eq "$want" ]; then ok "$n"; else bad "$n (exit $st, want $want)"; fi
+}
+# has NAME FILE TEXT...: FILE holds every TEXT
+has() {
+  local n=$1 f=$2; shift 2
+  for t in "$@"; do
+    if ! grep -qF -- "$t" "$f"; then bad "$n: says \"$t\""; return; fi
+  done
+  ok "$n"
+}
+: >"$W/empty.sql"
+
+if [ "$D" = sqlite ]; then
+  db() { rm -f "$W/$1.db"; sqlite3 -bail "$W/$1.db" <"$2"; }
+  url() { echo "sqlite:$W/$1.db"; }
+  apply() { sqlite3 -bail "$W/$1.db" <"$2"; }
+  fixture=$HERE/ddl/sqlite_unmodelled.sql
+  names=("index h_lower: expression column" "index h_part: partial" "index h_desc: DESC column n"
+         "table h: AUTOINCREMENT" "table h: COLLATE NOCASE" "table h: CHECK constraint (n > 0)"
+         "table h: generated column g" "table s: STRICT" "table s: WITHOUT ROWID"
+         "table c: foreign key to h ON UPDATE CASCADE" "table c: DEFERRABLE foreign key"
+         "table c: foreign key to missing table nowhere" "view hv" "table c: trigger c_tr")
+else
+  [ -n "${DATABASE_URL:-}" ] || { echo "1..0 # SKIP no DATABASE_URL (run under migprop cluster)"; exit 0; }
+  n=0
+  db() {
+    psql -q "$DATABASE_URL" -c "SET client_min_messages = warning; DROP SCHEMA IF EXISTS ddl_$1 CASCADE; CREATE SCHEMA ddl_$1" >/dev/null &&
+      PGOPTIONS="-c search_path=ddl_$1" psql -q -v ON_ERROR_STOP=1 "$DATABASE_URL" -f "$2" >/dev/null
+  }
+  url() { echo "$DATABASE_URL options=-csearch_path=ddl_$1"; }
+  apply() { PGOPTIONS="-c search_path=ddl_$1" psql -q -v ON_ERROR_STOP=1 "$DATABASE_URL" -f "$2" >/dev/null; }
+  fixture=$HERE/ddl/pg_unmodelled.sql
+  names=("extension pgcrypto" "type mood (enum)" "type posint (domain)" "sequence free_seq"
+         "table p: CHECK constraint p_id_check CHECK ((id > 0))" "table p: EXCLUDE constraint"
+         "table p: column g GENERATED ALWAYS AS ((id * 2)) STORED" "table p: column i GENERATED ALWAYS AS IDENTITY"
+         "table p: column t COLLATE \"C\"" "table p: column id DEFAULT nextval(" "table p: column m of type mood (enum)"
+         "table p: column d of type posint (domain)" "table u: UNLOGGED"
+         "table q: foreign key q_x_fkey FOREIGN KEY (x) REFERENCES p(id) ON UPDATE CASCADE DEFERRABLE INITIALLY DEFERRED"
+         "UNIQUE NULLS NOT DISTINCT (z)" "index qe:" "index qp:" "index qd:" "index qh:" "index qi:" "index qc:"
+         "view v" "materialized view mv" "function f()" "table q: trigger tr" "table q: comment on the table"
+         "table part: partitioned" "table part1: a partition" "table kid: inherits")
+fi
+
+# 1. every unmodelled object is named: schema refuses, --ignore-unmodelled lists
+check "$D: the fixture loads" db um "$fixture"
+expect_exit 2 "$D: schema refuses a database with unmodelled objects" "$M" schema --db "$(url um)"
+has "$D: schema names every unmodelled object" "$W/err" "${names[@]}"
+expect_exit 0 "$D: schema --ignore-unmodelled prints" "$M" schema --db "$(url um)" --ignore-unmodelled
+has "$D: the canonical form lists them" "$W/out" "# not modelled: ${names[0]}"
+expect_exit 2 "$D: plan refuses unmodelled objects" "$M" plan --from "$W/empty.sql" --to "$fixture" --dialect "$D"
+has "$D: plan names them" "$W/err" "${names[@]}"
+expect_exit 0 "$D: plan --ignore-unmodelled plans" "$M" plan --from "$W/empty.sql" --to "$fixture" --dialect "$D" --ignore-unmodelled
+has "$D: plan lists them as comments" "$W/out" "-- not modelled: ${names[0]}"
+
+# 2. two databases that differ only in a CHECK constraint never print alike
+printf 'CREATE TABLE t(n int);\n' >"$W/a.sql"
+printf 'CREATE TABLE t(n int CHECK (n > 0));\n' >"$W/b.sql"
+db ca "$W/a.sql"; db cb "$W/b.sql"
+"$M" schema --db "$(url ca)" --ignore-unmodelled >"$W/ca.txt" 2>&1
+"$M" schema --db "$(url cb)" --ignore-unmodelled >"$W/cb.txt" 2>&1
+if cmp -s "$W/ca.txt" "$W/cb.txt"; then bad "$D: a CHECK constraint makes the canonical forms differ"
+else ok "$D: a CHECK constraint makes the canonical forms differ"; fi
+
+# 3. expression defaults keep their parentheses and the plan applies
+if [ "$D" = sqlite ]; then
+  printf "CREATE TABLE t(id integer PRIMARY KEY, ts int DEFAULT (strftime('%%s','now')), j text DEFAULT (json('{}')), n int DEFAULT -1, s text DEFAULT 'x''y');\n" >"$W/def.sql"
+else
+  printf "CREATE TABLE t(id integer PRIMARY KEY, ts timestamptz DEFAULT now(), j jsonb DEFAULT '{}'::jsonb, n int DEFAULT -1, s text DEFAULT 'x''y');\n" >"$W/def.sql"
+fi
+expect_exit 0 "$D: plan EMPTY -> expression defaults" "$M" plan --from "$W/empty.sql" --to "$W/def.sql" --dialect "$D"
+cp "$W/out" "$W/def.plan"
+db dd "$W/empty.sql"
+check "$D: the plan with expression defaults applies" apply dd "$W/def.plan"
+db de "$W/def.sql"
+"$M" schema --db "$(url dd)" >"$W/dd.txt" 2>&1; "$M" schema --db "$(url de)" >"$W/de.txt" 2>&1
+if cmp -s "$W/dd.txt" "$W/de.txt"; then ok "$D: ... and recreates the defaults"
+else diff "$W/de.txt" "$W/dd.txt" >"$W/out"; bad "$D: ... and recreates the defaults"; fi
+check "$D: defaults: --format to-ddl applies" sh -c "'$M' plan --from '$W/empty.sql' --to '$W/def.sql' --dialect $D --format to-ddl >'$W/def.ddl'"
+db dt "$W/def.ddl" && ok "$D: ... the DDL loads" || bad "$D: ... the DDL loads"
+
+# 4. REFERENCES p without a column list means p's primary key
+printf 'CREATE TABLE p(id integer PRIMARY KEY);\nCREATE TABLE c(pid integer REFERENCES p);\n' >"$W/ref.sql"
+db rf "$W/ref.sql"
+expect_exit 0 "$D: REFERENCES p without columns reads" "$M" schema --db "$(url rf)"
+has "$D: ... as p's primary key" "$W/out" 'foreign key ("pid") references "p" ("id")'
+
+# 5. SQLite: a plan that adds a foreign key over orphan rows fails under -bail
+if [ "$D" = sqlite ]; then
+  printf 'CREATE TABLE p(id integer PRIMARY KEY);\nCREATE TABLE c(pid integer);\n' >"$W/fk0.sql"
+  printf 'CREATE TABLE p(id integer PRIMARY KEY);\nCREATE TABLE c(pid integer REFERENCES p(id));\n' >"$W/fk1.sql"
+  "$M" plan --from "$W/fk0.sql" --to "$W/fk1.sql" --dialect sqlite >"$W/fk.plan" 2>"$W/err"
+  db fk "$W/fk0.sql"; sqlite3 "$W/fk.db" 'INSERT INTO p VALUES (1); INSERT INTO c VALUES (1), (7);'
+  cp "$W/fk.db" "$W/fkok.db"; sqlite3 "$W/fkok.db" 'DELETE FROM c WHERE pid = 7;'
+  expect_exit 1 "sqlite: the FK plan fails over an orphan row (sqlite3 -bail)" apply fk "$W/fk.plan"
+  has "sqlite: ... saying why" "$W/err" "foreign_key_violations"
+  "$M" schema --db "$(url fk)" >"$W/out" 2>&1
+  if grep -q 'foreign key' "$W/out"; then bad "sqlite: ... and commits nothing"; else ok "sqlite: ... and commits nothing"; fi
+  check "sqlite: the FK plan applies without orphans" apply fkok "$W/fk.plan"
+  has "sqlite: ... and adds the key" <("$M" schema --db "$(url fkok)") 'foreign key ("pid") references "p" ("id")'
+fi
+
+echo "1..$tests"
+[ $fails -eq 0 ]
