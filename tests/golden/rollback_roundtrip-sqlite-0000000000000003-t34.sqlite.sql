@@ -21,7 +21,10 @@ INSERT INTO "_mp_new_select" ("id", "comments1_id") SELECT "id", "comments1_id" 
 DROP TABLE "select";
 ALTER TABLE "_mp_new_select" RENAME TO "select";
 
-PRAGMA foreign_key_check;
+-- fail (and commit nothing) when a row violates a foreign key (ALTER TABLE 7, step 11)
+CREATE TEMP TABLE _mp_fk_check(foreign_key_violations INTEGER CHECK (foreign_key_violations = 0));
+INSERT INTO _mp_fk_check SELECT count(*) FROM pragma_foreign_key_check;
+DROP TABLE _mp_fk_check;
 COMMIT;
 PRAGMA foreign_keys=ON;
 
