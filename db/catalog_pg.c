@@ -40,7 +40,8 @@ static const char *const introspect_parts[] = {
     "LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum "
     "WHERE n.nspname = current_schema() AND c.relkind IN ('r','p') "
     "ORDER BY c.relname, a.attnum;"
-    "SELECT c.relname, k.conname, k.contype, u.ord, a.attname, rc.relname, ra.attname, k.confdeltype "
+    "SELECT c.relname, k.conname, k.contype, u.ord, a.attname, rc.relname, ra.attname, k.confdeltype, "
+    "       k.confupdtype "
     "FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid "
     "JOIN pg_namespace n ON n.oid = c.relnamespace "
     "CROSS JOIN LATERAL unnest(k.conkey, k.confkey) WITH ORDINALITY AS u(attnum, fattnum, ord) "
@@ -70,7 +71,7 @@ static const char *const introspect_parts[] = {
     "   pg_get_constraintdef(k.oid)) "
     " FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
     " JOIN pg_class rc ON rc.oid = k.confrelid "
-    " WHERE n.nspname = current_schema() AND k.contype = 'f' AND (k.confupdtype <> 'a' OR k.condeferrable "
+    " WHERE n.nspname = current_schema() AND k.contype = 'f' AND (k.condeferrable "
     "   OR k.confmatchtype = 'f' OR rc.relnamespace <> c.relnamespace) "
     /* keys with DEFERRABLE, INCLUDE, NULLS NOT DISTINCT */
     " UNION ALL SELECT c.relname, format('table %s: constraint %s %s', c.relname, k.conname, "
@@ -146,6 +147,19 @@ static const char *const introspect_parts[] = {
     " FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
     " WHERE n.nspname = current_schema() AND NOT EXISTS (SELECT 1 FROM pg_depend dp "
     "   WHERE dp.classid = 'pg_proc'::regclass AND dp.objid = p.oid AND dp.deptype = 'e') "
+    /* relations this transaction created in another schema: DDL that names
+     * its schema (pg_dump's public.t after set_config('search_path', '')) is
+     * not where the reader looks, and must not read as an empty schema */
+    " UNION ALL SELECT NULL, format('%s %s.%s: created outside the schema being read', "
+    "   CASE c.relkind WHEN 'i' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 'v' THEN 'view' ELSE 'table' END, "
+    "   n.nspname, c.relname) "
+    " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+    " WHERE n.nspname IS DISTINCT FROM current_schema() "
+    "   AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') "
+    "   AND c.relkind IN ('r','p','v','m','S','f') "
+    "   AND c.xmin::text::bigint = txid_current_if_assigned() % 4294967296 "
+    " UNION ALL SELECT NULL, 'no schema: the search path is empty (as after set_config of search_path "
+    "to the empty string in a pg_dump), nothing can be read' WHERE current_schema() IS NULL "
     " UNION ALL SELECT NULL, format('extension %s', e.extname) "
     " FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE n.nspname = current_schema() "
     ") q ORDER BY 1, 2;",
@@ -240,6 +254,7 @@ int mp_introspect_pg(void *pgconn, struct mp_arena *a, struct mp_schema **out, s
                 f->name = mp_arena_strdup(a, kn);
                 f->ref_table = val(a, res[1], i, 5);
                 f->on_delete = action(PQgetvalue(res[1], i, 7)[0]);
+                f->on_update = action(PQgetvalue(res[1], i, 8)[0]);
                 cols = &f->cols;
                 ref_cols = &f->ref_cols;
             }

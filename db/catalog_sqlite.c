@@ -168,10 +168,7 @@ static int introspect_table(sqlite3 *db, struct mp_arena *a, struct mp_schema *s
             f = mp_table_add_fk(a, t);
             f->ref_table = col_text(a, st, 1);
             f->on_delete = action((const char *)sqlite3_column_text(st, 4));
-            const char *upd = (const char *)sqlite3_column_text(st, 5);
-            if (upd && strcmp(upd, "NO ACTION") != 0)
-                mp_schema_note_unmodelled(a, s, t->name, "table %s: foreign key to %s ON UPDATE %s", t->name,
-                                          f->ref_table, upd);
+            f->on_update = action((const char *)sqlite3_column_text(st, 5));
             cap1 = cap2 = 0;
             last = id;
         }

@@ -720,6 +720,11 @@ static void canonical_table(struct mp_buf *b, const struct mp_table *t, int flag
             for (const char *p = act; *p; p++)
                 mp_buf_addc(&tmp, (char)tolower((unsigned char)*p));
         }
+        if (f->on_update != MP_FK_NO_ACTION) {
+            mp_buf_add(&tmp, " on update ");
+            for (const char *p = mp_fk_action_sql(f->on_update); *p; p++)
+                mp_buf_addc(&tmp, (char)tolower((unsigned char)*p));
+        }
         mp_buf_addc(&tmp, '\n');
         lines[i] = take(&tmp);
     }

@@ -105,7 +105,7 @@ struct mp_column {
     uint32_t id;             /* identity (see the top of this file), 0: none */
 };
 
-/* ON DELETE actions (PostgreSQL "CREATE TABLE", SQLite "Foreign Key Support" 4.3). */
+/* ON DELETE and ON UPDATE actions (PostgreSQL "CREATE TABLE", SQLite "Foreign Key Support" 4.3). */
 enum mp_fk_action {
     MP_FK_NO_ACTION, MP_FK_RESTRICT, MP_FK_CASCADE, MP_FK_SET_NULL, MP_FK_SET_DEFAULT
 };
@@ -117,6 +117,7 @@ struct mp_fk {
     const char *ref_table;
     struct mp_names ref_cols;
     enum mp_fk_action on_delete;
+    enum mp_fk_action on_update; /* ON UPDATE, the same actions (NO ACTION: 0, the default) */
 };
 
 struct mp_unique {

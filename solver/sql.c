@@ -84,6 +84,8 @@ static void fk_clause(struct mp_buf *b, const struct mp_fk *f)
     ident_list(b, &f->ref_cols);
     if (f->on_delete != MP_FK_NO_ACTION)
         mp_buf_printf(b, " ON DELETE %s", mp_fk_action_sql(f->on_delete));
+    if (f->on_update != MP_FK_NO_ACTION)
+        mp_buf_printf(b, " ON UPDATE %s", mp_fk_action_sql(f->on_update));
 }
 
 static void create_index(struct mp_buf *b, const struct mp_index *x, const char *table)
