@@ -236,9 +236,11 @@ static int introspect_table(sqlite3 *db, struct mp_arena *a, struct mp_schema *s
 }
 
 /* Foreign keys after every table is read: `REFERENCES p` without a column
- * list means p's primary key (SQLite "Foreign Key Support" 3); a key to a
- * table that does not exist (legal in SQLite until it is used) or one whose
- * columns cannot be resolved is recorded as unmodelled and left out. */
+ * list means p's primary key (SQLite "Foreign Key Support" 3); one whose
+ * columns cannot be resolved that way (p missing, or a key of another
+ * width) is recorded as unmodelled and left out.  A key to a table that
+ * does not exist (legal in SQLite until it is used) with its columns named
+ * stays in the model as it is. */
 static void resolve_fks(struct mp_arena *a, struct mp_schema *s)
 {
     for (size_t i = 0; i < s->ntables; i++) {
@@ -247,14 +249,17 @@ static void resolve_fks(struct mp_arena *a, struct mp_schema *s)
         for (size_t j = 0; j < t->nfks; j++) {
             struct mp_fk *f = &t->fks[j];
             const struct mp_table *p = mp_schema_table(s, MP_SQLITE, f->ref_table);
-            bool ok = p != NULL;
-            if (!p)
-                mp_schema_note_unmodelled(a, s, t->name, "table %s: foreign key to missing table %s", t->name,
-                                          f->ref_table);
-            bool implicit = false;
-            for (size_t c = 0; ok && c < f->ref_cols.n; c++)
+            bool ok = true, implicit = false;
+            for (size_t c = 0; c < f->ref_cols.n; c++)
                 implicit |= f->ref_cols.v[c] == NULL;
-            if (ok && implicit) {
+            /* a key to a missing table with its columns named is modelled as
+             * it is (the model holds names; migrations pass through such
+             * states); without columns nothing says what it references */
+            if (implicit && !p) {
+                mp_schema_note_unmodelled(a, s, t->name, "table %s: foreign key to missing table %s without columns",
+                                          t->name, f->ref_table);
+                ok = false;
+            } else if (implicit) {
                 if (p->pk.n == f->cols.n) {
                     f->ref_cols = mp_names_copy(a, &p->pk);
                 } else {

@@ -661,13 +661,25 @@ static char *take(struct mp_buf *t)
     return s;
 }
 
+static int cmp_column(const void *x, const void *y)
+{
+    return strcmp((*(const struct mp_column *const *)x)->name, (*(const struct mp_column *const *)y)->name);
+}
+
 static void canonical_table(struct mp_buf *b, const struct mp_table *t, int flags)
 {
     mp_buf_add(b, "table ");
     mp_buf_ident(b, t->name);
     mp_buf_addc(b, '\n');
+    const struct mp_column **order = malloc((t->ncols ? t->ncols : 1) * sizeof *order);
+    if (!order)
+        mp_oom();
+    for (size_t i = 0; i < t->ncols; i++)
+        order[i] = &t->cols[i];
+    if (flags & MP_CANON_ANY_COLUMN_ORDER)
+        qsort(order, t->ncols, sizeof *order, cmp_column);
     for (size_t i = 0; i < t->ncols; i++) {
-        const struct mp_column *c = &t->cols[i];
+        const struct mp_column *c = order[i];
         mp_buf_add(b, "  column ");
         mp_buf_ident(b, c->name);
         mp_buf_addc(b, ' ');
@@ -680,6 +692,7 @@ static void canonical_table(struct mp_buf *b, const struct mp_table *t, int flag
         }
         mp_buf_addc(b, '\n');
     }
+    free(order);
     if (t->pk.n) {
         mp_buf_add(b, "  ");
         constraint_name(b, t->pk_name, flags);

@@ -282,7 +282,12 @@ bool mp_table_has_unique_key(const struct mp_table *t, enum mp_dialect d,
 
 /* Flags of mp_schema_canonical(). */
 enum {
-    MP_CANON_NAMES = 1  /* also print constraint names (case files); comparison leaves them out */
+    MP_CANON_NAMES = 1, /* also print constraint names (case files); comparison leaves them out */
+    /* columns sorted by name instead of in table order: the planner can only
+     * append a column (ALTER TABLE ADD COLUMN), so a correct plan may leave
+     * the columns in another order (`migprop schema` prints this form unless
+     * --strict-column-order) */
+    MP_CANON_ANY_COLUMN_ORDER = 2
 };
 
 /* Append the canonical text form of `s`: tables sorted by name, columns in

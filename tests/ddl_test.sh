@@ -46,7 +46,7 @@ if [ "$D" = sqlite ]; then
          "table h: AUTOINCREMENT" "table h: COLLATE NOCASE" "table h: CHECK constraint (n > 0)"
          "table h: generated column g" "table s: STRICT" "table s: WITHOUT ROWID"
          "table c: DEFERRABLE foreign key"
-         "table c: foreign key to missing table nowhere" "view hv" "table c: trigger c_tr")
+         "table c: foreign key to missing table nowhere2 without columns" "view hv" "table c: trigger c_tr")
 else
   [ -n "${DATABASE_URL:-}" ] || { echo "1..0 # SKIP no DATABASE_URL (run under migprop cluster)"; exit 0; }
   n=0
@@ -88,6 +88,14 @@ db ca "$W/a.sql"; db cb "$W/b.sql"
 if cmp -s "$W/ca.txt" "$W/cb.txt"; then bad "$D: a CHECK constraint makes the canonical forms differ"
 else ok "$D: a CHECK constraint makes the canonical forms differ"; fi
 
+# 2b. column order: schema compares columns by name unless --strict-column-order
+printf 'CREATE TABLE t(a int, b int);\n' >"$W/o1.sql"; printf 'CREATE TABLE t(b int, a int);\n' >"$W/o2.sql"
+db o1 "$W/o1.sql"; db o2 "$W/o2.sql"
+if cmp -s <("$M" schema --db "$(url o1)") <("$M" schema --db "$(url o2)"); then ok "$D: schema ignores column order"
+else bad "$D: schema ignores column order"; fi
+if cmp -s <("$M" schema --db "$(url o1)" --strict-column-order) <("$M" schema --db "$(url o2)" --strict-column-order); then
+  bad "$D: --strict-column-order compares it"; else ok "$D: --strict-column-order compares it"; fi
+
 # 3. expression defaults keep their parentheses and the plan applies
 if [ "$D" = sqlite ]; then
   printf "CREATE TABLE t(id integer PRIMARY KEY, ts int DEFAULT (strftime('%%s','now')), j text DEFAULT (json('{}')), n int DEFAULT -1, s text DEFAULT 'x''y');\n" >"$W/def.sql"
@@ -119,6 +127,17 @@ cp "$W/out" "$W/upd.plan"; db up "$W/empty.sql"
 check "$D: ... applies" apply up "$W/upd.plan"
 expect_exit 0 "$D: ... reads back" "$M" schema --db "$(url up)"
 has "$D: ... with the action" "$W/out" 'references "p" ("id") on delete set null on update cascade'
+
+# 4c. SQLite: a key to a table that does not exist (legal) reads as it is
+# and the planner refuses it by name
+if [ "$D" = sqlite ]; then
+  printf 'CREATE TABLE c(pid integer REFERENCES nowhere(id));\n' >"$W/miss.sql"
+  db ms "$W/miss.sql"
+  expect_exit 0 "sqlite: a key to a missing table reads" "$M" schema --db "$(url ms)"
+  has "sqlite: ... as it is" "$W/out" 'foreign key ("pid") references "nowhere" ("id")'
+  expect_exit 2 "sqlite: plan refuses it" "$M" plan --from "$W/empty.sql" --to "$W/miss.sql" --dialect sqlite
+  has "sqlite: ... by name" "$W/err" 'references "nowhere"' "unknown table"
+fi
 
 # 5. SQLite: a plan that adds a foreign key over orphan rows fails under -bail
 if [ "$D" = sqlite ]; then
