@@ -19,7 +19,7 @@
 static const char usage[] =
     "usage: migprop plan --from FROM.sql --to TO.sql --dialect sqlite|postgres\n"
     "                    [--renames FILE] [--format sql|dot|json|from-ddl|to-ddl]\n"
-    "                    [--pg-url URL] [--ignore-unmodelled]\n"
+    "                    [--pg-url URL] [--ignore-unmodelled] [--fail-on-data-loss]\n"
     "       migprop plan --case FILE.case --dialect sqlite|postgres [--format ...]\n"
     "\n"
     "Loads FROM and TO into scratch databases of the dialect (SQLite in memory;\n"
@@ -44,6 +44,9 @@ static const char usage[] =
     "                              ...; README \"What migprop models\"): they are left\n"
     "                              out of the plan and listed as -- not modelled:\n"
     "                              comments; without it such a schema is refused (2)\n"
+    "  --fail-on-data-loss         exit 1 when a step drops a table or a column (the\n"
+    "                              script still prints; such steps carry a\n"
+    "                              -- DATA LOSS: comment either way)\n"
     "  -h, --help                  print this help\n"
     "\n"
     "Rename hints (without one, a renamed object is a drop plus a create):\n"
@@ -52,7 +55,7 @@ static const char usage[] =
     "    index <table as in FROM> <old> <new>\n"
     "names as SQL identifiers (double-quoted when needed), # comments.\n"
     "\n"
-    "exit status: 0 planned, 2 bad input, objects migprop does not model, or a\n"
+    "exit status: 0 planned, 1 data loss with --fail-on-data-loss, 2 bad input, objects migprop does not model, or a\n"
     "change set that cannot be ordered\n";
 
 static void dot_string(struct mp_buf *b, const char *s)
@@ -136,7 +139,7 @@ static void print_json(struct mp_arena *a, const struct mp_plan *p)
     json_decref(root);
 }
 
-enum { OPT_FROM = 256, OPT_TO, OPT_RENAMES, OPT_DIALECT, OPT_FORMAT, OPT_PG_URL, OPT_CASE, OPT_IGNORE_UNMODELLED };
+enum { OPT_FROM = 256, OPT_TO, OPT_RENAMES, OPT_DIALECT, OPT_FORMAT, OPT_PG_URL, OPT_CASE, OPT_IGNORE_UNMODELLED, OPT_FAIL_ON_DATA_LOSS };
 
 static const struct option longopts[] = {
     {"from", required_argument, NULL, OPT_FROM},
@@ -147,6 +150,7 @@ static const struct option longopts[] = {
     {"pg-url", required_argument, NULL, OPT_PG_URL},
     {"case", required_argument, NULL, OPT_CASE},
     {"ignore-unmodelled", no_argument, NULL, OPT_IGNORE_UNMODELLED},
+    {"fail-on-data-loss", no_argument, NULL, OPT_FAIL_ON_DATA_LOSS},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -157,7 +161,7 @@ int mp_cmd_plan(int argc, char **argv)
     static const char *const formats[] = {"sql", "dot", "json", "from-ddl", "to-ddl", NULL};
     const char *from = NULL, *to = NULL, *renames = NULL, *format = "sql", *pg_url = NULL;
     const char *casefile = NULL;
-    bool have_dialect = false, ignore_unmodelled = false;
+    bool have_dialect = false, ignore_unmodelled = false, fail_on_loss = false;
     enum mp_dialect d = MP_SQLITE;
     int opt, k;
     mp_cli_getopt_begin();
@@ -194,6 +198,9 @@ int mp_cmd_plan(int argc, char **argv)
             break;
         case OPT_IGNORE_UNMODELLED:
             ignore_unmodelled = true;
+            break;
+        case OPT_FAIL_ON_DATA_LOSS:
+            fail_on_loss = true;
             break;
         default:
             return mp_cli_bad_option("plan", opt, argv, longopts);
@@ -282,6 +289,14 @@ int mp_cmd_plan(int argc, char **argv)
         fputs(mp_buf_str(&out), stdout);
         mp_buf_free(&out);
     }
+    int status = 0;
+    for (size_t i = 0; fail_on_loss && i < p->n; i++) {
+        const char *loss = mp_plan_step_data_loss(a, p, i);
+        if (loss) {
+            fprintf(stderr, "migprop plan: step %zu loses data: %s\n", i + 1, loss);
+            status = 1;
+        }
+    }
     mp_arena_free(a);
-    return 0;
+    return status;
 }

@@ -154,6 +154,15 @@ if [ "$D" = sqlite ]; then
   has "sqlite: ... and adds the key" <("$M" schema --db "$(url fkok)") 'foreign key ("pid") references "p" ("id")'
 fi
 
+# 5b. DATA LOSS: drops of tables and columns are marked; --fail-on-data-loss exits 1
+printf 'CREATE TABLE t(a int, b int);\nCREATE TABLE u(x int);\n' >"$W/dl1.sql"
+printf 'CREATE TABLE t(a int);\n' >"$W/dl2.sql"
+expect_exit 0 "$D: a plan that drops data exits 0" "$M" plan --from "$W/dl1.sql" --to "$W/dl2.sql" --dialect "$D"
+has "$D: ... marking each drop" "$W/out" '-- DATA LOSS: drops column "t"."b" and its values' '-- DATA LOSS: drops table "u" and its rows'
+expect_exit 1 "$D: --fail-on-data-loss exits 1" "$M" plan --from "$W/dl1.sql" --to "$W/dl2.sql" --dialect "$D" --fail-on-data-loss
+has "$D: ... naming the steps" "$W/err" 'step 1 loses data' 'step 2 loses data'
+expect_exit 0 "$D: --fail-on-data-loss passes a plan that keeps data" "$M" plan --from "$W/dl2.sql" --to "$W/dl1.sql" --dialect "$D" --fail-on-data-loss
+
 # 6. real dumps as input: the vaultwarden fixtures applied with the database's
 # own client, dumped (sqlite3 .schema; pg_dump -s --no-owner, \restrict,
 # set_config('search_path', '') and public. included); EMPTY -> DUMP recreates
