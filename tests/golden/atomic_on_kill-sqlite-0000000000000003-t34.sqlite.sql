@@ -13,6 +13,7 @@ BEGIN;
 
 -- step 1: drop table "comments1"
 -- INVALID: cannot drop table "comments1": table "select" has a foreign key referencing it
+-- DATA LOSS: drops table "comments1" and its rows
 DROP TABLE "comments1";
 
 -- step 2: drop foreign key "fk_8" on "select" ("comments1_id") references "comments1" ("id")
