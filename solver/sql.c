@@ -151,6 +151,13 @@ bool mp_sql_needs_rebuild(enum mp_dialect d, const struct mp_op *op)
      * through the 12-step rebuild (section 7). */
     if (d != MP_SQLITE)
         return false;
+    /* ADD COLUMN refuses a default of CURRENT_TIME, CURRENT_DATE,
+     * CURRENT_TIMESTAMP or an expression in parentheses on a table with
+     * rows ("ALTER TABLE" 5, "Cannot add a column with non-constant
+     * default"): such a column is added by the rebuild */
+    if (op->kind == MP_OP_ADD_COLUMN && op->column.default_sql &&
+        (!sqlite_default_literal(op->column.default_sql) || strncasecmp(op->column.default_sql, "CURRENT_", 8) == 0))
+        return true;
     return op->kind == MP_OP_ADD_FK || op->kind == MP_OP_DROP_FK || op->kind == MP_OP_ADD_UNIQUE ||
            op->kind == MP_OP_DROP_UNIQUE || mp_op_alters_column(op->kind);
 }

@@ -113,6 +113,19 @@ else diff "$W/de.txt" "$W/dd.txt" >"$W/out"; bad "$D: ... and recreates the defa
 check "$D: defaults: --format to-ddl applies" sh -c "'$M' plan --from '$W/empty.sql' --to '$W/def.sql' --dialect $D --format to-ddl >'$W/def.ddl'"
 db dt "$W/def.ddl" && ok "$D: ... the DDL loads" || bad "$D: ... the DDL loads"
 
+# 3b. ... and are added to a table with rows (SQLite: ADD COLUMN refuses a
+# non-constant default there, so the planner rebuilds)
+printf 'CREATE TABLE t(id integer PRIMARY KEY);\n' >"$W/def0.sql"
+expect_exit 0 "$D: plan adds expression-default columns" "$M" plan --from "$W/def0.sql" --to "$W/def.sql" --dialect "$D"
+cp "$W/out" "$W/def0.plan"
+db dr "$W/def0.sql"
+if [ "$D" = sqlite ]; then sqlite3 "$W/dr.db" 'INSERT INTO t VALUES (1);'
+else PGOPTIONS="-c search_path=ddl_dr" psql -q "$DATABASE_URL" -c 'INSERT INTO t VALUES (1)'; fi
+check "$D: ... and the plan applies to a table with rows" apply dr "$W/def0.plan"
+"$M" schema --db "$(url dr)" >"$W/dr.txt" 2>&1
+if cmp -s "$W/dr.txt" "$W/de.txt"; then ok "$D: ... reaching the schema"
+else diff "$W/de.txt" "$W/dr.txt" >"$W/out"; bad "$D: ... reaching the schema"; fi
+
 # 4. REFERENCES p without a column list means p's primary key
 printf 'CREATE TABLE p(id integer PRIMARY KEY);\nCREATE TABLE c(pid integer REFERENCES p);\n' >"$W/ref.sql"
 db rf "$W/ref.sql"
