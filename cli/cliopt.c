@@ -226,3 +226,21 @@ bool mp_cli_color(int choice, int fd)
     const char *no = getenv("NO_COLOR"), *term = getenv("TERM");
     return isatty(fd) && !(no && *no) && !(term && strcmp(term, "dumb") == 0);
 }
+
+int mp_cli_refuse_unmodelled(const char *cmd, const char *label, const struct mp_schema *s, bool ignore)
+{
+    if (ignore || !s || !s->nunmodelled)
+        return 0;
+    fprintf(stderr, "migprop %s: %s has %zu object%s migprop does not model (a plan or comparison would be wrong; "
+                    "--ignore-unmodelled to go on without them):\n",
+            cmd, label, s->nunmodelled, s->nunmodelled == 1 ? "" : "s");
+    for (size_t i = 0; i < s->nunmodelled; i++)
+        fprintf(stderr, "  not modelled: %s\n", s->unmodelled[i].what);
+    return MP_CLI_USAGE;
+}
+
+void mp_cli_unmodelled_comments(struct mp_buf *b, const struct mp_schema *s)
+{
+    for (size_t i = 0; s && i < s->nunmodelled; i++)
+        mp_buf_printf(b, "-- not modelled: %s\n", s->unmodelled[i].what);
+}

@@ -34,6 +34,17 @@ struct mp_property;
  * (after '+' when present) so a missing value returns ':'. */
 void mp_cli_getopt_begin(void);
 
+/* The "not modelled" policy of `schema` and `plan` (README "What migprop
+ * models"): when `s` holds objects the model cannot represent
+ * (model.h, mp_unmodelled), print "migprop CMD: LABEL has objects migprop
+ * does not model ..." and one line naming each to stderr and return
+ * MP_CLI_USAGE, unless `ignore` (--ignore-unmodelled); then, or when there
+ * are none, return 0. */
+int mp_cli_refuse_unmodelled(const char *cmd, const char *label, const struct mp_schema *s, bool ignore);
+
+/* Append one "-- not modelled: X" line per unmodelled object of `s`. */
+void mp_cli_unmodelled_comments(struct mp_buf *b, const struct mp_schema *s);
+
 /* Print "migprop CMD: <message>" and a newline to stderr.  Returns
  * MP_CLI_USAGE. */
 /* $DATABASE_URL when it names a PostgreSQL server (a postgres:// or

@@ -19,7 +19,7 @@
 static const char usage[] =
     "usage: migprop plan --from FROM.sql --to TO.sql --dialect sqlite|postgres\n"
     "                    [--renames FILE] [--format sql|dot|json|from-ddl|to-ddl]\n"
-    "                    [--pg-url URL]\n"
+    "                    [--pg-url URL] [--ignore-unmodelled] [--fail-on-data-loss]\n"
     "       migprop plan --case FILE.case --dialect sqlite|postgres [--format ...]\n"
     "\n"
     "Loads FROM and TO into scratch databases of the dialect (SQLite in memory;\n"
@@ -39,6 +39,14 @@ static const char usage[] =
     "  --pg-url URL                the PostgreSQL server for the scratch schema (default\n"
     "                              DATABASE_URL when it names PostgreSQL, else a\n"
     "                              disposable cluster)\n"
+    "  --ignore-unmodelled         plan although FROM or TO holds objects migprop does\n"
+    "                              not model (CHECK, triggers, views, partial indexes\n"
+    "                              ...; README \"What migprop models\"): they are left\n"
+    "                              out of the plan and listed as -- not modelled:\n"
+    "                              comments; without it such a schema is refused (2)\n"
+    "  --fail-on-data-loss         exit 1 when a step drops a table or a column (the\n"
+    "                              script still prints; such steps carry a\n"
+    "                              -- DATA LOSS: comment either way)\n"
     "  -h, --help                  print this help\n"
     "\n"
     "Rename hints (without one, a renamed object is a drop plus a create):\n"
@@ -47,7 +55,8 @@ static const char usage[] =
     "    index <table as in FROM> <old> <new>\n"
     "names as SQL identifiers (double-quoted when needed), # comments.\n"
     "\n"
-    "exit status: 0 planned, 2 bad input or a change set that cannot be ordered\n";
+    "exit status: 0 planned, 1 data loss with --fail-on-data-loss, 2 bad input, objects migprop does not model, or a\n"
+    "change set that cannot be ordered\n";
 
 static void dot_string(struct mp_buf *b, const char *s)
 {
@@ -130,7 +139,7 @@ static void print_json(struct mp_arena *a, const struct mp_plan *p)
     json_decref(root);
 }
 
-enum { OPT_FROM = 256, OPT_TO, OPT_RENAMES, OPT_DIALECT, OPT_FORMAT, OPT_PG_URL, OPT_CASE };
+enum { OPT_FROM = 256, OPT_TO, OPT_RENAMES, OPT_DIALECT, OPT_FORMAT, OPT_PG_URL, OPT_CASE, OPT_IGNORE_UNMODELLED, OPT_FAIL_ON_DATA_LOSS };
 
 static const struct option longopts[] = {
     {"from", required_argument, NULL, OPT_FROM},
@@ -140,6 +149,8 @@ static const struct option longopts[] = {
     {"format", required_argument, NULL, OPT_FORMAT},
     {"pg-url", required_argument, NULL, OPT_PG_URL},
     {"case", required_argument, NULL, OPT_CASE},
+    {"ignore-unmodelled", no_argument, NULL, OPT_IGNORE_UNMODELLED},
+    {"fail-on-data-loss", no_argument, NULL, OPT_FAIL_ON_DATA_LOSS},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -150,7 +161,7 @@ int mp_cmd_plan(int argc, char **argv)
     static const char *const formats[] = {"sql", "dot", "json", "from-ddl", "to-ddl", NULL};
     const char *from = NULL, *to = NULL, *renames = NULL, *format = "sql", *pg_url = NULL;
     const char *casefile = NULL;
-    bool have_dialect = false;
+    bool have_dialect = false, ignore_unmodelled = false, fail_on_loss = false;
     enum mp_dialect d = MP_SQLITE;
     int opt, k;
     mp_cli_getopt_begin();
@@ -184,6 +195,12 @@ int mp_cmd_plan(int argc, char **argv)
             break;
         case OPT_CASE:
             casefile = optarg;
+            break;
+        case OPT_IGNORE_UNMODELLED:
+            ignore_unmodelled = true;
+            break;
+        case OPT_FAIL_ON_DATA_LOSS:
+            fail_on_loss = true;
             break;
         default:
             return mp_cli_bad_option("plan", opt, argv, longopts);
@@ -226,6 +243,16 @@ int mp_cmd_plan(int argc, char **argv)
             rc = mp_shadow_load_ddl(b, a, to, &s_to, &err);
         mp_backend_close(b);
     }
+    if (rc) {
+        mp_cli_error("plan", "%s", err.msg);
+        mp_arena_free(a);
+        return 2;
+    }
+    if (mp_cli_refuse_unmodelled("plan", from, s_from, ignore_unmodelled) ||
+        mp_cli_refuse_unmodelled("plan", to, s_to, ignore_unmodelled)) {
+        mp_arena_free(a);
+        return 2;
+    }
     if (!rc && (strcmp(format, "from-ddl") == 0 || strcmp(format, "to-ddl") == 0)) {
         struct mp_buf out = {0};
         mp_sql_schema(&out, strcmp(format, "from-ddl") == 0 ? s_from : s_to, d, MP_FAULT_NONE);
@@ -256,10 +283,20 @@ int mp_cmd_plan(int argc, char **argv)
         else
             mp_buf_printf(&out, "-- migprop plan --from %s --to %s%s%s --dialect %s\n", from, to,
                           renames ? " --renames " : "", renames ? renames : "", mp_dialect_name(d));
+        mp_cli_unmodelled_comments(&out, s_from);
+        mp_cli_unmodelled_comments(&out, s_to);
         mp_plan_script(&out, p);
         fputs(mp_buf_str(&out), stdout);
         mp_buf_free(&out);
     }
+    int status = 0;
+    for (size_t i = 0; fail_on_loss && i < p->n; i++) {
+        const char *loss = mp_plan_step_data_loss(a, p, i);
+        if (loss) {
+            fprintf(stderr, "migprop plan: step %zu loses data: %s\n", i + 1, loss);
+            status = 1;
+        }
+    }
     mp_arena_free(a);
-    return 0;
+    return status;
 }

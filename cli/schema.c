@@ -11,6 +11,7 @@
 
 static const char usage[] =
     "usage: migprop schema [--db URL] [--table NAME] [--ignore t1,t2] [--names]\n"
+    "                     [--ignore-unmodelled] [--strict-column-order]\n"
     "\n"
     "Prints the database's schema in migprop's canonical form (the case-file schema\n"
     "syntax), the tracking table left out.\n"
@@ -21,17 +22,26 @@ static const char usage[] =
     "  --table NAME      tracking table to leave out (default migprop_migrations)\n"
     "  --ignore t1,t2    also leave out these tables\n"
     "  --names           also print constraint names (as case files do)\n"
+    "  --strict-column-order  print columns in table order (default: sorted by\n"
+    "                    name, as the planner can only append a column; --names,\n"
+    "                    a case file's schema, keeps table order)\n"
+    "  --ignore-unmodelled  print the schema although it holds objects migprop\n"
+    "                    does not model (then listed as # not modelled: lines);\n"
+    "                    without it such a schema is refused (2), naming them\n"
     "  -h, --help        print this help\n"
     "\n"
-    "exit status: 0 printed, 2 usage or connection error\n";
+    "exit status: 0 printed, 2 usage or connection error, or objects migprop does\n"
+    "not model\n";
 
-enum { OPT_DB = 256, OPT_TABLE, OPT_IGNORE, OPT_NAMES };
+enum { OPT_DB = 256, OPT_TABLE, OPT_IGNORE, OPT_NAMES, OPT_IGNORE_UNMODELLED, OPT_STRICT_ORDER };
 
 static const struct option longopts[] = {
     {"db", required_argument, NULL, OPT_DB},
     {"table", required_argument, NULL, OPT_TABLE},
     {"ignore", required_argument, NULL, OPT_IGNORE},
     {"names", no_argument, NULL, OPT_NAMES},
+    {"ignore-unmodelled", no_argument, NULL, OPT_IGNORE_UNMODELLED},
+    {"strict-column-order", no_argument, NULL, OPT_STRICT_ORDER},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -42,6 +52,7 @@ int mp_cmd_schema(int argc, char **argv)
     char **ignore = NULL;
     size_t ni = 0;
     int flags = 0, rc = 0, c;
+    bool ignore_unmodelled = false, strict_order = false;
     struct mp_target *t = NULL;
     struct mp_arena *a = NULL;
     mp_cli_getopt_begin();
@@ -62,6 +73,12 @@ int mp_cmd_schema(int argc, char **argv)
             break;
         case OPT_NAMES:
             flags |= MP_CANON_NAMES;
+            break;
+        case OPT_IGNORE_UNMODELLED:
+            ignore_unmodelled = true;
+            break;
+        case OPT_STRICT_ORDER:
+            strict_order = true;
             break;
         default:
             rc = mp_cli_bad_option("schema", c, argv, longopts);
@@ -96,8 +113,10 @@ int mp_cmd_schema(int argc, char **argv)
         rc = 2;
         goto out;
     }
+    if ((rc = mp_cli_refuse_unmodelled("schema", "the database", s, ignore_unmodelled)))
+        goto out;
     struct mp_buf b = {0};
-    mp_schema_canonical(&b, s, flags);
+    mp_schema_canonical(&b, s, flags | (strict_order || (flags & MP_CANON_NAMES) ? 0 : MP_CANON_ANY_COLUMN_ORDER));
     fputs(mp_buf_str(&b), stdout);
     mp_buf_free(&b);
 out:

@@ -53,8 +53,10 @@ static void drop_ignored(struct mp_schema *s, const char *const *ignore)
         bool drop = strcmp(n, "_mp_migrations") == 0 || strcmp(n, "_mp_runs") == 0;
         for (size_t k = 0; ignore && ignore[k] && !drop; k++)
             drop = strcmp(ignore[k], n) == 0;
-        if (drop)
+        if (drop) {
+            mp_schema_forget_unmodelled(s, n);
             mp_schema_remove_table(s, i);
+        }
     }
 }
 

@@ -10,17 +10,38 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Three result sets in one round trip: columns, constraints (one row per
- * key column), and indexes that back no constraint (one row per column). */
-static const char *const introspect_sql =
+/* Four result sets in one round trip: columns, constraints (one row per
+ * key column), indexes that back no constraint and that the model can hold
+ * (one row per column), and what the model cannot hold, as (owning table
+ * or NULL, description) rows (model.h, mp_unmodelled).  Index and
+ * constraint properties that only PostgreSQL 15 has (indnullsnotdistinct)
+ * are read through to_jsonb() so the query runs on older servers. */
+/* An index that backs no constraint but that the model cannot hold:
+ * expressions (indexprs), a predicate (indpred), another access method,
+ * DESC / NULLS FIRST (indoption), a non-default operator class (indclass)
+ * or collation (indcollation), INCLUDE columns (indnkeyatts), NULLS NOT
+ * DISTINCT (PostgreSQL 15). `x`: pg_index, `c`: its table. */
+#define MP_PG_INDEX_UNMODELLED \
+    "x.indexprs IS NOT NULL OR x.indpred IS NOT NULL " \
+    "OR (SELECT amname FROM pg_am WHERE oid = (SELECT relam FROM pg_class WHERE oid = x.indexrelid)) <> 'btree' " \
+    "OR EXISTS (SELECT 1 FROM unnest(x.indoption::int2[]) AS o(v) WHERE o.v <> 0) " \
+    "OR EXISTS (SELECT 1 FROM unnest(x.indclass::oid[]) AS oc(v) JOIN pg_opclass op ON op.oid = oc.v " \
+    "  WHERE NOT op.opcdefault) " \
+    "OR EXISTS (SELECT 1 FROM unnest(x.indcollation::oid[], x.indkey::int2[]) AS u(co, att) " \
+    "  JOIN pg_attribute ia ON ia.attrelid = c.oid AND ia.attnum = u.att WHERE u.co <> ia.attcollation) " \
+    "OR x.indnkeyatts < x.indnatts " \
+    "OR coalesce((to_jsonb(x)->>'indnullsnotdistinct')::boolean, false)"
+
+static const char *const introspect_parts[] = {
     "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
-    "       pg_get_expr(d.adbin, d.adrelid) "
+    "       pg_get_expr(d.adbin, d.adrelid), a.attgenerated "
     "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
     "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
     "LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum "
     "WHERE n.nspname = current_schema() AND c.relkind IN ('r','p') "
     "ORDER BY c.relname, a.attnum;"
-    "SELECT c.relname, k.conname, k.contype, u.ord, a.attname, rc.relname, ra.attname, k.confdeltype "
+    "SELECT c.relname, k.conname, k.contype, u.ord, a.attname, rc.relname, ra.attname, k.confdeltype, "
+    "       k.confupdtype "
     "FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid "
     "JOIN pg_namespace n ON n.oid = c.relnamespace "
     "CROSS JOIN LATERAL unnest(k.conkey, k.confkey) WITH ORDINALITY AS u(attnum, fattnum, ord) "
@@ -36,7 +57,113 @@ static const char *const introspect_sql =
     "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = u.attnum "
     "WHERE n.nspname = current_schema() AND NOT EXISTS (SELECT 1 FROM pg_constraint k "
     "  WHERE k.conindid = x.indexrelid AND k.contype IN ('p','u','x')) "
-    "ORDER BY c.relname, i.relname, u.ord;";
+    "  AND NOT (" MP_PG_INDEX_UNMODELLED ") "
+    "ORDER BY c.relname, i.relname, u.ord;",
+    "SELECT tbl, what FROM ("
+    /* CHECK, EXCLUDE and constraint triggers */
+    " SELECT c.relname AS tbl, format('table %s: %s constraint %s %s', c.relname, "
+    "   CASE k.contype WHEN 'c' THEN 'CHECK' WHEN 'x' THEN 'EXCLUDE' ELSE 'trigger' END, k.conname, "
+    "   pg_get_constraintdef(k.oid)) AS what "
+    " FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+    " WHERE n.nspname = current_schema() AND k.contype IN ('c','x','t') "
+    /* foreign keys beyond columns + ON DELETE, or to another schema */
+    " UNION ALL SELECT c.relname, format('table %s: foreign key %s %s', c.relname, k.conname, "
+    "   pg_get_constraintdef(k.oid)) "
+    " FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+    " JOIN pg_class rc ON rc.oid = k.confrelid "
+    " WHERE n.nspname = current_schema() AND k.contype = 'f' AND (k.condeferrable "
+    "   OR k.confmatchtype = 'f' OR rc.relnamespace <> c.relnamespace) "
+    /* keys with DEFERRABLE, INCLUDE, NULLS NOT DISTINCT */
+    " UNION ALL SELECT c.relname, format('table %s: constraint %s %s', c.relname, k.conname, "
+    "   pg_get_constraintdef(k.oid)) "
+    " FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+    " JOIN pg_index x ON x.indexrelid = k.conindid "
+    " WHERE n.nspname = current_schema() AND k.contype IN ('p','u') AND (k.condeferrable "
+    "   OR x.indnkeyatts < x.indnatts OR coalesce((to_jsonb(x)->>'indnullsnotdistinct')::boolean, false)) "
+    /* indexes the model cannot hold */
+    " UNION ALL SELECT c.relname, format('index %s: %s', i.relname, pg_get_indexdef(i.oid)) "
+    " FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+    " JOIN pg_class c ON c.oid = x.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+    " WHERE n.nspname = current_schema() AND NOT EXISTS (SELECT 1 FROM pg_constraint k "
+    "   WHERE k.conindid = x.indexrelid AND k.contype IN ('p','u','x')) AND (" MP_PG_INDEX_UNMODELLED ") "
+    ,
+    /* columns: identity, generated, collation, sequence defaults, types of the schema */
+    " UNION ALL SELECT c.relname, format('table %s: column %s %s', c.relname, a.attname, "
+    "   concat_ws(', ', CASE a.attidentity WHEN 'a' THEN 'GENERATED ALWAYS AS IDENTITY' "
+    "     WHEN 'd' THEN 'GENERATED BY DEFAULT AS IDENTITY' END, "
+    "   CASE WHEN a.attgenerated <> '' THEN 'GENERATED ALWAYS AS (' || pg_get_expr(d.adbin, d.adrelid) || ') STORED' END, "
+    "   CASE WHEN a.attcollation <> 0 AND a.attcollation <> ty.typcollation THEN "
+    "     'COLLATE ' || (SELECT quote_ident(collname) FROM pg_collation WHERE oid = a.attcollation) END, "
+    "   CASE WHEN a.attgenerated = '' AND pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%' THEN "
+    "     'DEFAULT ' || pg_get_expr(d.adbin, d.adrelid) END, "
+    "   CASE WHEN ty.typnamespace <> 'pg_catalog'::regnamespace THEN 'of type ' || format_type(a.atttypid, a.atttypmod) "
+    "     || ' (' || CASE ty.typtype WHEN 'e' THEN 'enum' WHEN 'd' THEN 'domain' WHEN 'c' THEN 'composite' "
+    "     WHEN 'r' THEN 'range' ELSE 'user-defined' END || ')' END)) "
+    " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+    " JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
+    " JOIN pg_type ty ON ty.oid = a.atttypid "
+    " LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum "
+    " WHERE n.nspname = current_schema() AND c.relkind IN ('r','p') AND (a.attidentity <> '' OR a.attgenerated <> '' "
+    "   OR (a.attcollation <> 0 AND a.attcollation <> ty.typcollation) "
+    "   OR pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%' OR ty.typnamespace <> 'pg_catalog'::regnamespace) "
+    /* tables: partitioned, partitions, inheritance, UNLOGGED, row security */
+    " UNION ALL SELECT c.relname, format('table %s: %s', c.relname, concat_ws(', ', "
+    "   CASE WHEN c.relkind = 'p' THEN 'partitioned' END, CASE WHEN c.relispartition THEN 'a partition' END, "
+    "   CASE WHEN EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = c.oid) AND NOT c.relispartition "
+    "     THEN 'inherits' END, "
+    "   CASE WHEN c.relpersistence = 'u' THEN 'UNLOGGED' END, CASE WHEN c.relrowsecurity THEN 'row level security' END)) "
+    " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+    " WHERE n.nspname = current_schema() AND c.relkind IN ('r','p') AND (c.relkind = 'p' OR c.relispartition "
+    "   OR EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = c.oid) OR c.relpersistence = 'u' OR c.relrowsecurity) "
+    ,
+    /* triggers, rules, policies, comments on tables and columns */
+    " UNION ALL SELECT c.relname, format('table %s: trigger %s', c.relname, g.tgname) "
+    " FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+    " WHERE n.nspname = current_schema() AND NOT g.tgisinternal "
+    " UNION ALL SELECT c.relname, format('table %s: policy %s', c.relname, p.polname) "
+    " FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+    " WHERE n.nspname = current_schema() "
+    " UNION ALL SELECT c.relname, format('table %s: comment on %s', c.relname, "
+    "   CASE WHEN ds.objsubid = 0 THEN 'the table' ELSE 'column ' || "
+    "   (SELECT attname FROM pg_attribute WHERE attrelid = c.oid AND attnum = ds.objsubid) END) "
+    " FROM pg_description ds JOIN pg_class c ON c.oid = ds.objoid AND ds.classoid = 'pg_class'::regclass "
+    " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND c.relkind IN ('r','p') "
+    /* relations other than tables; a sequence owned by a column belongs to its table */
+    " UNION ALL SELECT (SELECT oc.relname FROM pg_depend dp JOIN pg_class oc ON oc.oid = dp.refobjid "
+    "     WHERE dp.classid = 'pg_class'::regclass AND dp.objid = c.oid AND dp.refclassid = 'pg_class'::regclass "
+    "     AND dp.deptype IN ('a','i') LIMIT 1), "
+    "   format('%s %s', CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' "
+    "   WHEN 'S' THEN 'sequence' WHEN 'f' THEN 'foreign table' ELSE 'composite type' END, c.relname) "
+    " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+    " WHERE n.nspname = current_schema() AND c.relkind IN ('v','m','S','f','c') "
+    /* types, functions (not an extension's), extensions */
+    " UNION ALL SELECT NULL, format('type %s (%s)', t.typname, CASE t.typtype WHEN 'e' THEN 'enum' "
+    "   WHEN 'd' THEN 'domain' WHEN 'r' THEN 'range' WHEN 'm' THEN 'multirange' ELSE 'base' END) "
+    " FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+    " WHERE n.nspname = current_schema() AND t.typtype IN ('e','d','r','m','b') AND t.typcategory <> 'A' "
+    "   AND NOT EXISTS (SELECT 1 FROM pg_depend dp WHERE dp.classid = 'pg_type'::regclass AND dp.objid = t.oid "
+    "   AND dp.deptype = 'e') "
+    " UNION ALL SELECT NULL, format('function %s(%s)', p.proname, pg_get_function_identity_arguments(p.oid)) "
+    " FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+    " WHERE n.nspname = current_schema() AND NOT EXISTS (SELECT 1 FROM pg_depend dp "
+    "   WHERE dp.classid = 'pg_proc'::regclass AND dp.objid = p.oid AND dp.deptype = 'e') "
+    /* relations this transaction created in another schema: DDL that names
+     * its schema (pg_dump's public.t after set_config('search_path', '')) is
+     * not where the reader looks, and must not read as an empty schema */
+    " UNION ALL SELECT NULL, format('%s %s.%s: created outside the schema being read', "
+    "   CASE c.relkind WHEN 'i' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 'v' THEN 'view' ELSE 'table' END, "
+    "   n.nspname, c.relname) "
+    " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+    " WHERE n.nspname IS DISTINCT FROM current_schema() "
+    "   AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') "
+    "   AND c.relkind IN ('r','p','v','m','S','f') "
+    "   AND c.xmin::text::bigint = txid_current_if_assigned() % 4294967296 "
+    " UNION ALL SELECT NULL, 'no schema: the search path is empty (as after set_config of search_path "
+    "to the empty string in a pg_dump), nothing can be read' WHERE current_schema() IS NULL "
+    " UNION ALL SELECT NULL, format('extension %s', e.extname) "
+    " FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE n.nspname = current_schema() "
+    ") q ORDER BY 1, 2;",
+    NULL};
 
 static enum mp_fk_action action(char c)
 {
@@ -69,20 +196,25 @@ int mp_introspect_pg(void *pgconn, struct mp_arena *a, struct mp_schema **out, s
     struct {
         PGconn *conn;
     } pp = {pgconn}, *p = &pp;
-    if (!PQsendQuery(p->conn, introspect_sql))
+    struct mp_buf q = {0};
+    for (size_t i = 0; introspect_parts[i]; i++)
+        mp_buf_add(&q, introspect_parts[i]);
+    int sent = PQsendQuery(p->conn, mp_buf_str(&q));
+    mp_buf_free(&q);
+    if (!sent)
         return mp_pg_error(p->conn, NULL, err);
-    PGresult *res[3] = {0};
+    PGresult *res[4] = {0};
     PGresult *r;
     int n = 0, rc = 0;
     while ((r = PQgetResult(p->conn))) {
         if (PQresultStatus(r) != PGRES_TUPLES_OK && !rc)
             rc = mp_pg_error(p->conn, r, err);
-        if (n < 3)
+        if (n < 4)
             res[n++] = r;
         else
             PQclear(r);
     }
-    if (!rc && n != 3)
+    if (!rc && n != 4)
         rc = mp_error_set(err, MP_EDB, "introspection returned %d result sets", n);
     struct mp_schema *s = mp_schema_new(a);
     struct mp_table *t = NULL;
@@ -93,7 +225,8 @@ int mp_introspect_pg(void *pgconn, struct mp_arena *a, struct mp_schema **out, s
         struct mp_column *c = mp_table_add_column(a, t, PQgetvalue(res[0], i, 1),
                                                   mp_type_from_sql(a, MP_POSTGRES, PQgetvalue(res[0], i, 2)));
         c->not_null = PQgetvalue(res[0], i, 3)[0] == 't';
-        c->default_sql = val(a, res[0], i, 4);
+        /* a generated column's expression is no default (it is recorded as unmodelled) */
+        c->default_sql = PQgetvalue(res[0], i, 5)[0] ? NULL : val(a, res[0], i, 4);
     }
     /* constraints: rows grouped by (table, type, name), ordered by key position */
     const char *last_t = NULL, *last_k = NULL;
@@ -121,6 +254,7 @@ int mp_introspect_pg(void *pgconn, struct mp_arena *a, struct mp_schema **out, s
                 f->name = mp_arena_strdup(a, kn);
                 f->ref_table = val(a, res[1], i, 5);
                 f->on_delete = action(PQgetvalue(res[1], i, 7)[0]);
+                f->on_update = action(PQgetvalue(res[1], i, 8)[0]);
                 cols = &f->cols;
                 ref_cols = &f->ref_cols;
             }
@@ -148,6 +282,8 @@ int mp_introspect_pg(void *pgconn, struct mp_arena *a, struct mp_schema **out, s
         if (t)
             push(a, cols, mp_arena_strdup(a, PQgetvalue(res[2], i, 4)));
     }
+    for (int i = 0; !rc && i < PQntuples(res[3]); i++)
+        mp_schema_note_unmodelled(a, s, val(a, res[3], i, 0), "%s", PQgetvalue(res[3], i, 1));
     for (int i = 0; i < n; i++)
         PQclear(res[i]);
     if (rc)

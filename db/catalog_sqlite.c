@@ -1,14 +1,19 @@
 /* catalog_sqlite.c - the SQLite catalog reader: a database's schema into
  * the model through sqlite_schema and the pragma table-valued functions
- * (SQLite "PRAGMA Statements": table_info, foreign_key_list, index_list,
- * index_info). */
+ * (SQLite "PRAGMA Statements": table_xinfo, table_list, foreign_key_list,
+ * index_list, index_xinfo); what the model cannot hold (CHECK, COLLATE,
+ * AUTOINCREMENT, generated columns, partial, expression and DESC index
+ * columns, STRICT, WITHOUT ROWID, FK ON UPDATE / DEFERRABLE, views,
+ * triggers) is recorded by name on the schema (model.h, mp_unmodelled). */
 #include "backend.h"
 #include "dberror.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static const char *col_text(struct mp_arena *a, sqlite3_stmt *st, int i)
 {
@@ -41,16 +46,100 @@ static void names_push(struct mp_arena *a, struct mp_names *n, size_t *cap, cons
     *MP_PUSH(a, n->v, n->n, *cap) = v;
 }
 
-static int introspect_table(sqlite3 *db, struct mp_arena *a, struct mp_table *t, struct mp_error *err)
+/* The end of the token that starts at `p` in CREATE text: a quoted string
+ * or identifier ('..', "..", `..`, [..]), a comment, a word, or one
+ * character (SQLite "SQL Language Expressions", "SQLite Keywords"). */
+static const char *token_end(const char *p)
+{
+    char q = *p == '[' ? ']' : *p;
+    if (q == '\'' || q == '"' || q == '`' || q == ']') {
+        for (p++; *p; p++)
+            if (*p == q) {
+                if (p[1] != q || q == ']')
+                    return p + 1;
+                p++;
+            }
+        return p;
+    }
+    if (p[0] == '-' && p[1] == '-') {
+        while (*p && *p != '\n')
+            p++;
+        return p;
+    }
+    if (p[0] == '/' && p[1] == '*') {
+        const char *e = strstr(p + 2, "*/");
+        return e ? e + 2 : p + strlen(p);
+    }
+    if (isalnum((unsigned char)*p) || *p == '_') {
+        while (isalnum((unsigned char)*p) || *p == '_' || *p == '$')
+            p++;
+        return p;
+    }
+    return p + 1;
+}
+
+static bool is_word(const char *p, const char *e, const char *w)
+{
+    return (size_t)(e - p) == strlen(w) && strncasecmp(p, w, (size_t)(e - p)) == 0;
+}
+
+static const char *skip_space(const char *p)
+{
+    while (isspace((unsigned char)*p))
+        p++;
+    return p;
+}
+
+/* Record what the table's CREATE text holds that the catalog pragmas do not
+ * show and the model cannot hold: CHECK clauses (with their text), COLLATE,
+ * AUTOINCREMENT, DEFERRABLE. */
+static void scan_create(struct mp_arena *a, struct mp_schema *s, const char *table, const char *sql)
+{
+    for (const char *p = skip_space(sql); *p; p = skip_space(p)) {
+        const char *e = token_end(p);
+        if (is_word(p, e, "CHECK")) {
+            const char *q = skip_space(e);
+            int depth = 0;
+            const char *r = q;
+            do {
+                if (*r == '(')
+                    depth++;
+                else if (*r == ')')
+                    depth--;
+                r = *r ? token_end(r) : r;
+            } while (*r && depth > 0);
+            mp_schema_note_unmodelled(a, s, table, "table %s: CHECK constraint %.*s", table, (int)(r - q), q);
+            e = r;
+        } else if (is_word(p, e, "COLLATE")) {
+            const char *q = skip_space(e), *r = *q ? token_end(q) : q;
+            mp_schema_note_unmodelled(a, s, table, "table %s: COLLATE %.*s", table, (int)(r - q), q);
+            e = r;
+        } else if (is_word(p, e, "AUTOINCREMENT")) {
+            mp_schema_note_unmodelled(a, s, table, "table %s: AUTOINCREMENT", table);
+        } else if (is_word(p, e, "DEFERRABLE")) {
+            mp_schema_note_unmodelled(a, s, table, "table %s: DEFERRABLE foreign key", table);
+        }
+        p = e;
+    }
+}
+
+static int introspect_table(sqlite3 *db, struct mp_arena *a, struct mp_schema *s, struct mp_table *t,
+                            struct mp_error *err)
 {
     sqlite3_stmt *st;
     int rc;
-    if ((rc = prep(db, "SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info(?1) ORDER BY cid",
+    if ((rc = prep(db, "SELECT name, type, \"notnull\", dflt_value, pk, hidden FROM pragma_table_xinfo(?1) ORDER BY cid",
                    t->name, &st, err)))
         return rc;
     const char *pk[64] = {0};
     size_t npk = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
+        if (sqlite3_column_int(st, 5) != 0) {
+            /* 2, 3: a generated column (VIRTUAL, STORED); 1: hidden in a virtual table */
+            mp_schema_note_unmodelled(a, s, t->name, "table %s: generated column %s", t->name,
+                                      (const char *)sqlite3_column_text(st, 0));
+            continue;
+        }
         const char *type = col_text(a, st, 1);
         struct mp_column *c = mp_table_add_column(a, t, col_text(a, st, 0),
                                                   mp_type_from_sql(a, MP_SQLITE, type ? type : ""));
@@ -66,7 +155,8 @@ static int introspect_table(sqlite3 *db, struct mp_arena *a, struct mp_table *t,
     sqlite3_finalize(st);
     t->pk = mp_names_make(a, npk, pk);
 
-    if ((rc = prep(db, "SELECT id, \"table\", \"from\", \"to\", on_delete FROM pragma_foreign_key_list(?1) ORDER BY id, seq",
+    if ((rc = prep(db, "SELECT id, \"table\", \"from\", \"to\", on_delete, on_update, \"match\" "
+                       "FROM pragma_foreign_key_list(?1) ORDER BY id, seq",
                    t->name, &st, err)))
         return rc;
     int last = -1;
@@ -78,22 +168,27 @@ static int introspect_table(sqlite3 *db, struct mp_arena *a, struct mp_table *t,
             f = mp_table_add_fk(a, t);
             f->ref_table = col_text(a, st, 1);
             f->on_delete = action((const char *)sqlite3_column_text(st, 4));
+            f->on_update = action((const char *)sqlite3_column_text(st, 5));
             cap1 = cap2 = 0;
             last = id;
         }
         names_push(a, &f->cols, &cap1, col_text(a, st, 2));
-        const char *to = col_text(a, st, 3);
-        names_push(a, &f->ref_cols, &cap2, to ? to : "?");
+        /* NULL: REFERENCES p without a column list, p's primary key (resolved in resolve_fks) */
+        names_push(a, &f->ref_cols, &cap2, col_text(a, st, 3));
     }
     sqlite3_finalize(st);
 
-    if ((rc = prep(db, "SELECT il.name, il.\"unique\", il.origin, ii.name FROM pragma_index_list(?1) AS il "
-                       "JOIN pragma_index_info(il.name) AS ii ORDER BY il.name, ii.seqno",
+    /* key columns of each index (xinfo "key" = 1), in order; cid -2 is an
+     * expression, desc / coll the order and collation */
+    if ((rc = prep(db, "SELECT il.name, il.\"unique\", il.origin, il.partial, ii.name, ii.cid, ii.\"desc\", ii.coll "
+                       "FROM pragma_index_list(?1) AS il "
+                       "JOIN pragma_index_xinfo(il.name) AS ii WHERE ii.key = 1 ORDER BY il.name, ii.seqno",
                    t->name, &st, err)))
         return rc;
     const char *cur = NULL;
     struct mp_names *cols = NULL;
     size_t cap = 0;
+    bool skip = false;
     while (sqlite3_step(st) == SQLITE_ROW) {
         const char *name = (const char *)sqlite3_column_text(st, 0);
         const char *origin = (const char *)sqlite3_column_text(st, 2);
@@ -101,7 +196,11 @@ static int introspect_table(sqlite3 *db, struct mp_arena *a, struct mp_table *t,
             cur = mp_arena_strdup(a, name);
             cap = 0;
             cols = NULL;
-            if (strcmp(origin, "c") == 0) {
+            skip = false;
+            if (sqlite3_column_int(st, 3) != 0) {
+                mp_schema_note_unmodelled(a, s, t->name, "index %s: partial (WHERE ...)", cur);
+                skip = true;
+            } else if (strcmp(origin, "c") == 0) {
                 struct mp_index *x = mp_table_add_index(a, t);
                 x->name = cur;
                 x->unique = sqlite3_column_int(st, 1) != 0;
@@ -110,11 +209,71 @@ static int introspect_table(sqlite3 *db, struct mp_arena *a, struct mp_table *t,
                 cols = &mp_table_add_unique(a, t)->cols;
             }
         }
+        if (skip)
+            continue;
+        const char *coll = (const char *)sqlite3_column_text(st, 7);
+        if (sqlite3_column_int(st, 5) == -2) {
+            /* the model holds column lists only: leave the whole index out
+             * (it was the last one added) */
+            mp_schema_note_unmodelled(a, s, t->name, "index %s: expression column", cur);
+            if (cols && strcmp(origin, "c") == 0)
+                t->nindexes--;
+            cols = NULL;
+            skip = true;
+            continue;
+        }
+        if (sqlite3_column_int(st, 6) != 0)
+            mp_schema_note_unmodelled(a, s, t->name, "index %s: DESC column %s", cur,
+                                      (const char *)sqlite3_column_text(st, 4));
+        if (coll && strcasecmp(coll, "BINARY") != 0)
+            mp_schema_note_unmodelled(a, s, t->name, "index %s: COLLATE %s column %s", cur, coll,
+                                      (const char *)sqlite3_column_text(st, 4));
         if (cols)
-            names_push(a, cols, &cap, col_text(a, st, 3));
+            names_push(a, cols, &cap, col_text(a, st, 4));
     }
     sqlite3_finalize(st);
     return 0;
+}
+
+/* Foreign keys after every table is read: `REFERENCES p` without a column
+ * list means p's primary key (SQLite "Foreign Key Support" 3); one whose
+ * columns cannot be resolved that way (p missing, or a key of another
+ * width) is recorded as unmodelled and left out.  A key to a table that
+ * does not exist (legal in SQLite until it is used) with its columns named
+ * stays in the model as it is. */
+static void resolve_fks(struct mp_arena *a, struct mp_schema *s)
+{
+    for (size_t i = 0; i < s->ntables; i++) {
+        struct mp_table *t = s->tables[i];
+        size_t k = 0;
+        for (size_t j = 0; j < t->nfks; j++) {
+            struct mp_fk *f = &t->fks[j];
+            const struct mp_table *p = mp_schema_table(s, MP_SQLITE, f->ref_table);
+            bool ok = true, implicit = false;
+            for (size_t c = 0; c < f->ref_cols.n; c++)
+                implicit |= f->ref_cols.v[c] == NULL;
+            /* a key to a missing table with its columns named is modelled as
+             * it is (the model holds names; migrations pass through such
+             * states); without columns nothing says what it references */
+            if (implicit && !p) {
+                mp_schema_note_unmodelled(a, s, t->name, "table %s: foreign key to missing table %s without columns",
+                                          t->name, f->ref_table);
+                ok = false;
+            } else if (implicit) {
+                if (p->pk.n == f->cols.n) {
+                    f->ref_cols = mp_names_copy(a, &p->pk);
+                } else {
+                    mp_schema_note_unmodelled(a, s, t->name,
+                                              "table %s: foreign key to %s whose primary key does not match",
+                                              t->name, f->ref_table);
+                    ok = false;
+                }
+            }
+            if (ok)
+                t->fks[k++] = *f;
+        }
+        t->nfks = k;
+    }
 }
 
 int mp_introspect_sqlite(void *db, struct mp_arena *a, struct mp_schema **out, struct mp_error *err)
@@ -124,17 +283,42 @@ int mp_introspect_sqlite(void *db, struct mp_arena *a, struct mp_schema **out, s
     } ss = {db}, *s = &ss;
     sqlite3_stmt *st;
     int rc;
-    if ((rc = prep(s->db, "SELECT name FROM sqlite_schema WHERE type='table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+    /* table_list (3.37) has strict and wr (WITHOUT ROWID) */
+    if ((rc = prep(s->db, "SELECT m.type, m.name, m.tbl_name, m.sql, coalesce(l.strict, 0), coalesce(l.wr, 0) "
+                          "FROM sqlite_schema AS m LEFT JOIN pragma_table_list AS l "
+                          "ON l.schema = 'main' AND l.name = m.name AND m.type = 'table' "
+                          "WHERE m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY m.type, m.name",
                    NULL, &st, err)))
         return rc;
     struct mp_schema *sc = mp_schema_new(a);
-    while (sqlite3_step(st) == SQLITE_ROW)
-        mp_schema_add_table(a, sc, (const char *)sqlite3_column_text(st, 0));
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *type = (const char *)sqlite3_column_text(st, 0);
+        const char *name = (const char *)sqlite3_column_text(st, 1);
+        const char *tbl = (const char *)sqlite3_column_text(st, 2);
+        const char *sql = (const char *)sqlite3_column_text(st, 3);
+        if (strcmp(type, "table") == 0) {
+            if (sql && strncasecmp(sql, "CREATE VIRTUAL", 14) == 0) {
+                mp_schema_note_unmodelled(a, sc, name, "table %s: virtual table", name);
+                continue;
+            }
+            struct mp_table *t = mp_schema_add_table(a, sc, name);
+            if (sqlite3_column_int(st, 4))
+                mp_schema_note_unmodelled(a, sc, t->name, "table %s: STRICT", t->name);
+            if (sqlite3_column_int(st, 5))
+                mp_schema_note_unmodelled(a, sc, t->name, "table %s: WITHOUT ROWID", t->name);
+            if (sql)
+                scan_create(a, sc, t->name, sql);
+        } else if (strcmp(type, "view") == 0) {
+            mp_schema_note_unmodelled(a, sc, NULL, "view %s", name);
+        } else if (strcmp(type, "trigger") == 0) {
+            mp_schema_note_unmodelled(a, sc, tbl, "table %s: trigger %s", tbl, name);
+        }
+    }
     sqlite3_finalize(st);
     for (size_t i = 0; i < sc->ntables; i++)
-        if ((rc = introspect_table(s->db, a, sc->tables[i], err)))
+        if ((rc = introspect_table(s->db, a, sc, sc->tables[i], err)))
             return rc;
+    resolve_fks(a, sc);
     *out = sc;
     return 0;
 }
-

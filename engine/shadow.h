@@ -10,7 +10,13 @@
 
 /* Run the DDL file `path` in a fresh trial database of `b` (whole, through
  * the database's own statement splitting) and read its schema into a new
- * model in `a`; the trial is ended (rolled back) afterwards.  MP_EIO for an
+ * model in `a`; the trial is ended (rolled back) afterwards.  Raw dumps
+ * load: psql meta-commands (pg_dump's \\restrict) and SQLite's internal
+ * tables (.schema's CREATE TABLE sqlite_sequence) are skipped with a note
+ * on stderr; on PostgreSQL, DDL that creates its objects outside the
+ * scratch schema (pg_dump: public.t after an empty search_path) is loaded
+ * again into a scratch database "mp_ddl_<token>" (CREATE DATABASE, dropped
+ * afterwards) whose schema public is read.  MP_EIO for an
  * unreadable file, MP_EDB with "PATH:LINE: message" for a statement the
  * database refuses. */
 int mp_shadow_load_ddl(struct mp_backend *b, struct mp_arena *a, const char *path, struct mp_schema **out,

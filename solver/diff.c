@@ -92,7 +92,7 @@ static bool fk_in(enum mp_dialect d, const struct mp_table *t, const struct mp_f
         if (mp_names_eq(d, &t->fks[i].cols, &f->cols) &&
             mp_name_eq(d, t->fks[i].ref_table, f->ref_table) &&
             mp_names_eq(d, &t->fks[i].ref_cols, &f->ref_cols) &&
-            t->fks[i].on_delete == f->on_delete)
+            t->fks[i].on_delete == f->on_delete && t->fks[i].on_update == f->on_update)
             return true;
     return false;
 }

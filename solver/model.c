@@ -4,6 +4,7 @@
 #include <search.h>
 
 #include <assert.h>
+#include <stdarg.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -228,7 +229,28 @@ struct mp_schema *mp_schema_clone(struct mp_arena *a, const struct mp_schema *s)
     for (size_t i = 0; i < s->ntables; i++)
         *MP_PUSH(a, c->tables, c->ntables, c->captables) = mp_table_clone(a, s->tables[i]);
     c->last_id = s->last_id;
+    for (size_t i = 0; i < s->nunmodelled; i++)
+        *MP_PUSH(a, c->unmodelled, c->nunmodelled, c->capunmodelled) = s->unmodelled[i];
     return c;
+}
+
+void mp_schema_note_unmodelled(struct mp_arena *a, struct mp_schema *s, const char *table, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    struct mp_unmodelled *u = MP_PUSH(a, s->unmodelled, s->nunmodelled, s->capunmodelled);
+    u->table = table ? mp_arena_strdup(a, table) : NULL;
+    u->what = mp_arena_vprintf(a, fmt, ap);
+    va_end(ap);
+}
+
+void mp_schema_forget_unmodelled(struct mp_schema *s, const char *table)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < s->nunmodelled; i++)
+        if (!s->unmodelled[i].table || strcmp(s->unmodelled[i].table, table) != 0)
+            s->unmodelled[k++] = s->unmodelled[i];
+    s->nunmodelled = k;
 }
 
 uint32_t mp_schema_new_id(struct mp_schema *s)
@@ -639,13 +661,25 @@ static char *take(struct mp_buf *t)
     return s;
 }
 
+static int cmp_column(const void *x, const void *y)
+{
+    return strcmp((*(const struct mp_column *const *)x)->name, (*(const struct mp_column *const *)y)->name);
+}
+
 static void canonical_table(struct mp_buf *b, const struct mp_table *t, int flags)
 {
     mp_buf_add(b, "table ");
     mp_buf_ident(b, t->name);
     mp_buf_addc(b, '\n');
+    const struct mp_column **order = malloc((t->ncols ? t->ncols : 1) * sizeof *order);
+    if (!order)
+        mp_oom();
+    for (size_t i = 0; i < t->ncols; i++)
+        order[i] = &t->cols[i];
+    if (flags & MP_CANON_ANY_COLUMN_ORDER)
+        qsort(order, t->ncols, sizeof *order, cmp_column);
     for (size_t i = 0; i < t->ncols; i++) {
-        const struct mp_column *c = &t->cols[i];
+        const struct mp_column *c = order[i];
         mp_buf_add(b, "  column ");
         mp_buf_ident(b, c->name);
         mp_buf_addc(b, ' ');
@@ -658,6 +692,7 @@ static void canonical_table(struct mp_buf *b, const struct mp_table *t, int flag
         }
         mp_buf_addc(b, '\n');
     }
+    free(order);
     if (t->pk.n) {
         mp_buf_add(b, "  ");
         constraint_name(b, t->pk_name, flags);
@@ -698,6 +733,11 @@ static void canonical_table(struct mp_buf *b, const struct mp_table *t, int flag
             for (const char *p = act; *p; p++)
                 mp_buf_addc(&tmp, (char)tolower((unsigned char)*p));
         }
+        if (f->on_update != MP_FK_NO_ACTION) {
+            mp_buf_add(&tmp, " on update ");
+            for (const char *p = mp_fk_action_sql(f->on_update); *p; p++)
+                mp_buf_addc(&tmp, (char)tolower((unsigned char)*p));
+        }
         mp_buf_addc(&tmp, '\n');
         lines[i] = take(&tmp);
     }
@@ -718,6 +758,22 @@ static void canonical_table(struct mp_buf *b, const struct mp_table *t, int flag
     mp_buf_free(&tmp);
 }
 
+/* The unmodelled objects, sorted, one "# not modelled: " line each. */
+static void canonical_unmodelled(struct mp_buf *b, const struct mp_schema *s)
+{
+    if (!s->nunmodelled)
+        return;
+    const char **v = malloc(s->nunmodelled * sizeof *v);
+    if (!v)
+        mp_oom();
+    for (size_t i = 0; i < s->nunmodelled; i++)
+        v[i] = s->unmodelled[i].what;
+    qsort(v, s->nunmodelled, sizeof *v, cmp_str);
+    for (size_t i = 0; i < s->nunmodelled; i++)
+        mp_buf_printf(b, "# not modelled: %s\n", v[i]);
+    free(v);
+}
+
 static const struct mp_table **sorted_tables(const struct mp_schema *s)
 {
     const struct mp_table **v = malloc((s->ntables + 1) * sizeof *v);
@@ -735,6 +791,7 @@ void mp_schema_canonical(struct mp_buf *b, const struct mp_schema *s, int flags)
     for (size_t i = 0; i < s->ntables; i++)
         canonical_table(b, v[i], flags);
     free(v);
+    canonical_unmodelled(b, s);
 }
 
 /* ---- diff ---- */
@@ -814,6 +871,19 @@ size_t mp_schema_diff(struct mp_buf *b, const struct mp_schema *want,
             canonical_table(&ty, y[j++], 0);
         if (strcmp(mp_buf_str(&tx), mp_buf_str(&ty)) == 0)
             continue;
+        if (tx.s == NULL)
+            mp_buf_add(&tx, "");
+        if (ty.s == NULL)
+            mp_buf_add(&ty, "");
+        changed += diff_lines(b, tx.s, ty.s);
+    }
+    /* objects the model cannot hold compare by their descriptions: never
+     * "equal" while they differ */
+    mp_buf_reset(&tx);
+    mp_buf_reset(&ty);
+    canonical_unmodelled(&tx, want);
+    canonical_unmodelled(&ty, got);
+    if (strcmp(mp_buf_str(&tx), mp_buf_str(&ty)) != 0) {
         if (tx.s == NULL)
             mp_buf_add(&tx, "");
         if (ty.s == NULL)

@@ -105,7 +105,7 @@ struct mp_column {
     uint32_t id;             /* identity (see the top of this file), 0: none */
 };
 
-/* ON DELETE actions (PostgreSQL "CREATE TABLE", SQLite "Foreign Key Support" 4.3). */
+/* ON DELETE and ON UPDATE actions (PostgreSQL "CREATE TABLE", SQLite "Foreign Key Support" 4.3). */
 enum mp_fk_action {
     MP_FK_NO_ACTION, MP_FK_RESTRICT, MP_FK_CASCADE, MP_FK_SET_NULL, MP_FK_SET_DEFAULT
 };
@@ -117,6 +117,7 @@ struct mp_fk {
     const char *ref_table;
     struct mp_names ref_cols;
     enum mp_fk_action on_delete;
+    enum mp_fk_action on_update; /* ON UPDATE, the same actions (NO ACTION: 0, the default) */
 };
 
 struct mp_unique {
@@ -148,12 +149,36 @@ struct mp_table {
 
 struct mp_relindex;
 
+/* One object a catalog reader found but the model cannot represent (a
+ * CHECK constraint, a trigger, a view, a partial index ...).  The reader
+ * records it rather than dropping it so that no comparison calls two
+ * schemas equal while it does not know (the "not modelled" policy,
+ * README "What migprop models").  `table`: the owning table, NULL for a
+ * schema-level object (view, sequence, type, function, extension);
+ * `what`: a description naming the object, e.g. "table t: CHECK
+ * constraint t_x_check (x > 0)". */
+struct mp_unmodelled {
+    const char *table;
+    const char *what;
+};
+
 struct mp_schema {
     struct mp_table **tables;
     size_t ntables, captables;
     struct mp_relindex *rel; /* optional name index (mp_schema_index_names), NULL when off */
     uint32_t last_id;        /* the highest id given out in this schema (mp_schema_new_id) */
+    struct mp_unmodelled *unmodelled; /* what the reader saw but the model cannot hold */
+    size_t nunmodelled, capunmodelled;
 };
+
+/* Record an unmodelled object of `s` (table: its owner or NULL; the text
+ * is formatted printf-style and copied into `a`). */
+void mp_schema_note_unmodelled(struct mp_arena *a, struct mp_schema *s, const char *table,
+                               const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Drop the unmodelled records owned by table `table` (exact name): for a
+ * table that is left out of the comparison (the tracking table). */
+void mp_schema_forget_unmodelled(struct mp_schema *s, const char *table);
 
 /* Index the relation namespace of `s` under dialect `d`: table and index
  * names, and on PostgreSQL primary-key and unique constraint names (one
@@ -257,12 +282,19 @@ bool mp_table_has_unique_key(const struct mp_table *t, enum mp_dialect d,
 
 /* Flags of mp_schema_canonical(). */
 enum {
-    MP_CANON_NAMES = 1  /* also print constraint names (case files); comparison leaves them out */
+    MP_CANON_NAMES = 1, /* also print constraint names (case files); comparison leaves them out */
+    /* columns sorted by name instead of in table order: the planner can only
+     * append a column (ALTER TABLE ADD COLUMN), so a correct plan may leave
+     * the columns in another order (`migprop schema` prints this form unless
+     * --strict-column-order) */
+    MP_CANON_ANY_COLUMN_ORDER = 2
 };
 
 /* Append the canonical text form of `s`: tables sorted by name, columns in
  * order, keys, foreign keys (sorted) and indexes (sorted by name), one object
- * a line, identifiers double-quoted.  Two schemas are equal for migprop when
+ * a line, identifiers double-quoted; then, sorted, one "# not modelled: X"
+ * line per unmodelled object, so that two schemas that differ only there
+ * never print alike (the schema parser reads these lines as comments).  Two schemas are equal for migprop when
  * their canonical forms (flags 0) are equal.  The same text, with
  * MP_CANON_NAMES, is the schema syntax read by mp_schema_parse() (text.h). */
 void mp_schema_canonical(struct mp_buf *b, const struct mp_schema *s, int flags);

@@ -117,6 +117,8 @@ void mp_op_describe(struct mp_buf *b, const struct mp_op *op)
         fk_text(b, &op->fk);
         if (op->kind == MP_OP_ADD_FK && op->fk.on_delete != MP_FK_NO_ACTION)
             mp_buf_printf(b, " on delete %s", mp_fk_action_sql(op->fk.on_delete));
+        if (op->kind == MP_OP_ADD_FK && op->fk.on_update != MP_FK_NO_ACTION)
+            mp_buf_printf(b, " on update %s", mp_fk_action_sql(op->fk.on_update));
         break;
     case MP_OP_ADD_INDEX:
         if (op->index.unique)

@@ -87,7 +87,28 @@ void mp_plan_step_text(struct mp_buf *b, const struct mp_plan *p, size_t i)
         mp_buf_printf(b, "-- %s\n", s->why);
     if (s->invalid)
         mp_buf_printf(b, "-- INVALID: %s\n", s->invalid);
+    if (s->op.kind == MP_OP_DROP_TABLE) {
+        mp_buf_add(b, "-- DATA LOSS: drops table ");
+        mp_buf_ident(b, s->op.table);
+        mp_buf_add(b, " and its rows\n");
+    } else if (s->op.kind == MP_OP_DROP_COLUMN) {
+        mp_buf_add(b, "-- DATA LOSS: drops column ");
+        mp_buf_ident(b, s->op.table);
+        mp_buf_addc(b, '.');
+        mp_buf_ident(b, s->op.name);
+        mp_buf_add(b, " and its values\n");
+    }
     mp_buf_add(b, s->sql);
+}
+
+const char *mp_plan_step_data_loss(struct mp_arena *a, const struct mp_plan *p, size_t i)
+{
+    const struct mp_step *s = &p->steps[i];
+    if (s->op.kind == MP_OP_DROP_TABLE)
+        return mp_arena_printf(a, "drops table \"%s\" and its rows", s->op.table);
+    if (s->op.kind == MP_OP_DROP_COLUMN)
+        return mp_arena_printf(a, "drops column \"%s\".\"%s\" and its values", s->op.table, s->op.name);
+    return NULL;
 }
 
 void mp_plan_script(struct mp_buf *b, const struct mp_plan *p)
@@ -103,8 +124,15 @@ void mp_plan_script(struct mp_buf *b, const struct mp_plan *p)
         mp_buf_addc(b, '\n');
         mp_plan_step_text(b, p, i);
     }
+    /* PRAGMA foreign_key_check only prints: a row in pragma_foreign_key_check
+     * must fail the script instead (sqlite3 -bail stops, the transaction is
+     * not committed), through a CHECK on a temporary table */
     if (fk_off)
-        mp_buf_add(b, "\nPRAGMA foreign_key_check;\n");
+        mp_buf_add(b, "\n-- fail (and commit nothing) when a row violates a foreign key (ALTER TABLE 7, step 11)\n"
+                      "CREATE TEMP TABLE _mp_fk_check(foreign_key_violations INTEGER "
+                      "CHECK (foreign_key_violations = 0));\n"
+                      "INSERT INTO _mp_fk_check SELECT count(*) FROM pragma_foreign_key_check;\n"
+                      "DROP TABLE _mp_fk_check;\n");
     mp_buf_add(b, "COMMIT;\n");
     if (fk_off)
         mp_buf_add(b, "PRAGMA foreign_keys=ON;\n");

@@ -73,11 +73,21 @@ int mp_plan_build(struct mp_arena *a, const struct mp_schema *start,
 /* Append the plan as one SQL script with a comment per step (what it does
  * and why it is where it is), wrapped for the dialect: BEGIN/COMMIT, and on
  * SQLite with rebuilds PRAGMA foreign_keys=OFF before BEGIN,
- * PRAGMA foreign_key_check before COMMIT and foreign_keys=ON after. */
+ * before COMMIT a foreign-key check that fails the script when
+ * pragma_foreign_key_check has rows, and foreign_keys=ON after.  A step
+ * that destroys data carries a "-- DATA LOSS:" comment. */
 void mp_plan_script(struct mp_buf *b, const struct mp_plan *p);
 
 /* Append step i (0-based) of the plan: "-- step N: what" and "-- after
  * step M: why" comment lines, then its SQL. */
 void mp_plan_step_text(struct mp_buf *b, const struct mp_plan *p, size_t i);
+
+/* The rows or values step `i` of `p` destroys, as one line ("drops table
+ * \"t\" and its rows"), or NULL when it keeps every value.  Drops of tables
+ * and columns lose data; type changes are value-preserving casts only
+ * (mp_type_widens) and lose none.  The script prints it as a "-- DATA LOSS:"
+ * comment on the step; `migprop plan --fail-on-data-loss` exits 1 on one.
+ * The string is static or in the plan's arena. */
+const char *mp_plan_step_data_loss(struct mp_arena *a, const struct mp_plan *p, size_t i);
 
 #endif

@@ -3,7 +3,44 @@
 #include "sql.h"
 
 
+#include <ctype.h>
 #include <string.h>
+#include <strings.h>
+
+/* True when `e` is a literal SQLite accepts bare after DEFAULT: a signed
+ * number, a string or blob literal, NULL, TRUE, FALSE, CURRENT_TIME,
+ * CURRENT_DATE or CURRENT_TIMESTAMP ("CREATE TABLE" 3.2: any other
+ * expression must be in parentheses). */
+static bool sqlite_default_literal(const char *e)
+{
+    static const char *const words[] = {"NULL", "TRUE", "FALSE", "CURRENT_TIME", "CURRENT_DATE",
+                                        "CURRENT_TIMESTAMP", NULL};
+    for (size_t i = 0; words[i]; i++)
+        if (strcasecmp(e, words[i]) == 0)
+            return true;
+    const char *p = e;
+    if ((*p == 'x' || *p == 'X') && p[1] == '\'')
+        p++;
+    if (*p == '\'') {
+        for (p++; *p; p++)
+            if (*p == '\'' && *++p != '\'')
+                break;
+        return *p == '\0' && p[-1] == '\'';
+    }
+    if (*p == '+' || *p == '-')
+        p++;
+    bool digits = false;
+    for (; isdigit((unsigned char)*p) || *p == '.'; p++)
+        digits |= *p != '.';
+    if (digits && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (*p == '+' || *p == '-')
+            p++;
+        while (isdigit((unsigned char)*p))
+            p++;
+    }
+    return digits && *p == '\0';
+}
 
 static void ident_list(struct mp_buf *b, const struct mp_names *n)
 {
@@ -26,7 +63,9 @@ static void column_def(struct mp_buf *b, const struct mp_column *c, enum mp_dial
         mp_type_sql(b, &c->type, d);
     if (c->not_null)
         mp_buf_add(b, " NOT NULL");
-    if (c->default_sql)
+    if (c->default_sql && d == MP_SQLITE && !sqlite_default_literal(c->default_sql))
+        mp_buf_printf(b, " DEFAULT (%s)", c->default_sql);
+    else if (c->default_sql)
         mp_buf_printf(b, " DEFAULT %s", c->default_sql);
 }
 
@@ -45,6 +84,8 @@ static void fk_clause(struct mp_buf *b, const struct mp_fk *f)
     ident_list(b, &f->ref_cols);
     if (f->on_delete != MP_FK_NO_ACTION)
         mp_buf_printf(b, " ON DELETE %s", mp_fk_action_sql(f->on_delete));
+    if (f->on_update != MP_FK_NO_ACTION)
+        mp_buf_printf(b, " ON UPDATE %s", mp_fk_action_sql(f->on_update));
 }
 
 static void create_index(struct mp_buf *b, const struct mp_index *x, const char *table)
@@ -110,6 +151,13 @@ bool mp_sql_needs_rebuild(enum mp_dialect d, const struct mp_op *op)
      * through the 12-step rebuild (section 7). */
     if (d != MP_SQLITE)
         return false;
+    /* ADD COLUMN refuses a default of CURRENT_TIME, CURRENT_DATE,
+     * CURRENT_TIMESTAMP or an expression in parentheses on a table with
+     * rows ("ALTER TABLE" 5, "Cannot add a column with non-constant
+     * default"): such a column is added by the rebuild */
+    if (op->kind == MP_OP_ADD_COLUMN && op->column.default_sql &&
+        (!sqlite_default_literal(op->column.default_sql) || strncasecmp(op->column.default_sql, "CURRENT_", 8) == 0))
+        return true;
     return op->kind == MP_OP_ADD_FK || op->kind == MP_OP_DROP_FK || op->kind == MP_OP_ADD_UNIQUE ||
            op->kind == MP_OP_DROP_UNIQUE || mp_op_alters_column(op->kind);
 }

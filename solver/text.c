@@ -209,15 +209,17 @@ static int table_line(struct lex *l, struct mp_table *t)
             return syntax(l, "references <table>");
         if ((rc = name_list(l, &f->ref_cols)))
             return rc;
-        if (kw(l, "on")) {
-            if (!kw(l, "delete"))
-                return syntax(l, "delete");
-            if (kw(l, "cascade")) f->on_delete = MP_FK_CASCADE;
-            else if (kw(l, "restrict")) f->on_delete = MP_FK_RESTRICT;
-            else if (kw(l, "set") && kw(l, "null")) f->on_delete = MP_FK_SET_NULL;
-            else if (kw(l, "default")) f->on_delete = MP_FK_SET_DEFAULT;
-            else if (kw(l, "no") && kw(l, "action")) f->on_delete = MP_FK_NO_ACTION;
-            else return syntax(l, "an ON DELETE action");
+        while (kw(l, "on")) {
+            bool del = kw(l, "delete");
+            if (!del && !kw(l, "update"))
+                return syntax(l, "delete or update");
+            enum mp_fk_action *act = del ? &f->on_delete : &f->on_update;
+            if (kw(l, "cascade")) *act = MP_FK_CASCADE;
+            else if (kw(l, "restrict")) *act = MP_FK_RESTRICT;
+            else if (kw(l, "set") && kw(l, "null")) *act = MP_FK_SET_NULL;
+            else if (kw(l, "default")) *act = MP_FK_SET_DEFAULT;
+            else if (kw(l, "no") && kw(l, "action")) *act = MP_FK_NO_ACTION;
+            else return syntax(l, del ? "an ON DELETE action" : "an ON UPDATE action");
         }
     } else {
         return syntax(l, "column, primary key, unique, foreign key or index");

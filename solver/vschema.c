@@ -396,6 +396,7 @@ int mp_vschema_apply(struct mp_arena *a, struct mp_schema *s, enum mp_dialect d,
         f->ref_table = mp_arena_strdup(a, op->fk.ref_table);
         f->ref_cols = mp_names_copy(a, &op->fk.ref_cols);
         f->on_delete = op->fk.on_delete;
+        f->on_update = op->fk.on_update;
         return 0;
     }
 

@@ -13,9 +13,10 @@ ALTER TABLE "events" RENAME TO "orders2";
 
 -- step 2: drop column "events"."orders2_id"
 -- INVALID: table "events" does not exist
+-- DATA LOSS: drops column "events"."orders2_id" and its values
 ALTER TABLE "events" DROP COLUMN "orders2_id";
 COMMIT;
 
 -- what migprop reported:
 --   step 2 (drop column "events"."orders2_id") violates a precondition: table "events" does not exist
---   the database then failed: 2_plan_part_2.up.sql:4: no such table: events
+--   the database then failed: 2_plan_part_2.up.sql:5: no such table: events

@@ -13,6 +13,7 @@ BEGIN;
 
 -- step 1: drop table "comments1"
 -- INVALID: cannot drop table "comments1": table "select" has a foreign key referencing it
+-- DATA LOSS: drops table "comments1" and its rows
 DROP TABLE "comments1";
 
 -- step 2: drop foreign key "fk_8" on "select" ("comments1_id") references "comments1" ("id")
@@ -21,7 +22,10 @@ INSERT INTO "_mp_new_select" ("id", "comments1_id") SELECT "id", "comments1_id" 
 DROP TABLE "select";
 ALTER TABLE "_mp_new_select" RENAME TO "select";
 
-PRAGMA foreign_key_check;
+-- fail (and commit nothing) when a row violates a foreign key (ALTER TABLE 7, step 11)
+CREATE TEMP TABLE _mp_fk_check(foreign_key_violations INTEGER CHECK (foreign_key_violations = 0));
+INSERT INTO _mp_fk_check SELECT count(*) FROM pragma_foreign_key_check;
+DROP TABLE _mp_fk_check;
 COMMIT;
 PRAGMA foreign_keys=ON;
 

@@ -1,0 +1,25 @@
+-- every PostgreSQL feature the model cannot hold, one each (hand-written)
+CREATE EXTENSION IF NOT EXISTS pgcrypto;
+CREATE TYPE mood AS ENUM ('a', 'b');
+CREATE DOMAIN posint AS int CHECK (VALUE > 0);
+CREATE SEQUENCE free_seq;
+CREATE TABLE p(id serial PRIMARY KEY, m mood, d posint, g int GENERATED ALWAYS AS (id * 2) STORED,
+               i int GENERATED ALWAYS AS IDENTITY, t text COLLATE "C", CHECK (id > 0),
+               e int, EXCLUDE USING btree (e WITH =));
+CREATE UNLOGGED TABLE u(x int);
+CREATE TABLE q(x int REFERENCES p ON UPDATE CASCADE DEFERRABLE INITIALLY DEFERRED, y int, z int,
+               UNIQUE NULLS NOT DISTINCT (z));
+CREATE INDEX qe ON q(lower(y::text));
+CREATE INDEX qp ON q(y) WHERE y > 0;
+CREATE INDEX qd ON q(y DESC);
+CREATE INDEX qh ON q USING hash (y);
+CREATE INDEX qi ON q(y) INCLUDE (z);
+CREATE INDEX qc ON q((y::text) COLLATE "C");
+CREATE VIEW v AS SELECT 1 AS one;
+CREATE MATERIALIZED VIEW mv AS SELECT 1 AS one;
+CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;
+CREATE TRIGGER tr BEFORE INSERT ON q FOR EACH ROW EXECUTE FUNCTION f();
+COMMENT ON TABLE q IS 'q';
+CREATE TABLE part(a int) PARTITION BY RANGE (a);
+CREATE TABLE part1 PARTITION OF part FOR VALUES FROM (0) TO (10);
+CREATE TABLE kid(extra int) INHERITS (u);
