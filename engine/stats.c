@@ -14,15 +14,41 @@ static int cmp_size(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* The phase times of the run (generate, plan, execute, introspect,
- * check): measured by the trial code's per-phase timing where it is kept;
- * this is the one place --stats prints them. */
-static void stats_phase_times(struct mp_reporter *r, const struct mp_timing *timing)
+/* Where the run's time went, per property and backend and in all: the
+ * engine's phase timers (struct mp_phase_times: work the properties share
+ * is charged to the first that needed it, so the figures add up). */
+static void stats_phase_times(struct mp_reporter *r, const struct mp_point *pts, size_t n,
+                              const struct mp_timing *timing)
 {
-    for (int d = 0; d < MP_NDIALECTS; d++)
-        if (timing[d].trials)
-            mp_reporter_comment(r, "stats: phase times [%s]: %.3f s over %lu trials (per phase: not measured)",
-                                mp_dialect_name((enum mp_dialect)d), timing[d].seconds, timing[d].trials);
+    for (int d = 0; d < MP_NDIALECTS; d++) {
+        if (!timing[d].trials)
+            continue;
+        struct mp_phase_times sum = {0};
+        for (size_t i = 0; i < n; i++) {
+            const struct mp_phase_times *p = &pts[i].phases;
+            if (pts[i].backend != (enum mp_dialect)d)
+                continue;
+            double all = p->generate + p->plan + p->execute + p->readback + p->compare + p->shrink;
+            if (all <= 0)
+                continue;
+            mp_reporter_comment(r,
+                                "stats: phases %s [%s]: generate %.3f s, plan %.3f s, execute %.3f s, read back %.3f s, "
+                                "compare %.3f s, shrink %.3f s",
+                                pts[i].property, mp_dialect_name((enum mp_dialect)d), p->generate, p->plan, p->execute,
+                                p->readback, p->compare, p->shrink);
+            sum.generate += p->generate, sum.plan += p->plan, sum.execute += p->execute;
+            sum.readback += p->readback, sum.compare += p->compare, sum.shrink += p->shrink;
+        }
+        double all = sum.generate + sum.plan + sum.execute + sum.readback + sum.compare + sum.shrink;
+        if (all <= 0)
+            all = 1;
+        mp_reporter_comment(r,
+                            "stats: phases [%s] over %lu trials: generate %.0f %%, plan %.0f %%, execute %.0f %%, "
+                            "read back %.0f %%, compare %.0f %%, shrink %.0f %%",
+                            mp_dialect_name((enum mp_dialect)d), timing[d].trials, 100 * sum.generate / all,
+                            100 * sum.plan / all, 100 * sum.execute / all, 100 * sum.readback / all,
+                            100 * sum.compare / all, 100 * sum.shrink / all);
+    }
 }
 
 void mp_run_stats(struct mp_reporter *r, const struct mp_run_config *cfg, const struct mp_point *pts, size_t n,
@@ -108,7 +134,7 @@ void mp_run_stats(struct mp_reporter *r, const struct mp_run_config *cfg, const 
                         "stats: start schemas: %lu tables (at most %lu in one), %lu columns, %lu foreign keys "
                         "(%lu self-referencing), %lu indexes, %lu unique constraints",
                         tables, maxtables, cols, fks, selfref, idx, uniq);
-    stats_phase_times(r, timing);
+    stats_phase_times(r, pts, n, timing);
     free(sizes);
     mp_arena_free(a);
 }

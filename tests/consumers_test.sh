@@ -99,6 +99,8 @@ check "--stats: trials, discards by reason, operation kinds, DDL features" \
    grep -q "^# stats: discards dialect_agreement \[sqlite\]: 20 of 20: 20 x cannot apply: " stats.tap &&
    grep -q "^# stats: operation kinds: .*rename table [0-9]" stats.tap &&
    grep -q "^# stats: start schemas: [0-9]* tables" stats.tap &&
+   grep -q "^# stats: phases ordering_valid \[sqlite\]: generate [0-9.]* s, plan [0-9.]* s, execute [0-9.]* s" stats.tap &&
+   grep -q "^# stats: phases \[sqlite\] over 20 trials: generate [0-9]* %" stats.tap &&
    { ! command -v prove >/dev/null || prove -e cat stats.tap >/dev/null 2>&1; }'
 
 # the human report: a failure names its case file and replay command;
