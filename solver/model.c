@@ -20,6 +20,66 @@ bool mp_name_eq(enum mp_dialect d, const char *a, const char *b)
 
 /* ---- types ---- */
 
+/* True when SQLite's declared type `raw` can be written as it is: words
+ * SQLite reads as a type name (letters, digits, _; none of them a
+ * keyword that ends a column definition), optionally one "(N)" or "(N,M)".
+ * SQLite drops the quotes of a quoted type name when it stores the
+ * declared type ("Datatypes In SQLite" 3.1, the type name is any sequence
+ * of names), so the catalog gives `order` for a column declared "order":
+ * written back unquoted it is a syntax error. */
+static bool sqlite_type_plain(const char *raw)
+{
+    /* the words that cannot stand in a type name: they start a constraint
+     * or end the column (SQLite "column-constraint", "CREATE TABLE") */
+    static const char *const stop[] = {"order", "select", "from", "where", "group", "table", "default", "null",
+                                       "not", "primary", "references", "check", "constraint", "unique", "collate",
+                                       "generated", "as", "on", "foreign", "key", "and", "or", "in", "is",
+                                       "limit", "having", "values", "into", "create", "drop", "alter", "index",
+                                       "union", "join", NULL};
+    const char *p = raw;
+    if (!*p)
+        return false;
+    while (*p && *p != '(') {
+        if (*p == ' ') {
+            p++;
+            continue;
+        }
+        const char *w = p;
+        while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_')
+            p++;
+        size_t n = (size_t)(p - w);
+        if (n == 0 || (w[0] >= '0' && w[0] <= '9'))
+            return false;
+        for (size_t k = 0; stop[k]; k++)
+            if (strlen(stop[k]) == n && strncasecmp(stop[k], w, n) == 0)
+                return false;
+        if (*p && *p != ' ' && *p != '(')
+            return false;
+    }
+    if (!*p)
+        return true;
+    /* "(N)" or "(N,M)", signed numbers, blanks */
+    p++;
+    for (int parts = 0; parts < 2; parts++) {
+        while (*p == ' ')
+            p++;
+        if (*p == '+' || *p == '-')
+            p++;
+        if (!(*p >= '0' && *p <= '9'))
+            return false;
+        while (*p >= '0' && *p <= '9')
+            p++;
+        while (*p == ' ')
+            p++;
+        if (*p == ')')
+            return p[1] == 0;
+        if (*p != ',')
+            return false;
+        p++;
+    }
+    return false;
+}
+
 void mp_type_sql(struct mp_buf *b, const struct mp_type *t, enum mp_dialect d)
 {
     bool pg = d == MP_POSTGRES;
@@ -36,7 +96,14 @@ void mp_type_sql(struct mp_buf *b, const struct mp_type *t, enum mp_dialect d)
     case MP_TYPE_DATE: mp_buf_add(b, pg ? "date" : "DATE"); break;
     case MP_TYPE_TIMESTAMP: mp_buf_add(b, pg ? "timestamp" : "TIMESTAMP"); break;
     case MP_TYPE_BYTES: mp_buf_add(b, pg ? "bytea" : "BLOB"); break;
-    case MP_TYPE_RAW: mp_buf_add(b, t->raw ? t->raw : ""); break;
+    case MP_TYPE_RAW:
+        /* PostgreSQL's format_type() text is valid SQL as it is; SQLite's
+         * stored declared type may need its quotes back */
+        if (pg || sqlite_type_plain(t->raw ? t->raw : ""))
+            mp_buf_add(b, t->raw ? t->raw : "");
+        else
+            mp_buf_ident(b, t->raw ? t->raw : "");
+        break;
     }
 }
 
