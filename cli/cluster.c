@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +98,18 @@ static void export_cluster(const char *ci)
     free(db);
 }
 
+/* While CMD runs, SIGINT and SIGTERM go on to it; migprop then stops the
+ * cluster and exits 128 + the signal (README, "Signals"). */
+static volatile sig_atomic_t got_signal;
+static volatile pid_t child_pid;
+
+static void forward(int sig)
+{
+    got_signal = sig;
+    if (child_pid > 0)
+        kill(child_pid, sig);
+}
+
 int mp_cmd_cluster(int argc, char **argv)
 {
     int c;
@@ -116,7 +129,7 @@ int mp_cmd_cluster(int argc, char **argv)
     struct mp_error err = {0};
     if (mp_pgcluster_start(&cl, true, &err)) {
         fprintf(stderr, "migprop cluster: %s\n", err.msg);
-        return 2;
+        return mp_pgcluster_signal() ? 128 + mp_pgcluster_signal() : 2;
     }
     export_cluster(mp_pgcluster_conninfo(cl));
     pid_t pid = fork();
@@ -127,9 +140,18 @@ int mp_cmd_cluster(int argc, char **argv)
     }
     int st = 0, rc = 2;
     if (pid > 0) {
+        child_pid = pid;
+        struct sigaction sa = {0};
+        sa.sa_handler = forward;
+        sa.sa_flags = SA_RESTART;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
         while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
             ;
         rc = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 2;
+        if (got_signal)
+            rc = 128 + got_signal;
     } else {
         fprintf(stderr, "migprop cluster: fork: %s\n", strerror(errno));
     }

@@ -36,16 +36,15 @@ struct mp_pgcluster {
 
 #define MAX_CLUSTERS 8
 static struct mp_pgcluster *live[MAX_CLUSTERS];
-static volatile sig_atomic_t interrupted;
+static volatile sig_atomic_t interrupted; /* the signal number, 0 before one came */
 static bool handlers_installed;
 
 static void on_signal(int sig)
 {
-    interrupted = 1;
+    interrupted = sig;
     for (int i = 0; i < MAX_CLUSTERS; i++)
         if (live[i] && live[i]->server > 0)
             kill(live[i]->server, SIGQUIT);
-    (void)sig;
 }
 
 static void at_exit(void)
@@ -57,6 +56,11 @@ static void at_exit(void)
 bool mp_pgcluster_interrupted(void)
 {
     return interrupted != 0;
+}
+
+int mp_pgcluster_signal(void)
+{
+    return interrupted;
 }
 
 static bool is_exec(const char *path)

@@ -54,4 +54,7 @@ void mp_pgcluster_stop(struct mp_pgcluster *c);
  * the running clusters an immediate shutdown. */
 bool mp_pgcluster_interrupted(void);
 
+/* The signal (SIGINT, SIGTERM) that interrupted, or 0. */
+int mp_pgcluster_signal(void);
+
 #endif
