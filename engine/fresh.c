@@ -14,13 +14,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char fresh_dir[256];
+static char *fresh_dir;     /* owner-locked scratch directory (base/os.h), made once */
+static pid_t fresh_owner;   /* the process that made it: forked workers share it */
 static unsigned long fresh_counter;
 
 void mp_fresh_cleanup(void)
 {
-    if (fresh_dir[0])
-        rmdir(fresh_dir);
+    if (fresh_dir && getpid() == fresh_owner)
+        mp_rmtree(fresh_dir, NULL);
 }
 
 /* A URL (and PostgreSQL schema) of a new empty database. */
@@ -29,13 +30,13 @@ static int fresh_db(struct mp_trial *t, struct mp_backend *b, const char **url, 
 {
     unsigned long n = ++fresh_counter;
     if (mp_backend_dialect(b) == MP_SQLITE) {
-        if (!fresh_dir[0]) {
-            const char *base = mp_scratch_dir();
-            snprintf(fresh_dir, sizeof fresh_dir, "%s/migprop-db-XXXXXX", base);
-            if (!mkdtemp(fresh_dir)) {
-                fresh_dir[0] = 0;
-                return mp_error_set(err, MP_EIO, "mkdtemp under %s: %s", base, strerror(errno));
-            }
+        if (!fresh_dir) {
+            /* owner-locked: a run killed with SIGKILL leaves it to the
+             * next migprop's sweep */
+            int rc = mp_scratch_mkdtemp("migprop-db-", &fresh_dir, err);
+            if (rc)
+                return rc;
+            fresh_owner = getpid();
             atexit(mp_fresh_cleanup);
         }
         /* the pid too: worker processes forked after a first run share
