@@ -341,9 +341,12 @@ static pid_t spawn_as(struct mp_pgcluster *c, char *const argv[], const char *lo
         _exit(126);
     }
     /* if migprop dies without stopping it (a crash, SIGKILL), the server
-     * gets SIGQUIT, PostgreSQL's immediate shutdown (prctl(2)
-     * PR_SET_PDEATHSIG; set after setuid, which clears it) */
-    prctl(PR_SET_PDEATHSIG, SIGQUIT);
+     * gets SIGKILL (prctl(2) PR_SET_PDEATHSIG; set after setuid, which
+     * clears it).  Not SIGQUIT: a postmaster still starting up blocks it
+     * and went on running, orphaned, in a directory the next migprop then
+     * removed under it.  Its children exit when they see it gone, and the
+     * cluster is disposable: nothing needs a clean shutdown. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent)
         _exit(125);
     execv(argv[0], argv);
