@@ -116,6 +116,21 @@ static const char *dollar_end(const char *p)
     return p + strlen(p);
 }
 
+/* True when the quoted identifier's text s[0..n) reads the same unquoted
+ * once folded: lower-case ASCII letters, digits and '_', not starting with
+ * a digit (PostgreSQL's quote_identifier() quotes exactly these when they
+ * are not keywords; pg_get_viewdef() therefore prints "select" where the
+ * DDL said "select" and id where it said "id"). */
+static bool plain_ident(const char *s, size_t n)
+{
+    if (!n || (s[0] >= '0' && s[0] <= '9'))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+            return false;
+    return true;
+}
+
 void mp_object_norm(struct mp_buf *b, const char *sql)
 {
     size_t start = b->len;
@@ -145,7 +160,10 @@ void mp_object_norm(struct mp_buf *b, const char *sql)
             mp_buf_addc(b, ' ');
         blank = false;
         if (e != p) {
-            mp_buf_addn(b, p, (size_t)(e - p));
+            if (*p == '"' && plain_ident(p + 1, (size_t)(e - p) - 2))
+                mp_buf_addn(b, p + 1, (size_t)(e - p) - 2);
+            else
+                mp_buf_addn(b, p, (size_t)(e - p));
             p = e;
         } else {
             mp_buf_addc(b, (char)tolower((unsigned char)*p));
@@ -367,7 +385,12 @@ void mp_objects_canonical(struct mp_buf *b, const struct mp_schema *s, int flags
         }
         mp_buf_add(b, " sql ");
         mp_buf_reset(&n);
-        mp_object_norm(&n, o->sql);
+        /* the comparison form normalized; the case-file form (NAMES) as
+         * written, so that it reads back as SQL that runs */
+        if (flags & MP_CANON_NAMES)
+            mp_buf_add(&n, o->sql);
+        else
+            mp_object_norm(&n, o->sql);
         for (const char *p = mp_buf_str(&n); *p; p++) {
             if (*p == '\n')
                 mp_buf_add(b, "\\n");

@@ -82,8 +82,12 @@ const struct mp_object *mp_schema_relation_object(const struct mp_schema *s, enu
  * and a trailing ';' go, and letters outside quotes are folded to lower
  * case: keywords and unquoted identifiers are case-insensitive in both
  * dialects (SQLite "SQLite Keywords"; PostgreSQL 4.1.1 folds unquoted names
- * to lower case).  Quoted strings, quoted identifiers and PostgreSQL
- * dollar-quoted bodies are kept byte for byte. */
+ * to lower case).  A double-quoted identifier of lower-case letters,
+ * digits and '_' loses its quotes (PostgreSQL prints such names unquoted
+ * unless they are keywords, so "id" and id compare alike; only the
+ * comparison reads this text, never a database).  Quoted strings, other
+ * quoted identifiers and PostgreSQL dollar-quoted bodies are kept byte for
+ * byte. */
 void mp_object_norm(struct mp_buf *b, const char *sql);
 
 /* Same statement once normalized. */
@@ -121,8 +125,9 @@ size_t *mp_schema_object_order(const struct mp_schema *s, enum mp_dialect d);
  *   trigger "tr" on "t" sql create trigger ...
  *   function "f" args 'integer' sql CREATE OR REPLACE FUNCTION ...
  * the statement normalized (mp_object_norm(), newlines and backslashes
- * escaped as \n, \\), and with MP_CANON_NAMES (flags of model.h) the
- * dependencies as `uses ("t"."a", "u")` before `sql`. */
+ * escaped as \n, \\); with MP_CANON_NAMES (flags of model.h, the case-file
+ * form) the statement as written instead, and the dependencies as
+ * `uses ("t"."a", "u")` before `sql`. */
 void mp_objects_canonical(struct mp_buf *b, const struct mp_schema *s, int flags);
 
 /* Parse one line of the schema syntax (text.h) if it is an object line.
