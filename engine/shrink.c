@@ -280,6 +280,11 @@ static struct cand *new_cand(struct mp_arena *a, const struct cand *b)
 /* A candidate made: offered when `ok` and still a valid pair of schemas. */
 static enum mp_shrink_res offer(struct search *s, struct cand *c, bool ok, void **out)
 {
+    /* views and triggers over what the candidate left out go with it */
+    if (ok) {
+        mp_schema_prune_objects(c->start, s->d);
+        mp_schema_prune_objects(c->desired, s->d);
+    }
     if (!ok || !valid(s->a, c, s->d))
         return MP_SHRINK_DEAD_END;
     *out = c;

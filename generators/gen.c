@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -715,7 +716,16 @@ int mp_gen_check_schema(struct mp_arena *a, const struct mp_schema *s, enum mp_d
             if (rc)
                 return rc;
         }
-    return 0;
+    /* then the views, triggers, ... in an order they can be created in */
+    size_t *order = mp_schema_object_order(s, d);
+    int rc = 0;
+    for (size_t i = 0; i < s->nobjects && !rc; i++) {
+        const struct mp_object *o = &s->objects[order[i]];
+        struct mp_op op = {.kind = MP_OP_CREATE_OBJECT, .table = o->table ? o->table : o->name, .object = o};
+        rc = mp_vschema_apply(a, v, d, &op, err);
+    }
+    free(order);
+    return rc;
 }
 
 unsigned mp_gen_size(unsigned long trial)
