@@ -151,11 +151,12 @@ struct mp_table {
 struct mp_relindex;
 
 /* One object a catalog reader found but the model cannot represent (a
- * CHECK constraint, a trigger, a view, a partial index ...).  The reader
+ * CHECK constraint, a partitioned table, a partial index ...; views,
+ * triggers, functions and extensions are objects, model_object.h).  The reader
  * records it rather than dropping it so that no comparison calls two
  * schemas equal while it does not know (the "not modelled" policy,
  * README "What migprop models").  `table`: the owning table, NULL for a
- * schema-level object (view, sequence, type, function, extension);
+ * schema-level object (sequence, type, aggregate);
  * `what`: a description naming the object, e.g. "table t: CHECK
  * constraint t_x_check (x > 0)". */
 struct mp_unmodelled {
