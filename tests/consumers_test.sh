@@ -35,7 +35,7 @@ if command -v prove >/dev/null; then
   check "prove: the passing run is PASS" '[ $? = 0 ] && grep -qx "Result: PASS" prove.pass'
   prove -e cat fail.tap >prove.fail 2>&1
   check "prove: the failing run is FAIL, with no parse error" '[ $? != 0 ] && grep -qx "Result: FAIL" prove.fail &&
-    ! grep -q "Parse errors" prove.fail && grep -q "Failed tests:  1, 5, 8" prove.fail'
+    ! grep -q "Parse errors" prove.fail && grep -qE "Failed tests:  1, 5$" prove.fail'
 else
   skip "prove: the passing run is PASS" "no prove"; skip "prove: the failing run is FAIL" "no prove"
 fi
@@ -44,7 +44,7 @@ if command -v tappy >/dev/null; then
   tappy pass.tap >tappy.pass 2>&1
   check "tappy: the passing run is OK" '[ $? = 0 ] && grep -qx "OK (skipped=1)" tappy.pass'
   tappy fail.tap >tappy.fail 2>&1
-  check "tappy: the failing run is FAILED (failures=3, skipped=1)" '[ $? != 0 ] && grep -qx "FAILED (failures=3, skipped=1)" tappy.fail'
+  check "tappy: the failing run is FAILED (failures=2, skipped=1)" '[ $? != 0 ] && grep -qx "FAILED (failures=2, skipped=1)" tappy.fail'
 else
   skip "tappy: the passing run is OK" "no tappy"; skip "tappy: the failing run is FAILED" "no tappy"
 fi
@@ -55,9 +55,9 @@ check "--tap-version 14 writes 'TAP version 14'" '[ "$(head -1 fail14.tap)" = "T
 if python3 -c 'import yaml' 2>/dev/null; then
   python3 "$here/tools/tap_yaml.py" fail14.tap >yaml.all
   check "PyYAML reads every YAML block" '[ $? = 0 ]'
-  # the three failures' blocks (the others give discard counts)
+  # the two failures' blocks (the others give discard counts)
   awk -F '\t' '$2 != "NoneType:None"' yaml.all >yaml.out
-  check "three failing points with a seed" '[ "$(cut -f1 yaml.out | tr "\n" " ")" = "1 5 8 " ]'
+  check "two failing points with a seed" '[ "$(cut -f1 yaml.out | tr "\n" " ")" = "1 5 " ]'
   # the seeds are the exact strings of the case files written
   bad=0
   while IFS=$'\t' read -r point seed tseed case; do
