@@ -105,10 +105,22 @@ static struct mp_op concrete(struct plan_ctx *x, const struct plan_node *n)
     case MP_OP_DROP_NOT_NULL:
     case MP_OP_SET_DEFAULT:
     case MP_OP_DROP_DEFAULT:
+    case MP_OP_ALTER_COLUMN_FEATURES:
         op.table = cur_table(x, t);
         op.name = cur_col(x, t, n->c);
         op.column = n->op->column;
         op.lossy = n->op->lossy;
+        op.from_feat = n->op->from_feat;
+        break;
+    case MP_OP_SET_TABLE_OPTIONS:
+        op.table = cur_table(x, t);
+        op.strict = n->op->strict;
+        op.without_rowid = n->op->without_rowid;
+        break;
+    case MP_OP_CREATE_SEQUENCE:
+    case MP_OP_DROP_SEQUENCE:
+    case MP_OP_ALTER_SEQUENCE:
+        op = *n->op;
         break;
     case MP_OP_ADD_UNIQUE:
     case MP_OP_DROP_UNIQUE: {
@@ -239,6 +251,48 @@ int mp_plan_emit_naive(struct plan_ctx *x, const struct mp_changeset *cs, struct
         emit(x, p, op, (long)i, NULL, true);
     }
     return 0;
+}
+
+static int object_rank(enum mp_op_kind k)
+{
+    return k == MP_OP_DROP_SEQUENCE ? 0 : k == MP_OP_ALTER_SEQUENCE ? 1 : 2;
+}
+
+static const char *object_name(const struct mp_op *op)
+{
+    return op->seq ? op->seq->name : op->name ? op->name : "";
+}
+
+static int cmp_object(const void *p, const void *q, void *ctx)
+{
+    const struct mp_changeset *cs = ctx;
+    const struct mp_op *a = &cs->ops[*(const size_t *)p], *b = &cs->ops[*(const size_t *)q];
+    if (object_rank(a->kind) != object_rank(b->kind))
+        return object_rank(a->kind) - object_rank(b->kind);
+    int c = strcmp(object_name(a), object_name(b));
+    return c ? c : (*(const size_t *)p > *(const size_t *)q) - (*(const size_t *)p < *(const size_t *)q);
+}
+
+int mp_plan_emit_objects(struct plan_ctx *x, const struct mp_changeset *cs, struct mp_plan *p)
+{
+    size_t *v = malloc((cs->n + 1) * sizeof *v), n = 0;
+    if (!v)
+        mp_oom();
+    for (size_t i = 0; i < cs->n; i++)
+        if (mp_op_is_schema_object(cs->ops[i].kind))
+            v[n++] = i;
+    /* few objects: an insertion sort with the change set as context */
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && cmp_object(&v[j - 1], &v[j], (void *)cs) > 0; j--) {
+            size_t tmp = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = tmp;
+        }
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = emit(x, p, cs->ops[v[i]], (long)v[i], NULL, false);
+    free(v);
+    return rc;
 }
 
 int mp_plan_emit_steps(struct plan_ctx *x, const long *order, struct mp_plan *p)

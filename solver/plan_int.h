@@ -276,6 +276,12 @@ int mp_plan_repair(struct plan_ctx *x, const long *loop, size_t len);
  * the virtual schema. */
 int mp_plan_emit_steps(struct plan_ctx *x, const long *order, struct mp_plan *p);
 
+/* The schema-object operations of `cs` (sequences, mp_op_is_schema_object()),
+ * which no table operation of the model depends on, as steps after the
+ * graph's: drops, then alterations, then creations, each by name.
+ * MP_EINTERNAL when one fails the virtual schema. */
+int mp_plan_emit_objects(struct plan_ctx *x, const struct mp_changeset *cs, struct mp_plan *p);
+
 /* The naive solver: the change set's operations in the order given, names
  * as written; objections of the virtual schema go to step->invalid. */
 int mp_plan_emit_naive(struct plan_ctx *x, const struct mp_changeset *cs, struct mp_plan *p);
