@@ -132,6 +132,16 @@ static int introspect_table(sqlite3 *db, struct mp_arena *a, struct mp_schema *s
     }
     sqlite3_finalize(st);
 
+    /* the CREATE text, for what the pragmas do not show (after the foreign
+     * keys, whose options it completes; before the indexes, whose column
+     * collations default to the columns') */
+    if ((rc = prep(db, "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?1 AND sql IS NOT NULL", t->name,
+                   &st, err)))
+        return rc;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        mp_sqlite_read_features(a, s, t, (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+
     /* key columns of each index (xinfo "key" = 1), in order; cid -2 is an
      * expression, desc / coll the order and collation */
     if ((rc = prep(db, "SELECT il.name, il.\"unique\", il.origin, il.partial, ii.name, ii.cid, ii.\"desc\", ii.coll "
@@ -179,7 +189,9 @@ static int introspect_table(sqlite3 *db, struct mp_arena *a, struct mp_schema *s
         if (sqlite3_column_int(st, 6) != 0)
             mp_schema_note_unmodelled(a, s, t->name, "index %s: DESC column %s", cur,
                                       (const char *)sqlite3_column_text(st, 4));
-        if (coll && strcasecmp(coll, "BINARY") != 0)
+        const struct mp_column *ic = mp_table_column(t, MP_SQLITE, (const char *)sqlite3_column_text(st, 4));
+        const char *own = ic && ic->feat.collation ? ic->feat.collation : "BINARY"; /* the column's own */
+        if (coll && strcasecmp(coll, own) != 0)
             mp_schema_note_unmodelled(a, s, t->name, "index %s: COLLATE %s column %s", cur, coll,
                                       (const char *)sqlite3_column_text(st, 4));
         if (cols)
@@ -270,15 +282,7 @@ int mp_introspect_sqlite(void *db, struct mp_arena *a, struct mp_schema **out, s
     for (size_t i = 0; i < sc->ntables; i++)
         if ((rc = introspect_table(s->db, a, sc, sc->tables[i], err)))
             return rc;
-    /* the CREATE texts again, for what the pragmas do not show */
-    if ((rc = prep(s->db, "SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND sql IS NOT NULL", NULL, &st, err)))
-        return rc;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        struct mp_table *t = mp_schema_table(sc, MP_SQLITE, (const char *)sqlite3_column_text(st, 0));
-        if (t)
-            mp_sqlite_read_features(a, sc, t, (const char *)sqlite3_column_text(st, 1));
-    }
-    sqlite3_finalize(st);
+
     resolve_fks(a, sc);
     sc->has_dialect = true;
     sc->dialect = MP_SQLITE;

@@ -166,6 +166,22 @@ static void apply_fk(struct mp_table *t, const struct fk_clause *f)
     }
 }
 
+/* A column's collation as the model keeps it: SQLite's built-in names
+ * (compared case-insensitively, "Datatypes In SQLite" 7.1) upper-case,
+ * BINARY (the default) as none. */
+static const char *collation_name(struct mp_arena *a, const char *name)
+{
+    if (strcasecmp(name, "BINARY") == 0)
+        return NULL;
+    if (strcasecmp(name, "NOCASE") == 0 || strcasecmp(name, "RTRIM") == 0) {
+        char *u = mp_arena_strdup(a, name);
+        for (char *p = u; *p; p++)
+            *p = (char)toupper((unsigned char)*p);
+        return u;
+    }
+    return name;
+}
+
 /* One column definition, the cursor on its name. */
 static void column_def(struct mp_arena *a, struct mp_table *t, struct cursor *c)
 {
@@ -180,7 +196,7 @@ static void column_def(struct mp_arena *a, struct mp_table *t, struct cursor *c)
         if (at(c, "COLLATE")) {
             next(c);
             if (col)
-                col->feat.collation = unquote(a, c->p, c->e);
+                col->feat.collation = collation_name(a, unquote(a, c->p, c->e));
         } else if (at(c, "AUTOINCREMENT")) {
             if (col)
                 col->feat.autoincrement = true;

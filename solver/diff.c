@@ -149,7 +149,8 @@ static int diff_table(struct mp_arena *a, const struct mp_schema *start, const s
             op->name = x->name;
         }
     }
-    if (st->strict != dt->strict || st->without_rowid != dt->without_rowid) {
+    /* features compare as dialect d keeps them (mp_table_project) */
+    if (d == MP_SQLITE && (st->strict != dt->strict || st->without_rowid != dt->without_rowid)) {
         struct mp_op *op = mp_changeset_add(a, out, MP_OP_SET_TABLE_OPTIONS);
         op->table = st->name;
         op->strict = dt->strict;
@@ -158,7 +159,13 @@ static int diff_table(struct mp_arena *a, const struct mp_schema *start, const s
     for (size_t i = 0; i < st->ncols; i++) {
         const struct mp_column *c = &st->cols[i];
         const char *fin = mp_diff_column_target(st, dt, h, d, c->name);
-        int frc = fin ? mp_diff_column_features(st, c, mp_table_column(dt, d, fin), err) : 0;
+        struct mp_column pc = *c, pdc = {0};
+        mp_column_project(&pc, d);
+        if (fin) {
+            pdc = *mp_table_column(dt, d, fin);
+            mp_column_project(&pdc, d);
+        }
+        int frc = fin ? mp_diff_column_features(st, &pc, &pdc, err) : 0;
         if (frc < 0)
             return frc;
         if (frc == 1) {
@@ -217,12 +224,12 @@ static int diff_table(struct mp_arena *a, const struct mp_schema *start, const s
             op->name = c->name;
             op->column = *dc;
         }
-        if (!mp_colfeat_eq(&c->feat, &dc->feat)) {
+        if (!mp_colfeat_eq(&pc.feat, &pdc.feat)) {
             struct mp_op *op = mp_changeset_add(a, out, MP_OP_ALTER_COLUMN_FEATURES);
             op->table = st->name;
             op->name = c->name;
             op->column = *dc;
-            op->from_feat = c->feat;
+            op->from_feat = pc.feat;
         }
         if (strcmp(fin, c->name) != 0) {
             struct mp_op *op = mp_changeset_add(a, out, MP_OP_RENAME_COLUMN);

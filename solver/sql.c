@@ -330,6 +330,8 @@ void mp_sql_step(struct mp_buf *b, const struct mp_op *op, enum mp_dialect d,
         mp_buf_ident(b, op->name);
         mp_buf_add(b, " TYPE ");
         mp_type_sql(b, &op->column.type, d);
+        /* without COLLATE the column would take the new type's default */
+        mp_sql_column_collate(b, &op->column, d);
         mp_buf_add(b, " USING ");
         if (fault == MP_FAULT_TRUNCATING_TYPE &&
             (op->column.type.kind == MP_TYPE_TEXT || op->column.type.kind == MP_TYPE_VARCHAR)) {

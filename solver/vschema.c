@@ -314,9 +314,6 @@ int mp_vschema_apply(struct mp_arena *a, struct mp_schema *s, enum mp_dialect d,
          * non-NULL default.  PostgreSQL accepts it only on an empty table
          * (the default fills existing rows); the rule is kept on both so the
          * plan works on tables with data. */
-        if (c->not_null && !c->default_sql)
-            return fail(err, "cannot add NOT NULL column \"%s\" to \"%s\" without a default",
-                        c->name, t->name);
         if ((rc = check_default(t, c, c->default_sql, err)))
             return rc;
         struct mp_column pc = *c;
@@ -435,6 +432,9 @@ int mp_vschema_apply(struct mp_arena *a, struct mp_schema *s, enum mp_dialect d,
         f->ref_cols = mp_names_copy(a, &op->fk.ref_cols);
         f->on_delete = op->fk.on_delete;
         f->on_update = op->fk.on_update;
+        f->deferrable = op->fk.deferrable;
+        f->initially_deferred = op->fk.initially_deferred;
+        f->match_full = op->fk.match_full;
         return 0;
     }
 
