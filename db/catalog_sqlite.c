@@ -1,10 +1,11 @@
 /* catalog_sqlite.c - the SQLite catalog reader: a database's schema into
  * the model through sqlite_schema and the pragma table-valued functions
  * (SQLite "PRAGMA Statements": table_xinfo, table_list, foreign_key_list,
- * index_list, index_xinfo); what the model cannot hold (CHECK, COLLATE,
- * AUTOINCREMENT, generated columns, partial, expression and DESC index
- * columns, STRICT, WITHOUT ROWID, FK ON UPDATE / DEFERRABLE, views,
- * triggers) is recorded by name on the schema (model.h, mp_unmodelled). */
+ * index_list, index_xinfo) and the stored CREATE text (sqlite_sql.c:
+ * COLLATE, AUTOINCREMENT, generation expressions, FK DEFERRABLE / MATCH);
+ * what the model cannot hold (CHECK, partial, expression and DESC index
+ * columns, views, triggers) is recorded by name on the schema (model.h,
+ * mp_unmodelled). */
 #include "backend.h"
 #include "dberror.h"
 #include "sqlite_sql.h"

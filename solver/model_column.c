@@ -296,6 +296,15 @@ const struct mp_table *mp_table_stored_columns(struct mp_arena *a, const struct 
     return c;
 }
 
+bool mp_schema_has_deferred_fk(const struct mp_schema *s)
+{
+    for (size_t i = 0; i < s->ntables; i++)
+        for (size_t j = 0; j < s->tables[i]->nfks; j++)
+            if (s->tables[i]->fks[j].initially_deferred)
+                return true;
+    return false;
+}
+
 bool mp_table_has_identity_always(const struct mp_table *t)
 {
     for (size_t i = 0; i < t->ncols; i++)
@@ -386,6 +395,34 @@ const char *mp_expr_rename(struct mp_arena *a, const char *e, const char *old, c
     const char *out = mp_arena_strdup(a, mp_buf_str(&r.b));
     mp_buf_free(&r.b);
     return out;
+}
+
+const char *mp_expr_refusal(const char *e)
+{
+    int depth = 0;
+    for (const char *p = e; *p;) {
+        if (*p == '"') {
+            size_t n = quoted_len(p);
+            if (p[n - 1] != '"' || n < 2)
+                return "an unterminated quoted name";
+            p += n;
+        } else if (isalnum((unsigned char)*p) || *p == '_') {
+            while (isalnum((unsigned char)*p) || *p == '_')
+                p++;
+        } else if (*p == '(') {
+            depth++, p++;
+        } else if (*p == ')') {
+            if (--depth < 0)
+                return "an unbalanced ')'";
+            p++;
+        } else if (*p == ' ' || *p == '+' || (*p == '*' && p[1] != '/') || (*p == '/' && p[1] != '*') ||
+                   (*p == '-' && p[1] != '-')) {
+            p++;
+        } else {
+            return "a character other than names, integers, + - * / and parentheses";
+        }
+    }
+    return depth ? "an unbalanced '('" : NULL;
 }
 
 bool mp_table_column_in_generated(const struct mp_table *t, const char *col)

@@ -105,6 +105,15 @@ const struct mp_table *mp_table_stored_columns(struct mp_arena *a, const struct 
  * inserts explicit values into it only with OVERRIDING SYSTEM VALUE. */
 bool mp_table_has_identity_always(const struct mp_table *t);
 
+/* True when a foreign key of `s` is DEFERRABLE INITIALLY DEFERRED. */
+bool mp_schema_has_deferred_fk(const struct mp_schema *s);
+
+/* NULL when generation expression `e` is made only of column names
+ * (bare words or double-quoted), unsigned integers, + - * / and
+ * parentheses, with blanks between: the form a case file may hold, since
+ * the expression is pasted into the DDL migprop runs; else why not. */
+const char *mp_expr_refusal(const char *e);
+
 /* A copy of expression `e` in `a` in which every whole word `old` (bare,
  * compared case-insensitively, or double-quoted, exactly) is `new_name`,
  * double-quoted: what RENAME COLUMN does to a generation expression

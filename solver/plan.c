@@ -12,7 +12,7 @@
 static int plan_build(struct mp_arena *a, const struct mp_schema *start, const struct mp_changeset *cs,
                       enum mp_dialect d, enum mp_solver_kind solver, struct mp_plan *p, struct mp_error *err)
 {
-    struct plan_ctx x = {.a = a, .d = d, .start = start, .err = err};
+    struct plan_ctx x = {.a = a, .d = d, .start = start, .err = err, .deferred_fks = -1};
     if (solver == MP_SOLVER_NAIVE)
         return mp_plan_emit_naive(&x, cs, p);
     int rc = mp_plan_resolve(&x, cs);

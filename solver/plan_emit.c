@@ -236,6 +236,14 @@ static int emit(struct plan_ctx *x, struct mp_plan *p, struct mp_op op, long src
         old = NULL;
     }
     struct mp_buf b = {0};
+    /* PostgreSQL "SET CONSTRAINTS": rows written earlier in the transaction
+     * leave INITIALLY DEFERRED checks pending, and ALTER TABLE and CREATE
+     * INDEX refuse a table with pending trigger events; checking them now
+     * lets the step run */
+    if (x->deferred_fks < 0)
+        x->deferred_fks = x->d == MP_POSTGRES && mp_schema_has_deferred_fk(x->start);
+    if (x->deferred_fks && !mp_op_is_schema_object(op.kind))
+        mp_buf_add(&b, "SET CONSTRAINTS ALL IMMEDIATE;\n");
     mp_sql_step(&b, &op, x->d, p->final, old, tmp, p->fault);
     st->sql = mp_arena_strdup(x->a, mp_buf_str(&b));
     mp_buf_free(&b);

@@ -136,6 +136,7 @@ struct plan_ctx {
     struct plan_edge *edges;
     size_t nedges, capedges;
     int tmp_counter;
+    int deferred_fks;     /* the start schema has INITIALLY DEFERRED foreign keys: 1, 0, -1 not yet known */
     /* names the graph's keys use, each once (folded for the dialect), and an
      * open-addressing hash of them: slot = number + 1, 0 empty */
     const char **names;
