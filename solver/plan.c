@@ -2,6 +2,7 @@
  * plan_int.h in order, repairing loops until the sort places every node;
  * mp_plan_script() and mp_plan_step_text() print a plan. */
 #include "plan_int.h"
+#include "model_column.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -65,7 +66,15 @@ int mp_plan_build(struct mp_arena *a, const struct mp_schema *start,
     struct mp_plan *p = mp_arena_alloc(a, sizeof *p);
     p->dialect = d;
     p->fault = opt->fault;
+    /* the virtual schema holds what dialect d keeps of the start schema
+     * (model_column.h, mp_table_project) */
     p->final = mp_schema_clone(a, start);
+    for (size_t i = 0; i < p->final->ntables; i++)
+        mp_table_project(p->final->tables[i], d);
+    if (d == MP_SQLITE)
+        p->final->nseqs = 0;
+    p->final->has_dialect = true;
+    p->final->dialect = d;
     /* every step checks names against the virtual schema: index them */
     mp_schema_index_names(p->final, d);
     int rc = plan_build(a, start, cs, d, solver, p, err);
