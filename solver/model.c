@@ -306,6 +306,8 @@ struct mp_schema *mp_schema_clone(struct mp_arena *a, const struct mp_schema *s)
         mp_schema_put_sequence(a, c, &s->seqs[i]);
     c->has_dialect = s->has_dialect;
     c->dialect = s->dialect;
+    for (size_t i = 0; i < s->nobjects; i++)
+        *MP_PUSH(a, c->objects, c->nobjects, c->capobjects) = mp_object_copy(a, &s->objects[i]);
     return c;
 }
 
@@ -503,6 +505,9 @@ void mp_schema_index_names(struct mp_schema *s, enum mp_dialect d)
     s->rel->d = d;
     for (size_t i = 0; i < s->ntables; i++)
         mp_schema_rel_table(s, s->tables[i], true);
+    for (size_t i = 0; i < s->nobjects; i++)
+        if (mp_object_kind_is_relation(s->objects[i].kind))
+            mp_schema_rel_add(s, s->objects[i].name, NULL);
 }
 
 void mp_schema_unindex_names(struct mp_schema *s)
@@ -898,6 +903,7 @@ void mp_schema_canonical(struct mp_buf *b, const struct mp_schema *s, int flags)
         canonical_table(b, v[i], flags);
     free(v);
     canonical_sequences(b, s, flags);
+    mp_objects_canonical(b, s, flags);
     canonical_unmodelled(b, s);
 }
 
@@ -1011,12 +1017,14 @@ size_t mp_schema_diff_ex(struct mp_buf *b, const struct mp_schema *want,
             mp_buf_add(&ty, "");
         changed += diff_lines(b, tx.s, ty.s);
     }
-    /* objects the model cannot hold compare by their descriptions: never
-     * "equal" while they differ */
+    /* schema-level objects by their canonical lines; objects the model
+     * cannot hold by their descriptions: never "equal" while they differ */
     mp_buf_reset(&tx);
     mp_buf_reset(&ty);
     canonical_sequences(&tx, want, flags);
     canonical_sequences(&ty, got, flags);
+    mp_objects_canonical(&tx, want, 0);
+    mp_objects_canonical(&ty, got, 0);
     canonical_unmodelled(&tx, want);
     canonical_unmodelled(&ty, got);
     if (strcmp(mp_buf_str(&tx), mp_buf_str(&ty)) != 0) {

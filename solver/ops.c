@@ -9,8 +9,8 @@ const char *mp_op_kind_name(enum mp_op_kind k)
         "create table", "drop table", "rename table", "add column", "drop column",
         "rename column", "add foreign key", "drop foreign key", "add index", "drop index",
         "rename index", "alter column type", "set not null", "drop not null", "set default",
-        "drop default", "add unique", "drop unique", "alter column features", "set table options",
-        "create sequence", "drop sequence", "alter sequence",
+        "drop default", "add unique", "drop unique", "create object", "drop object",
+        "alter column features", "set table options", "create sequence", "drop sequence", "alter sequence",
     };
     return (unsigned)k < MP_OP__COUNT ? names[k] : "?";
 }
@@ -21,7 +21,7 @@ bool mp_op_alters_column(enum mp_op_kind k)
            k == MP_OP_SET_DEFAULT || k == MP_OP_DROP_DEFAULT || k == MP_OP_ALTER_COLUMN_FEATURES;
 }
 
-bool mp_op_is_schema_object(enum mp_op_kind k)
+bool mp_op_is_sequence_op(enum mp_op_kind k)
 {
     return k == MP_OP_CREATE_SEQUENCE || k == MP_OP_DROP_SEQUENCE || k == MP_OP_ALTER_SEQUENCE;
 }
@@ -56,6 +56,10 @@ static void fk_text(struct mp_buf *b, const struct mp_fk *f)
 
 void mp_op_describe(struct mp_buf *b, const struct mp_op *op)
 {
+    if (op->kind == MP_OP_CREATE_OBJECT || op->kind == MP_OP_DROP_OBJECT) {
+        mp_object_describe(b, op->object, op->kind == MP_OP_CREATE_OBJECT);
+        return;
+    }
     mp_buf_add(b, mp_op_kind_name(op->kind));
     mp_buf_addc(b, ' ');
     switch (op->kind) {
@@ -164,6 +168,9 @@ void mp_op_describe(struct mp_buf *b, const struct mp_op *op)
             mp_buf_printf(b, " %s", op->column.default_sql ? op->column.default_sql : "NULL");
         }
         break;
+    case MP_OP_CREATE_OBJECT:
+    case MP_OP_DROP_OBJECT:
+        break;
     case MP_OP_ADD_UNIQUE:
     case MP_OP_DROP_UNIQUE:
         if (op->unique.name) {
@@ -208,7 +215,7 @@ void mp_op_describe(struct mp_buf *b, const struct mp_op *op)
 
 size_t mp_op_tables(const struct mp_op *op, const char *out[2])
 {
-    if (mp_op_is_schema_object(op->kind)) {
+    if (mp_op_is_sequence_op(op->kind)) {
         out[0] = op->seq ? op->seq->name : op->name;
         return 1;
     }

@@ -42,6 +42,8 @@ enum mp_op_kind {
     MP_OP_DROP_DEFAULT,   /* column `name` */
     MP_OP_ADD_UNIQUE,     /* unique constraint `unique` */
     MP_OP_DROP_UNIQUE,    /* unique constraint `unique` (by name on PostgreSQL) */
+    MP_OP_CREATE_OBJECT,  /* schema-level object `object` (desired schema's) */
+    MP_OP_DROP_OBJECT,    /* schema-level object `object` (start schema's) */
     MP_OP_ALTER_COLUMN_FEATURES, /* column `name` goes from from_feat to column.feat
                                   * (collation, identity; SQLite: any, by rebuild) */
     MP_OP_SET_TABLE_OPTIONS,     /* SQLite: `table` becomes strict / without_rowid (rebuild) */
@@ -70,6 +72,8 @@ struct mp_op {
     struct mp_unique unique;    /* ADD UNIQUE, DROP UNIQUE */
     bool lossy;                 /* ALTER TYPE: a narrowing cast is intended (down plans,
                                  * whose values came from the narrower type) */
+    const struct mp_object *object; /* CREATE / DROP OBJECT: the view, trigger, ... (`table`:
+                                 * a trigger's table, else the object's name) */
     struct mp_colfeat from_feat; /* ALTER COLUMN FEATURES: the features before */
     bool strict, without_rowid; /* SET TABLE OPTIONS: the options after */
     const struct mp_sequence *seq; /* CREATE / ALTER SEQUENCE: the sequence as desired */
@@ -77,7 +81,7 @@ struct mp_op {
 
 /* True for the kinds that act on a schema-level object rather than a table
  * (sequences): op->table is NULL, the planner orders them apart (plan.c). */
-bool mp_op_is_schema_object(enum mp_op_kind k);
+bool mp_op_is_sequence_op(enum mp_op_kind k);
 
 /* True for the kinds that alter one existing column in place. */
 bool mp_op_alters_column(enum mp_op_kind k);

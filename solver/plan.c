@@ -49,7 +49,7 @@ static int plan_build(struct mp_arena *a, const struct mp_schema *start, const s
     if (!rc)
         rc = mp_plan_emit_steps(&x, order, p);
     if (!rc)
-        rc = mp_plan_emit_objects(&x, cs, p);
+        rc = mp_plan_emit_sequences(&x, cs, p);
     free(order);
     free(indeg);
     return rc;

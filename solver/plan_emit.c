@@ -122,6 +122,13 @@ static struct mp_op concrete(struct plan_ctx *x, const struct plan_node *n)
     case MP_OP_ALTER_SEQUENCE:
         op = *n->op;
         break;
+    case MP_OP_CREATE_OBJECT:
+    case MP_OP_DROP_OBJECT:
+        /* created after every change of what it uses, dropped before: its
+         * names are the desired / the start ones, which are current then */
+        op.object = n->op->object;
+        op.table = n->op->table;
+        break;
     case MP_OP_ADD_UNIQUE:
     case MP_OP_DROP_UNIQUE: {
         bool add = n->kind == MP_OP_ADD_UNIQUE;
@@ -242,7 +249,7 @@ static int emit(struct plan_ctx *x, struct mp_plan *p, struct mp_op op, long src
      * lets the step run */
     if (x->deferred_fks < 0)
         x->deferred_fks = x->d == MP_POSTGRES && mp_schema_has_deferred_fk(x->start);
-    if (x->deferred_fks && !mp_op_is_schema_object(op.kind))
+    if (x->deferred_fks && !mp_op_is_sequence_op(op.kind))
         mp_buf_add(&b, "SET CONSTRAINTS ALL IMMEDIATE;\n");
     mp_sql_step(&b, &op, x->d, p->final, old, tmp, p->fault);
     st->sql = mp_arena_strdup(x->a, mp_buf_str(&b));
@@ -281,13 +288,13 @@ static int cmp_object(const void *p, const void *q, void *ctx)
     return c ? c : (*(const size_t *)p > *(const size_t *)q) - (*(const size_t *)p < *(const size_t *)q);
 }
 
-int mp_plan_emit_objects(struct plan_ctx *x, const struct mp_changeset *cs, struct mp_plan *p)
+int mp_plan_emit_sequences(struct plan_ctx *x, const struct mp_changeset *cs, struct mp_plan *p)
 {
     size_t *v = malloc((cs->n + 1) * sizeof *v), n = 0;
     if (!v)
         mp_oom();
     for (size_t i = 0; i < cs->n; i++)
-        if (mp_op_is_schema_object(cs->ops[i].kind))
+        if (mp_op_is_sequence_op(cs->ops[i].kind))
             v[n++] = i;
     /* few objects: an insertion sort with the change set as context */
     for (size_t i = 1; i < n; i++)

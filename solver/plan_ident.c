@@ -237,11 +237,18 @@ int mp_plan_make_nodes(struct plan_ctx *x, const struct mp_changeset *cs)
 {
     for (size_t i = 0; i < cs->n; i++) {
         const struct mp_op *op = &cs->ops[i];
-        if (mp_op_is_schema_object(op->kind))
-            continue; /* sequences: after the graph's steps (mp_plan_emit_objects) */
+        if (mp_op_is_sequence_op(op->kind))
+            continue; /* sequences: after the graph's steps (mp_plan_emit_sequences) */
         struct plan_node *n = mp_plan_add_node(x, op->kind, (long)i, op);
         long t;
         switch (op->kind) {
+        case MP_OP_CREATE_OBJECT:
+        case MP_OP_DROP_OBJECT:
+            if (!op->object)
+                return mp_plan_bad(x, op, "no object definition");
+            t = -1; /* objects name their tables in their dependencies */
+            x->nobjnodes++;
+            break;
         case MP_OP_CREATE_TABLE:
             t = mp_plan_tab_final(x, op->def->name);
             n->def = mp_table_clone(x->a, op->def);

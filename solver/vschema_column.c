@@ -106,7 +106,7 @@ int mp_vschema_apply_features(struct mp_arena *a, struct mp_table *t, enum mp_di
     return 0;
 }
 
-int mp_vschema_apply_object(struct mp_arena *a, struct mp_schema *s, enum mp_dialect d, const struct mp_op *op,
+int mp_vschema_apply_sequence(struct mp_arena *a, struct mp_schema *s, enum mp_dialect d, const struct mp_op *op,
                             struct mp_error *err)
 {
     const char *name = op->seq ? op->seq->name : op->name;
