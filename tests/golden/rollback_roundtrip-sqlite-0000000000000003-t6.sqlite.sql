@@ -1,0 +1,43 @@
+-- migprop repro of fail/rollback_roundtrip-sqlite-0000000000000003-t6.case: rollback_roundtrip on sqlite
+-- run: sqlite3 :memory: < FILE
+.bail on
+.dbconfig dqs_ddl off
+.dbconfig dqs_dml off
+PRAGMA foreign_keys=ON;
+CREATE TABLE "users" ("id" INTEGER NOT NULL, "user" NUMERIC(10,1) NOT NULL DEFAULT 42, "label" VARCHAR(194) DEFAULT 'it''s', "status" BLOB, PRIMARY KEY ("id"), CONSTRAINT "Uq 1" UNIQUE ("label"));
+CREATE VIEW "active_v1" AS SELECT "users"."user", "users"."label", "users"."status" FROM "users" WHERE "users"."label" IS NOT NULL;
+CREATE VIEW "Ünïview_v2" AS SELECT "active_v1"."user" FROM "active_v1";
+-- migprop plan: 5 steps, sqlite
+BEGIN;
+
+-- step 1: drop view "Ünïview_v2"
+DROP VIEW "Ünïview_v2";
+
+-- step 2: drop view "active_v1"
+DROP VIEW "active_v1";
+
+-- step 3: drop column "users"."user"
+-- DATA LOSS: drops column "users"."user" and its values
+ALTER TABLE "users" DROP COLUMN "user";
+
+-- step 4: create view "active_v1"
+-- INVALID: cannot create view "active_v1": it uses table "orders5", which does not exist
+CREATE VIEW "active_v1" AS SELECT "orders5"."user", "orders5"."label", "orders5"."status" FROM "orders5" WHERE "orders5"."label" IS NOT NULL;
+
+-- step 5: create view "Ünïview_v2"
+-- INVALID: cannot create view "Ünïview_v2": it uses table "active_v1", which does not exist
+CREATE VIEW "Ünïview_v2" AS SELECT "active_v1"."user" FROM "active_v1";
+COMMIT;
+
+-- what migprop reported:
+--   the down migrations failed: down of part 2: replaying step 4: cannot create view "active_v1": it uses table "orders5", which does not exist
+--   down of migration 1:
+--   -- migprop down plan of part 1: 2 steps
+--   -- step 1: create view "active_v1"
+--   CREATE VIEW "active_v1" AS SELECT "users"."user", "users"."label", "users"."status" FROM "users" WHERE "users"."label" IS NOT NULL;
+--   -- step 2: create view "Ünïview_v2"
+--   -- after step 1: needs view "active_v1"
+--   CREATE VIEW "Ünïview_v2" AS SELECT "active_v1"."user" FROM "active_v1";
+--   
+--   down of migration 2:
+--   (none)
