@@ -420,6 +420,7 @@ static int node_events(struct plan_ctx *x, long ni)
     case MP_OP_DROP_NOT_NULL:
     case MP_OP_SET_DEFAULT:
     case MP_OP_DROP_DEFAULT:
+    case MP_OP_ALTER_COLUMN_FEATURES:
         /* a start column altered in place: it only has to be there, which
          * it is from the start to the end (a dropped column is not altered) */
         ev(c, ni, USE, k_col(t, n->c), NULL);
@@ -446,8 +447,14 @@ static int node_events(struct plan_ctx *x, long ni)
            NULL);
         return 0;
     }
+    case MP_OP_SET_TABLE_OPTIONS:
+        ev(c, ni, NEED, k_table(t), NULL);
+        return 0;
     case MP_OP_CREATE_OBJECT:
     case MP_OP_DROP_OBJECT:
+    case MP_OP_CREATE_SEQUENCE:
+    case MP_OP_DROP_SEQUENCE:
+    case MP_OP_ALTER_SEQUENCE: /* ordered apart from the graph (plan.c) */
     case MP_OP__COUNT:
         break;
     }

@@ -62,7 +62,8 @@ int mp_vschema_object_guard(const struct mp_schema *s, enum mp_dialect d, const 
     if (!s->nobjects || op->kind == MP_OP_CREATE_TABLE)
         return 0;
     bool rebuild = mp_sql_needs_rebuild(d, op);
-    bool col = op->kind == MP_OP_DROP_COLUMN || op->kind == MP_OP_RENAME_COLUMN || op->kind == MP_OP_ALTER_TYPE;
+    bool col = op->kind == MP_OP_DROP_COLUMN || op->kind == MP_OP_RENAME_COLUMN || op->kind == MP_OP_ALTER_TYPE ||
+               op->kind == MP_OP_ALTER_COLUMN_FEATURES; /* a collation: ALTER COLUMN TYPE */
     bool whole = op->kind == MP_OP_DROP_TABLE || op->kind == MP_OP_RENAME_TABLE || rebuild;
     if (!col && !whole)
         return 0;
