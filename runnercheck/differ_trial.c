@@ -199,12 +199,22 @@ static const char *missing_row(const char **want, size_t nw, const char **got, s
     return NULL;
 }
 
+/* `name` as a quoted SQL identifier, for messages (in a). */
+static const char *ident(struct mp_arena *a, const char *name)
+{
+    struct mp_buf b = {0};
+    mp_buf_ident(&b, name);
+    const char *r = mp_arena_strdup(a, mp_buf_str(&b));
+    mp_buf_free(&b);
+    return r;
+}
+
 /* Column names cols[0..n) of t as a list for messages. */
 static const char *col_list(struct mp_arena *a, const struct mp_table_rows *t, const size_t *cols, size_t n)
 {
     struct mp_buf b = {0};
     for (size_t k = 0; k < n; k++)
-        mp_buf_printf(&b, "%s\"%s\"", k ? ", " : "", t->cols[cols[k]]);
+        mp_buf_printf(&b, "%s%s", k ? ", " : "", ident(a, t->cols[cols[k]]));
     const char *r = mp_arena_strdup(a, mp_buf_str(&b));
     mp_buf_free(&b);
     return r;
@@ -231,13 +241,13 @@ static void check_rows(struct mp_rc *c, const struct mp_case *cs, const struct m
         if (!got) {
             if (table_renamed)
                 found(r, MP_DC_RENAME_LOSES,
-                      mp_arena_printf(a, "table \"%s\" renamed to \"%s\": no table \"%s\" after the SQL, its %zu "
+                      mp_arena_printf(a, "table %s renamed to %s: no table %s after the SQL, its %zu "
                                          "rows are gone",
-                                      st->name, dt->name, dt->name, src->nrows),
+                                      ident(a, st->name), ident(a, dt->name), ident(a, dt->name), src->nrows),
                       "table");
             else
                 found(r, MP_DC_ROWS_LOST,
-                      mp_arena_printf(a, "table \"%s\" is kept but gone after the SQL with its %zu rows", st->name,
+                      mp_arena_printf(a, "table %s is kept but gone after the SQL with its %zu rows", ident(a, st->name),
                                       src->nrows),
                       "table");
             continue;
@@ -262,8 +272,8 @@ static void check_rows(struct mp_rc *c, const struct mp_case *cs, const struct m
                 if (pass == 0)
                     n0 = n1;
                 else if (!renamed_col)
-                    renamed_col = mp_arena_printf(a, "column \"%s\".\"%s\" renamed to \"%s\"", st->name,
-                                                  src->cols[k], fin);
+                    renamed_col = mp_arena_printf(a, "column %s.%s renamed to %s", ident(a, st->name),
+                                                  ident(a, src->cols[k]), ident(a, fin));
             }
         for (int pass = 0; pass < 2; pass++) {
             size_t n = pass == 0 ? n0 : n1;
@@ -274,9 +284,9 @@ static void check_rows(struct mp_rc *c, const struct mp_case *cs, const struct m
             const char *miss = missing_row(want, src->nrows, have, got->nrows);
             if (!miss)
                 continue;
-            const char *where = mp_arena_printf(a, "table \"%s\"%s, columns (%s): the row (%s) of FROM is not there "
+            const char *where = mp_arena_printf(a, "table %s%s, columns (%s): the row (%s) of FROM is not there "
                                                    "after the SQL (%zu rows before, %zu after)",
-                                                dt->name, table_renamed ? mp_arena_printf(a, " (\"%s\" in FROM)", st->name) : "",
+                                                ident(a, dt->name), table_renamed ? mp_arena_printf(a, " (%s in FROM)", ident(a, st->name)) : "",
                                                 col_list(a, got, gc, n), miss, src->nrows, got->nrows);
             if (pass == 0 && !table_renamed)
                 found(r, MP_DC_ROWS_LOST, where, "rows");
@@ -285,7 +295,7 @@ static void check_rows(struct mp_rc *c, const struct mp_case *cs, const struct m
                       mp_arena_printf(a, "%s: %s",
                                       renamed_col && pass == 1 && !table_renamed
                                           ? renamed_col
-                                          : mp_arena_printf(a, "table \"%s\" renamed to \"%s\"", st->name, dt->name),
+                                          : mp_arena_printf(a, "table %s renamed to %s", ident(a, st->name), ident(a, dt->name)),
                                       where),
                       table_renamed ? "table" : "column");
             break;
@@ -393,8 +403,8 @@ int mp_dc_trial(struct mp_dc *x, const struct mp_case *cs, const struct mp_datas
             r->unsupported = true;
         else
             found(r, MP_DC_TOOL_ERROR,
-                  mp_arena_printf(a, "the tool exited %d (successful: exit_ok)%s%.*s", r->exit, *err ? ": " : "",
-                                  (int)strcspn(err, "\n"), err),
+                  mp_arena_printf(a, "the tool exited %d, not a status its adapter lists in exit_ok%s%.*s", r->exit,
+                                  *err ? ": " : "", (int)strcspn(err, "\n"), err),
                   mp_arena_printf(a, "exit %d", r->exit));
         goto out;
     }
