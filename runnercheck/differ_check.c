@@ -273,7 +273,7 @@ static void report_points(struct mp_reporter *rep, struct mp_dc *x, const struct
             p.diag = diag;
             p.ndiag = 2;
             p.message = f->what;
-            p.human_text = mp_arena_printf(a, "%s\nrepro: %s", f->what, f->repro);
+            p.human_text = mp_arena_printf(a, "\n== %s on %s ==\n%s\nrepro: %s\n", name, where, f->what, f->repro);
             p.note = "1 finding";
         } else {
             p.note = mp_arena_printf(a, "%lu trials", t->trials - t->discarded - t->unsupported);
