@@ -13,12 +13,14 @@
 #define MP_DIFFER_CHECK_DEFAULT_OUT "migprop-differ-findings"
 #define MP_DIFFER_CHECK_DEFAULT_SHRINK_STEPS 200
 #define MP_DIFFER_CHECK_MAX_SHRINK_STEPS 1000000
+#define MP_DIFFER_CHECK_DEFAULT_SHRINK_SECONDS 120
+#define MP_DIFFER_CHECK_MAX_SHRINK_SECONDS 86400
 
 static const char usage[] =
     "usage: migprop differ-check (--differ NAME | --adapter FILE) [--backend sqlite|postgres|all]\n"
     "                            [--iterations N] [--seed S] [--checks A,B] [--expect FILE]\n"
     "                            [--out DIR] [--format tap|human|junit] [--shrink-steps N]\n"
-    "                            [--pg-url KEYWORDS]\n"
+    "                            [--shrink-seconds S] [--pg-url KEYWORDS]\n"
     "       migprop differ-check --list\n"
     "\n"
     "Property-tests a schema-diff tool, one that reads two schemas (two live databases or\n"
@@ -47,6 +49,8 @@ static const char usage[] =
     "  --shrink-steps N                candidate pairs tried when shrinking a finding, 0 .. "
     MP_STR(MP_DIFFER_CHECK_MAX_SHRINK_STEPS) "\n"
     "                                  (default " MP_STR(MP_DIFFER_CHECK_DEFAULT_SHRINK_STEPS) "; 0: keep the pair as found)\n"
+    "  --shrink-seconds S              and at most S seconds per finding, 1 .. " MP_STR(MP_DIFFER_CHECK_MAX_SHRINK_SECONDS) "\n"
+    "                                  (default " MP_STR(MP_DIFFER_CHECK_DEFAULT_SHRINK_SECONDS) ")\n"
     "  --pg-url KEYWORDS               use this PostgreSQL server (libpq keywords) instead of a\n"
     "                                  disposable cluster\n"
     "  --list                          print every check with a one-line description\n"
@@ -55,7 +59,7 @@ static const char usage[] =
     "exit status: 0 every finding expected, 1 an unexpected finding, 2 usage or setup error\n";
 
 enum { OPT_DIFFER = 256, OPT_ADAPTER, OPT_BACKEND, OPT_ITERATIONS, OPT_SEED, OPT_CHECKS, OPT_EXPECT, OPT_OUT,
-       OPT_FORMAT, OPT_SHRINK_STEPS, OPT_PG_URL, OPT_LIST };
+       OPT_FORMAT, OPT_SHRINK_STEPS, OPT_SHRINK_SECONDS, OPT_PG_URL, OPT_LIST };
 
 static const struct option longopts[] = {
     {"differ", required_argument, NULL, OPT_DIFFER},
@@ -68,6 +72,7 @@ static const struct option longopts[] = {
     {"out", required_argument, NULL, OPT_OUT},
     {"format", required_argument, NULL, OPT_FORMAT},
     {"shrink-steps", required_argument, NULL, OPT_SHRINK_STEPS},
+    {"shrink-seconds", required_argument, NULL, OPT_SHRINK_SECONDS},
     {"pg-url", required_argument, NULL, OPT_PG_URL},
     {"list", no_argument, NULL, OPT_LIST},
     {"help", no_argument, NULL, 'h'},
@@ -84,6 +89,7 @@ int mp_cmd_differ_check(int argc, char **argv)
         .seed = MP_DIFFER_CHECK_DEFAULT_SEED,
         .out_dir = MP_DIFFER_CHECK_DEFAULT_OUT,
         .shrink_steps = MP_DIFFER_CHECK_DEFAULT_SHRINK_STEPS,
+        .shrink_seconds = MP_DIFFER_CHECK_DEFAULT_SHRINK_SECONDS,
         .format = MP_FORMAT_TAP,
     };
     bool want[MP_NDIALECTS];
@@ -133,6 +139,11 @@ int mp_cmd_differ_check(int argc, char **argv)
             if (mp_cli_u64("differ-check", "--shrink-steps", optarg, 0, MP_DIFFER_CHECK_MAX_SHRINK_STEPS, &u))
                 return MP_CLI_USAGE;
             cfg.shrink_steps = (long)u;
+            break;
+        case OPT_SHRINK_SECONDS:
+            if (mp_cli_u64("differ-check", "--shrink-seconds", optarg, 1, MP_DIFFER_CHECK_MAX_SHRINK_SECONDS, &u))
+                return MP_CLI_USAGE;
+            cfg.shrink_seconds = (double)u;
             break;
         case OPT_PG_URL:
             cfg.pg_url = optarg;

@@ -58,6 +58,7 @@ struct mp_differ_check_config {
     const char *pg_url;        /* PostgreSQL: this server (libpq keywords); NULL: a disposable cluster */
     const char *checks;        /* comma-separated check names (differ-check --list); NULL: all */
     long shrink_steps;         /* candidates tried per finding (0: none; < 0: the core's default) */
+    double shrink_seconds;     /* and the time each finding's shrinking may take (0: the core's 30 s) */
     int format;                /* enum mp_format (report.h): TAP, human or JUnit */
     FILE *out;                 /* the report (NULL: stdout) */
 };

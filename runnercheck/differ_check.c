@@ -176,7 +176,7 @@ static int record(struct mp_dc *x, const struct mp_differ_check_config *o, unsig
     struct mp_shrink_result sr = {.c = *cs, .data = *data};
     if (o->shrink_steps != 0) {
         struct mp_case_check chk = {still_fails, &env};
-        struct mp_shrink_budget budget = {0, o->shrink_steps > 0 ? o->shrink_steps : 0};
+        struct mp_shrink_budget budget = {o->shrink_seconds, o->shrink_steps > 0 ? o->shrink_steps : 0};
         mp_shrink_case(a, cs, data, c->d, &chk, &budget, &sr);
         if (env.trouble)
             return 2;

@@ -159,6 +159,7 @@ usage_error "--iterations: 'abc' is not a number" differ-check --differ migprop 
 usage_error "--format: unknown value 'xml'" differ-check --differ migprop --format xml
 usage_error "--backend: unknown value 'x'" differ-check --differ migprop --backend x
 usage_error "give --differ" differ-check
+usage_error "--shrink-seconds: '0' is too small" differ-check --differ migprop --shrink-seconds 0
 usage_error "unknown option '--bogus'" differ-check --bogus
 usage_error "--repeat: '0' is too small" bench --repeat 0
 usage_error "--repeat: '1001' is too large" bench --repeat 1001
