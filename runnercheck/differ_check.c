@@ -163,7 +163,6 @@ struct tally {
     unsigned long trials, unsupported, discarded;
     long first_unsupported;      /* trial number, or -1 */
     double seconds;
-    size_t nfound[MP_DC_NCHECKS];
 };
 
 /* Shrink trial k's finding of check `ck` (r) and record it. */
@@ -240,7 +239,6 @@ static int run_backend(struct mp_dc *x, const struct mp_differ_check_config *o, 
                 continue;
             have[ck] = true;
             got++;
-            t->nfound[ck]++;
             if (record(x, o, k, (enum mp_dc_check)ck, &cs, &data, &r))
                 return 2;
         }
@@ -251,7 +249,7 @@ static int run_backend(struct mp_dc *x, const struct mp_differ_check_config *o, 
 
 /* One point per selected check of a backend. */
 static void report_points(struct mp_reporter *rep, struct mp_dc *x, const struct mp_differ_check_config *o,
-                          const struct tally *t, size_t first_finding)
+                          const struct tally *t)
 {
     struct mp_rc *c = &x->c;
     struct mp_arena *a = c->a;
@@ -261,7 +259,7 @@ static void report_points(struct mp_reporter *rep, struct mp_dc *x, const struct
         if (!mp_rc_list_has(o->checks, name))
             continue;
         const struct mp_rc_finding *f = NULL;
-        for (size_t i = first_finding; i < c->nf && !f; i++)
+        for (size_t i = 0; i < c->nf && !f; i++)
             if (strcmp(c->f[i].check, name) == 0)
                 f = &c->f[i];
         struct mp_report_point p = {.result = f ? MP_POINT_FAIL : MP_POINT_PASS, .name = name, .where = where,
@@ -353,7 +351,7 @@ int mp_differ_check_run(const struct mp_differ_check_config *o)
         if (run_backend(&x, o, &t))
             status = 2;
         mp_pgcluster_stop(cl);
-        report_points(rep, &x, o, &t, 0);
+        report_points(rep, &x, o, &t);
         mp_buf_printf(&notes, "%s on %s: %lu trials in %.1f s, %zu finding%s", ad.name, mp_dialect_name(x.c.d),
                       t.trials, t.seconds, x.c.nf, x.c.nf == 1 ? "" : "s");
         if (t.unsupported)

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # differ_test.sh MIGPROP (under `migprop cluster`): differ-check of
 # migprop's own planner finds nothing over 3 seeds on both backends; planted
-# defects in its profile (the rename hints left out; a wrapper that drops
-# the last statement) are caught with shrunk pairs and a repro.sh that
+# defects in its profile (the rename hints left out; wrappers that drop
+# the last statement or empty the tables) are caught with shrunk pairs and a repro.sh that
 # shows the difference; --expect accepts listed findings; JUnit is well
 # formed; and migra's rename data loss is found over 3 seeds with shrunk
 # pairs (skipped when migra is not installed: ci/runners.sh --install-only).
@@ -92,7 +92,19 @@ done
 xmllint --noout "$W/droplast.xml" 2>/dev/null && grep -q "<failure" "$W/droplast.xml" && t ok "--format junit: well-formed, with the failure" ||
   t no "--format junit: well-formed, with the failure"
 
-took "the wrapper that drops the last statement"
+# planted: a wrapper that empties every table after the plan (rows_lost)
+printf '%s\n' 'name: empties' \
+  "diff: {migprop} plan --from {from_file} --to {to_file} --dialect {dialect} --renames {renames_file} | grep -v '^COMMIT;' | grep -iv '^PRAGMA foreign_keys=ON'; grep -o '^CREATE TABLE \"[^\"]*\"' {to_file} | tac | sed 's/^CREATE TABLE/DELETE FROM/; s/\$/;/'" \
+  >"$W/empties.adapter"
+"$M" differ-check --adapter "$W/empties.adapter" --backend sqlite --iterations 10 --seed 1 --checks rows_lost \
+  --shrink-steps 20 --out "$W/empties" >"$W/empties.tap" 2>&1
+st=$?
+if [ $st -eq 1 ] && grep -q "^# empties  *sqlite  *rows_lost .*shrunk in [0-9]* steps to FROM 1 table, 1 column, 1 row" "$W/empties.tap"; then
+  t ok "a wrapper that empties the tables: rows_lost, shrunk to one row"
+else
+  t no "a wrapper that empties the tables: rows_lost, shrunk to one row (exit $st)"; show "$W/empties.tap"
+fi
+took "the wrapper that drops the last statement, the one that empties the tables"
 
 # adapter keys: exit_ok, prelude / postlude, unsupported, each with and without
 PLAN='{migprop} plan --from {from_file} --to {to_file} --dialect {dialect} --renames {renames_file}'
