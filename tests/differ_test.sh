@@ -140,6 +140,11 @@ printf 'name: bad\ndiff: true\nexit_ok: 0,x\n' >"$W/bad.adapter"
 st=$?
 [ $st -eq 2 ] && grep -q "bad.adapter:3: exit_ok" "$W/bad.out" && t ok "a bad adapter line is refused naming the file and line" ||
   { t no "a bad adapter line is refused naming the file and line (exit $st)"; show "$W/bad.out"; }
+"$M" differ-check --adapter "$(dirname "$0")/../examples/adapters/migra-python.differ" --pg-url "$PG" --iterations 0 \
+  --out "$W/keys" >"$W/example.tap" 2>&1
+st=$?
+[ $st -eq 0 ] && grep -q "differ-check of migra-python" "$W/example.tap" && t ok "examples/adapters/migra-python.differ is a valid adapter" ||
+  { t no "examples/adapters/migra-python.differ is a valid adapter (exit $st)"; show "$W/example.tap"; }
 took "adapter keys"
 # migra: its rename data loss (and whatever else it finds) over 3 seeds,
 # whose first pair has a rename: each migra run takes seconds, CI minutes
