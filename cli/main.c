@@ -28,6 +28,7 @@ static const struct command {
     {"generate", mp_cmd_generate, "write a directory's next migration from a desired schema"},
     {"schema", mp_cmd_schema, "print a database's schema in canonical form"},
     {"runner-check", mp_cmd_runner_check, "property-test a migration runner through its command line"},
+    {"differ-check", mp_cmd_differ_check, "property-test a schema-diff tool through its command line"},
     {"bench", mp_cmd_bench, "benchmarks: solver, trials, executor, cluster, shrink"},
     {"cluster", mp_cmd_cluster, "run a command with a disposable PostgreSQL cluster"},
     {"properties", cmd_properties, "list the registered properties"},

@@ -256,6 +256,7 @@ struct search {
     enum mp_dialect d;
     const char *kind;
     struct mp_shrink_result *out;
+    const struct mp_case_check *check; /* mp_shrink_case(): the caller's check instead of a property's */
 };
 
 /* The tactics, largest first. */
@@ -533,6 +534,8 @@ static bool case_same_failure(void *cand, void *env)
     struct search *s = env;
     struct cand *c = cand;
     struct mp_case mc = {c->start, c->desired, c->h};
+    if (s->check)
+        return s->check->fails(&mc, &c->data, s->check->env);
     struct mp_buf diag = {0};
     char kind[160];
     size_t nops = 0;
@@ -551,6 +554,28 @@ static void *case_copy(const void *cand, void *env)
     return new_cand(((struct search *)env)->a, cand);
 }
 
+/* The search from `start` with the case tactics; the best candidate into
+ * s->out, the time counted from t0. */
+static void search_case(struct search *s, struct cand *start, const struct mp_shrink_budget *budget, double t0)
+{
+    static const struct mp_shrink_type type = {
+        .ntactics = T_COUNT,
+        .shrink = case_shrink,
+        .same_failure = case_same_failure,
+        .copy = case_copy, /* candidates live in `a`: no free */
+    };
+    struct mp_shrink_stats st;
+    const struct cand *best = mp_shrink_search(&type, start, budget, s, &st);
+    struct mp_shrink_result *out = s->out;
+    out->c.start = best->start;
+    out->c.desired = best->desired;
+    out->c.renames = best->h;
+    out->data = best->data;
+    out->steps = st.steps;
+    out->accepted = st.accepted;
+    out->ms = (mp_now() - t0) * 1e3;
+}
+
 void mp_shrink(struct mp_arena *a, const struct mp_case *c, const struct mp_dataset *data, uint64_t seed,
                const struct mp_plan_options *plan, const struct mp_property *prop, struct mp_backend *const bk[MP_NDIALECTS],
                enum mp_dialect d, const char *kind, const struct mp_shrink_budget *budget, struct mp_shrink_result *out)
@@ -560,7 +585,7 @@ void mp_shrink(struct mp_arena *a, const struct mp_case *c, const struct mp_data
     struct cand start = {(struct mp_schema *)c->start, (struct mp_schema *)c->desired, c->renames, {0}};
     if (data)
         start.data = *data;
-    struct search s = {a, seed, plan, prop, bk, d, kind, out};
+    struct search s = {a, seed, plan, prop, bk, d, kind, out, NULL};
     /* the starting point's change-set size */
     {
         struct mp_buf diag = {0};
@@ -569,19 +594,18 @@ void mp_shrink(struct mp_arena *a, const struct mp_case *c, const struct mp_data
         snprintf(out->message, sizeof out->message, "%s", mp_buf_str(&diag));
         mp_buf_free(&diag);
     }
-    static const struct mp_shrink_type type = {
-        .ntactics = T_COUNT,
-        .shrink = case_shrink,
-        .same_failure = case_same_failure,
-        .copy = case_copy, /* candidates live in `a`: no free */
-    };
-    struct mp_shrink_stats st;
-    const struct cand *best = mp_shrink_search(&type, &start, budget, &s, &st);
-    out->c.start = best->start;
-    out->c.desired = best->desired;
-    out->c.renames = best->h;
-    out->data = best->data;
-    out->steps = st.steps;
-    out->accepted = st.accepted;
-    out->ms = (mp_now() - t0) * 1e3;
+    search_case(&s, &start, budget, t0);
+}
+
+void mp_shrink_case(struct mp_arena *a, const struct mp_case *c, const struct mp_dataset *data, enum mp_dialect d,
+                    const struct mp_case_check *check, const struct mp_shrink_budget *budget,
+                    struct mp_shrink_result *out)
+{
+    memset(out, 0, sizeof *out);
+    double t0 = mp_now();
+    struct cand start = {(struct mp_schema *)c->start, (struct mp_schema *)c->desired, c->renames, {0}};
+    if (data)
+        start.data = *data;
+    struct search s = {.a = a, .d = d, .out = out, .check = check};
+    search_case(&s, &start, budget, t0);
 }
