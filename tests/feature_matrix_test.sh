@@ -13,6 +13,9 @@
 #     whatever is recorded; a feature recorded as refused that now passes is
 #     reported ("# now passes"), so that the table can be updated as the
 #     model grows;
+#   - a feature that passes is also planned onto its base and off it again
+#     (base -> feature, feature -> base): applied, the result must be the
+#     target's schema (a refusal is fine, a wrong answer fails);
 #   - `migprop schema` never calls the feature's database and its base equal:
 #     it refuses one of them (exit 2), or prints them differently, with and
 #     without --ignore-unmodelled.
@@ -39,6 +42,7 @@ if [ "$D" = sqlite ]; then
   db() { rm -f "$W/$1.db"; sqlite3 -bail "$W/$1.db" <"$2"; }
   url() { echo "sqlite:$W/$1.db"; }
   introspect() { introspect_sqlite "$W/$1.db"; }
+  apply_got() { sqlite3 -bail "$W/f_got.db" <"$1"; }
 elif [ "$D" = postgres ]; then
   [ -n "${DATABASE_URL:-}" ] || { echo "1..0 # SKIP no DATABASE_URL (run under migprop cluster)"; exit 0; }
   KW="host=${PGHOST:?} port=${PGPORT:-5432} user=${PGUSER:?}"
@@ -50,6 +54,7 @@ elif [ "$D" = postgres ]; then
   }
   url() { echo "$FM options=-csearch_path=$1"; }
   introspect() { introspect_pg "$FM" "$1"; }
+  apply_got() { PGOPTIONS="-c search_path=f_got" psql -X -q -v ON_ERROR_STOP=1 -d "$FM" -f "$1"; }
 else
   echo "usage: feature_matrix_test.sh MIGPROP sqlite|postgres" >&2; exit 2
 fi
@@ -75,12 +80,11 @@ for f in "$HERE/features/$D"/*.sql; do
     detail=$(grep -v -e 'skipped psql meta-command' -e 'migprop does not model (' "$W/err" | grep -m1 . | sed -e 's/^migprop plan: //' -e 's/^ *//')
   elif [ $st -ne 0 ]; then
     got=crash detail="plan exited $st"; cp "$W/err" "$W/why"
-  elif ! db f_got "$W/empty.sql" || ! { if [ "$D" = sqlite ]; then sqlite3 -bail "$W/f_got.db" <"$W/plan.sql"
-         else PGOPTIONS="-c search_path=f_got" psql -X -q -v ON_ERROR_STOP=1 -d "$FM" -f "$W/plan.sql"; fi; } >"$W/why" 2>&1; then
+  elif ! db f_got "$W/empty.sql" || ! apply_got "$W/plan.sql" >"$W/why" 2>&1; then
     got=wrong detail="the plan fails to apply"; cat "$W/plan.sql" >>"$W/why"
   else
     introspect f_got >"$W/got.txt" || { echo "Bail out! the introspection failed"; exit 1; }
-    if cmp -s "$W/want.txt" "$W/got.txt"; then got=pass
+    if cmp -s <(introspect_unnamed <"$W/want.txt") <(introspect_unnamed <"$W/got.txt"); then got=pass
     else
       got=wrong detail="the result differs"
       { echo "< wanted, > got"; diff "$W/want.txt" "$W/got.txt"; cat "$W/plan.sql"; } >"$W/why"
@@ -93,7 +97,27 @@ for f in "$HERE/features/$D"/*.sql; do
     */wrong) bad "$D $feat: a silent wrong answer: plan exits 0, $detail" ;;
     *) bad "$D $feat: $got, recorded $want${detail:+ ($detail)}" ;;
   esac
-  # 3. schema never calls the two equal
+  # 3. a feature planned from empty is planned onto its base and off it
+  # again: an ALTER path must not be silently wrong either
+  if [ "$got" = pass ]; then
+    for dir in on off; do
+      if [ $dir = on ]; then from=$base to=$f want_db=f_want; else from=$f to=$base want_db=f_base; fi
+      name="$D $feat: plan $dir the base"
+      "$M" plan --from "$from" --to "$to" --dialect "$D" >"$W/plan.sql" 2>"$W/err"; st=$?
+      if [ $st -eq 2 ]; then ok "$name: refused # $(grep -v 'migprop does not model (' "$W/err" | grep -m1 .)"; continue
+      elif [ $st -ne 0 ]; then cp "$W/err" "$W/why"; bad "$name: plan exited $st"; continue; fi
+      if ! db f_got "$from" >"$W/why" 2>&1 || ! apply_got "$W/plan.sql" >"$W/why" 2>&1; then
+        cat "$W/plan.sql" >>"$W/why"; bad "$name: a silent wrong answer: the plan fails to apply"; continue
+      fi
+      introspect f_got >"$W/got.txt" && introspect "$want_db" >"$W/want2.txt" || { echo "Bail out! the introspection failed"; exit 1; }
+      if cmp -s <(introspect_unnamed <"$W/want2.txt") <(introspect_unnamed <"$W/got.txt"); then ok "$name"
+      else
+        { echo "< wanted, > got"; diff "$W/want2.txt" "$W/got.txt"; cat "$W/plan.sql"; } >"$W/why"
+        bad "$name: a silent wrong answer: the result differs"
+      fi
+    done
+  fi
+  # 4. schema never calls the two equal
   for opt in "" --ignore-unmodelled; do
     "$M" schema --db "$(url f_want)" $opt >"$W/s1" 2>/dev/null; s1=$?
     "$M" schema --db "$(url f_base)" $opt >"$W/s2" 2>/dev/null; s2=$?

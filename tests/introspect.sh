@@ -12,10 +12,15 @@
 # identity, generated, collation), primary keys, UNIQUE / CHECK / FOREIGN KEY
 # constraints with their actions and DEFERRABLE, indexes with their
 # definition, views, materialized views, triggers, functions, sequences, enum
-# and domain types, extensions.  Constraint names are left out (migprop may
-# name a constraint it creates differently); index, view, trigger and
-# function names are kept.  Columns are listed by name, not table order (the
+# and domain types, extensions.  Index, view, trigger and function names are
+# part of their facts; constraint names (PostgreSQL) are facts of their own,
+# lines "name ...", that introspect_unnamed leaves out: migprop may name a
+# constraint it creates differently, which is no wrong structure but matters
+# to a later migration that drops the constraint by name.  Columns are listed by name, not table order (the
 # planner can only append a column; README "What migprop models").
+
+# introspect_unnamed: the facts of stdin without the constraint names
+introspect_unnamed() { grep -v '^name ' || true; }
 
 # CREATE texts, one per line, with case, quoting and spacing normalised
 # (lower case, no identifier quotes, one space, none around parentheses
@@ -138,6 +143,9 @@ SELECT 'column ' || r.relname || '.' || a.attname || ' type=' || format_type(a.a
  WHERE r.relkind IN ('r', 'p', 'f', 'v', 'm')
 UNION ALL
 SELECT 'constraint ' || r.relname || ' ' || pg_get_constraintdef(k.oid)
+  FROM rel r JOIN pg_constraint k ON k.conrelid = r.oid
+UNION ALL
+SELECT 'name constraint ' || r.relname || ' ' || k.conname || ' ' || k.contype::text
   FROM rel r JOIN pg_constraint k ON k.conrelid = r.oid
 UNION ALL
 SELECT 'index ' || pg_get_indexdef(x.indexrelid)

@@ -1,1 +1,0 @@
-ALTER TABLE twofactor ADD COLUMN last_used INT4 NOT NULL DEFAULT 0;
