@@ -3,8 +3,12 @@
  * (SQLite "PRAGMA Statements": table_xinfo, table_list, foreign_key_list,
  * index_list, index_xinfo); what the model cannot hold (CHECK, COLLATE,
  * AUTOINCREMENT, generated columns, partial, expression and DESC index
- * columns, STRICT, WITHOUT ROWID, FK ON UPDATE / DEFERRABLE, views,
- * triggers) is recorded by name on the schema (model.h, mp_unmodelled). */
+ * columns, STRICT, WITHOUT ROWID, FK ON UPDATE / DEFERRABLE) is recorded by
+ * name on the schema (model.h, mp_unmodelled).  Views and triggers are
+ * schema-level objects (model_object.h) with their sqlite_schema.sql text;
+ * a view's dependencies are the columns SQLite itself reads for it
+ * (view_deps()), a trigger's are left to the conservative name scan of
+ * mp_object_deps(). */
 #include "backend.h"
 #include "dberror.h"
 
@@ -276,6 +280,46 @@ static void resolve_fks(struct mp_arena *a, struct mp_schema *s)
     }
 }
 
+/* The authorizer of view_deps(): every column read on behalf of the view
+ * being analysed (the innermost view, the callback's 4th argument), as
+ * SQLite compiles it ("Compile-Time Authorization Callbacks",
+ * SQLITE_READ: table and column names). */
+struct view_reads {
+    struct mp_arena *a;
+    struct mp_object *o;
+};
+
+static int on_read(void *ctx, int action, const char *table, const char *column, const char *db,
+                   const char *inner)
+{
+    struct view_reads *r = ctx;
+    (void)db;
+    if (action == SQLITE_READ && table && inner && strcmp(inner, r->o->name) == 0)
+        mp_object_add_dep(r->a, r->o, table, column && *column ? column : NULL);
+    return SQLITE_OK;
+}
+
+/* The tables, views and columns view `o` reads: what SQLite's authorizer
+ * reports while it compiles SELECT * FROM the view - the select list,
+ * WHERE, JOIN and GROUP BY alike, precise to the column.  A view SQLite
+ * cannot compile keeps no dependencies (the name scan stands in).  The
+ * connection's authorizer is replaced for the time of the read and left
+ * unset after it. */
+static void view_deps(sqlite3 *db, struct mp_arena *a, struct mp_object *o)
+{
+    struct view_reads r = {a, o};
+    struct mp_buf q = {0};
+    mp_buf_add(&q, "SELECT * FROM ");
+    mp_buf_ident(&q, o->name);
+    sqlite3_stmt *st = NULL;
+    sqlite3_set_authorizer(db, on_read, &r);
+    if (sqlite3_prepare_v2(db, mp_buf_str(&q), -1, &st, NULL) != SQLITE_OK)
+        o->ndeps = 0;
+    sqlite3_finalize(st);
+    sqlite3_set_authorizer(db, NULL, NULL);
+    mp_buf_free(&q);
+}
+
 int mp_introspect_sqlite(void *db, struct mp_arena *a, struct mp_schema **out, struct mp_error *err)
 {
     struct {
@@ -308,13 +352,17 @@ int mp_introspect_sqlite(void *db, struct mp_arena *a, struct mp_schema **out, s
                 mp_schema_note_unmodelled(a, sc, t->name, "table %s: WITHOUT ROWID", t->name);
             if (sql)
                 scan_create(a, sc, t->name, sql);
-        } else if (strcmp(type, "view") == 0) {
-            mp_schema_note_unmodelled(a, sc, NULL, "view %s", name);
-        } else if (strcmp(type, "trigger") == 0) {
-            mp_schema_note_unmodelled(a, sc, tbl, "table %s: trigger %s", tbl, name);
+        } else if (strcmp(type, "view") == 0 || strcmp(type, "trigger") == 0) {
+            bool view = type[0] == 'v';
+            struct mp_object *o = mp_schema_add_object(a, sc, view ? MP_OBJ_VIEW : MP_OBJ_TRIGGER, name);
+            o->table = view ? NULL : mp_arena_strdup(a, tbl);
+            o->sql = mp_arena_strdup(a, sql ? sql : "");
         }
     }
     sqlite3_finalize(st);
+    for (size_t i = 0; i < sc->nobjects; i++)
+        if (sc->objects[i].kind == MP_OBJ_VIEW)
+            view_deps(s->db, a, &sc->objects[i]);
     for (size_t i = 0; i < sc->ntables; i++)
         if ((rc = introspect_table(s->db, a, sc, sc->tables[i], err)))
             return rc;

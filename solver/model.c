@@ -298,6 +298,8 @@ struct mp_schema *mp_schema_clone(struct mp_arena *a, const struct mp_schema *s)
     c->last_id = s->last_id;
     for (size_t i = 0; i < s->nunmodelled; i++)
         *MP_PUSH(a, c->unmodelled, c->nunmodelled, c->capunmodelled) = s->unmodelled[i];
+    for (size_t i = 0; i < s->nobjects; i++)
+        *MP_PUSH(a, c->objects, c->nobjects, c->capobjects) = mp_object_copy(a, &s->objects[i]);
     return c;
 }
 
@@ -495,6 +497,9 @@ void mp_schema_index_names(struct mp_schema *s, enum mp_dialect d)
     s->rel->d = d;
     for (size_t i = 0; i < s->ntables; i++)
         mp_schema_rel_table(s, s->tables[i], true);
+    for (size_t i = 0; i < s->nobjects; i++)
+        if (mp_object_kind_is_relation(s->objects[i].kind))
+            mp_schema_rel_add(s, s->objects[i].name, NULL);
 }
 
 void mp_schema_unindex_names(struct mp_schema *s)
@@ -858,6 +863,7 @@ void mp_schema_canonical(struct mp_buf *b, const struct mp_schema *s, int flags)
     for (size_t i = 0; i < s->ntables; i++)
         canonical_table(b, v[i], flags);
     free(v);
+    mp_objects_canonical(b, s, flags);
     canonical_unmodelled(b, s);
 }
 
@@ -944,10 +950,12 @@ size_t mp_schema_diff(struct mp_buf *b, const struct mp_schema *want,
             mp_buf_add(&ty, "");
         changed += diff_lines(b, tx.s, ty.s);
     }
-    /* objects the model cannot hold compare by their descriptions: never
-     * "equal" while they differ */
+    /* schema-level objects by their canonical lines; objects the model
+     * cannot hold by their descriptions: never "equal" while they differ */
     mp_buf_reset(&tx);
     mp_buf_reset(&ty);
+    mp_objects_canonical(&tx, want, 0);
+    mp_objects_canonical(&ty, got, 0);
     canonical_unmodelled(&tx, want);
     canonical_unmodelled(&ty, got);
     if (strcmp(mp_buf_str(&tx), mp_buf_str(&ty)) != 0) {

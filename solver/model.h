@@ -30,6 +30,7 @@
 #include "buf.h"
 #include "dialect.h"
 #include "error.h"
+#include "model_object.h"
 
 /* Identifier equality in dialect `d`.  SQLite compares identifiers
  * case-insensitively for ASCII letters ("SQLite Keywords": identifiers are
@@ -169,6 +170,8 @@ struct mp_schema {
     uint32_t last_id;        /* the highest id given out in this schema (mp_schema_new_id) */
     struct mp_unmodelled *unmodelled; /* what the reader saw but the model cannot hold */
     size_t nunmodelled, capunmodelled;
+    struct mp_object *objects; /* views, triggers, functions, ... (model_object.h) */
+    size_t nobjects, capobjects;
 };
 
 /* Record an unmodelled object of `s` (table: its owner or NULL; the text
@@ -292,7 +295,8 @@ enum {
 
 /* Append the canonical text form of `s`: tables sorted by name, columns in
  * order, keys, foreign keys (sorted) and indexes (sorted by name), one object
- * a line, identifiers double-quoted; then, sorted, one "# not modelled: X"
+ * a line, identifiers double-quoted; then the schema-level objects
+ * (mp_objects_canonical(), model_object.h); then, sorted, one "# not modelled: X"
  * line per unmodelled object, so that two schemas that differ only there
  * never print alike (the schema parser reads these lines as comments).  Two schemas are equal for migprop when
  * their canonical forms (flags 0) are equal.  The same text, with

@@ -13,7 +13,16 @@
  * Identifiers are double-quoted (doubling inner quotes) or bare words;
  * `constraint "name"` is optional; types are integer, bigint, text,
  * varchar(N), boolean, double, numeric(P,S), date, timestamp, bytes or
- * raw 'type text'; `default` takes the rest of the line as SQL.  Blank lines
+ * raw 'type text'; `default` takes the rest of the line as SQL.  After the
+ * tables, schema-level objects, one a line (model_object.h,
+ * mp_objects_canonical()):
+ *
+ *   view "v" uses ("post"."id", "post"."title") sql create view v as select id, title from post
+ *   trigger "t_ai" on "post" sql create trigger t_ai after insert on post begin ... end
+ *   function "f" args 'integer' sql CREATE OR REPLACE FUNCTION f(x integer) ...\n...
+ *
+ * (kinds: view, materialized view, trigger, function, procedure,
+ * extension; `sql` takes the rest of the line, \n and \\ escaped).  Blank lines
  * and lines starting with '#' are ignored.
  *
  * Rename hints, one per line:
