@@ -55,6 +55,14 @@
     "  AND dp.refclassid = 'pg_class'::regclass AND dp.refobjid = c.oid AND dp.refobjsubid = a.attnum " \
     "  AND dp.deptype = 'i' LIMIT 1)"
 
+/* pg_index rows of the current schema's tables only, as `x`: OFFSET 0 keeps
+ * the planner from flattening the subquery, so MP_PG_INDEX_UNMODELLED's
+ * subplans run for these few rows rather than for every index of the
+ * catalog (10 ms -> under 1 ms per query on a 5-table schema). */
+#define MP_PG_SCHEMA_INDEXES \
+    "(SELECT * FROM pg_index WHERE indrelid IN (SELECT c.oid FROM pg_class c " \
+    "  JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema()) OFFSET 0) x"
+
 static const char *const introspect_parts[] = {
     "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
     "       pg_get_expr(d.adbin, d.adrelid), a.attgenerated, a.attidentity, "
@@ -82,7 +90,7 @@ static const char *const introspect_parts[] = {
     "WHERE n.nspname = current_schema() AND k.contype IN ('p','u','f') "
     "ORDER BY c.relname, k.contype, k.conname, u.ord;"
     "SELECT c.relname, i.relname, x.indisunique, u.ord, a.attname "
-    "FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+    "FROM " MP_PG_SCHEMA_INDEXES " JOIN pg_class i ON i.oid = x.indexrelid "
     "JOIN pg_class c ON c.oid = x.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
     "CROSS JOIN LATERAL unnest(x.indkey::int2[]) WITH ORDINALITY AS u(attnum, ord) "
     "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = u.attnum "
@@ -113,7 +121,7 @@ static const char *const introspect_parts[] = {
     "   OR x.indnkeyatts < x.indnatts OR coalesce((to_jsonb(x)->>'indnullsnotdistinct')::boolean, false)) "
     /* indexes the model cannot hold */
     " UNION ALL SELECT c.relname, format('index %s: %s', i.relname, pg_get_indexdef(i.oid)) "
-    " FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+    " FROM " MP_PG_SCHEMA_INDEXES " JOIN pg_class i ON i.oid = x.indexrelid "
     " JOIN pg_class c ON c.oid = x.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
     " WHERE n.nspname = current_schema() AND NOT EXISTS (SELECT 1 FROM pg_constraint k "
     "   WHERE k.conindid = x.indexrelid AND k.contype IN ('p','u','x')) AND (" MP_PG_INDEX_UNMODELLED ") "
