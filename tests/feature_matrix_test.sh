@@ -125,6 +125,8 @@ for f in "$HERE/features/$D"/*.sql; do
   fi
   # 4. schema never calls the two equal
   for opt in "" --ignore-unmodelled; do
+    # neither refused: --ignore-unmodelled has nothing to leave out
+    [ -n "$opt" ] && [ "$s1" -eq 0 ] && [ "$s2" -eq 0 ] && continue
     "$M" schema --db "$(url f_want)" $opt >"$W/s1" 2>/dev/null; s1=$?
     "$M" schema --db "$(url f_base)" $opt >"$W/s2" 2>/dev/null; s2=$?
     name="$D $feat: schema${opt:+ $opt} tells the feature from its base"
