@@ -155,7 +155,7 @@ UNION ALL
 SELECT CASE relkind WHEN 'v' THEN 'view ' ELSE 'matview ' END || relname || ' ' || pg_get_viewdef(oid)
   FROM rel WHERE relkind IN ('v', 'm')
 UNION ALL
-SELECT 'trigger ' || pg_get_triggerdef(g.oid) || ' enabled=' || g.tgenabled::text
+SELECT 'trigger ' || pg_get_triggerdef(g.oid, true) || ' enabled=' || g.tgenabled::text
   FROM rel r JOIN pg_trigger g ON g.tgrelid = r.oid WHERE NOT g.tgisinternal
 UNION ALL
 SELECT 'policy ' || r.relname || ' ' || p.polname || ' ' || p.polcmd::text || ' ' || coalesce(pg_get_expr(p.polqual, p.polrelid), '-')
@@ -175,7 +175,10 @@ SELECT 'sequence ' || r.relname || ' ' || format_type(s.seqtypid, NULL) || ' sta
   FROM rel r JOIN pg_sequence s ON s.seqrelid = r.oid
 UNION ALL
 SELECT 'function ' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ') kind=' || p.prokind::text
-       || CASE WHEN p.prokind IN ('f', 'p') THEN ' md5=' || md5(pg_get_functiondef(p.oid)) ELSE '' END
+       -- the definition without the schema pg_get_functiondef() always names
+       || CASE WHEN p.prokind IN ('f', 'p')
+               THEN ' md5=' || md5(replace(pg_get_functiondef(p.oid), ' ' || quote_ident(:'schema') || '.', ' '))
+               ELSE '' END
   FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
  WHERE n.nspname = :'schema'
    AND NOT EXISTS (SELECT 1 FROM pg_depend dp WHERE dp.classid = 'pg_proc'::regclass AND dp.objid = p.oid AND dp.deptype = 'e')
