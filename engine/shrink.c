@@ -1,6 +1,7 @@
 /* shrink.c - the case shrinker: the tactics and the same-failure check of
  * a case, searched by the shrink core (see shrink.h, shrink_core.h). */
 #include "shrink.h"
+#include "model_object.h"
 #include "os.h"
 
 #include <string.h>
@@ -43,8 +44,21 @@ static void drop_fks_to(struct mp_schema *s, const char *table, const char *col)
     }
 }
 
+/* Drop the schema-level objects of `s` that use table `name` (column
+ * `col`, or the table as a whole when NULL): a view over a removed table
+ * or column would name what no longer exists. */
+static void drop_objects_using(struct mp_schema *s, const char *name, const char *col)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < s->nobjects; i++)
+        if (!mp_object_uses(s, MP_POSTGRES, &s->objects[i], name, col))
+            s->objects[k++] = s->objects[i];
+    s->nobjects = k;
+}
+
 static void remove_table(struct mp_schema *s, const char *name)
 {
+    drop_objects_using(s, name, NULL);
     long i = mp_schema_find_table(s, MP_POSTGRES, name);
     if (i >= 0)
         mp_schema_remove_table(s, (size_t)i);
@@ -96,6 +110,7 @@ static bool strip_column(struct mp_schema *s, struct mp_table *t, const char *co
             t->nfks--;
         }
     drop_fks_to(s, t->name, col);
+    drop_objects_using(s, t->name, col);
     memmove(&t->cols[ci], &t->cols[ci + 1], (t->ncols - (size_t)ci - 1) * sizeof t->cols[0]);
     t->ncols--;
     return true;
