@@ -36,6 +36,11 @@ for s in 1 2 3; do
 done
 
 took "migprop's planner, 3 seeds, both backends"
+# the cluster's postgres:// URL (host=%2F... in its query) works as --pg-url
+"$M" differ-check --differ migprop --backend postgres --pg-url "$DATABASE_URL" --iterations 2 --seed 1 >"$W/url.tap" 2>&1
+st=$?
+[ $st -eq 0 ] && grep -q "2 trials in .* 0 findings$" "$W/url.tap" && t ok "--pg-url as a postgres:// URL: pairs run, none discarded" ||
+  { t no "--pg-url as a postgres:// URL: pairs run, none discarded (exit $st)"; show "$W/url.tap"; }
 # planted: the profile without its rename hints (a rename becomes a drop and an add)
 printf 'name: nohints\ndiff: {migprop} plan --from {from_file} --to {to_file} --dialect {dialect}\nunsupported: cannot be ordered\nunsupported: is not supported by this version\n' \
   >"$W/nohints.adapter"
