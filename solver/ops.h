@@ -41,6 +41,8 @@ enum mp_op_kind {
     MP_OP_DROP_DEFAULT,   /* column `name` */
     MP_OP_ADD_UNIQUE,     /* unique constraint `unique` */
     MP_OP_DROP_UNIQUE,    /* unique constraint `unique` (by name on PostgreSQL) */
+    MP_OP_ADD_CHECK,      /* CHECK constraint `check` (expression in the desired vocabulary) */
+    MP_OP_DROP_CHECK,     /* CHECK constraint `check` (start vocabulary; by name on PostgreSQL) */
     MP_OP__COUNT
 };
 
@@ -61,6 +63,7 @@ struct mp_op {
     struct mp_fk fk;            /* ADD FK, DROP FK (cols on `table`) */
     struct mp_index index;      /* ADD INDEX */
     struct mp_unique unique;    /* ADD UNIQUE, DROP UNIQUE */
+    struct mp_check check;      /* ADD CHECK, DROP CHECK */
     bool lossy;                 /* ALTER TYPE: a narrowing cast is intended (down plans,
                                  * whose values came from the narrower type) */
 };

@@ -69,7 +69,8 @@ enum key_kind {
     K_REL,      /* a name in the relation namespace: (name) */
     K_TABLE,    /* a table: (table) */
     K_UNIQUE,   /* a unique key: (table, its columns sorted by identity) */
-    K_TYPE      /* the new type of a column: (table, column) */
+    K_TYPE,     /* the new type of a column: (table, column) */
+    K_CONNAME   /* a CHECK constraint name of a table (PostgreSQL): (table, name) */
 };
 
 /* A resource.  Built with identities and name numbers (mp_plan_name_id());
