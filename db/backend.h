@@ -17,6 +17,11 @@ struct mp_backend;
 struct mp_backend_config {
     const char *pg_url;   /* PostgreSQL: use this server instead of a disposable cluster */
     bool quiet;           /* no progress messages on stderr */
+    /* SQLite: stop a trial once its statements have run about this many
+     * virtual machine steps in all (sqlite3_progress_handler, callbacks every 1000 steps;
+     * SQLITE_INTERRUPT "interrupted"); 0: no limit.  For DDL nobody vouches
+     * for (the fuzz targets), where a recursive CTE could run forever. */
+    unsigned long step_limit;
 };
 
 /* Open a backend of dialect `d`.  For PostgreSQL without pg_url this starts

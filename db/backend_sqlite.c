@@ -11,7 +11,18 @@
 struct sqlite_backend {
     struct mp_backend base;
     sqlite3 *db;
+    unsigned long step_limit; /* in 1000-step units, 0: none */
+    unsigned long steps_left;
 };
+
+static int sl_progress(void *payload)
+{
+    struct sqlite_backend *s = payload;
+    if (s->steps_left == 0)
+        return 1;
+    s->steps_left--;
+    return 0;
+}
 
 static int sl_begin(struct mp_backend *b, struct mp_error *err)
 {
@@ -23,6 +34,15 @@ static int sl_begin(struct mp_backend *b, struct mp_error *err)
     if (rc == SQLITE_OK) {
         sqlite3_db_config(s->db, SQLITE_DBCONFIG_DQS_DDL, 0, (int *)NULL);
         sqlite3_db_config(s->db, SQLITE_DBCONFIG_DQS_DML, 0, (int *)NULL);
+        /* a trial database is a scratch database in memory: ATTACH (and
+         * VACUUM INTO, which attaches) would open or create a file beside
+         * it, which no trial, and no read-only command loading a user's DDL
+         * (plan --from FILE), may do ("Run-Time Limits", LIMIT_ATTACHED) */
+        sqlite3_limit(s->db, SQLITE_LIMIT_ATTACHED, 0);
+        if (s->step_limit) {
+            s->steps_left = s->step_limit;
+            sqlite3_progress_handler(s->db, 1000, sl_progress, s);
+        }
     }
     if (rc != SQLITE_OK) {
         mp_sqlite_error(s->db, rc, err);
@@ -108,11 +128,11 @@ static const struct mp_backend_impl sqlite_impl = {
 int mp_backend_sqlite_open(const struct mp_backend_config *cfg, struct mp_backend **out,
                            struct mp_error *err)
 {
-    (void)cfg;
     (void)err;
     struct sqlite_backend *s = calloc(1, sizeof *s);
     if (!s)
         mp_oom();
+    s->step_limit = cfg ? (cfg->step_limit + 999) / 1000 : 0;
     s->base.impl = &sqlite_impl;
     s->base.dialect = MP_SQLITE;
     *out = &s->base;

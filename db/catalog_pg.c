@@ -13,10 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Five result sets in one round trip: columns, constraints (one row per
+/* Seven result sets in one round trip: columns, constraints (one row per
  * key column), indexes that back no constraint (their pg_get_indexdef()),
- * CHECK constraints, and what the model cannot hold, as (owning table
- * or NULL, description) rows (model.h, mp_unmodelled).  Index and
+ * CHECK constraints, what the model cannot hold, as (owning table or
+ * NULL, description) rows (model.h, mp_unmodelled), the schema-level
+ * objects and the views' dependencies (model_object.h).  Index and
  * constraint properties that only PostgreSQL 15 has (indnullsnotdistinct)
  * are read through to_jsonb() so the query runs on older servers. */
 static const char *const introspect_parts[] = {
@@ -94,18 +95,18 @@ static const char *const introspect_parts[] = {
     "   OR pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%' OR ty.typnamespace <> 'pg_catalog'::regnamespace) "
     /* tables: partitioned, partitions, inheritance, UNLOGGED, row security */
     " UNION ALL SELECT c.relname, format('table %s: %s', c.relname, concat_ws(', ', "
-    "   CASE WHEN c.relkind = 'p' THEN 'partitioned' END, CASE WHEN c.relispartition THEN 'a partition' END, "
+    "   CASE WHEN c.relkind = 'p' THEN 'partitioned (PARTITION BY ' || pg_get_partkeydef(c.oid) || ')' END, "
+    "   CASE WHEN c.relispartition THEN 'a partition of ' || (SELECT string_agg(pc.relname, ', ') FROM pg_inherits h "
+    "     JOIN pg_class pc ON pc.oid = h.inhparent WHERE h.inhrelid = c.oid) END, "
     "   CASE WHEN EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = c.oid) AND NOT c.relispartition "
-    "     THEN 'inherits' END, "
+    "     THEN 'inherits from ' || (SELECT string_agg(pc.relname, ', ' ORDER BY h.inhseqno) FROM pg_inherits h "
+    "     JOIN pg_class pc ON pc.oid = h.inhparent WHERE h.inhrelid = c.oid) END, "
     "   CASE WHEN c.relpersistence = 'u' THEN 'UNLOGGED' END, CASE WHEN c.relrowsecurity THEN 'row level security' END)) "
     " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
     " WHERE n.nspname = current_schema() AND c.relkind IN ('r','p') AND (c.relkind = 'p' OR c.relispartition "
     "   OR EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = c.oid) OR c.relpersistence = 'u' OR c.relrowsecurity) "
     ,
     /* triggers, rules, policies, comments on tables and columns */
-    " UNION ALL SELECT c.relname, format('table %s: trigger %s', c.relname, g.tgname) "
-    " FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
-    " WHERE n.nspname = current_schema() AND NOT g.tgisinternal "
     " UNION ALL SELECT c.relname, format('table %s: policy %s', c.relname, p.polname) "
     " FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
     " WHERE n.nspname = current_schema() "
@@ -118,10 +119,10 @@ static const char *const introspect_parts[] = {
     " UNION ALL SELECT (SELECT oc.relname FROM pg_depend dp JOIN pg_class oc ON oc.oid = dp.refobjid "
     "     WHERE dp.classid = 'pg_class'::regclass AND dp.objid = c.oid AND dp.refclassid = 'pg_class'::regclass "
     "     AND dp.deptype IN ('a','i') LIMIT 1), "
-    "   format('%s %s', CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' "
+    "   format('%s %s', CASE c.relkind "
     "   WHEN 'S' THEN 'sequence' WHEN 'f' THEN 'foreign table' ELSE 'composite type' END, c.relname) "
     " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-    " WHERE n.nspname = current_schema() AND c.relkind IN ('v','m','S','f','c') "
+    " WHERE n.nspname = current_schema() AND c.relkind IN ('S','f','c') "
     /* types, functions (not an extension's), extensions */
     " UNION ALL SELECT NULL, format('type %s (%s)', t.typname, CASE t.typtype WHEN 'e' THEN 'enum' "
     "   WHEN 'd' THEN 'domain' WHEN 'r' THEN 'range' WHEN 'm' THEN 'multirange' ELSE 'base' END) "
@@ -129,9 +130,11 @@ static const char *const introspect_parts[] = {
     " WHERE n.nspname = current_schema() AND t.typtype IN ('e','d','r','m','b') AND t.typcategory <> 'A' "
     "   AND NOT EXISTS (SELECT 1 FROM pg_depend dp WHERE dp.classid = 'pg_type'::regclass AND dp.objid = t.oid "
     "   AND dp.deptype = 'e') "
-    " UNION ALL SELECT NULL, format('function %s(%s)', p.proname, pg_get_function_identity_arguments(p.oid)) "
+    /* aggregates and window functions (functions and procedures are objects) */
+    " UNION ALL SELECT NULL, format('%s %s(%s)', CASE p.prokind WHEN 'a' THEN 'aggregate' ELSE 'window function' END, "
+    "   p.proname, pg_get_function_identity_arguments(p.oid)) "
     " FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
-    " WHERE n.nspname = current_schema() AND NOT EXISTS (SELECT 1 FROM pg_depend dp "
+    " WHERE n.nspname = current_schema() AND p.prokind IN ('a','w') AND NOT EXISTS (SELECT 1 FROM pg_depend dp "
     "   WHERE dp.classid = 'pg_proc'::regclass AND dp.objid = p.oid AND dp.deptype = 'e') "
     /* relations this transaction created in another schema: DDL that names
      * its schema (pg_dump's public.t after set_config('search_path', '')) is
@@ -146,9 +149,43 @@ static const char *const introspect_parts[] = {
     "   AND c.xmin::text::bigint = txid_current_if_assigned() % 4294967296 "
     " UNION ALL SELECT NULL, 'no schema: the search path is empty (as after set_config of search_path "
     "to the empty string in a pg_dump), nothing can be read' WHERE current_schema() IS NULL "
-    " UNION ALL SELECT NULL, format('extension %s', e.extname) "
-    " FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE n.nspname = current_schema() "
     ") q ORDER BY 1, 2;",
+    /* schema-level objects (model_object.h): kind, name, identity
+     * arguments, table, creating statement.  Views: pg_get_viewdef(oid,
+     * true) after CREATE [MATERIALIZED] VIEW; triggers:
+     * pg_get_triggerdef(oid, true) (internal ones back foreign keys);
+     * functions and procedures not an extension's: pg_get_functiondef(),
+     * their name unqualified (it names the schema, which differs per trial);
+     * extensions of the schema by name (their version is not compared). */
+    "SELECT k, name, args, tbl, def FROM ("
+    " SELECT CASE c.relkind WHEN 'm' THEN 'm' ELSE 'v' END AS k, c.relname AS name, NULL AS args, NULL AS tbl, "
+    "   'CREATE ' || CASE c.relkind WHEN 'm' THEN 'MATERIALIZED ' ELSE '' END || 'VIEW ' || quote_ident(c.relname) "
+    "   || ' AS ' || rtrim(btrim(pg_get_viewdef(c.oid, true), E' \n\t'), ';') AS def "
+    " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+    " WHERE n.nspname = current_schema() AND c.relkind IN ('v','m') "
+    " UNION ALL SELECT 't', g.tgname, NULL, c.relname, pg_get_triggerdef(g.oid, true) "
+    " FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+    " WHERE n.nspname = current_schema() AND NOT g.tgisinternal "
+    " UNION ALL SELECT CASE p.prokind WHEN 'p' THEN 'p' ELSE 'f' END, p.proname, "
+    "   pg_get_function_identity_arguments(p.oid), NULL, "
+    "   regexp_replace(pg_get_functiondef(p.oid), '^(CREATE OR REPLACE (FUNCTION|PROCEDURE) )[^(]*\\(', "
+    "     '\\1' || replace(quote_ident(p.proname), '\\', '\\\\') || '(') "
+    " FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+    " WHERE n.nspname = current_schema() AND p.prokind IN ('f','p') AND NOT EXISTS (SELECT 1 FROM pg_depend dp "
+    "   WHERE dp.classid = 'pg_proc'::regclass AND dp.objid = p.oid AND dp.deptype = 'e') "
+    " UNION ALL SELECT 'e', e.extname, NULL, NULL, 'CREATE EXTENSION ' || quote_ident(e.extname) "
+    " FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE n.nspname = current_schema() "
+    ") o ORDER BY 1, 2, 3;"
+    /* what each view reads (the rewrite rule's dependencies, pg_depend):
+     * the relation, and the column or NULL for the relation as a whole */
+    "SELECT DISTINCT v.relname, t.relname, a.attname "
+    "FROM pg_class v JOIN pg_namespace n ON n.oid = v.relnamespace "
+    "JOIN pg_rewrite r ON r.ev_class = v.oid "
+    "JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_class'::regclass "
+    "JOIN pg_class t ON t.oid = d.refobjid "
+    "LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid AND d.refobjsubid > 0 "
+    "WHERE n.nspname = current_schema() AND v.relkind IN ('v','m') AND t.oid <> v.oid "
+    "ORDER BY 1, 2, 3;",
     NULL};
 
 static enum mp_fk_action action(char c)
@@ -177,6 +214,44 @@ static void push(struct mp_arena *a, struct mp_names *n, const char *v)
     n->v = nv;
 }
 
+/* The result sets of the introspection query: columns, constraints,
+ * indexes, CHECK constraints, unmodelled objects, schema-level objects,
+ * view dependencies. */
+#define MP_PG_NRESULTS 7
+
+/* Schema-level objects from their result set (kind letter, name, args,
+ * table, statement) and the views' dependencies (view, relation, column). */
+static void read_objects(struct mp_arena *a, struct mp_schema *s, PGresult *objs, PGresult *deps)
+{
+    for (int i = 0; i < PQntuples(objs); i++) {
+        enum mp_object_kind k;
+        switch (PQgetvalue(objs, i, 0)[0]) {
+        case 'm': k = MP_OBJ_MATVIEW; break;
+        case 't': k = MP_OBJ_TRIGGER; break;
+        case 'f': k = MP_OBJ_FUNCTION; break;
+        case 'p': k = MP_OBJ_PROCEDURE; break;
+        case 'e': k = MP_OBJ_EXTENSION; break;
+        default: k = MP_OBJ_VIEW; break;
+        }
+        struct mp_object *o = mp_schema_add_object(a, s, k, PQgetvalue(objs, i, 1));
+        o->args = val(a, objs, i, 2);
+        o->table = val(a, objs, i, 3);
+        o->sql = val(a, objs, i, 4);
+        if (!o->sql)
+            o->sql = "";
+    }
+    for (int i = 0; i < PQntuples(deps); i++) {
+        struct mp_object probe = {.kind = MP_OBJ_VIEW, .name = PQgetvalue(deps, i, 0)};
+        struct mp_object *o = (struct mp_object *)mp_schema_find_object(s, MP_POSTGRES, &probe);
+        if (!o) {
+            probe.kind = MP_OBJ_MATVIEW;
+            o = (struct mp_object *)mp_schema_find_object(s, MP_POSTGRES, &probe);
+        }
+        if (o)
+            mp_object_add_dep(a, o, PQgetvalue(deps, i, 1), PQgetisnull(deps, i, 2) ? NULL : PQgetvalue(deps, i, 2));
+    }
+}
+
 int mp_introspect_pg(void *pgconn, struct mp_arena *a, struct mp_schema **out, struct mp_error *err)
 {
     struct {
@@ -189,18 +264,18 @@ int mp_introspect_pg(void *pgconn, struct mp_arena *a, struct mp_schema **out, s
     mp_buf_free(&q);
     if (!sent)
         return mp_pg_error(p->conn, NULL, err);
-    PGresult *res[5] = {0};
+    PGresult *res[MP_PG_NRESULTS] = {0};
     PGresult *r;
     int n = 0, rc = 0;
     while ((r = PQgetResult(p->conn))) {
         if (PQresultStatus(r) != PGRES_TUPLES_OK && !rc)
             rc = mp_pg_error(p->conn, r, err);
-        if (n < 5)
+        if (n < MP_PG_NRESULTS)
             res[n++] = r;
         else
             PQclear(r);
     }
-    if (!rc && n != 5)
+    if (!rc && n != MP_PG_NRESULTS)
         rc = mp_error_set(err, MP_EDB, "introspection returned %d result sets", n);
     struct mp_schema *s = mp_schema_new(a);
     struct mp_table *t = NULL;
@@ -278,6 +353,8 @@ int mp_introspect_pg(void *pgconn, struct mp_arena *a, struct mp_schema **out, s
     }
     for (int i = 0; !rc && i < PQntuples(res[4]); i++)
         mp_schema_note_unmodelled(a, s, val(a, res[4], i, 0), "%s", PQgetvalue(res[4], i, 1));
+    if (!rc)
+        read_objects(a, s, res[5], res[6]);
     for (int i = 0; i < n; i++)
         PQclear(res[i]);
     if (rc)

@@ -4,9 +4,12 @@
  * index_list, index_xinfo); CHECK constraints from the stored CREATE TABLE
  * text and index definitions (expressions, DESC, COLLATE, WHERE) from the
  * stored CREATE INDEX text; what the model cannot hold (column COLLATE,
- * AUTOINCREMENT, generated columns, STRICT, WITHOUT ROWID, FK DEFERRABLE,
- * views, triggers) is recorded by name on the schema (model.h,
- * mp_unmodelled). */
+ * AUTOINCREMENT, generated columns, STRICT, WITHOUT ROWID, FK DEFERRABLE)
+ * is recorded by name on the schema (model.h, mp_unmodelled).  Views and
+ * triggers are schema-level objects (model_object.h) with their
+ * sqlite_schema.sql text; a view's dependencies are the columns SQLite
+ * itself reads for it (view_deps()), a trigger's are left to the
+ * conservative name scan of mp_object_deps(). */
 #include "backend.h"
 #include "dberror.h"
 #include "index_def.h"
@@ -51,38 +54,7 @@ static void names_push(struct mp_arena *a, struct mp_names *n, size_t *cap, cons
     *MP_PUSH(a, n->v, n->n, *cap) = v;
 }
 
-/* The end of the token that starts at `p` in CREATE text: a quoted string
- * or identifier ('..', "..", `..`, [..]), a comment, a word, or one
- * character (SQLite "SQL Language Expressions", "SQLite Keywords"). */
-static const char *token_end(const char *p)
-{
-    char q = *p == '[' ? ']' : *p;
-    if (q == '\'' || q == '"' || q == '`' || q == ']') {
-        for (p++; *p; p++)
-            if (*p == q) {
-                if (p[1] != q || q == ']')
-                    return p + 1;
-                p++;
-            }
-        return p;
-    }
-    if (p[0] == '-' && p[1] == '-') {
-        while (*p && *p != '\n')
-            p++;
-        return p;
-    }
-    if (p[0] == '/' && p[1] == '*') {
-        const char *e = strstr(p + 2, "*/");
-        return e ? e + 2 : p + strlen(p);
-    }
-    if (isalnum((unsigned char)*p) || *p == '_') {
-        while (isalnum((unsigned char)*p) || *p == '_' || *p == '$')
-            p++;
-        return p;
-    }
-    return p + 1;
-}
-
+/* True when the token [p, e) (mp_sql_token_end()) is the word `w`. */
 static bool is_word(const char *p, const char *e, const char *w)
 {
     return (size_t)(e - p) == strlen(w) && strncasecmp(p, w, (size_t)(e - p)) == 0;
@@ -106,9 +78,9 @@ static void scan_create(struct mp_arena *a, struct mp_schema *s, struct mp_table
     const char *table = t->name;
     const char *cname = NULL; /* the name of a CONSTRAINT clause being read */
     for (const char *p = skip_space(sql); *p; p = skip_space(p)) {
-        const char *e = token_end(p);
+        const char *e = mp_sql_token_end(p);
         if (is_word(p, e, "CONSTRAINT")) {
-            const char *q = skip_space(e), *r = *q ? token_end(q) : q;
+            const char *q = skip_space(e), *r = *q ? mp_sql_token_end(q) : q;
             struct mp_sqltok tk = {*q == '\'' ? MP_TK_STR : (*q == '"' || *q == '`' || *q == '[') ? MP_TK_QID : MP_TK_WORD,
                                    q, (size_t)(r - q)};
             cname = r > q ? mp_sqltok_ident(a, &tk) : NULL;
@@ -127,7 +99,7 @@ static void scan_create(struct mp_arena *a, struct mp_schema *s, struct mp_table
             c->expr = mp_expr_norm(a, mp_arena_strndup(a, q + 1, (size_t)(r - q) - 2));
             e = r;
         } else if (is_word(p, e, "COLLATE")) {
-            const char *q = skip_space(e), *r = *q ? token_end(q) : q;
+            const char *q = skip_space(e), *r = *q ? mp_sql_token_end(q) : q;
             mp_schema_note_unmodelled(a, s, table, "table %s: COLLATE %.*s", table, (int)(r - q), q);
             e = r;
         } else if (is_word(p, e, "AUTOINCREMENT")) {
@@ -326,6 +298,46 @@ static void resolve_fks(struct mp_arena *a, struct mp_schema *s)
     }
 }
 
+/* The authorizer of view_deps(): every column read on behalf of the view
+ * being analysed (the innermost view, the callback's 4th argument), as
+ * SQLite compiles it ("Compile-Time Authorization Callbacks",
+ * SQLITE_READ: table and column names). */
+struct view_reads {
+    struct mp_arena *a;
+    struct mp_object *o;
+};
+
+static int on_read(void *ctx, int action, const char *table, const char *column, const char *db,
+                   const char *inner)
+{
+    struct view_reads *r = ctx;
+    (void)db;
+    if (action == SQLITE_READ && table && inner && strcmp(inner, r->o->name) == 0)
+        mp_object_add_dep(r->a, r->o, table, column && *column ? column : NULL);
+    return SQLITE_OK;
+}
+
+/* The tables, views and columns view `o` reads: what SQLite's authorizer
+ * reports while it compiles SELECT * FROM the view - the select list,
+ * WHERE, JOIN and GROUP BY alike, precise to the column.  A view SQLite
+ * cannot compile keeps no dependencies (the name scan stands in).  The
+ * connection's authorizer is replaced for the time of the read and left
+ * unset after it. */
+static void view_deps(sqlite3 *db, struct mp_arena *a, struct mp_object *o)
+{
+    struct view_reads r = {a, o};
+    struct mp_buf q = {0};
+    mp_buf_add(&q, "SELECT * FROM ");
+    mp_buf_ident(&q, o->name);
+    sqlite3_stmt *st = NULL;
+    sqlite3_set_authorizer(db, on_read, &r);
+    if (sqlite3_prepare_v2(db, mp_buf_str(&q), -1, &st, NULL) != SQLITE_OK)
+        o->ndeps = 0;
+    sqlite3_finalize(st);
+    sqlite3_set_authorizer(db, NULL, NULL);
+    mp_buf_free(&q);
+}
+
 int mp_introspect_sqlite(void *db, struct mp_arena *a, struct mp_schema **out, struct mp_error *err)
 {
     struct {
@@ -358,13 +370,17 @@ int mp_introspect_sqlite(void *db, struct mp_arena *a, struct mp_schema **out, s
                 mp_schema_note_unmodelled(a, sc, t->name, "table %s: WITHOUT ROWID", t->name);
             if (sql)
                 scan_create(a, sc, t, sql);
-        } else if (strcmp(type, "view") == 0) {
-            mp_schema_note_unmodelled(a, sc, NULL, "view %s", name);
-        } else if (strcmp(type, "trigger") == 0) {
-            mp_schema_note_unmodelled(a, sc, tbl, "table %s: trigger %s", tbl, name);
+        } else if (strcmp(type, "view") == 0 || strcmp(type, "trigger") == 0) {
+            bool view = type[0] == 'v';
+            struct mp_object *o = mp_schema_add_object(a, sc, view ? MP_OBJ_VIEW : MP_OBJ_TRIGGER, name);
+            o->table = view ? NULL : mp_arena_strdup(a, tbl);
+            o->sql = mp_arena_strdup(a, sql ? sql : "");
         }
     }
     sqlite3_finalize(st);
+    for (size_t i = 0; i < sc->nobjects; i++)
+        if (sc->objects[i].kind == MP_OBJ_VIEW)
+            view_deps(s->db, a, &sc->objects[i]);
     for (size_t i = 0; i < sc->ntables; i++)
         if ((rc = introspect_table(s->db, a, sc, sc->tables[i], err)))
             return rc;

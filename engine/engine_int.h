@@ -35,6 +35,13 @@ double mp_phase_add(double *acc, double t0);
  * its rows), appended to b. */
 void mp_trial_setup_sql(const struct mp_trial *t, enum mp_dialect d, struct mp_buf *b);
 
+/* trial.c: a passing verdict of a trial whose read-back schemas hold an
+ * object the model cannot represent (model.h, mp_unmodelled) proves
+ * nothing: the comparison could not see it.  Returns MP_DISCARD with the
+ * reason in `diag` ("read back on sqlite: not modelled: ...", naming the
+ * object) for such a trial, else `v` unchanged. */
+enum mp_verdict mp_trial_unmodelled_discard(const struct mp_trial *t, enum mp_verdict v, struct mp_buf *diag);
+
 /* trial.c: the failure kind the shrinker must preserve (see
  * mp_check_case()), written to out (at least 160 bytes). */
 void mp_trial_failure_kind(const struct mp_apply_result *r, const char *prop, enum mp_dialect d, char *out);

@@ -149,7 +149,7 @@ int mp_run_trials(const struct mp_run_config *cfg, struct mp_point *pts, size_t 
                 struct mp_buf diag = {0};
                 struct mp_phase_times before = t.ph[d], *pp = &pt->phases;
                 double c0 = mp_now();
-                enum mp_verdict v = prop->check(&t, b, &diag);
+                enum mp_verdict v = mp_trial_unmodelled_discard(&t, prop->check(&t, b, &diag), &diag);
                 double spent = mp_now() - c0, plan = t.ph[d].plan - before.plan,
                        exec = t.ph[d].execute - before.execute, rb = t.ph[d].readback - before.readback;
                 pt->seconds += spent;

@@ -380,6 +380,14 @@ static enum mp_shrink_res drop_constraints(struct search *s, const struct cand *
                 del_at(ct->uniques, &ct->nuniques, sizeof *ct->uniques, j);
                 return offer(s, c, true, out);
             }
+            for (size_t j = 0; j < t->nchecks; j++) {
+                if (k++ != idx)
+                    continue;
+                struct cand *c = new_cand(a, b);
+                struct mp_table *ct = (side ? c->desired : c->start)->tables[i];
+                del_at(ct->checks, &ct->nchecks, sizeof *ct->checks, j);
+                return offer(s, c, true, out);
+            }
         }
     }
     return MP_SHRINK_NO_MORE;

@@ -203,6 +203,26 @@ const struct mp_apply_result *mp_trial_apply(struct mp_trial *t, struct mp_backe
     return r;
 }
 
+enum mp_verdict mp_trial_unmodelled_discard(const struct mp_trial *t, enum mp_verdict v, struct mp_buf *diag)
+{
+    if (v != MP_PASS)
+        return v;
+    for (int d = 0; d < MP_NDIALECTS; d++) {
+        if (!t->applied[d])
+            continue;
+        const struct mp_apply_result *r = &t->res[d];
+        const struct mp_schema *read[] = {r->got, r->rerun_schema, r->down_schema};
+        for (size_t k = 0; k < sizeof read / sizeof read[0]; k++)
+            if (read[k] && read[k]->nunmodelled) {
+                mp_buf_reset(diag);
+                mp_buf_printf(diag, "read back on %s: not modelled: %s", mp_dialect_name((enum mp_dialect)d),
+                              read[k]->unmodelled[0].what);
+                return MP_DISCARD;
+            }
+    }
+    return v;
+}
+
 void mp_trial_failure_kind(const struct mp_apply_result *r, const char *prop, enum mp_dialect d, char *out)
 {
     char what[64];
@@ -230,7 +250,7 @@ enum mp_verdict mp_check_case(const struct mp_case *c, const struct mp_dataset *
                          .solver = plan->solver, .fault = plan->fault, .label = "shrink"};
     if (data)
         t.data = *data;
-    enum mp_verdict v = prop->check(&t, bk[d], diag);
+    enum mp_verdict v = mp_trial_unmodelled_discard(&t, prop->check(&t, bk[d], diag), diag);
     kind[0] = 0;
     *nops = t.applied[d] && t.res[d].changes ? t.res[d].changes->n : 0;
     if (t.infra_error) {

@@ -948,7 +948,11 @@ static int gen_case(struct mp_arena *a, struct mp_rng *r, unsigned size, size_t 
 int mp_gen_case(struct mp_arena *a, struct mp_rng *r, unsigned size, struct mp_case *out,
                 struct mp_error *err)
 {
-    return gen_case(a, r, size, 0, 0, out, err);
+    struct mp_rng views = *r;
+    int rc = gen_case(a, r, size, 0, 0, out, err);
+    if (!rc)
+        mp_gen_views(a, &views, out);
+    return rc;
 }
 
 int mp_gen_case_scaled(struct mp_arena *a, struct mp_rng *r, size_t ntables, size_t nchanges,

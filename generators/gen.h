@@ -30,6 +30,15 @@ struct mp_case {
 int mp_gen_case(struct mp_arena *a, struct mp_rng *r, unsigned size, struct mp_case *out,
                 struct mp_error *err);
 
+/* Add views to case `c` (gen_objects.c): up to two over start tables (a
+ * column list, maybe a WHERE and a JOIN along a foreign key) and maybe one
+ * over the first of them, carried to the desired schema by the identities
+ * of what they read (renamed columns renamed in them, dropped ones cut out,
+ * a view left with nothing dropped), and maybe one new view in the desired
+ * schema.  Draws from a copy of `seed`, so the case's tables do not change.
+ * mp_gen_case() calls it; the scaled cases of benchmarks stay without. */
+void mp_gen_views(struct mp_arena *a, const struct mp_rng *seed, struct mp_case *c);
+
 /* A case of a chosen scale, for benchmarks: `ntables` start tables and
  * `nchanges` random changes (each of the kinds above; one change may yield
  * several operations, e.g. a swap).  Same validity checks and errors as

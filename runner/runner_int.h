@@ -70,8 +70,11 @@ int mp_target_run_section(struct mp_target *t, const struct mp_migsql *sec, bool
  *     *body gets the text with the wrapper statements blanked out (same
  *     length and lines, malloc'd, caller frees), and *fk_off is set when it
  *     turned foreign keys off (SQLite), as -- migprop:foreign-keys-off does;
- *   - any other BEGIN, COMMIT, END, ROLLBACK, ABORT, SAVEPOINT, RELEASE,
- *     two-phase commit statement, or (SQLite) PRAGMA foreign_keys is
+ *   - SAVEPOINT, RELEASE and ROLLBACK TO of the migration's own
+ *     savepoints run (they nest in the runner's transaction); those naming
+ *     a migprop_* savepoint (the runner's) are refused;
+ *   - any other BEGIN, COMMIT, END, ROLLBACK, ABORT, two-phase commit
+ *     statement, or (SQLite) PRAGMA foreign_keys is
  *     refused: MP_EINVAL "FILE:LINE: ..." naming the statement and the
  *     -- migprop:no-transaction / -- migprop:foreign-keys-off directives,
  *     since a COMMIT inside would commit the runner's transaction before the

@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "os.h"
 #include "sqlscan.h"
@@ -186,6 +187,29 @@ static const char txcheck_hint[] =
     "BEGIN; ... COMMIT; script (its body then runs in migprop's transaction), or run it outside a "
     "transaction with a leading -- migprop:no-transaction line";
 
+/* Does savepoint statement `st` (SAVEPOINT n, RELEASE [SAVEPOINT] n,
+ * ROLLBACK [WORK|TRANSACTION] TO [SAVEPOINT] n) name one of migprop's own
+ * savepoints (migprop_*, target.c)?  The savepoint's name is the
+ * statement's last identifier.  A migration's savepoints of its own nest in
+ * the runner's transaction (PostgreSQL "SAVEPOINT"; SQLite "SAVEPOINT":
+ * inside BEGIN, RELEASE of a savepoint never commits), so they are
+ * allowed; releasing or rolling back to the runner's would undo its
+ * bookkeeping. */
+static bool names_own_savepoint(const char *sql, const struct mp_sql_stmt *st)
+{
+    size_t pos = st->start;
+    struct mp_sql_tok t, last = {0};
+    bool any = false;
+    while (mp_sql_next_token(sql, st->end, &pos, &t))
+        if (t.kind == MP_SQL_TOK_WORD || t.kind == MP_SQL_TOK_QIDENT)
+            last = t, any = true;
+    if (!any)
+        return false;
+    char name[64];
+    mp_sql_tok_ident(sql, &last, name, sizeof name);
+    return strncasecmp(name, "migprop_", 8) == 0;
+}
+
 int mp_section_txcheck(const struct mp_migsql *sec, enum mp_dialect d, bool in_tx, char **body, bool *fk_off,
                        struct mp_error *err)
 {
@@ -228,7 +252,7 @@ int mp_section_txcheck(const struct mp_migsql *sec, enum mp_dialect d, bool in_t
         if (k[i] == MP_SQL_TX_COMMIT || k[i] == MP_SQL_TX_ROLLBACK || k[i] == MP_SQL_TX_PREPARED)
             bad = i;
     for (long i = lo; i < hi && bad < 0; i++)
-        if (k[i] != MP_SQL_TX_NONE)
+        if (k[i] != MP_SQL_TX_NONE && !(k[i] == MP_SQL_TX_SAVEPOINT && !names_own_savepoint(sql, &sv[i])))
             bad = i;
     int rc = 0;
     if (bad >= 0 && k[bad] == MP_SQL_TX_FK_PRAGMA)

@@ -409,5 +409,5 @@ int mp_diff_ex(struct mp_arena *a, const struct mp_schema *start, const struct m
             op->def = dt;
         }
     }
-    return 0;
+    return mp_diff_objects(a, start, desired, hints, d, out);
 }

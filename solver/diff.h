@@ -50,6 +50,16 @@ int mp_diff_ex(struct mp_arena *a, const struct mp_schema *start, const struct m
                const struct mp_renames *hints, enum mp_dialect d, unsigned flags, struct mp_changeset *out,
                struct mp_error *err);
 
+/* The objects' part of mp_diff_ex(), run after the tables' part (whose ops
+ * are already in `out`): a start object that is gone, whose statement
+ * changed, or that uses a table or column an op of `out` drops, renames,
+ * retypes or (SQLite) rebuilds is dropped (DROP OBJECT), and created again
+ * from the desired schema when it is there; so is each object that reads or
+ * calls one that goes.  New objects are created.  Appends to `out`;
+ * returns 0 (diff_objects.c). */
+int mp_diff_objects(struct mp_arena *a, const struct mp_schema *start, const struct mp_schema *desired,
+                    const struct mp_renames *hints, enum mp_dialect d, struct mp_changeset *out);
+
 int mp_diff(struct mp_arena *a, const struct mp_schema *start, const struct mp_schema *desired,
             const struct mp_renames *hints, enum mp_dialect d, struct mp_changeset *out,
             struct mp_error *err);

@@ -74,17 +74,6 @@ void mp_index_tidy(struct mp_index *x)
         x->keys = NULL;
 }
 
-static void names(struct mp_buf *b, const struct mp_names *n)
-{
-    mp_buf_addc(b, '(');
-    for (size_t i = 0; i < n->n; i++) {
-        if (i)
-            mp_buf_add(b, ", ");
-        mp_buf_ident(b, n->v[i]);
-    }
-    mp_buf_addc(b, ')');
-}
-
 /* The key list and the clauses after it; `sql`: SQL spelling for dialect d
  * (upper-case keywords, bare operator class), else canonical. */
 static void keys_text(struct mp_buf *b, const struct mp_index *x, bool sql)
@@ -123,7 +112,7 @@ static void keys_text(struct mp_buf *b, const struct mp_index *x, bool sql)
     mp_buf_addc(b, ')');
     if (x->include.n) {
         mp_buf_add(b, sql ? " INCLUDE " : " include ");
-        names(b, &x->include);
+        mp_names_sql(b, &x->include);
     }
     if (x->nulls_not_distinct)
         mp_buf_add(b, sql ? " NULLS NOT DISTINCT" : " nulls not distinct");
@@ -287,14 +276,7 @@ static bool qname(struct ip *p, const char **out)
 /* The token index of the ')' matching the '(' at i, or p->n. */
 static size_t close_of(const struct ip *p, size_t i)
 {
-    int depth = 0;
-    for (size_t j = i; j < p->n; j++) {
-        if (p->t[j].kind == MP_TK_LP)
-            depth++;
-        else if (p->t[j].kind == MP_TK_RP && --depth == 0)
-            return j;
-    }
-    return p->n;
+    return mp_sqltok_match(p->t, p->n, i);
 }
 
 static const char *span(struct ip *p, size_t from, size_t to)

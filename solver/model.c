@@ -304,6 +304,8 @@ struct mp_schema *mp_schema_clone(struct mp_arena *a, const struct mp_schema *s)
     c->last_id = s->last_id;
     for (size_t i = 0; i < s->nunmodelled; i++)
         *MP_PUSH(a, c->unmodelled, c->nunmodelled, c->capunmodelled) = s->unmodelled[i];
+    for (size_t i = 0; i < s->nobjects; i++)
+        *MP_PUSH(a, c->objects, c->nobjects, c->capobjects) = mp_object_copy(a, &s->objects[i]);
     return c;
 }
 
@@ -501,6 +503,9 @@ void mp_schema_index_names(struct mp_schema *s, enum mp_dialect d)
     s->rel->d = d;
     for (size_t i = 0; i < s->ntables; i++)
         mp_schema_rel_table(s, s->tables[i], true);
+    for (size_t i = 0; i < s->nobjects; i++)
+        if (mp_object_kind_is_relation(s->objects[i].kind))
+            mp_schema_rel_add(s, s->objects[i].name, NULL);
 }
 
 void mp_schema_unindex_names(struct mp_schema *s)
@@ -646,7 +651,7 @@ bool mp_table_has_unique_key(const struct mp_table *t, enum mp_dialect d,
 
 /* ---- canonical form ---- */
 
-static void names_list(struct mp_buf *b, const struct mp_names *n)
+void mp_names_sql(struct mp_buf *b, const struct mp_names *n)
 {
     mp_buf_addc(b, '(');
     for (size_t i = 0; i < n->n; i++) {
@@ -770,7 +775,7 @@ static void canonical_table(struct mp_buf *b, const struct mp_table *t, int flag
         mp_buf_add(b, "  ");
         constraint_name(b, t->pk_name, flags);
         mp_buf_add(b, "primary key ");
-        names_list(b, &t->pk);
+        mp_names_sql(b, &t->pk);
         mp_buf_addc(b, '\n');
     }
     size_t n = t->nuniques + t->nfks + t->nindexes;
@@ -782,7 +787,7 @@ static void canonical_table(struct mp_buf *b, const struct mp_table *t, int flag
         mp_buf_add(&tmp, "  ");
         constraint_name(&tmp, t->uniques[i].name, flags);
         mp_buf_add(&tmp, "unique ");
-        names_list(&tmp, &t->uniques[i].cols);
+        mp_names_sql(&tmp, &t->uniques[i].cols);
         mp_buf_addc(&tmp, '\n');
         lines[i] = take(&tmp);
     }
@@ -796,11 +801,11 @@ static void canonical_table(struct mp_buf *b, const struct mp_table *t, int flag
         mp_buf_add(&tmp, "  ");
         constraint_name(&tmp, f->name, flags);
         mp_buf_add(&tmp, "foreign key ");
-        names_list(&tmp, &f->cols);
+        mp_names_sql(&tmp, &f->cols);
         mp_buf_add(&tmp, " references ");
         mp_buf_ident(&tmp, f->ref_table);
         mp_buf_addc(&tmp, ' ');
-        names_list(&tmp, &f->ref_cols);
+        mp_names_sql(&tmp, &f->ref_cols);
         if (f->on_delete != MP_FK_NO_ACTION) {
             mp_buf_add(&tmp, " on delete ");
             const char *act = mp_fk_action_sql(f->on_delete);
@@ -865,6 +870,7 @@ void mp_schema_canonical(struct mp_buf *b, const struct mp_schema *s, int flags)
     for (size_t i = 0; i < s->ntables; i++)
         canonical_table(b, v[i], flags);
     free(v);
+    mp_objects_canonical(b, s, flags);
     canonical_unmodelled(b, s);
 }
 
@@ -951,10 +957,12 @@ size_t mp_schema_diff(struct mp_buf *b, const struct mp_schema *want,
             mp_buf_add(&ty, "");
         changed += diff_lines(b, tx.s, ty.s);
     }
-    /* objects the model cannot hold compare by their descriptions: never
-     * "equal" while they differ */
+    /* schema-level objects by their canonical lines; objects the model
+     * cannot hold by their descriptions: never "equal" while they differ */
     mp_buf_reset(&tx);
     mp_buf_reset(&ty);
+    mp_objects_canonical(&tx, want, 0);
+    mp_objects_canonical(&ty, got, 0);
     canonical_unmodelled(&tx, want);
     canonical_unmodelled(&ty, got);
     if (strcmp(mp_buf_str(&tx), mp_buf_str(&ty)) != 0) {

@@ -30,6 +30,7 @@
 #include "buf.h"
 #include "dialect.h"
 #include "error.h"
+#include "model_object.h"
 
 /* Identifier equality in dialect `d`.  SQLite compares identifiers
  * case-insensitively for ASCII letters ("SQLite Keywords": identifiers are
@@ -94,6 +95,8 @@ bool mp_names_eq(enum mp_dialect d, const struct mp_names *x,
 bool mp_names_contains(enum mp_dialect d, const struct mp_names *x,
                        const char *name);
 struct mp_names mp_names_copy(struct mp_arena *a, const struct mp_names *x);
+/* Append the list as SQL: ("a", "b"), every name double-quoted. */
+void mp_names_sql(struct mp_buf *b, const struct mp_names *n);
 /* Build a list from `n` C strings (copied). */
 struct mp_names mp_names_make(struct mp_arena *a, size_t n, const char *const *v);
 
@@ -201,6 +204,8 @@ struct mp_schema {
     uint32_t last_id;        /* the highest id given out in this schema (mp_schema_new_id) */
     struct mp_unmodelled *unmodelled; /* what the reader saw but the model cannot hold */
     size_t nunmodelled, capunmodelled;
+    struct mp_object *objects; /* views, triggers, functions, ... (model_object.h) */
+    size_t nobjects, capobjects;
 };
 
 /* Record an unmodelled object of `s` (table: its owner or NULL; the text
@@ -327,7 +332,8 @@ enum {
 
 /* Append the canonical text form of `s`: tables sorted by name, columns in
  * order, keys, foreign keys (sorted) and indexes (sorted by name), one object
- * a line, identifiers double-quoted; then, sorted, one "# not modelled: X"
+ * a line, identifiers double-quoted; then the schema-level objects
+ * (mp_objects_canonical(), model_object.h); then, sorted, one "# not modelled: X"
  * line per unmodelled object, so that two schemas that differ only there
  * never print alike (the schema parser reads these lines as comments).  Two schemas are equal for migprop when
  * their canonical forms (flags 0) are equal.  The same text, with

@@ -11,7 +11,7 @@ const char *mp_op_kind_name(enum mp_op_kind k)
         "create table", "drop table", "rename table", "add column", "drop column",
         "rename column", "add foreign key", "drop foreign key", "add index", "drop index",
         "rename index", "alter column type", "set not null", "drop not null", "set default",
-        "drop default", "add unique", "drop unique", "add check", "drop check",
+        "drop default", "add unique", "drop unique", "create object", "drop object", "add check", "drop check",
     };
     return (unsigned)k < MP_OP__COUNT ? names[k] : "?";
 }
@@ -52,6 +52,10 @@ static void fk_text(struct mp_buf *b, const struct mp_fk *f)
 
 void mp_op_describe(struct mp_buf *b, const struct mp_op *op)
 {
+    if (op->kind == MP_OP_CREATE_OBJECT || op->kind == MP_OP_DROP_OBJECT) {
+        mp_object_describe(b, op->object, op->kind == MP_OP_CREATE_OBJECT);
+        return;
+    }
     mp_buf_add(b, mp_op_kind_name(op->kind));
     mp_buf_addc(b, ' ');
     switch (op->kind) {
@@ -157,6 +161,9 @@ void mp_op_describe(struct mp_buf *b, const struct mp_op *op)
         } else if (op->kind == MP_OP_SET_DEFAULT) {
             mp_buf_printf(b, " %s", op->column.default_sql ? op->column.default_sql : "NULL");
         }
+        break;
+    case MP_OP_CREATE_OBJECT:
+    case MP_OP_DROP_OBJECT:
         break;
     case MP_OP_ADD_UNIQUE:
     case MP_OP_DROP_UNIQUE:

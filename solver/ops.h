@@ -41,6 +41,8 @@ enum mp_op_kind {
     MP_OP_DROP_DEFAULT,   /* column `name` */
     MP_OP_ADD_UNIQUE,     /* unique constraint `unique` */
     MP_OP_DROP_UNIQUE,    /* unique constraint `unique` (by name on PostgreSQL) */
+    MP_OP_CREATE_OBJECT,  /* schema-level object `object` (desired schema's) */
+    MP_OP_DROP_OBJECT,    /* schema-level object `object` (start schema's) */
     MP_OP_ADD_CHECK,      /* CHECK constraint `check` (expression in the desired vocabulary) */
     MP_OP_DROP_CHECK,     /* CHECK constraint `check` (start vocabulary; by name on PostgreSQL) */
     MP_OP__COUNT
@@ -66,6 +68,8 @@ struct mp_op {
     struct mp_check check;      /* ADD CHECK, DROP CHECK */
     bool lossy;                 /* ALTER TYPE: a narrowing cast is intended (down plans,
                                  * whose values came from the narrower type) */
+    const struct mp_object *object; /* CREATE / DROP OBJECT: the view, trigger, ... (`table`:
+                                 * a trigger's table, else the object's name) */
 };
 
 /* True for the kinds that alter one existing column in place. */

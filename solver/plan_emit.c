@@ -139,6 +139,13 @@ static struct mp_op concrete(struct plan_ctx *x, const struct plan_node *n)
         op.column = n->op->column;
         op.lossy = n->op->lossy;
         break;
+    case MP_OP_CREATE_OBJECT:
+    case MP_OP_DROP_OBJECT:
+        /* created after every change of what it uses, dropped before: its
+         * names are the desired / the start ones, which are current then */
+        op.object = n->op->object;
+        op.table = n->op->table;
+        break;
     case MP_OP_ADD_UNIQUE:
     case MP_OP_DROP_UNIQUE: {
         bool add = n->kind == MP_OP_ADD_UNIQUE;

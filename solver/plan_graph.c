@@ -151,7 +151,7 @@ static void order_keys(struct plan_ctx *x)
         const struct plan_key *k = &x->evs[i].key;
         if (k->t >= m)
             m = k->t + 1;
-        if (k->kind != K_REL && k->kind != K_COLNAME && k->kind != K_CONNAME && k->v >= m)
+        if (k->kind != K_REL && k->kind != K_COLNAME && k->kind != K_OBJ && k->kind != K_CONNAME && k->v >= m)
             m = k->v + 1;
         for (uint32_t j = 0; j < k->n; j++)
             if (k->cols[j] >= m)
@@ -173,7 +173,8 @@ static void order_keys(struct plan_ctx *x)
     for (size_t i = 0; i < x->nevs; i++) {
         struct plan_key *k = &x->evs[i].key;
         k->t = k->kind == K_TABLE ? pre[k->t] : post[k->t];
-        k->v = k->kind == K_REL || k->kind == K_COLNAME || k->kind == K_CONNAME ? rank[k->v] : pre[k->v];
+        k->v = k->kind == K_REL || k->kind == K_COLNAME || k->kind == K_OBJ || k->kind == K_CONNAME ? rank[k->v]
+                                                                                                   : pre[k->v];
         for (uint32_t j = 0; j < k->n; j++)
             k->cols[j] = pre[k->cols[j]];
     }
@@ -212,6 +213,11 @@ static void ev(struct plan_ctx *x, long node, enum role r, struct plan_key key, 
     e->role = r;
 }
 
+void mp_plan_ev(struct plan_ctx *x, long node, enum role r, enum key_kind k, long t, long v, const char *name)
+{
+    ev(x, node, r, k == K_REL || k == K_OBJ ? key2(k, 0, name_id(x, name)) : key2(k, t, v), name);
+}
+
 void mp_plan_res_text(struct mp_buf *b, struct plan_ctx *x, const struct plan_res *r)
 {
     const struct col_id *ci = r->kind == K_COL || r->kind == K_TYPE ? &x->tabs[r->t].cols[r->c] : NULL;
@@ -225,6 +231,8 @@ void mp_plan_res_text(struct mp_buf *b, struct plan_ctx *x, const struct plan_re
     case K_REL: mp_buf_printf(b, "name \"%s\"", r->name); break;
     case K_COLNAME: mp_buf_printf(b, "column name \"%s\"", r->name); break;
     case K_POS: mp_buf_printf(b, "the column before \"%s\"", r->name); break;
+    case K_SHAPE: mp_buf_printf(b, "table \"%s\" as it is then", mp_plan_tname(x, r->t)); break;
+    case K_OBJ: mp_buf_add(b, r->name); break;
     case K_CONNAME: mp_buf_printf(b, "constraint name \"%s\"", r->name); break;
     }
 }
@@ -321,6 +329,12 @@ static struct plan_key k_conname(struct plan_ctx *x, long t, const char *name)
 static int node_events(struct plan_ctx *x, long ni)
 {
     struct plan_node *n = &x->nodes[ni];
+    if (n->kind == MP_OP_CREATE_OBJECT || n->kind == MP_OP_DROP_OBJECT) {
+        mp_plan_object_events(x, ni);
+        return 0;
+    }
+    if (x->nobjnodes)
+        mp_plan_shape_events(x, ni);
     const struct mp_op *op = n->op;
     struct plan_ctx *c = x;
     long t = n->t;
@@ -485,6 +499,8 @@ static int node_events(struct plan_ctx *x, long ni)
             ev(c, ni, add ? ACQ : REL, k_conname(c, t, op->check.name), op->check.name);
         return 0;
     }
+    case MP_OP_CREATE_OBJECT:
+    case MP_OP_DROP_OBJECT:
     case MP_OP__COUNT:
         break;
     }

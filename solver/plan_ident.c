@@ -240,6 +240,13 @@ int mp_plan_make_nodes(struct plan_ctx *x, const struct mp_changeset *cs)
         struct plan_node *n = mp_plan_add_node(x, op->kind, (long)i, op);
         long t;
         switch (op->kind) {
+        case MP_OP_CREATE_OBJECT:
+        case MP_OP_DROP_OBJECT:
+            if (!op->object)
+                return mp_plan_bad(x, op, "no object definition");
+            t = -1; /* objects name their tables in their dependencies */
+            x->nobjnodes++;
+            break;
         case MP_OP_CREATE_TABLE:
             t = mp_plan_tab_final(x, op->def->name);
             n->def = mp_table_clone(x->a, op->def);

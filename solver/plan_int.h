@@ -70,6 +70,8 @@ enum key_kind {
     K_TABLE,    /* a table: (table) */
     K_UNIQUE,   /* a unique key: (table, its columns sorted by identity) */
     K_TYPE,     /* the new type of a column: (table, column) */
+    K_SHAPE,    /* a table as the objects that use it see it: (table) */
+    K_OBJ,      /* a schema-level object: (name number of "<kind> <name>") */
     K_CONNAME   /* a CHECK constraint name of a table (PostgreSQL): (table, name) */
 };
 
@@ -143,6 +145,7 @@ struct plan_ctx {
     size_t nnames, capnames;
     uint32_t *slots;
     size_t nslots;
+    size_t nobjnodes;     /* CREATE / DROP OBJECT nodes (plan_objects.c) */
     /* sorted (folded name, table identity) pairs for mp_plan_tab_start/final */
     struct name_ix *ix_start, *ix_final;
     size_t nix_start, nix_final;
@@ -195,6 +198,24 @@ void mp_plan_incoming(const struct plan_ctx *x, size_t **start_out, size_t **edg
 /* Append the resource as comments name it: table "post", column
  * "post"."title", name "ix_1", the unique key of "post", ... */
 void mp_plan_res_text(struct mp_buf *b, struct plan_ctx *x, const struct plan_res *r);
+
+/* Node `node` plays role r on the resource of kind k: (t, v) for the keys
+ * of identities, `name` for K_REL and K_OBJ (v unused), and the name as
+ * the comments write it.  For plan_objects.c. */
+void mp_plan_ev(struct plan_ctx *x, long node, enum role r, enum key_kind k, long t, long v, const char *name);
+
+/* ---- plan_objects.c ---- */
+
+/* The events of a CREATE / DROP OBJECT node: its name (views: the relation
+ * namespace too), the object itself, and what it uses - a table, its
+ * columns and its shape (K_SHAPE), other objects of the plan it reads or
+ * calls.  A DROP uses them (so it runs before whatever drops, renames or
+ * changes them), a CREATE needs them (so it runs after). */
+void mp_plan_object_events(struct plan_ctx *x, long ni);
+
+/* The K_SHAPE events of a table node when the plan has object nodes: it
+ * kills the shape objects saw and makes the new one. */
+void mp_plan_shape_events(struct plan_ctx *x, long ni);
 
 /* ---- plan_sort.c ---- */
 

@@ -250,6 +250,12 @@ void mp_sql_step(struct mp_buf *b, const struct mp_op *op, enum mp_dialect d,
     case MP_OP_CREATE_TABLE:
         mp_sql_create_table(b, op->def, d, NULL, false, fault);
         return;
+    case MP_OP_CREATE_OBJECT:
+        mp_sql_object_create(b, op->object);
+        return;
+    case MP_OP_DROP_OBJECT:
+        mp_sql_object_drop(b, op->object, d);
+        return;
     case MP_OP_DROP_TABLE:
         mp_buf_add(b, "DROP TABLE ");
         mp_buf_ident(b, op->table);
@@ -395,13 +401,12 @@ void mp_sql_schema(struct mp_buf *b, const struct mp_schema *s, enum mp_dialect 
 {
     for (size_t i = 0; i < s->ntables; i++)
         mp_sql_create_table(b, s->tables[i], d, NULL, d == MP_POSTGRES, fault);
-    if (d != MP_POSTGRES)
-        return;
-    for (size_t i = 0; i < s->ntables; i++)
+    for (size_t i = 0; d == MP_POSTGRES && i < s->ntables; i++)
         for (size_t j = 0; j < s->tables[i]->nfks; j++) {
             alter(b, s->tables[i]->name);
             mp_buf_add(b, "ADD ");
             fk_clause(b, &s->tables[i]->fks[j]);
             mp_buf_add(b, ";\n");
         }
+    mp_sql_objects(b, s, d);
 }

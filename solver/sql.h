@@ -32,7 +32,19 @@ void mp_sql_step(struct mp_buf *b, const struct mp_op *op, enum mp_dialect d,
 /* Append the whole start schema as DDL: every table created without its
  * foreign keys, then the foreign keys (ALTER TABLE on PostgreSQL; on SQLite,
  * which cannot add them later and does not check targets at CREATE time,
- * inline).  Deterministic: tables in schema order. */
+ * inline), then the schema-level objects (mp_sql_objects()).
+ * Deterministic: tables in schema order. */
 void mp_sql_schema(struct mp_buf *b, const struct mp_schema *s, enum mp_dialect d, enum mp_fault fault);
+
+/* Append the creating statement of object `o` (its `sql` and ";\n"), or
+ * the DROP of its kind: DROP VIEW, DROP MATERIALIZED VIEW, DROP TRIGGER
+ * (on PostgreSQL "... ON table"), DROP FUNCTION / PROCEDURE name(args),
+ * DROP EXTENSION (sql_object.c). */
+void mp_sql_object_create(struct mp_buf *b, const struct mp_object *o);
+void mp_sql_object_drop(struct mp_buf *b, const struct mp_object *o, enum mp_dialect d);
+
+/* Append the creating statements of every object of `s`, in an order they
+ * can run in (mp_schema_object_order()). */
+void mp_sql_objects(struct mp_buf *b, const struct mp_schema *s, enum mp_dialect d);
 
 #endif

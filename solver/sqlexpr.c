@@ -29,12 +29,54 @@ static const char *quoted_end(const char *p, char close)
     return p;
 }
 
+/* The end of the -- or C comment at p, or NULL when none starts there. */
+static const char *comment_end(const char *p)
+{
+    if (p[0] == '-' && p[1] == '-') {
+        while (*p && *p != '\n')
+            p++;
+        return p;
+    }
+    if (p[0] == '/' && p[1] == '*') {
+        const char *e = strstr(p + 2, "*/");
+        return e ? e + 2 : p + strlen(p);
+    }
+    return NULL;
+}
+
+const char *mp_sql_token_end(const char *p)
+{
+    if (*p == '\'' || *p == '"' || *p == '`' || *p == '[')
+        return quoted_end(p, *p == '[' ? ']' : *p);
+    const char *e = comment_end(p);
+    if (e)
+        return e;
+    if (isalnum((unsigned char)*p) || *p == '_') {
+        while (isalnum((unsigned char)*p) || *p == '_' || *p == '$')
+            p++;
+        return p;
+    }
+    return p + 1;
+}
+
 /* True when the token ends an operand (a following '[' is a subscript, a
  * following '-' is binary). */
 static bool ends_operand(const struct mp_sqltok *t)
 {
     return t && (t->kind == MP_TK_WORD || t->kind == MP_TK_QID || t->kind == MP_TK_RP || t->kind == MP_TK_RB ||
                  t->kind == MP_TK_NUM || t->kind == MP_TK_STR);
+}
+
+size_t mp_sqltok_match(const struct mp_sqltok *t, size_t n, size_t i)
+{
+    int depth = 0;
+    for (size_t j = i; j < n; j++) {
+        if (t[j].kind == MP_TK_LP)
+            depth++;
+        else if (t[j].kind == MP_TK_RP && --depth == 0)
+            return j;
+    }
+    return n;
 }
 
 bool mp_sqltok_is(const struct mp_sqltok *t, const char *w)
@@ -66,14 +108,9 @@ size_t mp_sql_tokens(const char *text, struct mp_sqltok **out)
             p++;
             continue;
         }
-        if (p[0] == '-' && p[1] == '-') {
-            while (*p && *p != '\n')
-                p++;
-            continue;
-        }
-        if (p[0] == '/' && p[1] == '*') {
-            const char *e = strstr(p + 2, "*/");
-            p = e ? e + 2 : p + strlen(p);
+        const char *after = comment_end(p);
+        if (after) {
+            p = after;
             continue;
         }
         const struct mp_sqltok *prev = n ? &v[n - 1] : NULL;
@@ -171,14 +208,9 @@ const char *mp_sql_paren_end(const char *p)
             p = quoted_end(p, c);
             continue;
         }
-        if (p[0] == '-' && p[1] == '-') {
-            while (*p && *p != '\n')
-                p++;
-            continue;
-        }
-        if (p[0] == '/' && p[1] == '*') {
-            const char *e = strstr(p + 2, "*/");
-            p = e ? e + 2 : p + strlen(p);
+        const char *after = comment_end(p);
+        if (after) {
+            p = after;
             continue;
         }
         if (c == '(')

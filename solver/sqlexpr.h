@@ -69,8 +69,16 @@ size_t mp_sql_tokens(const char *text, struct mp_sqltok **out);
  * doubled quotes undoubled; a bare word as written), copied into `a`. */
 char *mp_sqltok_ident(struct mp_arena *a, const struct mp_sqltok *t);
 
+/* The index of the ')' that closes the '(' token t[i] (of n), or n. */
+size_t mp_sqltok_match(const struct mp_sqltok *t, size_t n, size_t i);
+
 /* True when the token is the bare word `w` (ASCII case-insensitive). */
 bool mp_sqltok_is(const struct mp_sqltok *t, const char *w);
+
+/* The end of the raw token at `p` (not at the end of the text): a quoted
+ * string or identifier ('..', "..", `..`, [..]), a comment, a word, or one
+ * character (SQLite "SQL Language Expressions", "SQLite Keywords"). */
+const char *mp_sql_token_end(const char *p);
 
 /* Given `p` at '(', the character after the matching ')', skipping
  * strings, quoted identifiers and comments; NULL when it does not close. */

@@ -317,6 +317,14 @@ static int schema_line(struct lex *l, void *vctx)
         c->t = mp_schema_add_table(l->a, c->s, name);
         return at_end(l) ? 0 : syntax(l, "end of line");
     }
+    const char *why = NULL;
+    int orc = mp_object_parse_line(l->a, c->s, l->p, &why);
+    if (orc < 0)
+        return mp_error_set(l->err, MP_EINVAL, "%s:%d: %s", l->file, l->line, why);
+    if (orc > 0) {
+        c->t = NULL; /* the lines of a table come before the objects */
+        return 0;
+    }
     if (!c->t)
         return syntax(l, "table");
     bool handled;

@@ -18,7 +18,16 @@
  * varchar(N), boolean, double, numeric(P,S), date, timestamp, bytes or
  * raw 'type text'; `default` takes the rest of the line as SQL; a check's
  * expression and an index's are SQL (sqlexpr.h normalizes them; index_def.h
- * gives the index syntax), `not valid` may follow a check.  Blank lines
+ * gives the index syntax), `not valid` may follow a check.  After the
+ * tables, schema-level objects, one a line (model_object.h,
+ * mp_objects_canonical()):
+ *
+ *   view "v" uses ("post"."id", "post"."title") sql create view v as select id, title from post
+ *   trigger "t_ai" on "post" sql create trigger t_ai after insert on post begin ... end
+ *   function "f" args 'integer' sql CREATE OR REPLACE FUNCTION f(x integer) ...\n...
+ *
+ * (kinds: view, materialized view, trigger, function, procedure,
+ * extension; `sql` takes the rest of the line, \n and \\ escaped).  Blank lines
  * and lines starting with '#' are ignored.
  *
  * Rename hints, one per line:

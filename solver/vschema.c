@@ -16,6 +16,8 @@ bool mp_vschema_name_taken(const struct mp_schema *s, enum mp_dialect d, const c
     bool taken;
     if (s->rel && mp_schema_rel_lookup(s, name, &taken, NULL) && mp_schema_rel_dialect(s) == d)
         return taken;
+    if (mp_schema_relation_object(s, d, name))
+        return true;
     for (size_t i = 0; i < s->ntables; i++) {
         const struct mp_table *t = s->tables[i];
         if (mp_name_eq(d, t->name, name))
@@ -235,8 +237,8 @@ static void rename_in(struct mp_arena *a, enum mp_dialect d, struct mp_names *n,
             n->v[i] = mp_arena_strdup(a, new_name);
 }
 
-int mp_vschema_apply(struct mp_arena *a, struct mp_schema *s, enum mp_dialect d,
-                     const struct mp_op *op, struct mp_error *err)
+static int apply_table_op(struct mp_arena *a, struct mp_schema *s, enum mp_dialect d, const struct mp_op *op,
+                          struct mp_error *err)
 {
     struct mp_table *t = NULL;
     long ti = -1;
@@ -635,8 +637,23 @@ int mp_vschema_apply(struct mp_arena *a, struct mp_schema *s, enum mp_dialect d,
     case MP_OP_DROP_CHECK:
         return mp_vschema_check_op(a, s, d, t, op, err);
 
+    case MP_OP_CREATE_OBJECT:
+    case MP_OP_DROP_OBJECT:
     case MP_OP__COUNT:
         break;
     }
     return mp_error_set(err, MP_EINTERNAL, "unknown operation kind %d", (int)op->kind);
+}
+
+int mp_vschema_apply(struct mp_arena *a, struct mp_schema *s, enum mp_dialect d,
+                     const struct mp_op *op, struct mp_error *err)
+{
+    if (op->kind == MP_OP_CREATE_OBJECT || op->kind == MP_OP_DROP_OBJECT)
+        return mp_vschema_object_apply(a, s, d, op, err);
+    int rc = mp_vschema_object_guard(s, d, op, err);
+    if (!rc)
+        rc = apply_table_op(a, s, d, op, err);
+    if (!rc && op->kind == MP_OP_DROP_TABLE)
+        mp_vschema_forget_triggers(s, d, op->table);
+    return rc;
 }

@@ -25,6 +25,23 @@ int mp_vschema_apply(struct mp_arena *a, struct mp_schema *s, enum mp_dialect d,
  * existing table, index or view). */
 bool mp_vschema_name_taken(const struct mp_schema *s, enum mp_dialect d, const char *name);
 
+/* The objects' part of mp_vschema_apply() (vschema_object.c).
+ * mp_vschema_object_apply(): CREATE / DROP OBJECT - a view's name must be
+ * free in the relation namespace and the tables, columns and views it uses
+ * must exist, a trigger's table must exist; an object that another object
+ * reads or calls cannot be dropped (PostgreSQL "DROP VIEW" / "DROP
+ * FUNCTION" refuse without CASCADE).  mp_vschema_object_guard(): a table
+ * step that drops, renames or retypes what an object uses, or (SQLite)
+ * rebuilds a table an object uses, is refused while the object exists (the
+ * rules of diff_objects.c's touches()).  mp_vschema_forget_triggers(): the
+ * triggers of a dropped table go with it (both databases).  MP_EPRECOND
+ * naming the object. */
+int mp_vschema_object_apply(struct mp_arena *a, struct mp_schema *s, enum mp_dialect d, const struct mp_op *op,
+                            struct mp_error *err);
+int mp_vschema_object_guard(const struct mp_schema *s, enum mp_dialect d, const struct mp_op *op,
+                            struct mp_error *err);
+void mp_vschema_forget_triggers(struct mp_schema *s, enum mp_dialect d, const char *table);
+
 /* The name PostgreSQL gives an unnamed primary key of table `table`:
  * ChooseRelationName(table, NULL, "pkey") - "<table>_pkey", the table part
  * truncated to fit NAMEDATALEN-1 = 63 bytes, then "<base>1", "<base>2"...

@@ -68,6 +68,11 @@ if [ "$B" = sqlite ]; then
   expect 0 "sqlite::memory:" migrate --dir "$D" --db "sqlite::memory:" up
   absent "$W/:memory:" "sqlite::memory: creates no file"
   expect 2 "file://host/... is refused" migrate --dir "$D" --db "file://otherhost/x.db" status
+  # ---- DDL that plan loads cannot create files: ATTACH is refused ----
+  printf "ATTACH '%s/attached.db' AS x;\nCREATE TABLE x.t(a);\n" "$W" >"$W/attach.sql"
+  expect 2 "plan --from DDL with ATTACH: exit 2" plan --from "$W/attach.sql" --to /dev/null --dialect sqlite
+  has err "attach.sql:1" "ATTACH: the error names the file and line"
+  absent "$W/attached.db" "ATTACH in plan's DDL created no file"
 else
   # ---- migprop cluster exports a postgres:// URL ----
   case "$DATABASE_URL" in

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "engine_int.h"
 #include "report.h"
 #include "shrink_core.h"
 
@@ -286,6 +287,26 @@ static void yaml_quoting(void **state)
     mp_buf_free(&b);
 }
 
+/* A pass over a read-back that holds what the model cannot represent is a
+ * discard naming the object; other verdicts and clean read-backs stay. */
+static void unmodelled_read_back_discards(void **state)
+{
+    (void)state;
+    struct mp_arena *a = mp_arena_new();
+    struct mp_schema *got = mp_schema_new(a);
+    struct mp_trial t = {.a = a};
+    t.applied[MP_POSTGRES] = true;
+    t.res[MP_POSTGRES].got = got;
+    struct mp_buf diag = {0};
+    assert_int_equal(mp_trial_unmodelled_discard(&t, MP_PASS, &diag), MP_PASS);
+    mp_schema_note_unmodelled(a, got, "m", "table m: partitioned (PARTITION BY RANGE (d))");
+    assert_int_equal(mp_trial_unmodelled_discard(&t, MP_FAIL, &diag), MP_FAIL);
+    assert_int_equal(mp_trial_unmodelled_discard(&t, MP_PASS, &diag), MP_DISCARD);
+    assert_string_equal(mp_buf_str(&diag), "read back on postgres: not modelled: table m: partitioned (PARTITION BY RANGE (d))");
+    mp_buf_free(&diag);
+    mp_arena_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -298,6 +319,7 @@ int main(void)
         cmocka_unit_test(human_format),
         cmocka_unit_test(plan_at_the_end_and_verdict),
         cmocka_unit_test(yaml_quoting),
+        cmocka_unit_test(unmodelled_read_back_discards),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -137,6 +137,29 @@ fresh
 expect 0 "no-transaction file with its own transactions: applied" migrate --dir "$d" --db "$DB" up
 eq "$(exists x2)" 1 "no-transaction file: both transactions ran"
 
+# 6b. the migration's own savepoints nest in the runner's transaction; a
+# failure after them still rolls the whole migration back
+d=$W/savepoint
+mig "$d" 1_sp.up.sql "CREATE TABLE s (id int);
+SAVEPOINT a;
+INSERT INTO s VALUES (1);
+ROLLBACK TO SAVEPOINT a;
+INSERT INTO s VALUES (2);
+RELEASE SAVEPOINT a;"
+mig "$d" 2_sp_fails.up.sql "SAVEPOINT b;
+CREATE TABLE s2 (id int);
+RELEASE b;
+INSERT INTO nowhere VALUES (1);"
+fresh
+expect 1 "own savepoints: the first applies, the failing second fails" migrate --dir "$d" --db "$DB" up
+eq "$(sql 'SELECT id FROM s')" 2 "own savepoints: ROLLBACK TO undid only the savepoint's insert"
+eq "$(exists s2)" 0 "own savepoints: RELEASE did not commit the failing migration's table"
+eq "$(status_of 2)" failed "own savepoints: the failed migration is recorded as failed, not applied"
+mig "$d" 3_theirs.up.sql "RELEASE SAVEPOINT migprop_migration;"
+rm "$d/2_sp_fails.up.sql"
+expect 2 "the runner's savepoint: refused" migrate --dir "$d" --db "$DB" up
+has err "3_theirs.up.sql:1: SAVEPOINT" "the runner's savepoint: FILE:LINE"
+
 if [ "$B" = sqlite ]; then
   # 7. PRAGMA foreign_keys inside the transaction does nothing: refused
   d=$W/pragma
