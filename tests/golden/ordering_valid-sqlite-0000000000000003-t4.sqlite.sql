@@ -4,19 +4,18 @@
 .dbconfig dqs_ddl off
 .dbconfig dqs_dml off
 PRAGMA foreign_keys=ON;
-CREATE TABLE "events" ("id" INTEGER NOT NULL, "orders2_id" INTEGER, PRIMARY KEY ("id"));
+CREATE VIEW "Ünïview_v1" AS SELECT "events"."where" FROM "events";
 -- migprop plan: 2 steps, sqlite
 BEGIN;
 
--- step 1: rename table "events" to "orders2"
-ALTER TABLE "events" RENAME TO "orders2";
+-- step 1: create view "Ünïview_v1"
+-- INVALID: view "Ünïview_v1" already exists
+CREATE VIEW "Ünïview_v1" AS SELECT "orders2"."where" FROM "orders2";
 
--- step 2: drop column "events"."orders2_id"
--- INVALID: table "events" does not exist
--- DATA LOSS: drops column "events"."orders2_id" and its values
-ALTER TABLE "events" DROP COLUMN "orders2_id";
+-- step 2: drop view "Ünïview_v1"
+DROP VIEW "Ünïview_v1";
 COMMIT;
 
 -- what migprop reported:
---   step 2 (drop column "events"."orders2_id") violates a precondition: table "events" does not exist
---   the database then failed: 2_plan_part_2.up.sql:5: no such table: events
+--   step 1 (create view "Ünïview_v1") violates a precondition: view "Ünïview_v1" already exists
+--   the database then failed: 1_plan_part_1.up.sql:4: view "Ünïview_v1" already exists
