@@ -59,6 +59,10 @@ static const char *const introspect_parts[] = {
     "   pg_get_constraintdef(k.oid)) AS what "
     " FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
     " WHERE n.nspname = current_schema() AND k.contype IN ('x','t') "
+    /* CHECK constraints the model holds without their NO INHERIT */
+    " UNION ALL SELECT c.relname, format('table %s: CHECK constraint %s NO INHERIT', c.relname, k.conname) "
+    " FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+    " WHERE n.nspname = current_schema() AND k.contype = 'c' AND k.connoinherit "
     /* foreign keys beyond columns + ON DELETE, or to another schema */
     " UNION ALL SELECT c.relname, format('table %s: foreign key %s %s', c.relname, k.conname, "
     "   pg_get_constraintdef(k.oid)) "

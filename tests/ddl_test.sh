@@ -60,7 +60,7 @@ else
   apply() { PGOPTIONS="-c search_path=ddl_$1" psql -q -v ON_ERROR_STOP=1 "$KW" -f "$2" >/dev/null; }
   fixture=$HERE/ddl/pg_unmodelled.sql
   names=("type mood (enum)" "type posint (domain)" "sequence free_seq"
-         "table p: EXCLUDE constraint"
+         "table p: EXCLUDE constraint" "table u: CHECK constraint u_x_ni NO INHERIT"
          "table p: column g GENERATED ALWAYS AS ((id * 2)) STORED" "table p: column i GENERATED ALWAYS AS IDENTITY"
          "table p: column t COLLATE \"C\"" "table p: column id DEFAULT nextval(" "table p: column m of type mood (enum)"
          "table p: column d of type posint (domain)" "table u: UNLOGGED"
