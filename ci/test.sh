@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ci/setup.sh
+# the peer runners and schema-diff tools, before ctest (differ_check runs migra)
+ci/runners.sh --install-only
 export MIGPROP_REQUIRE_POSTGRES=1
 # every scratch directory of this run (clusters, SQLite files) goes under a
 # private directory, so the leftover check below looks only at what this run

@@ -17,6 +17,7 @@
 #include "num.h"
 #include "os.h"
 #include "properties.h"
+#include "fault.h"
 
 /* The defaults and limits of `migprop check`, quoted by its help text.  The
  * command always passes them to mp_run() explicitly (engine.h's zero
@@ -240,6 +241,7 @@ enum {
     OPT_FIXED_AFTER,
     OPT_KEEP_FIXED,
     OPT_STATS,
+    OPT_FAULT,
 };
 
 static const struct option longopts[] = {
@@ -274,6 +276,7 @@ static const struct option longopts[] = {
     {"fixed-after", required_argument, NULL, OPT_FIXED_AFTER},
     {"keep-fixed", no_argument, NULL, OPT_KEEP_FIXED},
     {"stats", no_argument, NULL, OPT_STATS},
+    {"fault", required_argument, NULL, OPT_FAULT}, /* self-test only (fault.h): not in --help */
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -340,6 +343,16 @@ int mp_cmd_check(int argc, char **argv)
             if (!(rc = mp_cli_u64("check", "--trial", optarg, 0, MP_CHECK_MAX_TRIAL, &u)))
                 cfg.only_trial = (long)u;
             break;
+        case OPT_FAULT: {
+            /* the tests plant a fault for one property, as `migprop selftest` does */
+            int f = mp_fault_parse(optarg);
+            if (f <= 0) {
+                rc = mp_cli_error("check", "--fault: unknown fault '%s'", optarg);
+                break;
+            }
+            cfg.fault = (enum mp_fault)f;
+            break;
+        }
         case OPT_PROPERTIES: /* resolved after the loop: --dir has properties of its own */
             props_arg = optarg;
             break;

@@ -53,6 +53,9 @@ int mp_cmd_schema(int argc, char **argv);
  * and run runnercheck/'s checks; exit 1 for an unexpected finding. */
 int mp_cmd_runner_check(int argc, char **argv);
 
+/* `migprop differ-check`: property-test a schema-diff tool (runnercheck/differ.h). */
+int mp_cmd_differ_check(int argc, char **argv);
+
 /* `migprop bench [--suite S] [--repeat N] [--format F] [--max-ops N]
  * [--seed S] [--out DIR]` (bench.c): exit 2 on bad usage or an error while
  * measuring. */
@@ -73,5 +76,8 @@ int mp_cmd_lint(int argc, char **argv);
  * (generate.c): write the next migration of DIR (engine/generate.h); exit 1
  * when it would lose data without --allow-data-loss, 2 for bad input. */
 int mp_cmd_generate(int argc, char **argv);
+
+/* `migprop validate`: a live database's schema against a directory or a schema file (validate.c). */
+int mp_cmd_validate(int argc, char **argv);
 
 #endif

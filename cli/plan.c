@@ -40,7 +40,7 @@ static const char usage[] =
     "                              DATABASE_URL when it names PostgreSQL, else a\n"
     "                              disposable cluster)\n"
     "  --ignore-unmodelled         plan although FROM or TO holds objects migprop does\n"
-    "                              not model (CHECK, triggers, views, partial indexes\n"
+    "                              not model (CHECK, partitioned tables, partial indexes\n"
     "                              ...; README \"What migprop models\"): they are left\n"
     "                              out of the plan and listed as -- not modelled:\n"
     "                              comments; without it such a schema is refused (2)\n"

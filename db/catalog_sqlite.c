@@ -1,12 +1,13 @@
 /* catalog_sqlite.c - the SQLite catalog reader: a database's schema into
  * the model through sqlite_schema and the pragma table-valued functions
  * (SQLite "PRAGMA Statements": table_xinfo, table_list, foreign_key_list,
- * index_list, index_xinfo); CHECK constraints from the stored CREATE TABLE
- * text and index definitions (expressions, DESC, COLLATE, WHERE) from the
- * stored CREATE INDEX text; what the model cannot hold (column COLLATE,
- * AUTOINCREMENT, generated columns, STRICT, WITHOUT ROWID, FK DEFERRABLE)
- * is recorded by name on the schema (model.h, mp_unmodelled).  Views and
- * triggers are schema-level objects (model_object.h) with their
+ * index_list, index_xinfo) and the stored CREATE text: CHECK constraints
+ * into the model (model_check.h), column COLLATE, AUTOINCREMENT,
+ * generation expressions and FK DEFERRABLE / MATCH through sqlite_sql.c,
+ * and index definitions (expressions, DESC, COLLATE, WHERE) from the
+ * stored CREATE INDEX text (index_def.h); what the model cannot hold is
+ * recorded by name on the schema (model.h, mp_unmodelled).
+ * Views and triggers are schema-level objects (model_object.h) with their
  * sqlite_schema.sql text; a view's dependencies are the columns SQLite
  * itself reads for it (view_deps()), a trigger's are left to the
  * conservative name scan of mp_object_deps(). */
@@ -15,6 +16,7 @@
 #include "index_def.h"
 #include "model_check.h"
 #include "sqlexpr.h"
+#include "sqlite_sql.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -54,41 +56,29 @@ static void names_push(struct mp_arena *a, struct mp_names *n, size_t *cap, cons
     *MP_PUSH(a, n->v, n->n, *cap) = v;
 }
 
-/* True when the token [p, e) (mp_sql_token_end()) is the word `w`. */
-static bool is_word(const char *p, const char *e, const char *w)
-{
-    return (size_t)(e - p) == strlen(w) && strncasecmp(p, w, (size_t)(e - p)) == 0;
-}
-
-static const char *skip_space(const char *p)
-{
-    while (isspace((unsigned char)*p))
-        p++;
-    return p;
-}
-
 /* Read what the table's CREATE text holds that the catalog pragmas do not
  * show: CHECK clauses, column-level or table-level, each with the name of
  * a `CONSTRAINT name` just before it (their text inside the balanced
  * parentheses, strings and quoted names skipped by the tokenizer), into
- * the model; and record what the model cannot hold: COLLATE,
- * AUTOINCREMENT, DEFERRABLE. */
+ * the model.  COLLATE, AUTOINCREMENT, generation expressions and
+ * DEFERRABLE are read into the model by mp_sqlite_read_features()
+ * (sqlite_sql.c). */
 static void scan_create(struct mp_arena *a, struct mp_schema *s, struct mp_table *t, const char *sql)
 {
     const char *table = t->name;
     const char *cname = NULL; /* the name of a CONSTRAINT clause being read */
-    for (const char *p = skip_space(sql); *p; p = skip_space(p)) {
+    for (const char *p = mp_sqlite_skip_space(sql); *p; p = mp_sqlite_skip_space(p)) {
         const char *e = mp_sql_token_end(p);
-        if (is_word(p, e, "CONSTRAINT")) {
-            const char *q = skip_space(e), *r = *q ? mp_sql_token_end(q) : q;
+        if (mp_sqlite_is_word(p, e, "CONSTRAINT")) {
+            const char *q = mp_sqlite_skip_space(e), *r = *q ? mp_sql_token_end(q) : q;
             struct mp_sqltok tk = {*q == '\'' ? MP_TK_STR : (*q == '"' || *q == '`' || *q == '[') ? MP_TK_QID : MP_TK_WORD,
                                    q, (size_t)(r - q)};
             cname = r > q ? mp_sqltok_ident(a, &tk) : NULL;
             p = r;
             continue;
         }
-        if (is_word(p, e, "CHECK")) {
-            const char *q = skip_space(e);
+        if (mp_sqlite_is_word(p, e, "CHECK")) {
+            const char *q = mp_sqlite_skip_space(e);
             const char *r = *q == '(' ? mp_sql_paren_end(q) : NULL;
             if (!r) {
                 mp_schema_note_unmodelled(a, s, table, "table %s: CHECK constraint %s", table, q);
@@ -98,14 +88,6 @@ static void scan_create(struct mp_arena *a, struct mp_schema *s, struct mp_table
             c->name = cname;
             c->expr = mp_expr_norm(a, mp_arena_strndup(a, q + 1, (size_t)(r - q) - 2));
             e = r;
-        } else if (is_word(p, e, "COLLATE")) {
-            const char *q = skip_space(e), *r = *q ? mp_sql_token_end(q) : q;
-            mp_schema_note_unmodelled(a, s, table, "table %s: COLLATE %.*s", table, (int)(r - q), q);
-            e = r;
-        } else if (is_word(p, e, "AUTOINCREMENT")) {
-            mp_schema_note_unmodelled(a, s, table, "table %s: AUTOINCREMENT", table);
-        } else if (is_word(p, e, "DEFERRABLE")) {
-            mp_schema_note_unmodelled(a, s, table, "table %s: DEFERRABLE foreign key", table);
         }
         cname = NULL;
         p = e;
@@ -123,9 +105,10 @@ static int introspect_table(sqlite3 *db, struct mp_arena *a, struct mp_schema *s
     const char *pk[64] = {0};
     size_t npk = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
-        if (sqlite3_column_int(st, 5) != 0) {
-            /* 2, 3: a generated column (VIRTUAL, STORED); 1: hidden in a virtual table */
-            mp_schema_note_unmodelled(a, s, t->name, "table %s: generated column %s", t->name,
+        int hidden = sqlite3_column_int(st, 5);
+        if (hidden != 0 && hidden != 2 && hidden != 3) {
+            /* 1: hidden in a virtual table */
+            mp_schema_note_unmodelled(a, s, t->name, "table %s: hidden column %s", t->name,
                                       (const char *)sqlite3_column_text(st, 0));
             continue;
         }
@@ -134,6 +117,9 @@ static int introspect_table(sqlite3 *db, struct mp_arena *a, struct mp_schema *s
                                                   mp_type_from_sql(a, MP_SQLITE, type ? type : ""));
         c->not_null = sqlite3_column_int(st, 2) != 0;
         c->default_sql = col_text(a, st, 3);
+        /* 2, 3: a generated column, VIRTUAL or STORED; its expression comes
+         * from the CREATE text (mp_sqlite_read_features) */
+        c->feat.generated = hidden == 2 ? MP_GENERATED_VIRTUAL : hidden == 3 ? MP_GENERATED_STORED : MP_GENERATED_NONE;
         int k = sqlite3_column_int(st, 4);
         if (k > 0 && k <= 64) {
             pk[k - 1] = c->name;
@@ -165,6 +151,16 @@ static int introspect_table(sqlite3 *db, struct mp_arena *a, struct mp_schema *s
         /* NULL: REFERENCES p without a column list, p's primary key (resolved in resolve_fks) */
         names_push(a, &f->ref_cols, &cap2, col_text(a, st, 3));
     }
+    sqlite3_finalize(st);
+
+    /* the CREATE text, for what the pragmas do not show (after the foreign
+     * keys, whose options it completes; before the indexes, whose column
+     * collations default to the columns') */
+    if ((rc = prep(db, "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?1 AND sql IS NOT NULL", t->name,
+                   &st, err)))
+        return rc;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        mp_sqlite_read_features(a, s, t, (const char *)sqlite3_column_text(st, 0));
     sqlite3_finalize(st);
 
     /* key columns of each index (xinfo "key" = 1), in order; cid -2 is an
@@ -247,7 +243,9 @@ static int introspect_table(sqlite3 *db, struct mp_arena *a, struct mp_schema *s
         if (sqlite3_column_int(st, 6) != 0)
             mp_schema_note_unmodelled(a, s, t->name, "index %s: DESC column %s", cur,
                                       (const char *)sqlite3_column_text(st, 4));
-        if (coll && strcasecmp(coll, "BINARY") != 0)
+        const struct mp_column *ic = mp_table_column(t, MP_SQLITE, (const char *)sqlite3_column_text(st, 4));
+        const char *own = ic && ic->feat.collation ? ic->feat.collation : "BINARY"; /* the column's own */
+        if (coll && strcasecmp(coll, own) != 0)
             mp_schema_note_unmodelled(a, s, t->name, "index %s: COLLATE %s column %s", cur, coll,
                                       (const char *)sqlite3_column_text(st, 4));
         if (cols)
@@ -364,10 +362,8 @@ int mp_introspect_sqlite(void *db, struct mp_arena *a, struct mp_schema **out, s
                 continue;
             }
             struct mp_table *t = mp_schema_add_table(a, sc, name);
-            if (sqlite3_column_int(st, 4))
-                mp_schema_note_unmodelled(a, sc, t->name, "table %s: STRICT", t->name);
-            if (sqlite3_column_int(st, 5))
-                mp_schema_note_unmodelled(a, sc, t->name, "table %s: WITHOUT ROWID", t->name);
+            t->strict = sqlite3_column_int(st, 4) != 0;
+            t->without_rowid = sqlite3_column_int(st, 5) != 0;
             if (sql)
                 scan_create(a, sc, t, sql);
         } else if (strcmp(type, "view") == 0 || strcmp(type, "trigger") == 0) {
@@ -384,7 +380,10 @@ int mp_introspect_sqlite(void *db, struct mp_arena *a, struct mp_schema **out, s
     for (size_t i = 0; i < sc->ntables; i++)
         if ((rc = introspect_table(s->db, a, sc, sc->tables[i], err)))
             return rc;
+
     resolve_fks(a, sc);
+    sc->has_dialect = true;
+    sc->dialect = MP_SQLITE;
     *out = sc;
     return 0;
 }

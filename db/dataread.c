@@ -1,5 +1,6 @@
 /* dataread.c - read rows back in canonical form (see dataread.h). */
 #include "dataread.h"
+#include "model_column.h"
 
 #include <libpq-fe.h>
 #include <sqlite3.h>
@@ -74,7 +75,8 @@ int mp_data_read(struct mp_arena *a, enum mp_dialect d, void *conn, const struct
     out->n = 0;
     out->v = mp_arena_alloc(a, (s->ntables + 1) * sizeof *out->v);
     for (size_t i = 0; i < s->ntables; i++) {
-        const struct mp_table *t = s->tables[i];
+        /* generated columns hold no data of their own (data.h) */
+        const struct mp_table *t = mp_table_stored_columns(a, s->tables[i]);
         struct mp_table_rows *tr = &out->v[out->n++];
         tr->table = t->name;
         tr->ncols = t->ncols;

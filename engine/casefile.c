@@ -1,5 +1,6 @@
 /* casefile.c - reading and writing case files (fixed scenarios, regressions, shrunk failures), with a restricted grammar for column defaults. */
 #include "casefile.h"
+#include "model_column.h"
 #include "num.h"
 #include "text.h"
 #include "os.h"
@@ -408,7 +409,12 @@ static int check_schema(const char *path, const char *sec, int first, const stru
             const struct mp_column *col = &t->cols[c];
             rc = check_name(path, sec, first, col->name, err);
             const char *why = !rc && col->default_sql ? default_refusal(col->default_sql) : NULL;
-            if (why)
+            const char *gwhy = !rc && col->feat.generated_sql ? mp_expr_refusal(col->feat.generated_sql) : NULL;
+            if (gwhy)
+                rc = mp_error_set(err, MP_EINVAL, "%s:%d: column \"%s\": generation expression %s is refused: %s",
+                                  path, line_with(sec, first, col->feat.generated_sql), col->name,
+                                  col->feat.generated_sql, gwhy);
+            if (why && !rc)
                 rc = mp_error_set(err, MP_EINVAL,
                                   "%s:%d: column \"%s\": default %s is refused: %s (a default may be a number, "
                                   "string, boolean or NULL literal, CURRENT_TIMESTAMP and the like, now(), "

@@ -171,6 +171,10 @@ size_t mp_dir_rows_diff(struct mp_buf *out, const struct mp_dataset *want, const
 int mp_dir_fail(struct mp_dir_trial *t, const char *kind, const char *subject, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Write `text` to the file `path` (created or truncated).  MP_EIO naming
+ * the path. */
+int mp_dir_write_text(const char *path, const char *text, struct mp_error *err);
+
 /* The display name of history migration i ("<raw_version>_<name>"). */
 const char *mp_dir_name(const struct mp_dir_trial *t, size_t i);
 

@@ -223,7 +223,7 @@ static int cmp_size(const void *x, const void *y)
     return a < b ? -1 : a > b;
 }
 
-static int write_text(const char *path, const char *text, struct mp_error *err)
+int mp_dir_write_text(const char *path, const char *text, struct mp_error *err)
 {
     FILE *f = fopen(path, "w");
     if (!f)
@@ -274,17 +274,17 @@ static int write_case(struct mp_arena *a, const struct mp_dir_config *cfg, const
     }
     mp_buf_addc(&b, '\n');
     if (!rc)
-        rc = write_text(mp_arena_printf(a, "%s/meta", dir), mp_buf_str(&b), err);
+        rc = mp_dir_write_text(mp_arena_printf(a, "%s/meta", dir), mp_buf_str(&b), err);
     mp_buf_reset(&b);
     if (!rc && c->has_rows) {
         mp_data_sql(&b, &c->rows, te->d);
-        rc = write_text(mp_arena_printf(a, "%s/rows.sql", dir), mp_buf_str(&b), err);
+        rc = mp_dir_write_text(mp_arena_printf(a, "%s/rows.sql", dir), mp_buf_str(&b), err);
     }
     mp_buf_free(&b);
     if (!rc && te->expect_schema)
         rc = mp_copy_file(te->expect_schema, mp_arena_printf(a, "%s/expect.sql", dir), err);
     if (!rc)
-        rc = write_text(mp_arena_printf(a, "%s/failure.txt", dir), msg, err);
+        rc = mp_dir_write_text(mp_arena_printf(a, "%s/failure.txt", dir), msg, err);
     *path_out = dir;
     return rc;
 }

@@ -1,17 +1,14 @@
 /* fresh.c - runs of a trial's migrations on a fresh, committed database
- * by forked executor processes (exactly-once, killed runners). */
+ * by executor processes of the pool (runpool.c: exactly-once, killed
+ * runners). */
 #include "engine_int.h"
 #include "os.h"
 #include "executor.h"
 
-#include <errno.h>
-#include <signal.h>
 #include <sqlite3.h>
-#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 static char *fresh_dir;     /* owner-locked scratch directory (base/os.h), made once */
@@ -76,9 +73,9 @@ static void fresh_drop(struct mp_trial *t, const char *url, const char *schema, 
 }
 
 /* Open the fresh database; with `setup` (SQL) create it first and run
- * setup in it, in one round trip on PostgreSQL. */
-static int fresh_open(const char *url, const char *schema, const char *setup, struct mp_target **x,
-                      struct mp_error *err)
+ * setup in it, in one round trip on PostgreSQL (engine_int.h). */
+int mp_fresh_open(const char *url, const char *schema, const char *setup, struct mp_target **x,
+                  struct mp_error *err)
 {
     int rc = mp_target_open(url, x, err);
     if (rc)
@@ -149,7 +146,13 @@ int mp_trial_fresh_run(struct mp_trial *t, struct mp_backend *b, int runners, lo
     mp_trial_setup_sql(t, d, &setup);
     if (runners > 1)
         mp_buf_add(&setup, "CREATE TABLE \"_mp_runs\" (v text NOT NULL);\n");
-    if ((out->rc = fresh_open(url, schema, mp_buf_str(&setup), &x, err))) {
+    /* the runner processes, before the connection they must not inherit */
+    int nr = runners < 1 ? 1 : runners > MP_RUNPOOL_MAX ? MP_RUNPOOL_MAX : runners;
+    if ((out->rc = mp_runpool_start(nr, err))) {
+        mp_buf_free(&setup);
+        return out->rc;
+    }
+    if ((out->rc = mp_fresh_open(url, schema, mp_buf_str(&setup), &x, err))) {
         mp_buf_free(&setup);
         fresh_drop(t, url, schema, NULL);
         return out->rc;
@@ -157,81 +160,14 @@ int mp_trial_fresh_run(struct mp_trial *t, struct mp_backend *b, int runners, lo
     mp_buf_free(&setup);
     /* x stays open, idle, for the read-back (one connection less; SQLite:
      * the log's shared index stays live, so the runners do not race to
-     * rebuild it); the children never touch it */
+     * rebuild it); the runners never touch it */
 
-    /* the runners: forked (no exec), each with its own connection, all
-     * held at a barrier (a pipe each blocks on until the parent closes
-     * it) so they start together */
-    fflush(NULL);
-    pid_t pids[16];
-    int fds[16];
-    int nr = runners < 1 ? 1 : runners > 16 ? 16 : runners;
-    int gate[2];
-    if (pipe(gate) != 0) {
-        out->rc = mp_error_set(err, MP_EIO, "pipe: %s", strerror(errno));
+    /* the runners: processes of the pool (runpool.c), each with its own
+     * connection, started together */
+    struct mp_runpool_job job = {url, schema, "_mp_migrations", &set, t->fault, kill_at, after_commit};
+    if ((out->rc = mp_runpool_run(nr, &job, out, err))) {
         fresh_drop(t, url, schema, x);
         return out->rc;
-    }
-    pid_t parent = getpid();
-    for (int i = 0; i < nr; i++) {
-        int pfd[2];
-        if (pipe(pfd) != 0) {
-            nr = i;
-            break;
-        }
-        pids[i] = fork();
-        if (pids[i] == 0) {
-            close(pfd[0]);
-            close(gate[1]);
-            if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
-                _exit(1);
-            char c;
-            while (read(gate[0], &c, 1) < 0 && errno == EINTR)
-                ;
-            close(gate[0]);
-            struct mp_target *cx;
-            struct mp_error ce = {0};
-            int rc = fresh_open(url, schema, NULL, &cx, &ce);
-            if (!rc) {
-                struct mp_exec_config cc = {.table = "_mp_migrations", .fault = t->fault};
-                if (kill_at > 0)
-                    *(after_commit ? &cc.kill_after_commit : &cc.kill_before_commit) = kill_at;
-                struct mp_exec_report rep;
-                rc = mp_exec_up(cx, &set, &cc, NULL, &rep, &ce);
-                mp_target_close(cx);
-            }
-            if (rc) {
-                ssize_t w = write(pfd[1], ce.msg, strlen(ce.msg));
-                (void)w;
-            }
-            _exit(rc ? 1 : 0);
-        }
-        close(pfd[1]);
-        fds[i] = pfd[0];
-        if (pids[i] < 0) {
-            close(fds[i]);
-            nr = i;
-            break;
-        }
-    }
-    close(gate[0]);
-    close(gate[1]); /* every runner starts now */
-    for (int i = 0; i < nr; i++) {
-        int st = 0;
-        while (waitpid(pids[i], &st, 0) < 0 && errno == EINTR)
-            ;
-        char msg[512];
-        ssize_t k = read(fds[i], msg, sizeof msg - 1);
-        close(fds[i]);
-        if (WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL)
-            out->nkilled++;
-        else if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
-            out->nexited_ok++;
-        else {
-            out->nfailed++;
-            if (!out->first_failure[0])
-                snprintf(out->first_failure, sizeof out->first_failure, "%.*s", k > 0 ? (int)k : 0, msg);
-        }
     }
 
     /* what the database holds now */

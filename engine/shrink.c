@@ -1,6 +1,7 @@
 /* shrink.c - the case shrinker: the tactics and the same-failure check of
  * a case, searched by the shrink core (see shrink.h, shrink_core.h). */
 #include "shrink.h"
+#include "model_object.h"
 #include "os.h"
 
 #include <string.h>
@@ -43,8 +44,21 @@ static void drop_fks_to(struct mp_schema *s, const char *table, const char *col)
     }
 }
 
+/* Drop the schema-level objects of `s` that use table `name` (column
+ * `col`, or the table as a whole when NULL): a view over a removed table
+ * or column would name what no longer exists. */
+static void drop_objects_using(struct mp_schema *s, const char *name, const char *col)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < s->nobjects; i++)
+        if (!mp_object_uses(s, MP_POSTGRES, &s->objects[i], name, col))
+            s->objects[k++] = s->objects[i];
+    s->nobjects = k;
+}
+
 static void remove_table(struct mp_schema *s, const char *name)
 {
+    drop_objects_using(s, name, NULL);
     long i = mp_schema_find_table(s, MP_POSTGRES, name);
     if (i >= 0)
         mp_schema_remove_table(s, (size_t)i);
@@ -96,6 +110,7 @@ static bool strip_column(struct mp_schema *s, struct mp_table *t, const char *co
             t->nfks--;
         }
     drop_fks_to(s, t->name, col);
+    drop_objects_using(s, t->name, col);
     memmove(&t->cols[ci], &t->cols[ci + 1], (t->ncols - (size_t)ci - 1) * sizeof t->cols[0]);
     t->ncols--;
     return true;
@@ -256,6 +271,7 @@ struct search {
     enum mp_dialect d;
     const char *kind;
     struct mp_shrink_result *out;
+    const struct mp_case_check *check; /* mp_shrink_case(): the caller's check instead of a property's */
 };
 
 /* The tactics, largest first. */
@@ -280,6 +296,11 @@ static struct cand *new_cand(struct mp_arena *a, const struct cand *b)
 /* A candidate made: offered when `ok` and still a valid pair of schemas. */
 static enum mp_shrink_res offer(struct search *s, struct cand *c, bool ok, void **out)
 {
+    /* views and triggers over what the candidate left out go with it */
+    if (ok) {
+        mp_schema_prune_objects(c->start, s->d);
+        mp_schema_prune_objects(c->desired, s->d);
+    }
     if (!ok || !valid(s->a, c, s->d))
         return MP_SHRINK_DEAD_END;
     *out = c;
@@ -536,6 +557,8 @@ static bool case_same_failure(void *cand, void *env)
     struct search *s = env;
     struct cand *c = cand;
     struct mp_case mc = {c->start, c->desired, c->h};
+    if (s->check)
+        return s->check->fails(&mc, &c->data, s->check->env);
     struct mp_buf diag = {0};
     char kind[160];
     size_t nops = 0;
@@ -554,6 +577,28 @@ static void *case_copy(const void *cand, void *env)
     return new_cand(((struct search *)env)->a, cand);
 }
 
+/* The search from `start` with the case tactics; the best candidate into
+ * s->out, the time counted from t0. */
+static void search_case(struct search *s, struct cand *start, const struct mp_shrink_budget *budget, double t0)
+{
+    static const struct mp_shrink_type type = {
+        .ntactics = T_COUNT,
+        .shrink = case_shrink,
+        .same_failure = case_same_failure,
+        .copy = case_copy, /* candidates live in `a`: no free */
+    };
+    struct mp_shrink_stats st;
+    const struct cand *best = mp_shrink_search(&type, start, budget, s, &st);
+    struct mp_shrink_result *out = s->out;
+    out->c.start = best->start;
+    out->c.desired = best->desired;
+    out->c.renames = best->h;
+    out->data = best->data;
+    out->steps = st.steps;
+    out->accepted = st.accepted;
+    out->ms = (mp_now() - t0) * 1e3;
+}
+
 void mp_shrink(struct mp_arena *a, const struct mp_case *c, const struct mp_dataset *data, uint64_t seed,
                const struct mp_plan_options *plan, const struct mp_property *prop, struct mp_backend *const bk[MP_NDIALECTS],
                enum mp_dialect d, const char *kind, const struct mp_shrink_budget *budget, struct mp_shrink_result *out)
@@ -563,7 +608,7 @@ void mp_shrink(struct mp_arena *a, const struct mp_case *c, const struct mp_data
     struct cand start = {(struct mp_schema *)c->start, (struct mp_schema *)c->desired, c->renames, {0}};
     if (data)
         start.data = *data;
-    struct search s = {a, seed, plan, prop, bk, d, kind, out};
+    struct search s = {a, seed, plan, prop, bk, d, kind, out, NULL};
     /* the starting point's change-set size */
     {
         struct mp_buf diag = {0};
@@ -572,19 +617,18 @@ void mp_shrink(struct mp_arena *a, const struct mp_case *c, const struct mp_data
         snprintf(out->message, sizeof out->message, "%s", mp_buf_str(&diag));
         mp_buf_free(&diag);
     }
-    static const struct mp_shrink_type type = {
-        .ntactics = T_COUNT,
-        .shrink = case_shrink,
-        .same_failure = case_same_failure,
-        .copy = case_copy, /* candidates live in `a`: no free */
-    };
-    struct mp_shrink_stats st;
-    const struct cand *best = mp_shrink_search(&type, &start, budget, &s, &st);
-    out->c.start = best->start;
-    out->c.desired = best->desired;
-    out->c.renames = best->h;
-    out->data = best->data;
-    out->steps = st.steps;
-    out->accepted = st.accepted;
-    out->ms = (mp_now() - t0) * 1e3;
+    search_case(&s, &start, budget, t0);
+}
+
+void mp_shrink_case(struct mp_arena *a, const struct mp_case *c, const struct mp_dataset *data, enum mp_dialect d,
+                    const struct mp_case_check *check, const struct mp_shrink_budget *budget,
+                    struct mp_shrink_result *out)
+{
+    memset(out, 0, sizeof *out);
+    double t0 = mp_now();
+    struct cand start = {(struct mp_schema *)c->start, (struct mp_schema *)c->desired, c->renames, {0}};
+    if (data)
+        start.data = *data;
+    struct search s = {.a = a, .d = d, .out = out, .check = check};
+    search_case(&s, &start, budget, t0);
 }

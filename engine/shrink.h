@@ -36,4 +36,20 @@ void mp_shrink(struct mp_arena *a, const struct mp_case *c, const struct mp_data
                const struct mp_plan_options *plan, const struct mp_property *prop, struct mp_backend *const bk[MP_NDIALECTS],
                enum mp_dialect d, const char *kind, const struct mp_shrink_budget *budget, struct mp_shrink_result *out);
 
+/* A caller's own failure check for mp_shrink_case(): `fails` runs the
+ * candidate (c, data; both in the shrinker's arena, valid for the dialect)
+ * and says whether it still fails the same way.  `env` is the caller's. */
+struct mp_case_check {
+    bool (*fails)(const struct mp_case *c, const struct mp_dataset *data, void *env);
+    void *env;
+};
+
+/* Shrink the failing case (c, data) with the same tactics as mp_shrink()
+ * but `check` as the test of a candidate (runner-check's tool checks use
+ * it).  out->ops and out->message are left 0 and empty: the check keeps
+ * what it saw.  Memory from `a`; never fails. */
+void mp_shrink_case(struct mp_arena *a, const struct mp_case *c, const struct mp_dataset *data, enum mp_dialect d,
+                    const struct mp_case_check *check, const struct mp_shrink_budget *budget,
+                    struct mp_shrink_result *out);
+
 #endif

@@ -1,5 +1,6 @@
 /* data.c - rows for a start schema (see data.h). */
 #include "data.h"
+#include "model_column.h"
 
 #include "model_check.h"
 
@@ -87,7 +88,8 @@ void mp_data_gen(struct mp_arena *a, struct mp_rng *r, const struct mp_schema *s
         for (size_t i = 0; i < n; i++) {
             if (done[i])
                 continue;
-            const struct mp_table *t = start->tables[i];
+            /* generated columns are computed: rows leave them out */
+            const struct mp_table *t = mp_table_stored_columns(a, start->tables[i]);
             bool ready = true;
             for (size_t j = 0; j < t->nfks && ready && round < n + 1; j++) {
                 long ti = mp_schema_find_table(start, d, t->fks[j].ref_table);
@@ -99,6 +101,7 @@ void mp_data_gen(struct mp_arena *a, struct mp_rng *r, const struct mp_schema *s
             const struct mp_table *dt = desired ? mp_diff_table_target(desired, hints, d, t->name) : NULL;
             struct mp_table_rows *tr = &out->v[out->n++];
             tr->table = t->name;
+            tr->overriding = mp_table_has_identity_always(t);
             tr->ncols = t->ncols;
             tr->cols = mp_arena_alloc(a, (t->ncols + 1) * sizeof *tr->cols);
             tr->types = mp_arena_alloc(a, (t->ncols + 1) * sizeof *tr->types);
@@ -276,7 +279,7 @@ void mp_data_sql(struct mp_buf *b, const struct mp_dataset *data, enum mp_dialec
             mp_buf_add(b, c ? ", " : "");
             mp_buf_ident(b, tr->cols[c]);
         }
-        mp_buf_add(b, ") VALUES\n");
+        mp_buf_add(b, tr->overriding && d == MP_POSTGRES ? ") OVERRIDING SYSTEM VALUE VALUES\n" : ") VALUES\n");
         for (size_t r = 0; r < tr->nrows; r++) {
             mp_buf_add(b, r ? ",\n  (" : "  (");
             for (size_t c = 0; c < tr->ncols; c++) {

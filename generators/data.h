@@ -22,6 +22,7 @@ struct mp_table_rows {
     size_t ncols;
     const char ***rows;
     size_t nrows;
+    bool overriding;   /* PostgreSQL: INSERT ... OVERRIDING SYSTEM VALUE (an identity ALWAYS column) */
 };
 
 struct mp_dataset {

@@ -3,10 +3,12 @@
 #include "index_def.h"
 #include "model_check.h"
 #include "sqlexpr.h"
+#include "gen_features.h"
 #include "vschema.h"
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -186,7 +188,7 @@ static const char *random_default(struct g *g, const struct mp_type *t)
 /* A data column: nullable, or NOT NULL with a default (so it can be added). */
 static void data_column(struct g *g, struct mp_table *t, const char *name)
 {
-    struct mp_type ty = random_type(g);
+    struct mp_type ty = mp_gen_feat_type(g->r, t, random_type(g));
     struct mp_column *c = mp_table_add_column(g->a, t, name, ty);
     c->id = mp_schema_new_id(g->s);
     const char *d = random_default(g, &ty);
@@ -194,6 +196,9 @@ static void data_column(struct g *g, struct mp_table *t, const char *name)
         c->default_sql = d;
         c->not_null = pick(g, 1, 2);
     }
+    mp_gen_feat_collation(g->r, c);
+    if (!c->default_sql)
+        mp_gen_feat_generated(g->a, g->r, t, c);
 }
 
 static const char *fresh_constraint(struct g *g)
@@ -215,6 +220,9 @@ static void add_unique(struct g *g, struct mp_table *t)
     size_t i = 1 + below(g, t->ncols - 1), j = below(g, t->ncols);
     const char *c[2] = {t->cols[i].name, t->cols[j].name};
     size_t nc = (i == j || pick(g, 1, 2)) ? 1 : 2;
+    /* values the database makes or computes may repeat */
+    if (mp_gen_feat_special(&t->cols[i]) || (nc == 2 && mp_gen_feat_special(&t->cols[j])))
+        return;
     struct mp_names cols = mp_names_make(g->a, nc, c);
     if (mp_names_eq(MP_SQLITE, &cols, &t->pk))
         return;
@@ -246,10 +254,14 @@ static struct mp_table *new_table(struct g *g, const char *name)
     struct mp_table *t = mp_arena_alloc(g->a, sizeof *t);
     t->name = name;
     t->id = mp_schema_new_id(g->s);
+    mp_gen_feat_table(g->r, t);
     struct mp_type idt = {.kind = pick(g, 3, 4) ? MP_TYPE_INTEGER : MP_TYPE_BIGINT};
+    if (t->strict)
+        idt.kind = MP_TYPE_INTEGER; /* STRICT has no BIGINT */
     struct mp_column *id = mp_table_add_column(g->a, t, pick(g, 4, 5) ? "id" : "Key", idt);
     id->id = mp_schema_new_id(g->s);
     id->not_null = true;
+    mp_gen_feat_key(g->r, t, id);
     const char *pk[1] = {id->name};
     t->pk = mp_names_make(g->a, 1, pk);
     size_t n = 1 + below(g, 3);
@@ -270,6 +282,8 @@ static struct mp_table *new_table(struct g *g, const char *name)
 static void add_fk_column(struct g *g, struct mp_table *t, const struct mp_table *rt)
 {
     const struct mp_column *rc = mp_table_column(rt, MP_SQLITE, rt->pk.v[0]);
+    if (t->strict && !mp_strict_type_ok(&rc->type))
+        return; /* a bigint key: STRICT has no such type */
     const char *name = fresh_col(g, t);
     if (!col_taken(g, t, mp_arena_printf(g->a, "%s_id", rt->name)) && strlen(rt->name) < 40)
         name = mp_arena_printf(g->a, "%s_id", rt->name);
@@ -283,6 +297,7 @@ static void add_fk_column(struct g *g, struct mp_table *t, const struct mp_table
     f->ref_cols = mp_names_copy(g->a, &rt->pk);
     static const enum mp_fk_action acts[] = {MP_FK_NO_ACTION, MP_FK_CASCADE, MP_FK_SET_NULL, MP_FK_RESTRICT};
     f->on_delete = acts[below(g, 4)];
+    mp_gen_feat_fk(g->r, f);
     if (pick(g, 1, 2)) {
         const char *xname = fresh_index(g);
         struct mp_index *x = mp_table_add_index(g->a, t);
@@ -388,8 +403,11 @@ static void add_index(struct g *g, struct mp_table *t)
     x->name = name;
     x->id = mp_schema_new_id(g->s);
     x->unique = pick(g, 1, 4);
-    const char *c[2] = {t->cols[ci].name, t->cols[below(g, t->ncols)].name};
+    size_t cj = below(g, t->ncols);
+    const char *c[2] = {t->cols[ci].name, t->cols[cj].name};
     x->cols = mp_names_make(g->a, (c[0] == c[1] || pick(g, 1, 2)) ? 1 : 2, c);
+    if (mp_gen_feat_special(&t->cols[ci]) || (x->cols.n == 2 && mp_gen_feat_special(&t->cols[cj])))
+        x->unique = false; /* values the database makes or computes may repeat */
     index_features(g, t, x);
 }
 
@@ -471,7 +489,7 @@ static void ch_rename_cycle(struct g *g, size_t k)
 
 static bool col_used(const struct mp_schema *s, const struct mp_table *t, const char *c)
 {
-    if (mp_names_contains(MP_POSTGRES, &t->pk, c))
+    if (mp_names_contains(MP_POSTGRES, &t->pk, c) || mp_table_column_in_generated(t, c))
         return true;
     for (size_t i = 0; i < t->nuniques; i++)
         if (mp_names_contains(MP_POSTGRES, &t->uniques[i].cols, c))
@@ -492,6 +510,9 @@ static void ch_rename_column(struct g *g, bool swap)
     if (!t)
         return;
     size_t i = below(g, t->ncols);
+    /* a generation expression keeps its text: its columns keep their names */
+    if (mp_table_column_in_generated(t, t->cols[i].name))
+        return;
     if (swap && t->ncols >= 2) {
         size_t j = below(g, t->ncols);
         /* swap start columns only: a new column taking a start column's
@@ -631,7 +652,7 @@ static struct mp_column *plain_start_column(struct g *g, struct mp_table *t)
         return NULL;
     size_t i = below(g, t->ncols);
     struct mp_column *c = &t->cols[i];
-    if (!from_start(g, c->id) || col_used(g->s, t, c->name))
+    if (!from_start(g, c->id) || col_used(g->s, t, c->name) || mp_gen_feat_special(c))
         return NULL;
     return c;
 }
@@ -656,6 +677,8 @@ static struct mp_column *ch_alter_type(struct g *g, struct mp_table *tab)
     case MP_TYPE_NUMERIC: t.precision += 1 + (int)below(g, 8); break;
     default: return NULL;
     }
+    if (tab->strict && !mp_strict_type_ok(&t))
+        return NULL;
     c->type = t;
     return c;
 }
@@ -868,7 +891,16 @@ int mp_gen_check_schema(struct mp_arena *a, const struct mp_schema *s, enum mp_d
             if (rc)
                 return rc;
         }
-    return 0;
+    /* then the views, triggers, ... in an order they can be created in */
+    size_t *order = mp_schema_object_order(s, d);
+    int rc = 0;
+    for (size_t i = 0; i < s->nobjects && !rc; i++) {
+        const struct mp_object *o = &s->objects[order[i]];
+        struct mp_op op = {.kind = MP_OP_CREATE_OBJECT, .table = o->table ? o->table : o->name, .object = o};
+        rc = mp_vschema_apply(a, v, d, &op, err);
+    }
+    free(order);
+    return rc;
 }
 
 unsigned mp_gen_size(unsigned long trial)

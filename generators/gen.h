@@ -50,7 +50,8 @@ int mp_gen_case_scaled(struct mp_arena *a, struct mp_rng *r, size_t ntables, siz
 unsigned mp_gen_size(unsigned long trial);
 
 /* Check that `s` can be built from nothing in dialect d (tables, then
- * foreign keys) under the virtual schema's rules. */
+ * foreign keys, then its schema-level objects) under the virtual schema's
+ * rules. */
 int mp_gen_check_schema(struct mp_arena *a, const struct mp_schema *s, enum mp_dialect d,
                         struct mp_error *err);
 

@@ -28,6 +28,7 @@ struct mp_target {
     bool missing;        /* read-only SQLite whose file does not exist: an empty in-memory stand-in */
     char *table;         /* tracking table of the current command, quoted */
     char *table_name;    /* the same, as given (unquoted) */
+    bool track_current;  /* this command found or made the table in its current shape */
     long fail_line;      /* line of the statement that failed last, 0 if none */
     long nrun;           /* migrations this target has started (fault injection) */
     long attempt;        /* the current migration's try, 1-based (its record's attempts) */

@@ -58,6 +58,7 @@ const char *mp_tracking_use(struct mp_target *t, const struct mp_exec_config *cf
     t->table = mp_xstrdup(mp_buf_str(&b));
     free(t->table_name);
     t->table_name = mp_xstrdup(table);
+    t->track_current = false;
     mp_buf_free(&b);
     return table;
 }
@@ -66,7 +67,7 @@ int mp_tracking_exists(struct mp_target *t, bool *exists, struct mp_error *err)
 {
     *exists = false;
     if (t->d == MP_SQLITE) {
-        /* a query, which re-checks the schema cookie (see has_column) */
+        /* a query, which re-checks the schema cookie (see has_columns) */
         sqlite3_stmt *st = NULL;
         if (sqlite3_prepare_v2(t->lite, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1", -1, &st,
                                NULL) != SQLITE_OK)
@@ -109,10 +110,12 @@ static int tq(struct mp_target *t, int n, const char *const *vals, struct mp_err
     return rc;
 }
 
-/* Does the tracking table have column `col`? */
-static int has_column(struct mp_target *t, const char *col, bool *has, struct mp_error *err)
+/* Which of the columns named in `cols` (n of them) the tracking table has,
+ * into has[] -- one query for all of them. */
+static int has_columns(struct mp_target *t, const char *const *cols, bool *has, size_t n, struct mp_error *err)
 {
-    *has = false;
+    for (size_t i = 0; i < n; i++)
+        has[i] = false;
     if (t->d == MP_SQLITE) {
         /* a query, not sqlite3_table_column_metadata(): that one answers
          * from the connection's cached schema, which is stale when another
@@ -120,28 +123,32 @@ static int has_column(struct mp_target *t, const char *col, bool *has, struct mp
          * other runners work); a prepared statement re-checks the schema
          * cookie first (SQLite "PRAGMA table_info", "The Schema Cookie") */
         sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(t->lite, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", -1, &st, NULL) !=
-            SQLITE_OK)
+        if (sqlite3_prepare_v2(t->lite, "SELECT name FROM pragma_table_info(?1)", -1, &st, NULL) != SQLITE_OK)
             return mp_error_set(err, MP_EDB, "reading the tracking table's columns: %s", sqlite3_errmsg(t->lite));
         sqlite3_bind_text(st, 1, t->table_name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, col, -1, SQLITE_STATIC);
-        int r = sqlite3_step(st);
-        *has = r == SQLITE_ROW;
+        int r;
+        while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+            const char *name = (const char *)sqlite3_column_text(st, 0);
+            for (size_t i = 0; i < n; i++)
+                has[i] = has[i] || (name && strcmp(name, cols[i]) == 0);
+        }
         sqlite3_finalize(st);
-        if (r != SQLITE_ROW && r != SQLITE_DONE)
+        if (r != SQLITE_DONE)
             return mp_error_set(err, MP_EDB, "reading the tracking table's columns: %s", sqlite3_errmsg(t->lite));
         return 0;
     }
-    const char *v[2] = {t->table, col};
+    const char *v[1] = {t->table};
     PGresult *r = PQexecParams(t->pg,
-                               "SELECT count(*) FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = $2 "
+                               "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 "
                                "AND NOT attisdropped",
-                               2, NULL, v, NULL, NULL, 0);
+                               1, NULL, v, NULL, NULL, 0);
     int rc = 0;
     if (PQresultStatus(r) != PGRES_TUPLES_OK)
         rc = mp_target_db_error(t, err, "reading the tracking table's columns", r);
     else
-        *has = atoi(PQgetvalue(r, 0, 0)) > 0;
+        for (int k = 0; k < PQntuples(r); k++)
+            for (size_t i = 0; i < n; i++)
+                has[i] = has[i] || strcmp(PQgetvalue(r, k, 0), cols[i]) == 0;
     PQclear(r);
     return rc;
 }
@@ -153,12 +160,13 @@ static int has_column(struct mp_target *t, const char *col, bool *has, struct mp
 static int upgrade(struct mp_target *t, struct mp_error *err)
 {
     static const char *const renames[][2] = {{"execution_ms", "execution_time_ms"}, {"error", "error_message"}};
-    bool has;
-    int rc = 0;
+    static const char *const cols[] = {"execution_ms", "error", "attempts"};
+    bool has[3];
+    int rc = has_columns(t, cols, has, 3, err);
     for (size_t i = 0; i < 2 && !rc; i++)
-        if (!(rc = has_column(t, renames[i][0], &has, err)) && has)
+        if (has[i])
             rc = tq(t, 0, NULL, err, "ALTER TABLE %s RENAME COLUMN %s TO %s", t->table, renames[i][0], renames[i][1]);
-    if (!rc && !(rc = has_column(t, "attempts", &has, err)) && !has)
+    if (!rc && !has[2])
         rc = tq(t, 0, NULL, err, "ALTER TABLE %s ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1", t->table);
     return rc;
 }
@@ -183,6 +191,7 @@ int mp_tracking_ensure(struct mp_target *t, struct mp_error *err)
                 t->table);
     if (!rc)
         rc = upgrade(t, err);
+    t->track_current = !rc;
     if (rc)
         mp_error_prefix(err, "creating the tracking table %s: ", t->table);
     return rc;
@@ -269,9 +278,12 @@ int mp_tracking_load(struct mp_target *t, struct mp_track_rows *out, struct mp_e
     struct mp_buf b = {0};
     /* a table of the first shape (read-only commands do not upgrade it) */
     bool current = true;
-    int rc0 = has_column(t, "attempts", &current, err);
-    if (rc0)
-        return rc0;
+    if (!t->track_current) {
+        static const char *const attempts[] = {"attempts"};
+        int rc0 = has_columns(t, attempts, &current, 1, err);
+        if (rc0)
+            return rc0;
+    }
     mp_buf_printf(&b, "SELECT version, name, checksum, %s, %s FROM %s",
                   t->d == MP_POSTGRES ? "to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
                                       : "applied_at",

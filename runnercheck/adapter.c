@@ -98,7 +98,7 @@ static const char *unescape(struct mp_arena *a, const char *v)
     return r;
 }
 
-int mp_rc_adapter_read(struct mp_arena *a, const char *path, struct mp_rc_adapter *out, struct mp_error *err)
+int mp_rc_kv_read(struct mp_arena *a, const char *path, struct mp_rc_kv **out, size_t *n, struct mp_error *err)
 {
     /* mp_read_file(): regular files only, never blocking, NUL refused
      * with FILE:LINE */
@@ -106,9 +106,10 @@ int mp_rc_adapter_read(struct mp_arena *a, const char *path, struct mp_rc_adapte
     int rc = mp_read_file(path, 0, &text, NULL, err);
     if (rc)
         return rc;
-    memset(out, 0, sizeof *out);
-    out->style = MP_STYLE_PAIRS;
-    int ln = 0, nbackends = 0;
+    size_t cap = 0;
+    *out = NULL;
+    *n = 0;
+    int ln = 0;
     for (char *line = text, *next; line && !rc; line = next) {
         char *nl = strchr(line, '\n');
         if (nl)
@@ -126,7 +127,36 @@ int mp_rc_adapter_read(struct mp_arena *a, const char *path, struct mp_rc_adapte
             break;
         }
         *colon = 0;
-        char *k = mp_rc_trim(l), *v = mp_arena_strdup(a, mp_rc_trim(colon + 1));
+        struct mp_rc_kv *kv = MP_PUSH(a, *out, *n, cap);
+        kv->key = mp_arena_strdup(a, mp_rc_trim(l));
+        kv->value = mp_arena_strdup(a, mp_rc_trim(colon + 1));
+        kv->line = ln;
+    }
+    free(text);
+    return rc;
+}
+
+int mp_rc_parse_backends(const char *v, bool backend[MP_NDIALECTS])
+{
+    backend[MP_SQLITE] = strstr(v, "sqlite") != NULL;
+    backend[MP_POSTGRES] = strstr(v, "postgres") != NULL;
+    return backend[MP_SQLITE] || backend[MP_POSTGRES] ? 0 : -1;
+}
+
+int mp_rc_adapter_read(struct mp_arena *a, const char *path, struct mp_rc_adapter *out, struct mp_error *err)
+{
+    struct mp_rc_kv *kvs;
+    size_t nkv;
+    int rc = mp_rc_kv_read(a, path, &kvs, &nkv, err);
+    if (rc)
+        return rc;
+    memset(out, 0, sizeof *out);
+    out->style = MP_STYLE_PAIRS;
+    int nbackends = 0;
+    for (size_t i = 0; i < nkv && !rc; i++) {
+        const char *k = kvs[i].key;
+        char *v = kvs[i].value;
+        int ln = kvs[i].line;
         if (strcmp(k, "name") == 0)
             out->name = v;
         else if (strcmp(k, "style") == 0) {
@@ -164,17 +194,14 @@ int mp_rc_adapter_read(struct mp_arena *a, const char *path, struct mp_rc_adapte
             else
                 rc = mp_error_set(err, MP_EINVAL, "%s:%d: version is number, diesel or timestamp, not '%s'", path, ln, v);
         } else if (strcmp(k, "backends") == 0) {
-            out->backend[MP_SQLITE] = strstr(v, "sqlite") != NULL;
-            out->backend[MP_POSTGRES] = strstr(v, "postgres") != NULL;
-            nbackends = out->backend[MP_SQLITE] + out->backend[MP_POSTGRES];
-            if (!nbackends)
+            nbackends = 1;
+            if (mp_rc_parse_backends(v, out->backend))
                 rc = mp_error_set(err, MP_EINVAL, "%s:%d: backends lists sqlite and/or postgres", path, ln);
         } else if (strcmp(k, "config") == 0) {
             out->config = unescape(a, v);
         } else
             rc = mp_error_set(err, MP_EINVAL, "%s:%d: unknown key '%s'", path, ln, k);
     }
-    free(text);
     if (!rc && (!out->up || !out->name))
         rc = mp_error_set(err, MP_EINVAL, "%s: an adapter needs at least 'name' and 'up'", path);
     if (!rc) {
@@ -226,6 +253,11 @@ const char *mp_rc_expand(struct mp_rc *c, const char *tpl, bool quote)
                 else if (KEY("dialect")) v = mp_dialect_name(c->d);
                 else if (KEY("sqlm")) v = c->d == MP_SQLITE ? "sqlite3" : "postgres";
                 else if (KEY("migprop")) v = c->self;
+                else if (KEY("from_url")) v = c->from_url;
+                else if (KEY("to_url")) v = c->to_url;
+                else if (KEY("from_file")) v = c->from_file;
+                else if (KEY("to_file")) v = c->to_file;
+                else if (KEY("renames_file")) v = c->renames_file;
 #undef KEY
                 if (v) {
                     if (quote)
@@ -249,7 +281,10 @@ const char *mp_rc_expand(struct mp_rc *c, const char *tpl, bool quote)
  * own, so a kill reaches the runner and not only the shell; `gate` (a
  * pipe, or NULL): the child waits until its write end is closed, so that
  * several runners start at the same moment. */
-pid_t mp_rc_spawn(struct mp_rc *c, const char *cmd, const char *log, bool group, const int *gate)
+/* mp_rc_spawn() with stdout to `log` and stderr to `errlog` (NULL: to
+ * `log` as well). */
+static pid_t spawn_split(struct mp_rc *c, const char *cmd, const char *log, const char *errlog, bool group,
+                         const int *gate)
 {
     pid_t pid = fork();
     if (pid == 0) {
@@ -270,6 +305,10 @@ pid_t mp_rc_spawn(struct mp_rc *c, const char *cmd, const char *log, bool group,
             dup2(fd, 2);
             close(fd);
         }
+        if (errlog && (fd = open(errlog, O_WRONLY | O_CREAT | O_TRUNC, 0600)) >= 0) {
+            dup2(fd, 2);
+            close(fd);
+        }
         setenv("DATABASE_URL", c->url, 1);
         execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
         _exit(127);
@@ -277,12 +316,15 @@ pid_t mp_rc_spawn(struct mp_rc *c, const char *cmd, const char *log, bool group,
     return pid;
 }
 
-int mp_rc_run(struct mp_rc *c, const char *tpl, const char **output)
+pid_t mp_rc_spawn(struct mp_rc *c, const char *cmd, const char *log, bool group, const int *gate)
 {
-    const char *cmd = mp_rc_expand(c, tpl, true);
-    const char *log = mp_arena_printf(c->a, "%s/cmd.log", c->work);
-    mp_buf_printf(&c->log, "%s\n", tpl);
-    pid_t pid = mp_rc_spawn(c, cmd, log, false, NULL);
+    return spawn_split(c, cmd, log, NULL, group, gate);
+}
+
+/* Wait for `pid` at most MP_RC_COMMAND_TIMEOUT_S, then kill it: its wait
+ * status (124 << 8 after the timeout, 127 << 8 when it never started). */
+static int wait_deadline(pid_t pid)
+{
     int st = 127 << 8; /* could not be started */
     double deadline = mp_now() + MP_RC_COMMAND_TIMEOUT_S;
     while (pid > 0) {
@@ -302,6 +344,47 @@ int mp_rc_run(struct mp_rc *c, const char *tpl, const char **output)
         struct timespec ts = {0, MP_RC_POLL_MS * 1000L * 1000L};
         nanosleep(&ts, NULL);
     }
+    return st;
+}
+
+/* The exit status of wait status `st` (128+N for signal N). */
+static int exit_status(int st)
+{
+    return WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 1;
+}
+
+/* The whole file at `path` in c->a ("" when unreadable). */
+static const char *slurp(struct mp_rc *c, const char *path)
+{
+    char *text = NULL;
+    struct mp_error e = {0};
+    if (mp_read_file(path, 0, &text, NULL, &e))
+        return "";
+    const char *r = mp_arena_strdup(c->a, text);
+    free(text);
+    return r;
+}
+
+int mp_rc_run_capture(struct mp_rc *c, const char *tpl, const char **out, const char **errout, const char **cmd_out)
+{
+    const char *cmd = mp_rc_expand(c, tpl, true);
+    const char *log = mp_arena_printf(c->a, "%s/cmd.out", c->work);
+    const char *errlog = mp_arena_printf(c->a, "%s/cmd.err", c->work);
+    mp_buf_printf(&c->log, "%s\n", tpl);
+    int st = wait_deadline(spawn_split(c, cmd, log, errlog, false, NULL));
+    *out = slurp(c, log);
+    *errout = slurp(c, errlog);
+    if (cmd_out)
+        *cmd_out = cmd;
+    return exit_status(st);
+}
+
+int mp_rc_run(struct mp_rc *c, const char *tpl, const char **output)
+{
+    const char *cmd = mp_rc_expand(c, tpl, true);
+    const char *log = mp_arena_printf(c->a, "%s/cmd.log", c->work);
+    mp_buf_printf(&c->log, "%s\n", tpl);
+    int st = wait_deadline(mp_rc_spawn(c, cmd, log, false, NULL));
     FILE *f = fopen(log, "r");
     char buf[1500] = "";
     size_t k = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
@@ -310,7 +393,7 @@ int mp_rc_run(struct mp_rc *c, const char *tpl, const char **output)
     buf[k] = 0;
     if (output)
         *output = mp_arena_printf(c->a, "$ %s\n%s", cmd, buf);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 1;
+    return exit_status(st);
 }
 
 void mp_rc_run_together(struct mp_rc *c, const char *cmd, int n, int *ok, const char **failed_out)

@@ -76,8 +76,7 @@ void mp_rc_drop_db(struct mp_rc *c)
     mp_target_close(t);
 }
 
-/* Our own connection to the current database. */
-static int open_db(struct mp_rc *c, struct mp_target **t, struct mp_error *err)
+int mp_rc_open(struct mp_rc *c, struct mp_target **t, struct mp_error *err)
 {
     return mp_target_open(c->d == MP_SQLITE ? mp_arena_printf(c->a, "sqlite:%s", c->path) : c->dsn, t, err);
 }
@@ -85,7 +84,7 @@ static int open_db(struct mp_rc *c, struct mp_target **t, struct mp_error *err)
 const struct mp_schema *mp_rc_schema_now(struct mp_rc *c, struct mp_error *err)
 {
     struct mp_target *t;
-    if (open_db(c, &t, err))
+    if (mp_rc_open(c, &t, err))
         return NULL;
     const char *ig[17];
     size_t n = 0;
@@ -107,7 +106,7 @@ const char *mp_rc_state(struct mp_rc *c, struct mp_error *err)
     if (!s)
         return NULL;
     struct mp_target *t;
-    if (open_db(c, &t, err))
+    if (mp_rc_open(c, &t, err))
         return NULL;
     struct mp_dataset ds;
     int rc = mp_data_read(c->a, c->d, mp_target_conn(t), s, &ds, err);
@@ -149,7 +148,7 @@ long mp_rc_count(struct mp_rc *c, const char *sql)
     struct mp_target *t;
     struct mp_error e = {0};
     long v = -1;
-    if (!open_db(c, &t, &e)) {
+    if (!mp_rc_open(c, &t, &e)) {
         if (mp_target_query_long(t, sql, &v, &e))
             v = -1;
         mp_target_close(t);
@@ -157,7 +156,7 @@ long mp_rc_count(struct mp_rc *c, const char *sql)
     return v;
 }
 
-static int write_text(const char *path, const char *text, struct mp_error *err)
+int mp_rc_write_text(const char *path, const char *text, struct mp_error *err)
 {
     FILE *f = fopen(path, "w");
     if (!f || fputs(text, f) < 0 || fclose(f) != 0)
@@ -165,13 +164,11 @@ static int write_text(const char *path, const char *text, struct mp_error *err)
     return 0;
 }
 
-/* `tpl` for a shell script: each placeholder a double-quoted reference to
- * the script's variable of that name, every other byte special inside
- * double quotes escaped. */
-static void sh_template(struct mp_buf *b, const char *tpl)
+void mp_rc_sh_template(struct mp_buf *b, const char *tpl)
 {
     static const char *const keys[] = {"dir", "url", "path", "dsn", "host", "user", "db", "config", "dialect",
-                                       "sqlm", "migprop"};
+                                       "sqlm", "migprop", "from_url", "to_url", "from_file", "to_file",
+                                       "renames_file"};
     for (const char *p = tpl; *p;) {
         bool done = false;
         for (size_t k = 0; *p == '{' && k < sizeof keys / sizeof *keys && !done; k++) {
@@ -191,7 +188,7 @@ static void sh_template(struct mp_buf *b, const char *tpl)
 static void sh_value(struct mp_buf *b, const char *tpl)
 {
     struct mp_buf t = {0};
-    sh_template(&t, tpl);
+    mp_rc_sh_template(&t, tpl);
     /* sh_template quoted each reference: inside one double-quoted word
      * the quotes go */
     for (const char *p = mp_buf_str(&t); *p; p++)
@@ -239,14 +236,14 @@ static int write_repro_sh(struct mp_rc *c, const char *repro, struct mp_error *e
             mp_buf_printf(&b, "%s\n", line);
         } else {
             mp_buf_add(&b, "echo \"+ exit $?\"; ");
-            sh_template(&b, line);
+            mp_rc_sh_template(&b, line);
             mp_buf_addc(&b, '\n');
         }
         p += n + (e ? 1 : 0);
     }
     mp_buf_add(&b, "echo \"+ exit $?\"\n");
     const char *path = mp_arena_printf(c->a, "%s/repro.sh", repro);
-    int rc = write_text(path, mp_buf_str(&b), err);
+    int rc = mp_rc_write_text(path, mp_buf_str(&b), err);
     mp_buf_free(&b);
     if (!rc)
         chmod(path, 0755);
@@ -270,11 +267,11 @@ static int keep_repro(struct mp_rc *c, const char *repro, struct mp_error *err)
         rc = mp_copy_file(c->config, mp_arena_printf(c->a, "%s/%s", repro, slash ? slash + 1 : c->config), err);
     }
     if (!rc)
-        rc = write_text(mp_arena_printf(c->a, "%s/setup.sql", repro), mp_buf_str(&c->setup), err);
+        rc = mp_rc_write_text(mp_arena_printf(c->a, "%s/setup.sql", repro), mp_buf_str(&c->setup), err);
     if (!rc && c->start_sql)
-        rc = write_text(mp_arena_printf(c->a, "%s/start.sql", repro), c->start_sql, err);
+        rc = mp_rc_write_text(mp_arena_printf(c->a, "%s/start.sql", repro), c->start_sql, err);
     if (!rc && c->rows_sql)
-        rc = write_text(mp_arena_printf(c->a, "%s/rows.sql", repro), c->rows_sql, err);
+        rc = mp_rc_write_text(mp_arena_printf(c->a, "%s/rows.sql", repro), c->rows_sql, err);
     if (!rc && c->d == MP_SQLITE && access(c->path, F_OK) == 0)
         rc = mp_copy_file(c->path, mp_arena_printf(c->a, "%s/after.sqlite", repro), err);
     if (!rc)
@@ -309,7 +306,7 @@ void mp_rc_finding(struct mp_rc *c, const char *check, const char *what, const c
 int mp_rc_setup_sql(struct mp_rc *c, const char *sql, struct mp_error *err)
 {
     struct mp_target *t;
-    int rc = open_db(c, &t, err);
+    int rc = mp_rc_open(c, &t, err);
     mp_buf_printf(&c->setup, "%s%s", sql, *sql && sql[strlen(sql) - 1] != '\n' ? "\n" : "");
     if (!rc) {
         rc = mp_target_exec(t, "(setup)", 1, sql, err);

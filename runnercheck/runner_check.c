@@ -64,39 +64,6 @@ static int adjust_adapter(struct mp_arena *a, const struct mp_runner_check_confi
     return 0;
 }
 
-/* The scratch directory runners work in, and the path of this binary (the
- * {migprop} placeholder).  *work is malloc'd. */
-static int workspace(char **work, const char **self, struct mp_arena *a, struct mp_error *err)
-{
-    char buf[4096];
-    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-    *self = mp_arena_strndup(a, buf, n > 0 ? (size_t)n : 0);
-    int rc = mp_scratch_mkdtemp("migprop-rc-", work, err);
-    if (!rc)
-        chmod(*work, 0755); /* the cluster's user reads nothing here, runners run as us */
-    return rc;
-}
-
-/* The PostgreSQL server of context c: `pg_url`, or a disposable cluster
- * started into *cl (stopped by the caller). */
-static int connect_pg(struct mp_rc *c, const char *pg_url, struct mp_pgcluster **cl, struct mp_error *err)
-{
-    if (pg_url) {
-        c->pg_conninfo = pg_url;
-    } else {
-        int rc = mp_pgcluster_start(cl, true, err);
-        if (rc)
-            return rc;
-        c->pg_conninfo = mp_pgcluster_conninfo(*cl);
-    }
-    const char *h = strstr(c->pg_conninfo, "host=");
-    c->host = h ? mp_arena_strndup(c->a, h + 5, strcspn(h + 5, " ")) : "/var/run/postgresql";
-    const char *u = strstr(c->pg_conninfo, "user=");
-    if (u)
-        c->user = mp_arena_strndup(c->a, u + 5, strcspn(u + 5, " "));
-    return 0;
-}
-
 /* The default number of rounds of each concurrency check. */
 #define MP_RC_DEFAULT_ROUNDS 20
 
@@ -172,42 +139,13 @@ void mp_runner_check_list(FILE *out)
         fprintf(out, "%-20s %s\n", checks[k].name, checks[k].what);
 }
 
-/* Is check `name` in the comma-separated `list` (NULL: every check)? */
-static bool selected(const char *list, const char *name)
-{
-    if (!list)
-        return true;
-    size_t n = strlen(name);
-    for (const char *p = list; *p;) {
-        size_t k = strcspn(p, ",");
-        if (k == n && strncmp(p, name, n) == 0)
-            return true;
-        p += k + (p[k] == ',');
-    }
-    return false;
-}
-
-/* A name of `list` that is no check, or NULL. */
+/* The names of the checks, for mp_rc_list_unknown(). */
 static const char *unknown_check(struct mp_arena *a, const char *list)
 {
-    for (const char *p = list; p && *p;) {
-        size_t k = strcspn(p, ",");
-        bool found = false;
-        for (size_t i = 0; i < sizeof checks / sizeof *checks && !found; i++)
-            found = strlen(checks[i].name) == k && strncmp(checks[i].name, p, k) == 0;
-        if (!found)
-            return mp_arena_strndup(a, p, k);
-        p += k + (p[k] == ',');
-    }
-    return NULL;
-}
-
-static bool expected(char **exp, size_t n, const char *key)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(exp[i], key) == 0)
-            return true;
-    return false;
+    const char *names[sizeof checks / sizeof *checks];
+    for (size_t i = 0; i < sizeof checks / sizeof *checks; i++)
+        names[i] = checks[i].name;
+    return mp_rc_list_unknown(a, list, names, sizeof checks / sizeof *checks);
 }
 
 static int runner_check(const struct mp_runner_check_config *o)
@@ -220,8 +158,7 @@ static int runner_check(const struct mp_runner_check_config *o)
     const char *self;
     int status = 0;
     size_t total_unexpected = 0;
-    char **exp = NULL;
-    size_t nexp = 0, capexp = 0;
+    struct mp_rc_expect exp = {0};
     if (load_adapter(a, o->adapter_file, o->runner, &ad, &err) || adjust_adapter(a, o, &ad, &err)) {
         fprintf(stderr, "migprop runner-check: %s\n", err.msg);
         status = 2;
@@ -233,22 +170,12 @@ static int runner_check(const struct mp_runner_check_config *o)
         status = 2;
         goto out;
     }
-    if (o->expect_file) {
-        FILE *f = fopen(o->expect_file, "r");
-        if (!f) {
-            fprintf(stderr, "migprop runner-check: %s: %s\n", o->expect_file, strerror(errno));
-            status = 2;
-            goto out;
-        }
-        char line[512];
-        while (fgets(line, sizeof line, f)) {
-            char *l = mp_rc_trim(line);
-            if (*l && *l != '#')
-                *MP_PUSH(a, exp, nexp, capexp) = mp_arena_strdup(a, l);
-        }
-        fclose(f);
+    if (mp_rc_expect_read(a, o->expect_file, &exp, &err)) {
+        fprintf(stderr, "migprop runner-check: %s\n", err.msg);
+        status = 2;
+        goto out;
     }
-    if (workspace(&work, &self, a, &err)) {
+    if (mp_rc_workspace(a, "migprop-rc-", &work, &self, &err)) {
         fprintf(stderr, "migprop runner-check: %s\n", err.msg);
         status = 2;
         goto out;
@@ -268,7 +195,7 @@ static int runner_check(const struct mp_runner_check_config *o)
         struct mp_rc c = {.a = a, .ad = &ad, .d = (enum mp_dialect)d, .work = work, .out_dir = o->out_dir,
                           .self = self, .user = "postgres", .rep = rep};
         struct mp_pgcluster *cl = NULL;
-        if (d == MP_POSTGRES && connect_pg(&c, o->pg_url, &cl, &err)) {
+        if (d == MP_POSTGRES && mp_rc_connect_pg(&c, o->pg_url, &cl, &err)) {
             fprintf(stderr, "migprop runner-check: %s\n", err.msg);
             status = 2;
             break;
@@ -277,7 +204,7 @@ static int runner_check(const struct mp_runner_check_config *o)
         c.rounds = o->rounds ? o->rounds : MP_RC_DEFAULT_ROUNDS;
         for (unsigned rep_i = 0; rep_i < (o->repeat ? o->repeat : 1) && !rc; rep_i++)
             for (size_t k = 0; k < sizeof checks / sizeof *checks && !rc; k++)
-                if (selected(o->checks, checks[k].name))
+                if (mp_rc_list_has(o->checks, checks[k].name))
                     rc = checks[k].run(&c, o, o->seed + rep_i);
         if (rc)
             status = 2;
@@ -290,17 +217,7 @@ static int runner_check(const struct mp_runner_check_config *o)
         mp_pgcluster_stop(cl);
     }
     mp_reporter_plan(rep, mp_reporter_points(rep));
-    /* the findings table */
-    mp_reporter_comment(rep, "findings for %s: %zu", ad.name, nall);
-    for (size_t i = 0; i < nall; i++) {
-        const char *key = mp_arena_printf(a, "%s/%s/%s", ad.name, all_backend[i], all[i].check);
-        bool ok = expected(exp, nexp, key);
-        if (!ok)
-            total_unexpected++;
-        mp_reporter_comment(rep, "%-10s %-8s %-20s %.*s%s\n           repro: %s", ad.name, all_backend[i],
-                            all[i].check, (int)strcspn(all[i].what, "\n"), all[i].what, ok ? " (expected)" : "",
-                            all[i].repro);
-    }
+    total_unexpected = mp_rc_findings_table(rep, a, ad.name, all, all_backend, nall, &exp);
 out:
     mp_reporter_close(rep);
     if (work && mp_rmtree(work, &err))
@@ -375,14 +292,14 @@ int mp_runner_replay(const char *path, const char *adapter_file)
         }
         cmds[n++] = (enum mp_rc_cmd)k;
     }
-    if (workspace(&work, &self, a, &err)) {
+    if (mp_rc_workspace(a, "migprop-rc-", &work, &self, &err)) {
         fprintf(stderr, "migprop replay: %s\n", err.msg);
         status = 2;
         goto out;
     }
     enum mp_dialect d = strcmp(rcase.backend, "postgres") == 0 ? MP_POSTGRES : MP_SQLITE;
     struct mp_rc c = {.a = a, .ad = &ad, .d = d, .work = work, .out_dir = work, .self = self, .user = "postgres"};
-    if (d == MP_POSTGRES && connect_pg(&c, NULL, &cl, &err)) {
+    if (d == MP_POSTGRES && mp_rc_connect_pg(&c, NULL, &cl, &err)) {
         fprintf(stderr, "migprop replay: %s\n", err.msg);
         status = 2;
         goto out;

@@ -13,6 +13,9 @@
 #include "buf.h"
 #include "engine.h"
 
+struct mp_pgcluster;
+struct mp_target;
+
 /* How to drive a runner (runner_check.h describes the fields and the
  * adapter file syntax). */
 enum mp_rc_verfmt {
@@ -74,7 +77,48 @@ struct mp_rc {
     struct mp_buf log;           /* runner commands (templates) and file changes, one a line */
     const char *start_sql, *rows_sql; /* the start schema and rows, when a check has them */
     unsigned rounds;             /* concurrency rounds */
+    /* differ-check's placeholders ({from_url} ...; NULL: not substituted) */
+    const char *from_url, *to_url, *from_file, *to_file, *renames_file;
 };
+
+/* ---- session.c: what a run of runner-check or differ-check sets up ---- */
+
+/* The scratch directory (a new mp_scratch_mkdtemp() directory named from
+ * `prefix`, *work malloc'd, the caller removes and frees it) and the path
+ * of this binary (*self, in a: the {migprop} placeholder). */
+int mp_rc_workspace(struct mp_arena *a, const char *prefix, char **work, const char **self, struct mp_error *err);
+
+/* The PostgreSQL server of context c: `pg_url` (libpq keywords), or a
+ * disposable cluster started into *cl (stopped by the caller); fills
+ * c->pg_conninfo, c->host and c->user. */
+int mp_rc_connect_pg(struct mp_rc *c, const char *pg_url, struct mp_pgcluster **cl, struct mp_error *err);
+
+/* Is `name` in the comma-separated `list` (NULL: every name is)? */
+bool mp_rc_list_has(const char *list, const char *name);
+
+/* The first name of `list` that is none of names[0..n), or NULL (in a). */
+const char *mp_rc_list_unknown(struct mp_arena *a, const char *list, const char *const *names, size_t n);
+
+/* An --expect baseline: accepted findings as "tool/backend/check" lines. */
+struct mp_rc_expect {
+    char **keys;
+    size_t n;
+};
+
+/* Read the baseline at `path` ('#' comments and blank lines skipped; NULL
+ * path: empty) into *out (in a).  MP_EIO naming the file. */
+int mp_rc_expect_read(struct mp_arena *a, const char *path, struct mp_rc_expect *out, struct mp_error *err);
+
+/* Is "tool/backend/check" `key` in the baseline? */
+bool mp_rc_expected(const struct mp_rc_expect *e, const char *key);
+
+/* The findings table as report comments: "findings for TOOL: N", then one
+ * line per finding (backend[i] its backend's name) with its repro folder,
+ * "(expected)" when the baseline lists it.  Returns the number of findings
+ * the baseline does not list. */
+size_t mp_rc_findings_table(struct mp_reporter *rep, struct mp_arena *a, const char *tool,
+                            const struct mp_rc_finding *f, const char *const *backend, size_t n,
+                            const struct mp_rc_expect *e);
 
 /* ---- adapter.c: built-in profiles, adapter files, placeholders, commands ---- */
 
@@ -88,6 +132,22 @@ const char *mp_rc_profile_names(void);
 /* Read an adapter file into *out (strings in `a`).  MP_EIO or MP_EINVAL
  * naming the file and line. */
 int mp_rc_adapter_read(struct mp_arena *a, const char *path, struct mp_rc_adapter *out, struct mp_error *err);
+
+/* One "key: value" line of an adapter file. */
+struct mp_rc_kv {
+    char *key, *value;           /* trimmed, in the arena */
+    int line;                    /* 1-based */
+};
+
+/* The "key: value" lines of the file at `path` ('#' comments and blank
+ * lines skipped) into *out (*n of them, in a).  MP_EIO (unreadable, not a
+ * regular file) or MP_EINVAL ("FILE:LINE: ..." for a line without ':' or a
+ * NUL byte). */
+int mp_rc_kv_read(struct mp_arena *a, const char *path, struct mp_rc_kv **out, size_t *n, struct mp_error *err);
+
+/* A `backends:` value into backend[]: each dialect whose name it
+ * contains.  -1 when it names none. */
+int mp_rc_parse_backends(const char *v, bool backend[MP_NDIALECTS]);
 
 /* `s` without leading and trailing blanks (in place). */
 char *mp_rc_trim(char *s);
@@ -111,6 +171,11 @@ void mp_rc_run_together(struct mp_rc *c, const char *cmd, int n, int *ok, const 
  * timeout), its output in *output when given. */
 int mp_rc_run(struct mp_rc *c, const char *tpl, const char **output);
 
+/* Run template `tpl` (logged in c->log) with its stdout and stderr kept
+ * apart and whole: *out and *errout (in c->a), *cmd_out (may be NULL) the
+ * expanded command.  Returns the exit status as mp_rc_run() does. */
+int mp_rc_run_capture(struct mp_rc *c, const char *tpl, const char **out, const char **errout, const char **cmd_out);
+
 /* ---- context.c: fresh databases, our view of them, findings ---- */
 
 /* A new empty database and migrations directory; writes the config file. */
@@ -119,6 +184,10 @@ int mp_rc_fresh(struct mp_rc *c, struct mp_error *err);
 /* Drop the current PostgreSQL database (SQLite files go with the work
  * directory). */
 void mp_rc_drop_db(struct mp_rc *c);
+
+/* Our own connection to the current database into *t (closed by the
+ * caller with mp_target_close()). */
+int mp_rc_open(struct mp_rc *c, struct mp_target **t, struct mp_error *err);
 
 /* Run `sql` on the current database through our own connection. */
 int mp_rc_setup_sql(struct mp_rc *c, const char *sql, struct mp_error *err);
@@ -162,6 +231,14 @@ int mp_rc_mig_edit(struct mp_rc *c, struct mp_rc_mig *m);
 /* Remove m's files (and its own directory, diesel style); m stays
  * recorded but no longer on disk (its paths become NULL). */
 void mp_rc_mig_delete(struct mp_rc *c, struct mp_rc_mig *m);
+
+/* Append template `tpl` for a shell script: each placeholder a
+ * double-quoted reference to the script's variable of that name, every
+ * other byte as is. */
+void mp_rc_sh_template(struct mp_buf *b, const char *tpl);
+
+/* Write `text` to the file at `path`.  MP_EIO naming it. */
+int mp_rc_write_text(const char *path, const char *text, struct mp_error *err);
 
 /* Record a finding of `check`, keeping the migrations, the configuration
  * and a README under c->out_dir. */

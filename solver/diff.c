@@ -161,7 +161,9 @@ static bool fk_in(enum mp_dialect d, const struct mp_table *t, const struct mp_f
         if (mp_names_eq(d, &t->fks[i].cols, &f->cols) &&
             mp_name_eq(d, t->fks[i].ref_table, f->ref_table) &&
             mp_names_eq(d, &t->fks[i].ref_cols, &f->ref_cols) &&
-            t->fks[i].on_delete == f->on_delete && t->fks[i].on_update == f->on_update)
+            t->fks[i].on_delete == f->on_delete && t->fks[i].on_update == f->on_update &&
+            t->fks[i].deferrable == f->deferrable && t->fks[i].initially_deferred == f->initially_deferred &&
+            t->fks[i].match_full == f->match_full)
             return true;
     return false;
 }
@@ -215,9 +217,37 @@ static int diff_table(struct mp_arena *a, const struct mp_schema *start, const s
             op->name = x->name;
         }
     }
+    /* features compare as dialect d keeps them (mp_table_project) */
+    if (d == MP_SQLITE && (st->strict != dt->strict || st->without_rowid != dt->without_rowid)) {
+        struct mp_op *op = mp_changeset_add(a, out, MP_OP_SET_TABLE_OPTIONS);
+        op->table = st->name;
+        op->strict = dt->strict;
+        op->without_rowid = dt->without_rowid;
+    }
     for (size_t i = 0; i < st->ncols; i++) {
         const struct mp_column *c = &st->cols[i];
         const char *fin = mp_diff_column_target(st, dt, h, d, c->name);
+        struct mp_column pc = *c, pdc = {0};
+        mp_column_project(&pc, d);
+        if (fin) {
+            pdc = *mp_table_column(dt, d, fin);
+            mp_column_project(&pdc, d);
+        }
+        int frc = fin ? mp_diff_column_features(st, &pc, &pdc, err) : 0;
+        if (frc < 0)
+            return frc;
+        if (frc == 1) {
+            /* a generation expression that comes or goes or changes: the
+             * column is dropped and added again (its values are computed) */
+            struct mp_op *op = mp_changeset_add(a, out, MP_OP_DROP_COLUMN);
+            op->table = st->name;
+            op->name = c->name;
+            op = mp_changeset_add(a, out, MP_OP_ADD_COLUMN);
+            op->table = dt->name;
+            op->column = *mp_table_column(dt, d, fin);
+            op->position = (int)mp_table_find_column(dt, d, fin);
+            continue;
+        }
         if (!fin) {
             struct mp_op *op = mp_changeset_add(a, out, MP_OP_DROP_COLUMN);
             op->table = st->name;
@@ -261,6 +291,13 @@ static int diff_table(struct mp_arena *a, const struct mp_schema *start, const s
             op->table = st->name;
             op->name = c->name;
             op->column = *dc;
+        }
+        if (!mp_colfeat_eq(&pc.feat, &pdc.feat)) {
+            struct mp_op *op = mp_changeset_add(a, out, MP_OP_ALTER_COLUMN_FEATURES);
+            op->table = st->name;
+            op->name = c->name;
+            op->column = *dc;
+            op->from_feat = pc.feat;
         }
         if (strcmp(fin, c->name) != 0) {
             struct mp_op *op = mp_changeset_add(a, out, MP_OP_RENAME_COLUMN);
@@ -396,6 +433,7 @@ int mp_diff_ex(struct mp_arena *a, const struct mp_schema *start, const struct m
         if (rc)
             return rc;
     }
+    mp_diff_sequences(a, start, desired, d, out);
     /* FKs of surviving tables that point at dropped tables were handled in
      * diff_table (their target has no translation).  New tables: */
     for (size_t i = 0; i < desired->ntables; i++) {

@@ -64,4 +64,20 @@ int mp_diff(struct mp_arena *a, const struct mp_schema *start, const struct mp_s
             const struct mp_renames *hints, enum mp_dialect d, struct mp_changeset *out,
             struct mp_error *err);
 
+/* ---- column features and sequences (diff_column.c) ---- */
+
+/* How start column `c` of table `st` and its target `dc` differ in their
+ * features: 0 none or in place (ALTER COLUMN FEATURES), 1 a generation
+ * expression that comes, goes or changes (drop and add the column),
+ * MP_EINVAL (naming the column) for a change that is not planned (a column
+ * turned into serial or back). */
+int mp_diff_column_features(const struct mp_table *st, const struct mp_column *c, const struct mp_column *dc,
+                            struct mp_error *err);
+
+/* Append CREATE / DROP / ALTER SEQUENCE for the standalone sequences of
+ * `start` and `desired`, matched by name (none on SQLite, which has no
+ * sequences). */
+void mp_diff_sequences(struct mp_arena *a, const struct mp_schema *start, const struct mp_schema *desired,
+                       enum mp_dialect d, struct mp_changeset *out);
+
 #endif

@@ -1,5 +1,6 @@
 /* model.c - schema model, logical types per dialect, canonical form, diff. */
 #include "model.h"
+#include "model_column.h"
 
 #include "index_def.h"
 #include "model_check.h"
@@ -270,7 +271,10 @@ struct mp_table *mp_table_clone(struct mp_arena *a, const struct mp_table *t)
         col->name = mp_arena_strdup(a, col->name);
         col->default_sql = mp_arena_strdup(a, col->default_sql);
         col->type.raw = mp_arena_strdup(a, col->type.raw);
+        mp_colfeat_copy(a, &col->feat);
     }
+    c->strict = t->strict;
+    c->without_rowid = t->without_rowid;
     for (size_t i = 0; i < t->nuniques; i++) {
         struct mp_unique *u = MP_PUSH(a, c->uniques, c->nuniques, c->capuniques);
         u->name = mp_arena_strdup(a, t->uniques[i].name);
@@ -304,6 +308,10 @@ struct mp_schema *mp_schema_clone(struct mp_arena *a, const struct mp_schema *s)
     c->last_id = s->last_id;
     for (size_t i = 0; i < s->nunmodelled; i++)
         *MP_PUSH(a, c->unmodelled, c->nunmodelled, c->capunmodelled) = s->unmodelled[i];
+    for (size_t i = 0; i < s->nseqs; i++)
+        mp_schema_put_sequence(a, c, &s->seqs[i]);
+    c->has_dialect = s->has_dialect;
+    c->dialect = s->dialect;
     for (size_t i = 0; i < s->nobjects; i++)
         *MP_PUSH(a, c->objects, c->nobjects, c->capobjects) = mp_object_copy(a, &s->objects[i]);
     return c;
@@ -749,6 +757,10 @@ static void canonical_table(struct mp_buf *b, const struct mp_table *t, int flag
     mp_buf_add(b, "table ");
     mp_buf_ident(b, t->name);
     mp_buf_addc(b, '\n');
+    if (t->strict && !(flags & MP_CANON_PORTABLE))
+        mp_buf_add(b, "  strict\n");
+    if (t->without_rowid && !(flags & MP_CANON_PORTABLE))
+        mp_buf_add(b, "  without rowid\n");
     const struct mp_column **order = malloc((t->ncols ? t->ncols : 1) * sizeof *order);
     if (!order)
         mp_oom();
@@ -764,10 +776,12 @@ static void canonical_table(struct mp_buf *b, const struct mp_table *t, int flag
         mp_type_canonical(b, &c->type);
         if (c->not_null)
             mp_buf_add(b, " not null");
+        mp_colfeat_canonical(b, c, flags);
         if (c->default_sql) {
             mp_buf_add(b, " default ");
             canonical_default(b, c->default_sql);
         }
+        mp_colfeat_canonical_generated(b, c);
         mp_buf_addc(b, '\n');
     }
     free(order);
@@ -817,6 +831,10 @@ static void canonical_table(struct mp_buf *b, const struct mp_table *t, int flag
             for (const char *p = mp_fk_action_sql(f->on_update); *p; p++)
                 mp_buf_addc(&tmp, (char)tolower((unsigned char)*p));
         }
+        if (f->match_full)
+            mp_buf_add(&tmp, " match full");
+        if (f->deferrable)
+            mp_buf_add(&tmp, f->initially_deferred ? " deferrable initially deferred" : " deferrable");
         mp_buf_addc(&tmp, '\n');
         lines[i] = take(&tmp);
     }
@@ -864,12 +882,34 @@ static const struct mp_table **sorted_tables(const struct mp_schema *s)
     return v;
 }
 
+static int cmp_seq(const void *x, const void *y)
+{
+    return strcmp((*(const struct mp_sequence *const *)x)->name, (*(const struct mp_sequence *const *)y)->name);
+}
+
+/* The standalone sequences, sorted by name, one line each. */
+static void canonical_sequences(struct mp_buf *b, const struct mp_schema *s, int flags)
+{
+    if (!s->nseqs || (flags & MP_CANON_PORTABLE))
+        return;
+    const struct mp_sequence **v = malloc(s->nseqs * sizeof *v);
+    if (!v)
+        mp_oom();
+    for (size_t i = 0; i < s->nseqs; i++)
+        v[i] = &s->seqs[i];
+    qsort(v, s->nseqs, sizeof *v, cmp_seq);
+    for (size_t i = 0; i < s->nseqs; i++)
+        mp_sequence_canonical(b, v[i]);
+    free(v);
+}
+
 void mp_schema_canonical(struct mp_buf *b, const struct mp_schema *s, int flags)
 {
     const struct mp_table **v = sorted_tables(s);
     for (size_t i = 0; i < s->ntables; i++)
         canonical_table(b, v[i], flags);
     free(v);
+    canonical_sequences(b, s, flags);
     mp_objects_canonical(b, s, flags);
     canonical_unmodelled(b, s);
 }
@@ -938,6 +978,33 @@ static size_t diff_lines(struct mp_buf *b, char *x_text, char *y_text)
 size_t mp_schema_diff(struct mp_buf *b, const struct mp_schema *want,
                       const struct mp_schema *got)
 {
+    return mp_schema_diff_ex(b, want, got, 0);
+}
+
+size_t mp_schema_diff_ex(struct mp_buf *b, const struct mp_schema *want,
+                         const struct mp_schema *got, int flags)
+{
+    if (want->has_dialect && got->has_dialect && want->dialect != got->dialect)
+        flags |= MP_CANON_PORTABLE;
+    bool project = false;
+    if (!want->has_dialect && got->has_dialect) {
+        project = got->dialect == MP_SQLITE && want->nseqs;
+        for (size_t i = 0; i < want->ntables && !project; i++)
+            project = mp_table_has_features(want->tables[i]);
+    }
+    if (project) {
+        struct mp_arena *pa = mp_arena_new();
+        struct mp_schema *p = mp_schema_clone(pa, want);
+        for (size_t i = 0; i < p->ntables; i++)
+            mp_table_project(p->tables[i], got->dialect);
+        if (got->dialect == MP_SQLITE)
+            p->nseqs = 0; /* SQLite has no sequences */
+        p->has_dialect = true;
+        p->dialect = got->dialect;
+        size_t n = mp_schema_diff_ex(b, p, got, flags);
+        mp_arena_free(pa);
+        return n;
+    }
     const struct mp_table **x = sorted_tables(want), **y = sorted_tables(got);
     size_t i = 0, j = 0, changed = 0;
     struct mp_buf tx = {0}, ty = {0};
@@ -946,9 +1013,9 @@ size_t mp_schema_diff(struct mp_buf *b, const struct mp_schema *want,
         mp_buf_reset(&tx);
         mp_buf_reset(&ty);
         if (c <= 0)
-            canonical_table(&tx, x[i++], 0);
+            canonical_table(&tx, x[i++], flags);
         if (c >= 0)
-            canonical_table(&ty, y[j++], 0);
+            canonical_table(&ty, y[j++], flags);
         if (strcmp(mp_buf_str(&tx), mp_buf_str(&ty)) == 0)
             continue;
         if (tx.s == NULL)
@@ -961,6 +1028,8 @@ size_t mp_schema_diff(struct mp_buf *b, const struct mp_schema *want,
      * cannot hold by their descriptions: never "equal" while they differ */
     mp_buf_reset(&tx);
     mp_buf_reset(&ty);
+    canonical_sequences(&tx, want, flags);
+    canonical_sequences(&ty, got, flags);
     mp_objects_canonical(&tx, want, 0);
     mp_objects_canonical(&ty, got, 0);
     canonical_unmodelled(&tx, want);

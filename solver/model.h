@@ -100,12 +100,30 @@ void mp_names_sql(struct mp_buf *b, const struct mp_names *n);
 /* Build a list from `n` C strings (copied). */
 struct mp_names mp_names_make(struct mp_arena *a, size_t n, const char *const *v);
 
+/* Column features beyond type, NOT NULL and default (model_column.h has
+ * their rules, canonical text and dialect projection).  All zero: none. */
+enum mp_identity { MP_IDENTITY_NONE, MP_IDENTITY_ALWAYS, MP_IDENTITY_BY_DEFAULT };
+enum mp_generated { MP_GENERATED_NONE, MP_GENERATED_STORED, MP_GENERATED_VIRTUAL };
+
+struct mp_colfeat {
+    enum mp_identity identity;   /* PostgreSQL GENERATED ALWAYS / BY DEFAULT AS IDENTITY */
+    int64_t ident_start;         /* identity sequence START WITH; 0: the default (1) */
+    int64_t ident_increment;     /* identity sequence INCREMENT BY; 0: the default (1) */
+    bool serial;                 /* PostgreSQL serial / bigserial: a sequence owned by the
+                                  * column and DEFAULT nextval() of it (default_sql stays NULL) */
+    enum mp_generated generated; /* GENERATED ALWAYS AS (generated_sql) STORED / VIRTUAL */
+    const char *generated_sql;   /* the generation expression as written or read back */
+    const char *collation;       /* COLLATE name; NULL: the type's default */
+    bool autoincrement;          /* SQLite INTEGER PRIMARY KEY AUTOINCREMENT */
+};
+
 struct mp_column {
     const char *name;
     struct mp_type type;
     bool not_null;
     const char *default_sql; /* SQL expression text, NULL for none */
     uint32_t id;             /* identity (see the top of this file), 0: none */
+    struct mp_colfeat feat;  /* identity, serial, generated, collation, AUTOINCREMENT */
 };
 
 /* ON DELETE and ON UPDATE actions (PostgreSQL "CREATE TABLE", SQLite "Foreign Key Support" 4.3). */
@@ -121,6 +139,9 @@ struct mp_fk {
     struct mp_names ref_cols;
     enum mp_fk_action on_delete;
     enum mp_fk_action on_update; /* ON UPDATE, the same actions (NO ACTION: 0, the default) */
+    bool deferrable;         /* DEFERRABLE (default NOT DEFERRABLE) */
+    bool initially_deferred; /* INITIALLY DEFERRED (only with deferrable) */
+    bool match_full;         /* MATCH FULL (default MATCH SIMPLE) */
 };
 
 struct mp_unique {
@@ -180,16 +201,19 @@ struct mp_table {
     size_t nindexes, capindexes;
     struct mp_check *checks;
     size_t nchecks, capchecks;
+    bool strict;             /* SQLite STRICT table ("STRICT Tables") */
+    bool without_rowid;      /* SQLite WITHOUT ROWID table */
 };
 
 struct mp_relindex;
 
 /* One object a catalog reader found but the model cannot represent (a
- * CHECK constraint, a trigger, a view, a partial index ...).  The reader
+ * CHECK constraint, a partitioned table, a partial index ...; views,
+ * triggers, functions and extensions are objects, model_object.h).  The reader
  * records it rather than dropping it so that no comparison calls two
  * schemas equal while it does not know (the "not modelled" policy,
  * README "What migprop models").  `table`: the owning table, NULL for a
- * schema-level object (view, sequence, type, function, extension);
+ * schema-level object (sequence, type, aggregate);
  * `what`: a description naming the object, e.g. "table t: CHECK
  * constraint t_x_check (x > 0)". */
 struct mp_unmodelled {
@@ -206,6 +230,10 @@ struct mp_schema {
     size_t nunmodelled, capunmodelled;
     struct mp_object *objects; /* views, triggers, functions, ... (model_object.h) */
     size_t nobjects, capobjects;
+    struct mp_sequence *seqs;         /* standalone sequences (model_column.h), any order */
+    size_t nseqs, capseqs;
+    bool has_dialect;                 /* read from a database of `dialect` (catalog readers); */
+    enum mp_dialect dialect;          /* false: dialect-neutral (generators, parsed text) */
 };
 
 /* Record an unmodelled object of `s` (table: its owner or NULL; the text
@@ -327,7 +355,11 @@ enum {
      * append a column (ALTER TABLE ADD COLUMN), so a correct plan may leave
      * the columns in another order (`migprop schema` prints this form unless
      * --strict-column-order) */
-    MP_CANON_ANY_COLUMN_ORDER = 2
+    MP_CANON_ANY_COLUMN_ORDER = 2,
+    /* leave out what only one dialect has (STRICT, WITHOUT ROWID,
+     * AUTOINCREMENT, identity, serial, collations, sequences): the form two
+     * backends' read-backs of one trial are compared in (dialect_agreement) */
+    MP_CANON_PORTABLE = 4
 };
 
 /* Append the canonical text form of `s`: tables sorted by name, columns in
@@ -345,5 +377,12 @@ void mp_schema_canonical(struct mp_buf *b, const struct mp_schema *s, int flags)
  * tables that differ.  Returns the number of differing lines (0: equal). */
 size_t mp_schema_diff(struct mp_buf *b, const struct mp_schema *want,
                       const struct mp_schema *got);
+/* The same with mp_schema_canonical() flags.  Schemas read from databases
+ * of two dialects compare in MP_CANON_PORTABLE form; a dialect-neutral
+ * `want` (a generated desired schema) compared with a read-back `got` is
+ * first projected onto got's dialect (mp_table_project(): what that
+ * dialect's DDL keeps of it). */
+size_t mp_schema_diff_ex(struct mp_buf *b, const struct mp_schema *want,
+                         const struct mp_schema *got, int flags);
 
 #endif

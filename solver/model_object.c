@@ -332,6 +332,29 @@ size_t *mp_schema_object_order(const struct mp_schema *s, enum mp_dialect d)
     return order;
 }
 
+void mp_schema_prune_objects(struct mp_schema *s, enum mp_dialect d)
+{
+    for (bool more = true; more;) {
+        more = false;
+        for (size_t i = 0; i < s->nobjects && !more; i++) {
+            const struct mp_object *o = &s->objects[i];
+            bool gone = o->table && mp_schema_find_table(s, d, o->table) < 0;
+            for (size_t j = 0; j < o->ndeps && !gone; j++) {
+                const struct mp_table *t = mp_schema_table(s, d, o->deps[j].table);
+                if (t)
+                    gone = o->deps[j].column && !mp_table_column(t, d, o->deps[j].column);
+                else
+                    gone = !mp_schema_relation_object(s, d, o->deps[j].table);
+            }
+            if (gone) {
+                memmove(&s->objects[i], &s->objects[i + 1], (s->nobjects - i - 1) * sizeof *s->objects);
+                s->nobjects--;
+                more = true;
+            }
+        }
+    }
+}
+
 /* ---- canonical form ---- */
 
 static int cmp_obj(const void *x, const void *y)

@@ -119,6 +119,12 @@ void mp_object_describe(struct mp_buf *b, const struct mp_object *o, bool create
  * into s->objects; malloc'd, the caller frees it.  NULL when there are none. */
 size_t *mp_schema_object_order(const struct mp_schema *s, enum mp_dialect d);
 
+/* Remove from `s` every object that uses a table, column or view `s` no
+ * longer has (a trigger whose table is gone too), and then what used
+ * those: for tools that cut schemas down (the shrinker).  Objects without
+ * known dependencies are kept unless their own table is gone. */
+void mp_schema_prune_objects(struct mp_schema *s, enum mp_dialect d);
+
 /* Append one canonical line per object of `s`, sorted by (kind, name,
  * arguments):
  *   view "v" sql create view v as select ...

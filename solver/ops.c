@@ -12,6 +12,7 @@ const char *mp_op_kind_name(enum mp_op_kind k)
         "rename column", "add foreign key", "drop foreign key", "add index", "drop index",
         "rename index", "alter column type", "set not null", "drop not null", "set default",
         "drop default", "add unique", "drop unique", "create object", "drop object", "add check", "drop check",
+        "alter column features", "set table options", "create sequence", "drop sequence", "alter sequence",
     };
     return (unsigned)k < MP_OP__COUNT ? names[k] : "?";
 }
@@ -19,7 +20,12 @@ const char *mp_op_kind_name(enum mp_op_kind k)
 bool mp_op_alters_column(enum mp_op_kind k)
 {
     return k == MP_OP_ALTER_TYPE || k == MP_OP_SET_NOT_NULL || k == MP_OP_DROP_NOT_NULL ||
-           k == MP_OP_SET_DEFAULT || k == MP_OP_DROP_DEFAULT;
+           k == MP_OP_SET_DEFAULT || k == MP_OP_DROP_DEFAULT || k == MP_OP_ALTER_COLUMN_FEATURES;
+}
+
+bool mp_op_is_sequence_op(enum mp_op_kind k)
+{
+    return k == MP_OP_CREATE_SEQUENCE || k == MP_OP_DROP_SEQUENCE || k == MP_OP_ALTER_SEQUENCE;
 }
 
 struct mp_op *mp_changeset_add(struct mp_arena *a, struct mp_changeset *cs,
@@ -95,8 +101,10 @@ void mp_op_describe(struct mp_buf *b, const struct mp_op *op)
         mp_type_canonical(b, &op->column.type);
         if (op->column.not_null)
             mp_buf_add(b, " not null");
+        mp_colfeat_canonical(b, &op->column, 0);
         if (op->column.default_sql)
             mp_buf_printf(b, " default %s", op->column.default_sql);
+        mp_colfeat_canonical_generated(b, &op->column);
         break;
     }
     case MP_OP_DROP_COLUMN:
@@ -186,6 +194,32 @@ void mp_op_describe(struct mp_buf *b, const struct mp_op *op)
         mp_buf_ident(b, op->table);
         mp_buf_printf(b, " (%s)%s", op->check.expr ? op->check.expr : "", op->check.not_valid ? " not valid" : "");
         break;
+    case MP_OP_ALTER_COLUMN_FEATURES: {
+        mp_buf_ident(b, op->table);
+        mp_buf_addc(b, '.');
+        mp_buf_ident(b, op->name);
+        mp_buf_add(b, " to");
+        struct mp_buf f = {0};
+        mp_colfeat_canonical(&f, &op->column, 0);
+        mp_colfeat_canonical_generated(&f, &op->column);
+        mp_buf_add(b, f.len ? mp_buf_str(&f) : " none");
+        mp_buf_free(&f);
+        break;
+    }
+    case MP_OP_SET_TABLE_OPTIONS:
+        mp_buf_ident(b, op->table);
+        mp_buf_add(b, op->strict ? " strict" : " not strict");
+        mp_buf_add(b, op->without_rowid ? ", without rowid" : ", with rowid");
+        break;
+    case MP_OP_CREATE_SEQUENCE:
+    case MP_OP_ALTER_SEQUENCE:
+        mp_buf_ident(b, op->seq ? op->seq->name : op->name);
+        if (op->seq)
+            mp_sequence_options(b, op->seq);
+        break;
+    case MP_OP_DROP_SEQUENCE:
+        mp_buf_ident(b, op->name);
+        break;
     case MP_OP__COUNT:
         break;
     }
@@ -193,6 +227,10 @@ void mp_op_describe(struct mp_buf *b, const struct mp_op *op)
 
 size_t mp_op_tables(const struct mp_op *op, const char *out[2])
 {
+    if (mp_op_is_sequence_op(op->kind)) {
+        out[0] = op->seq ? op->seq->name : op->name;
+        return 1;
+    }
     out[0] = op->table;
     if ((op->kind == MP_OP_ADD_FK || op->kind == MP_OP_DROP_FK) && op->fk.ref_table &&
         strcmp(op->fk.ref_table, op->table) != 0) {

@@ -21,6 +21,7 @@
 #define MP_OPS_H
 
 #include "model.h"
+#include "model_column.h"
 
 enum mp_op_kind {
     MP_OP_CREATE_TABLE,
@@ -45,6 +46,12 @@ enum mp_op_kind {
     MP_OP_DROP_OBJECT,    /* schema-level object `object` (start schema's) */
     MP_OP_ADD_CHECK,      /* CHECK constraint `check` (expression in the desired vocabulary) */
     MP_OP_DROP_CHECK,     /* CHECK constraint `check` (start vocabulary; by name on PostgreSQL) */
+    MP_OP_ALTER_COLUMN_FEATURES, /* column `name` goes from from_feat to column.feat
+                                  * (collation, identity; SQLite: any, by rebuild) */
+    MP_OP_SET_TABLE_OPTIONS,     /* SQLite: `table` becomes strict / without_rowid (rebuild) */
+    MP_OP_CREATE_SEQUENCE,       /* standalone sequence `seq` (table: NULL) */
+    MP_OP_DROP_SEQUENCE,         /* sequence `name` (table: NULL) */
+    MP_OP_ALTER_SEQUENCE,        /* sequence `name` gets the options of `seq` (table: NULL) */
     MP_OP__COUNT
 };
 
@@ -70,7 +77,14 @@ struct mp_op {
                                  * whose values came from the narrower type) */
     const struct mp_object *object; /* CREATE / DROP OBJECT: the view, trigger, ... (`table`:
                                  * a trigger's table, else the object's name) */
+    struct mp_colfeat from_feat; /* ALTER COLUMN FEATURES: the features before */
+    bool strict, without_rowid; /* SET TABLE OPTIONS: the options after */
+    const struct mp_sequence *seq; /* CREATE / ALTER SEQUENCE: the sequence as desired */
 };
+
+/* True for the kinds that act on a schema-level object rather than a table
+ * (sequences): op->table is NULL, the planner orders them apart (plan.c). */
+bool mp_op_is_sequence_op(enum mp_op_kind k);
 
 /* True for the kinds that alter one existing column in place. */
 bool mp_op_alters_column(enum mp_op_kind k);

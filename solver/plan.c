@@ -3,6 +3,7 @@
  * mp_plan_script() and mp_plan_step_text() print a plan. */
 #include "plan_int.h"
 #include "vschema_int.h"
+#include "model_column.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,7 @@
 static int plan_build(struct mp_arena *a, const struct mp_schema *start, const struct mp_changeset *cs,
                       enum mp_dialect d, enum mp_solver_kind solver, struct mp_plan *p, struct mp_error *err)
 {
-    struct plan_ctx x = {.a = a, .d = d, .start = start, .err = err};
+    struct plan_ctx x = {.a = a, .d = d, .start = start, .err = err, .deferred_fks = -1};
     if (solver == MP_SOLVER_NAIVE)
         return mp_plan_emit_naive(&x, cs, p);
     int rc = mp_plan_resolve(&x, cs);
@@ -48,6 +49,8 @@ static int plan_build(struct mp_arena *a, const struct mp_schema *start, const s
     }
     if (!rc)
         rc = mp_plan_emit_steps(&x, order, p);
+    if (!rc)
+        rc = mp_plan_emit_sequences(&x, cs, p);
     free(order);
     free(indeg);
     return rc;
@@ -64,7 +67,15 @@ int mp_plan_build(struct mp_arena *a, const struct mp_schema *start,
     struct mp_plan *p = mp_arena_alloc(a, sizeof *p);
     p->dialect = d;
     p->fault = opt->fault;
+    /* the virtual schema holds what dialect d keeps of the start schema
+     * (model_column.h, mp_table_project) */
     p->final = mp_schema_clone(a, start);
+    for (size_t i = 0; i < p->final->ntables; i++)
+        mp_table_project(p->final->tables[i], d);
+    if (d == MP_SQLITE)
+        p->final->nseqs = 0;
+    p->final->has_dialect = true;
+    p->final->dialect = d;
     mp_vschema_name_checks(a, p->final, d);
     /* every step checks names against the virtual schema: index them */
     mp_schema_index_names(p->final, d);

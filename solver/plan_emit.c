@@ -134,10 +134,22 @@ static struct mp_op concrete(struct plan_ctx *x, const struct plan_node *n)
     case MP_OP_DROP_NOT_NULL:
     case MP_OP_SET_DEFAULT:
     case MP_OP_DROP_DEFAULT:
+    case MP_OP_ALTER_COLUMN_FEATURES:
         op.table = cur_table(x, t);
         op.name = cur_col(x, t, n->c);
         op.column = n->op->column;
         op.lossy = n->op->lossy;
+        op.from_feat = n->op->from_feat;
+        break;
+    case MP_OP_SET_TABLE_OPTIONS:
+        op.table = cur_table(x, t);
+        op.strict = n->op->strict;
+        op.without_rowid = n->op->without_rowid;
+        break;
+    case MP_OP_CREATE_SEQUENCE:
+    case MP_OP_DROP_SEQUENCE:
+    case MP_OP_ALTER_SEQUENCE:
+        op = *n->op;
         break;
     case MP_OP_CREATE_OBJECT:
     case MP_OP_DROP_OBJECT:
@@ -282,6 +294,14 @@ static int emit(struct plan_ctx *x, struct mp_plan *p, struct mp_op op, long src
         old = NULL;
     }
     struct mp_buf b = {0};
+    /* PostgreSQL "SET CONSTRAINTS": rows written earlier in the transaction
+     * leave INITIALLY DEFERRED checks pending, and ALTER TABLE and CREATE
+     * INDEX refuse a table with pending trigger events; checking them now
+     * lets the step run */
+    if (x->deferred_fks < 0)
+        x->deferred_fks = x->d == MP_POSTGRES && mp_schema_has_deferred_fk(x->start);
+    if (x->deferred_fks && !mp_op_is_sequence_op(op.kind))
+        mp_buf_add(&b, "SET CONSTRAINTS ALL IMMEDIATE;\n");
     mp_sql_step(&b, &op, x->d, p->final, old, tmp, p->fault);
     st->sql = mp_arena_strdup(x->a, mp_buf_str(&b));
     mp_buf_free(&b);
@@ -297,6 +317,48 @@ int mp_plan_emit_naive(struct plan_ctx *x, const struct mp_changeset *cs, struct
         emit(x, p, op, (long)i, NULL, true);
     }
     return 0;
+}
+
+static int object_rank(enum mp_op_kind k)
+{
+    return k == MP_OP_DROP_SEQUENCE ? 0 : k == MP_OP_ALTER_SEQUENCE ? 1 : 2;
+}
+
+static const char *object_name(const struct mp_op *op)
+{
+    return op->seq ? op->seq->name : op->name ? op->name : "";
+}
+
+static int cmp_object(const void *p, const void *q, void *ctx)
+{
+    const struct mp_changeset *cs = ctx;
+    const struct mp_op *a = &cs->ops[*(const size_t *)p], *b = &cs->ops[*(const size_t *)q];
+    if (object_rank(a->kind) != object_rank(b->kind))
+        return object_rank(a->kind) - object_rank(b->kind);
+    int c = strcmp(object_name(a), object_name(b));
+    return c ? c : (*(const size_t *)p > *(const size_t *)q) - (*(const size_t *)p < *(const size_t *)q);
+}
+
+int mp_plan_emit_sequences(struct plan_ctx *x, const struct mp_changeset *cs, struct mp_plan *p)
+{
+    size_t *v = malloc((cs->n + 1) * sizeof *v), n = 0;
+    if (!v)
+        mp_oom();
+    for (size_t i = 0; i < cs->n; i++)
+        if (mp_op_is_sequence_op(cs->ops[i].kind))
+            v[n++] = i;
+    /* few objects: an insertion sort with the change set as context */
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && cmp_object(&v[j - 1], &v[j], (void *)cs) > 0; j--) {
+            size_t tmp = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = tmp;
+        }
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = emit(x, p, cs->ops[v[i]], (long)v[i], NULL, false);
+    free(v);
+    return rc;
 }
 
 int mp_plan_emit_steps(struct plan_ctx *x, const long *order, struct mp_plan *p)

@@ -461,6 +461,7 @@ static int node_events(struct plan_ctx *x, long ni)
     case MP_OP_DROP_NOT_NULL:
     case MP_OP_SET_DEFAULT:
     case MP_OP_DROP_DEFAULT:
+    case MP_OP_ALTER_COLUMN_FEATURES:
         /* a start column altered in place: it only has to be there, which
          * it is from the start to the end (a dropped column is not altered) */
         ev(c, ni, USE, k_col(t, n->c), NULL);
@@ -499,8 +500,14 @@ static int node_events(struct plan_ctx *x, long ni)
             ev(c, ni, add ? ACQ : REL, k_conname(c, t, op->check.name), op->check.name);
         return 0;
     }
+    case MP_OP_SET_TABLE_OPTIONS:
+        ev(c, ni, NEED, k_table(t), NULL);
+        return 0;
     case MP_OP_CREATE_OBJECT:
     case MP_OP_DROP_OBJECT:
+    case MP_OP_CREATE_SEQUENCE:
+    case MP_OP_DROP_SEQUENCE:
+    case MP_OP_ALTER_SEQUENCE: /* ordered apart from the graph (plan.c) */
     case MP_OP__COUNT:
         break;
     }

@@ -139,6 +139,7 @@ struct plan_ctx {
     struct plan_edge *edges;
     size_t nedges, capedges;
     int tmp_counter;
+    int deferred_fks;     /* the start schema has INITIALLY DEFERRED foreign keys: 1, 0, -1 not yet known */
     /* names the graph's keys use, each once (folded for the dialect), and an
      * open-addressing hash of them: slot = number + 1, 0 empty */
     const char **names;
@@ -297,6 +298,12 @@ int mp_plan_repair(struct plan_ctx *x, const long *loop, size_t len);
  * record the dependency edges as p->deps.  MP_EINTERNAL when a step fails
  * the virtual schema. */
 int mp_plan_emit_steps(struct plan_ctx *x, const long *order, struct mp_plan *p);
+
+/* The schema-object operations of `cs` (sequences, mp_op_is_sequence_op()),
+ * which no table operation of the model depends on, as steps after the
+ * graph's: drops, then alterations, then creations, each by name.
+ * MP_EINTERNAL when one fails the virtual schema. */
+int mp_plan_emit_sequences(struct plan_ctx *x, const struct mp_changeset *cs, struct mp_plan *p);
 
 /* The naive solver: the change set's operations in the order given, names
  * as written; objections of the virtual schema go to step->invalid. */

@@ -56,6 +56,10 @@ void mp_plan_object_events(struct plan_ctx *x, long ni)
     mp_plan_ev(x, ni, create ? MAKE : KILL, K_OBJ, 0, 0, key);
     if (mp_object_kind_is_relation(o->kind))
         mp_plan_ev(x, ni, create ? ACQ : REL, K_REL, 0, 0, o->name);
+    /* SQLite's trigger names are one namespace for the schema ("CREATE
+     * TRIGGER": a trigger of that name exists), whatever their tables */
+    if (o->kind == MP_OBJ_TRIGGER && x->d == MP_SQLITE)
+        mp_plan_ev(x, ni, create ? ACQ : REL, K_OBJ, 0, 0, mp_arena_printf(x->a, "trigger name %s", o->name));
     enum role use = create ? NEED : USE;
     /* tables: its own (a trigger's), those it reads (known dependencies, or
      * every table whose name its statement mentions) */

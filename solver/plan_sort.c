@@ -20,6 +20,8 @@ static int kind_priority(enum mp_op_kind k)
         [MP_OP_ADD_COLUMN] = 9, [MP_OP_DROP_DEFAULT] = 10, [MP_OP_DROP_NOT_NULL] = 11,
         [MP_OP_ALTER_TYPE] = 12, [MP_OP_SET_DEFAULT] = 13, [MP_OP_SET_NOT_NULL] = 14,
         [MP_OP_ADD_UNIQUE] = 15, [MP_OP_ADD_INDEX] = 16, [MP_OP_ADD_FK] = 17,
+        [MP_OP_ALTER_COLUMN_FEATURES] = 12, [MP_OP_SET_TABLE_OPTIONS] = 18,
+        [MP_OP_DROP_SEQUENCE] = 19, [MP_OP_ALTER_SEQUENCE] = 20, [MP_OP_CREATE_SEQUENCE] = 21,
         /* objects go before the tables change and come back after */
         [MP_OP_DROP_OBJECT] = -1, [MP_OP_CREATE_OBJECT] = 18,
         [MP_OP_DROP_CHECK] = 1, [MP_OP_ADD_CHECK] = 15,

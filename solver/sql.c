@@ -56,20 +56,32 @@ static void ident_list(struct mp_buf *b, const struct mp_names *n)
     mp_buf_addc(b, ')');
 }
 
-static void column_def(struct mp_buf *b, const struct mp_column *c, enum mp_dialect d, enum mp_fault fault)
+/* `pk`: the column-level PRIMARY KEY AUTOINCREMENT of a SQLite table
+ * (pk_name: its constraint name, or NULL). */
+static void column_def(struct mp_buf *b, const struct mp_column *c, enum mp_dialect d, enum mp_fault fault,
+                       bool pk, const char *pk_name)
 {
     mp_buf_ident(b, c->name);
     mp_buf_addc(b, ' ');
     if (fault == MP_FAULT_SQLITE_TEXT && d == MP_SQLITE && c->type.kind == MP_TYPE_VARCHAR)
         mp_buf_add(b, "TEXT"); /* self-test fault: the dialects disagree */
     else
-        mp_type_sql(b, &c->type, d);
+        mp_sql_column_type(b, c, d);
+    mp_sql_column_collate(b, c, d);
+    if (pk) {
+        if (pk_name) {
+            mp_buf_add(b, " CONSTRAINT ");
+            mp_buf_ident(b, pk_name);
+        }
+        mp_buf_add(b, " PRIMARY KEY AUTOINCREMENT");
+    }
     if (c->not_null)
         mp_buf_add(b, " NOT NULL");
     if (c->default_sql && d == MP_SQLITE && !sqlite_default_literal(c->default_sql))
         mp_buf_printf(b, " DEFAULT (%s)", c->default_sql);
     else if (c->default_sql)
         mp_buf_printf(b, " DEFAULT %s", c->default_sql);
+    mp_sql_column_features(b, c, d);
 }
 
 static void fk_clause(struct mp_buf *b, const struct mp_fk *f)
@@ -85,10 +97,12 @@ static void fk_clause(struct mp_buf *b, const struct mp_fk *f)
     mp_buf_ident(b, f->ref_table);
     mp_buf_addc(b, ' ');
     ident_list(b, &f->ref_cols);
+    mp_sql_fk_match(b, f);
     if (f->on_delete != MP_FK_NO_ACTION)
         mp_buf_printf(b, " ON DELETE %s", mp_fk_action_sql(f->on_delete));
     if (f->on_update != MP_FK_NO_ACTION)
         mp_buf_printf(b, " ON UPDATE %s", mp_fk_action_sql(f->on_update));
+    mp_sql_fk_deferrable(b, f);
 }
 
 static void create_index(struct mp_buf *b, const struct mp_index *x, const char *table)
@@ -102,11 +116,14 @@ static void create_table(struct mp_buf *b, const struct mp_table *t, enum mp_dia
     mp_buf_add(b, "CREATE TABLE ");
     mp_buf_ident(b, as_name ? as_name : t->name);
     mp_buf_add(b, " (");
+    bool inline_pk = false;
     for (size_t i = 0; i < t->ncols; i++) {
         mp_buf_add(b, i ? ", " : "");
-        column_def(b, &t->cols[i], d, fault);
+        bool pk = mp_sql_autoincrement_pk(t, d, i);
+        inline_pk |= pk;
+        column_def(b, &t->cols[i], d, fault, pk, t->pk_name);
     }
-    if (t->pk.n) {
+    if (t->pk.n && !inline_pk) {
         mp_buf_add(b, ", ");
         if (t->pk_name) {
             mp_buf_add(b, "CONSTRAINT ");
@@ -138,7 +155,9 @@ static void create_table(struct mp_buf *b, const struct mp_table *t, enum mp_dia
         mp_buf_add(b, ", ");
         fk_clause(b, &t->fks[i]);
     }
-    mp_buf_add(b, ");\n");
+    mp_buf_addc(b, ')');
+    mp_sql_table_options(b, t, d);
+    mp_buf_add(b, ";\n");
     for (size_t i = 0; d == MP_POSTGRES && i < t->nchecks; i++)
         if (t->checks[i].not_valid) {
             mp_buf_add(b, "ALTER TABLE ");
@@ -171,9 +190,14 @@ bool mp_sql_needs_rebuild(enum mp_dialect d, const struct mp_op *op)
     if (op->kind == MP_OP_ADD_COLUMN && op->column.default_sql &&
         (!sqlite_default_literal(op->column.default_sql) || strncasecmp(op->column.default_sql, "CURRENT_", 8) == 0))
         return true;
-    return op->kind == MP_OP_ADD_FK || op->kind == MP_OP_DROP_FK || op->kind == MP_OP_ADD_UNIQUE ||
-           op->kind == MP_OP_DROP_UNIQUE || op->kind == MP_OP_ADD_CHECK || op->kind == MP_OP_DROP_CHECK ||
-           mp_op_alters_column(op->kind);
+    /* ADD COLUMN refuses a STORED generated column ("ALTER TABLE" 5,
+     * "Generated Columns" 2.3) and a column COLLATE is fine; a new
+     * AUTOINCREMENT would be a primary key, which ADD COLUMN refuses */
+    if (op->kind == MP_OP_ADD_COLUMN && (op->column.feat.generated == MP_GENERATED_STORED || op->column.feat.autoincrement))
+        return true;
+    return op->kind == MP_OP_SET_TABLE_OPTIONS || op->kind == MP_OP_ADD_FK || op->kind == MP_OP_DROP_FK ||
+           op->kind == MP_OP_ADD_UNIQUE || op->kind == MP_OP_DROP_UNIQUE || op->kind == MP_OP_ADD_CHECK ||
+           op->kind == MP_OP_DROP_CHECK || mp_op_alters_column(op->kind);
 }
 
 static void alter(struct mp_buf *b, const char *table)
@@ -195,8 +219,9 @@ static void rebuild(struct mp_buf *b, const struct mp_table *old, const struct m
     mp_buf_ident(b, tmp);
     struct mp_buf cols = {0};
     for (size_t i = 0, n = 0; i < now->ncols; i++) {
-        if (mp_table_find_column(old, MP_SQLITE, now->cols[i].name) < 0)
-            continue;
+        long oi = mp_table_find_column(old, MP_SQLITE, now->cols[i].name);
+        if (oi < 0 || now->cols[i].feat.generated || old->cols[oi].feat.generated)
+            continue; /* a generated column is computed, never copied ("Generated Columns" 2.3) */
         mp_buf_add(&cols, n++ ? ", " : "");
         mp_buf_ident(&cols, now->cols[i].name);
     }
@@ -205,7 +230,7 @@ static void rebuild(struct mp_buf *b, const struct mp_table *old, const struct m
         struct mp_buf sel = {0};
         for (size_t i = 0, n = 0; i < now->ncols; i++) {
             const struct mp_column *oc = mp_table_column(old, MP_SQLITE, now->cols[i].name);
-            if (!oc)
+            if (!oc || now->cols[i].feat.generated || oc->feat.generated)
                 continue;
             mp_buf_add(&sel, n++ ? ", " : "");
             bool text = now->cols[i].type.kind == MP_TYPE_TEXT || now->cols[i].type.kind == MP_TYPE_VARCHAR;
@@ -268,7 +293,7 @@ void mp_sql_step(struct mp_buf *b, const struct mp_op *op, enum mp_dialect d,
     case MP_OP_ADD_COLUMN:
         alter(b, op->table);
         mp_buf_add(b, "ADD COLUMN ");
-        column_def(b, &op->column, d, fault);
+        column_def(b, &op->column, d, fault, false, NULL);
         break;
     case MP_OP_DROP_COLUMN:
         alter(b, op->table);
@@ -325,6 +350,8 @@ void mp_sql_step(struct mp_buf *b, const struct mp_op *op, enum mp_dialect d,
         mp_buf_ident(b, op->name);
         mp_buf_add(b, " TYPE ");
         mp_type_sql(b, &op->column.type, d);
+        /* without COLLATE the column would take the new type's default */
+        mp_sql_column_collate(b, &op->column, d);
         mp_buf_add(b, " USING ");
         if (fault == MP_FAULT_TRUNCATING_TYPE &&
             (op->column.type.kind == MP_TYPE_TEXT || op->column.type.kind == MP_TYPE_VARCHAR)) {
@@ -391,6 +418,24 @@ void mp_sql_step(struct mp_buf *b, const struct mp_op *op, enum mp_dialect d,
         mp_buf_add(b, "DROP CONSTRAINT ");
         mp_buf_ident(b, op->check.name ? op->check.name : "?unnamed check constraint?");
         break;
+    case MP_OP_ALTER_COLUMN_FEATURES:
+        mp_sql_alter_column_features(b, op, d);
+        return;
+    case MP_OP_SET_TABLE_OPTIONS:
+        /* reached only without a rebuild (naive plans, PostgreSQL): nothing to say in SQL */
+        mp_buf_add(b, "SELECT 1");
+        break;
+    case MP_OP_CREATE_SEQUENCE:
+    case MP_OP_ALTER_SEQUENCE:
+        mp_buf_add(b, op->kind == MP_OP_CREATE_SEQUENCE ? "CREATE SEQUENCE " : "ALTER SEQUENCE ");
+        mp_buf_ident(b, op->seq ? op->seq->name : op->name);
+        if (op->seq)
+            mp_sql_sequence_options(b, op->seq);
+        break;
+    case MP_OP_DROP_SEQUENCE:
+        mp_buf_add(b, "DROP SEQUENCE ");
+        mp_buf_ident(b, op->name);
+        break;
     case MP_OP__COUNT:
         return;
     }
@@ -399,6 +444,12 @@ void mp_sql_step(struct mp_buf *b, const struct mp_op *op, enum mp_dialect d,
 
 void mp_sql_schema(struct mp_buf *b, const struct mp_schema *s, enum mp_dialect d, enum mp_fault fault)
 {
+    for (size_t i = 0; d == MP_POSTGRES && i < s->nseqs; i++) {
+        mp_buf_add(b, "CREATE SEQUENCE ");
+        mp_buf_ident(b, s->seqs[i].name);
+        mp_sql_sequence_options(b, &s->seqs[i]);
+        mp_buf_add(b, ";\n");
+    }
     for (size_t i = 0; i < s->ntables; i++)
         mp_sql_create_table(b, s->tables[i], d, NULL, d == MP_POSTGRES, fault);
     for (size_t i = 0; d == MP_POSTGRES && i < s->ntables; i++)

@@ -36,6 +36,30 @@ void mp_sql_step(struct mp_buf *b, const struct mp_op *op, enum mp_dialect d,
  * Deterministic: tables in schema order. */
 void mp_sql_schema(struct mp_buf *b, const struct mp_schema *s, enum mp_dialect d, enum mp_fault fault);
 
+/* ---- column and table features (sql_column.c) ---- */
+
+/* The column's type, or serial / bigserial for a serial column on PostgreSQL. */
+void mp_sql_column_type(struct mp_buf *b, const struct mp_column *c, enum mp_dialect d);
+/* " COLLATE name" when the column has a collation dialect d has. */
+void mp_sql_column_collate(struct mp_buf *b, const struct mp_column *c, enum mp_dialect d);
+/* " GENERATED ALWAYS AS (expr) STORED|VIRTUAL" and, on PostgreSQL, the
+ * identity clause: what follows NOT NULL and DEFAULT in a column definition. */
+void mp_sql_column_features(struct mp_buf *b, const struct mp_column *c, enum mp_dialect d);
+/* SQLite: " STRICT", " WITHOUT ROWID" after CREATE TABLE's parenthesis. */
+void mp_sql_table_options(struct mp_buf *b, const struct mp_table *t, enum mp_dialect d);
+/* True when column `col` of `t` carries the table's primary key inline as
+ * SQLite's INTEGER PRIMARY KEY AUTOINCREMENT. */
+bool mp_sql_autoincrement_pk(const struct mp_table *t, enum mp_dialect d, size_t col);
+/* " MATCH FULL" (after the referenced columns) and " DEFERRABLE [INITIALLY
+ * DEFERRED]" (after the actions) of a foreign key. */
+void mp_sql_fk_match(struct mp_buf *b, const struct mp_fk *f);
+void mp_sql_fk_deferrable(struct mp_buf *b, const struct mp_fk *f);
+/* PostgreSQL statements (each ending ";\n") that take column op->name of
+ * op->table from op->from_feat to op->column.feat: ALTER COLUMN TYPE ...
+ * COLLATE, ADD / DROP / SET GENERATED ... IDENTITY, SET START / INCREMENT. */
+void mp_sql_alter_column_features(struct mp_buf *b, const struct mp_op *op, enum mp_dialect d);
+/* " AS type INCREMENT BY n MINVALUE n MAXVALUE n START WITH n [NO] CYCLE". */
+void mp_sql_sequence_options(struct mp_buf *b, const struct mp_sequence *q);
 /* Append the creating statement of object `o` (its `sql` and ";\n"), or
  * the DROP of its kind: DROP VIEW, DROP MATERIALIZED VIEW, DROP TRIGGER
  * (on PostgreSQL "... ON table"), DROP FUNCTION / PROCEDURE name(args),

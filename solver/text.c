@@ -1,11 +1,13 @@
 /* text.c - parser for the schema and rename-hint text syntax (text.h). */
 #include "text.h"
+#include "model_column.h"
 
 #include "index_def.h"
 #include "model_check.h"
 #include "sqlexpr.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -112,6 +114,83 @@ static int number(struct lex *l, int *out)
     return 0;
 }
 
+static bool at_end(struct lex *l);
+
+/* A signed 64-bit number (sequence and identity options). */
+static int number64(struct lex *l, int64_t *out)
+{
+    skip_ws(l);
+    char *end;
+    errno = 0;
+    long long v = strtoll(l->p, &end, 10);
+    if (end == l->p || errno == ERANGE)
+        return syntax(l, "a number");
+    l->p = end;
+    *out = (int64_t)v;
+    return 0;
+}
+
+/* Column features between NOT NULL and the default (model_column.h). */
+static int column_features(struct lex *l, struct mp_column *c)
+{
+    int rc;
+    for (;;) {
+        if (kw(l, "collate")) {
+            if (!(c->feat.collation = ident(l)))
+                return syntax(l, "a collation name");
+        } else if (kw(l, "identity")) {
+            if (kw(l, "always"))
+                c->feat.identity = MP_IDENTITY_ALWAYS;
+            else if (kw(l, "by") && kw(l, "default"))
+                c->feat.identity = MP_IDENTITY_BY_DEFAULT;
+            else
+                return syntax(l, "always or by default");
+            if (kw(l, "start") && (rc = number64(l, &c->feat.ident_start)))
+                return rc;
+            if (kw(l, "increment") && (rc = number64(l, &c->feat.ident_increment)))
+                return rc;
+        } else if (kw(l, "serial")) {
+            c->feat.serial = true;
+        } else if (kw(l, "autoincrement")) {
+            c->feat.autoincrement = true;
+        } else {
+            return 0;
+        }
+    }
+}
+
+/* "sequence <name> [as type] [increment N] [minvalue N] [maxvalue N] [start N] [cycle]" */
+static int sequence_line(struct lex *l, struct mp_schema *s)
+{
+    struct mp_sequence q = {0};
+    int rc;
+    if (!(q.name = ident(l)))
+        return syntax(l, "a sequence name");
+    if (kw(l, "as")) {
+        static const char *const types[] = {"smallint", "integer", "bigint"};
+        for (size_t i = 0; i < 3 && !q.type; i++)
+            if (kw(l, types[i]))
+                q.type = types[i];
+        if (!q.type)
+            return syntax(l, "smallint, integer or bigint");
+    }
+    if (kw(l, "increment") && (rc = number64(l, &q.increment)))
+        return rc;
+    mp_sequence_defaults(&q);
+    if (kw(l, "minvalue") && (rc = number64(l, &q.min)))
+        return rc;
+    if (kw(l, "maxvalue") && (rc = number64(l, &q.max)))
+        return rc;
+    q.start = q.increment > 0 ? q.min : q.max;
+    if (kw(l, "start") && (rc = number64(l, &q.start)))
+        return rc;
+    q.cycle = kw(l, "cycle");
+    if (mp_schema_sequence(s, MP_POSTGRES, q.name))
+        return mp_error_set(l->err, MP_EINVAL, "%s:%d: sequence \"%s\" appears twice", l->file, l->line, q.name);
+    mp_schema_put_sequence(l->a, s, &q);
+    return at_end(l) ? 0 : syntax(l, "end of line");
+}
+
 static int type(struct lex *l, struct mp_type *t)
 {
     memset(t, 0, sizeof *t);
@@ -184,7 +263,21 @@ static int table_line(struct lex *l, struct mp_table *t)
                 return syntax(l, "null");
             c->not_null = true;
         }
-        if (kw(l, "default")) {
+        if ((rc = column_features(l, c)))
+            return rc;
+        if (kw(l, "generated")) {
+            if (kw(l, "stored"))
+                c->feat.generated = MP_GENERATED_STORED;
+            else if (kw(l, "virtual"))
+                c->feat.generated = MP_GENERATED_VIRTUAL;
+            else
+                return syntax(l, "stored or virtual");
+            skip_ws(l);
+            if (!*l->p)
+                return syntax(l, "a generation expression");
+            c->feat.generated_sql = mp_arena_strdup(l->a, l->p);
+            l->p += strlen(l->p);
+        } else if (kw(l, "default")) {
             skip_ws(l);
             if (!*l->p)
                 return syntax(l, "a default expression");
@@ -239,6 +332,25 @@ static int table_line(struct lex *l, struct mp_table *t)
             else if (kw(l, "no") && kw(l, "action")) *act = MP_FK_NO_ACTION;
             else return syntax(l, del ? "an ON DELETE action" : "an ON UPDATE action");
         }
+        if (kw(l, "match")) {
+            if (!kw(l, "full"))
+                return syntax(l, "full");
+            f->match_full = true;
+        }
+        if (kw(l, "deferrable")) {
+            f->deferrable = true;
+            if (kw(l, "initially")) {
+                if (!kw(l, "deferred"))
+                    return syntax(l, "deferred");
+                f->initially_deferred = true;
+            }
+        }
+    } else if (!cname && kw(l, "strict")) {
+        t->strict = true;
+    } else if (!cname && kw(l, "without")) {
+        if (!kw(l, "rowid"))
+            return syntax(l, "rowid");
+        t->without_rowid = true;
     } else {
         return syntax(l, "column, primary key, unique, foreign key or index");
     }
@@ -316,6 +428,10 @@ static int schema_line(struct lex *l, void *vctx)
             return mp_error_set(l->err, MP_EINVAL, "%s:%d: table \"%s\" appears twice", l->file, l->line, name);
         c->t = mp_schema_add_table(l->a, c->s, name);
         return at_end(l) ? 0 : syntax(l, "end of line");
+    }
+    if (kw(l, "sequence")) {
+        c->t = NULL;
+        return sequence_line(l, c->s);
     }
     const char *why = NULL;
     int orc = mp_object_parse_line(l->a, c->s, l->p, &why);

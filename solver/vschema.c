@@ -14,6 +14,9 @@
 bool mp_vschema_name_taken(const struct mp_schema *s, enum mp_dialect d, const char *name)
 {
     bool taken;
+    /* PostgreSQL: a sequence is a relation (pg_class relkind 'S') */
+    if (d == MP_POSTGRES && s->nseqs && mp_schema_sequence(s, d, name))
+        return true;
     if (s->rel && mp_schema_rel_lookup(s, name, &taken, NULL) && mp_schema_rel_dialect(s) == d)
         return taken;
     if (mp_schema_relation_object(s, d, name))
@@ -195,6 +198,10 @@ static int check_create(const struct mp_schema *s, enum mp_dialect d, const stru
         if (rc)
             return rc;
     }
+    /* features, as the dialect renders them (mp_table_project) */
+    int frc = mp_vschema_check_table_features(t, d, err);
+    if (frc)
+        return frc;
     for (size_t i = 0; i < t->pk.n; i++)
         if (!mp_table_column(t, d, t->pk.v[i]))
             return fail(err, "primary key column \"%s\" does not exist in \"%s\"", t->pk.v[i], t->name);
@@ -242,6 +249,8 @@ static int apply_table_op(struct mp_arena *a, struct mp_schema *s, enum mp_diale
 {
     struct mp_table *t = NULL;
     long ti = -1;
+    if (mp_op_is_sequence_op(op->kind))
+        return mp_vschema_apply_sequence(a, s, d, op, err);
     if (op->kind != MP_OP_CREATE_TABLE) {
         ti = mp_schema_find_table(s, d, op->table);
         if (ti < 0)
@@ -250,10 +259,16 @@ static int apply_table_op(struct mp_arena *a, struct mp_schema *s, enum mp_diale
     }
     int rc;
     switch (op->kind) {
-    case MP_OP_CREATE_TABLE:
-        if ((rc = check_create(s, d, op->def, err)))
+    case MP_OP_CREATE_TABLE: {
+        const struct mp_table *def = op->def;
+        if (mp_table_has_features(def)) {
+            struct mp_table *proj = mp_table_clone(a, def);
+            mp_table_project(proj, d);
+            def = proj;
+        }
+        if ((rc = check_create(s, d, def, err)))
             return rc;
-        t = mp_schema_put_table(a, s, op->def);
+        t = mp_schema_put_table(a, s, def);
         /* a created table is a new object, whatever ids its definition had */
         t->id = mp_schema_new_id(s);
         for (size_t i = 0; i < t->ncols; i++)
@@ -265,6 +280,7 @@ static int apply_table_op(struct mp_arena *a, struct mp_schema *s, enum mp_diale
             mp_schema_rel_add(s, t->pk_name, NULL);
         }
         return mp_vschema_check_create(a, s, d, t, err);
+    }
 
     case MP_OP_DROP_TABLE: {
         /* PostgreSQL "DROP TABLE": refuses while another table's foreign key
@@ -304,15 +320,27 @@ static int apply_table_op(struct mp_arena *a, struct mp_schema *s, enum mp_diale
          * non-NULL default.  PostgreSQL accepts it only on an empty table
          * (the default fills existing rows); the rule is kept on both so the
          * plan works on tables with data. */
-        if (c->not_null && !c->default_sql)
-            return fail(err, "cannot add NOT NULL column \"%s\" to \"%s\" without a default",
-                        c->name, t->name);
         if ((rc = check_default(t, c, c->default_sql, err)))
             return rc;
+        struct mp_column pc = *c;
+        mp_column_project(&pc, d);
+        /* an identity or serial column fills itself (PostgreSQL "ALTER TABLE
+         * ... ADD COLUMN"); a generated one computes its values */
+        if (pc.not_null && !pc.default_sql && !pc.feat.identity && !pc.feat.serial)
+            return fail(err, "cannot add NOT NULL column \"%s\" to \"%s\" without a default",
+                        c->name, t->name);
+        if ((rc = mp_vschema_check_column(t, &pc, d, err)))
+            return rc;
+        /* SQLite "ALTER TABLE" 5: the added column may not be a PRIMARY KEY */
+        if (pc.feat.autoincrement)
+            return fail(err, "cannot add AUTOINCREMENT column \"%s\" to \"%s\": it would be the primary key",
+                        c->name, t->name);
         struct mp_column *nc = mp_table_add_column(a, t, c->name, c->type);
-        nc->not_null = c->not_null;
+        nc->not_null = pc.not_null;
         nc->default_sql = mp_arena_strdup(a, c->default_sql);
         nc->type.raw = mp_arena_strdup(a, c->type.raw);
+        nc->feat = pc.feat;
+        mp_colfeat_copy(a, &nc->feat);
         nc->id = mp_schema_new_id(s);
         return 0;
     }
@@ -329,6 +357,10 @@ static int apply_table_op(struct mp_arena *a, struct mp_schema *s, enum mp_diale
          * explicitly, so both dialects use SQLite's stricter rule. */
         if (t->ncols == 1)
             return fail(err, "cannot drop column \"%s\": it is the only column of \"%s\"", op->name, t->name);
+        /* PostgreSQL: "cannot drop column ... because other objects depend
+         * on it" (a generation expression); SQLite fails the same DROP */
+        if (mp_table_column_in_generated(t, op->name))
+            return fail(err, "cannot drop column \"%s\": a generated column of \"%s\" uses it", op->name, t->name);
         if (mp_names_contains(d, &t->pk, op->name))
             return fail(err, "cannot drop column \"%s\": it is part of the primary key of \"%s\"",
                         op->name, t->name);
@@ -388,6 +420,9 @@ static int apply_table_op(struct mp_arena *a, struct mp_schema *s, enum mp_diale
         mp_table_rename_in_checks(a, d, t, old, op->new_name);
         for (size_t i = 0; i < t->nfks; i++)
             rename_in(a, d, &t->fks[i].cols, old, op->new_name);
+        for (size_t i = 0; i < t->ncols; i++)
+            if (t->cols[i].feat.generated_sql)
+                t->cols[i].feat.generated_sql = mp_genexpr_rename(a, t->cols[i].feat.generated_sql, old, op->new_name);
         for (size_t i = 0; i < s->ntables; i++)
             for (size_t j = 0; j < s->tables[i]->nfks; j++)
                 if (mp_name_eq(d, s->tables[i]->fks[j].ref_table, t->name))
@@ -413,6 +448,9 @@ static int apply_table_op(struct mp_arena *a, struct mp_schema *s, enum mp_diale
         f->ref_cols = mp_names_copy(a, &op->fk.ref_cols);
         f->on_delete = op->fk.on_delete;
         f->on_update = op->fk.on_update;
+        f->deferrable = op->fk.deferrable;
+        f->initially_deferred = op->fk.initially_deferred;
+        f->match_full = op->fk.match_full;
         return 0;
     }
 
@@ -512,6 +550,14 @@ static int apply_table_op(struct mp_arena *a, struct mp_schema *s, enum mp_diale
              * rewrites the column, rebuilding its indexes and constraints;
              * SQLite needs the 12-step rebuild ("ALTER TABLE" 7).  Only
              * value-preserving casts are planned (mp_type_widens). */
+            /* PostgreSQL: "cannot alter type of a column used by a
+             * generated column"; SQLite "STRICT Tables" types */
+            if (mp_table_column_in_generated(t, c->name))
+                return fail(err, "cannot change the type of \"%s\": a generated column of \"%s\" uses it",
+                            c->name, t->name);
+            if (d == MP_SQLITE && t->strict && !mp_strict_type_ok(&op->column.type))
+                return fail(err, "cannot change the type of \"%s\": STRICT table \"%s\" refuses the new type",
+                            c->name, t->name);
             if (!mp_type_widens(&c->type, &op->column.type) && !op->lossy) {
                 struct mp_buf f = {0}, g = {0};
                 mp_type_canonical(&f, &c->type);
@@ -559,6 +605,11 @@ static int apply_table_op(struct mp_arena *a, struct mp_schema *s, enum mp_diale
             c->not_null = false;
             return 0;
         case MP_OP_SET_DEFAULT:
+            /* PostgreSQL: "column ... is an identity column" / "is a
+             * generated column" refuse SET DEFAULT */
+            if ((d == MP_POSTGRES && (c->feat.identity || c->feat.serial)) || c->feat.generated)
+                return fail(err, "cannot set a default on \"%s\" of \"%s\": it is an identity, serial or generated column",
+                            c->name, t->name);
             if (!op->column.default_sql)
                 return fail(err, "set default on \"%s\".\"%s\" without a default expression", t->name, c->name);
             if ((rc = check_default(t, c, op->column.default_sql, err)))
@@ -637,8 +688,15 @@ static int apply_table_op(struct mp_arena *a, struct mp_schema *s, enum mp_diale
     case MP_OP_DROP_CHECK:
         return mp_vschema_check_op(a, s, d, t, op, err);
 
+    case MP_OP_ALTER_COLUMN_FEATURES:
+    case MP_OP_SET_TABLE_OPTIONS:
+        return mp_vschema_apply_features(a, t, d, op, err);
+
     case MP_OP_CREATE_OBJECT:
     case MP_OP_DROP_OBJECT:
+    case MP_OP_CREATE_SEQUENCE:
+    case MP_OP_DROP_SEQUENCE:
+    case MP_OP_ALTER_SEQUENCE:
     case MP_OP__COUNT:
         break;
     }

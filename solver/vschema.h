@@ -49,4 +49,27 @@ void mp_vschema_forget_triggers(struct mp_schema *s, enum mp_dialect d, const ch
 const char *mp_pg_auto_pkey_name(struct mp_arena *a, const struct mp_schema *s,
                                  const char *table);
 
+/* ---- column and table features, sequences (vschema_column.c) ---- */
+
+/* The rules a column's features follow in table `t` under dialect d
+ * (identity and serial on integer types without another default, generated
+ * columns without a default, STORED only on PostgreSQL, STRICT tables'
+ * types, AUTOINCREMENT on the INTEGER PRIMARY KEY only); 0 or MP_EPRECOND
+ * naming the column and the rule.  The table form also checks WITHOUT
+ * ROWID's primary key. */
+int mp_vschema_check_column(const struct mp_table *t, const struct mp_column *c, enum mp_dialect d,
+                            struct mp_error *err);
+int mp_vschema_check_table_features(const struct mp_table *t, enum mp_dialect d, struct mp_error *err);
+
+/* Apply ALTER COLUMN FEATURES or SET TABLE OPTIONS to table `t`; `t` is
+ * unchanged on error (MP_EPRECOND). */
+int mp_vschema_apply_features(struct mp_arena *a, struct mp_table *t, enum mp_dialect d, const struct mp_op *op,
+                              struct mp_error *err);
+
+/* Apply a schema-object step (mp_op_is_sequence_op(): CREATE, DROP,
+ * ALTER SEQUENCE) to `s`; on SQLite, which has no sequences, it does
+ * nothing.  MP_EPRECOND for a name in use or a sequence that is missing. */
+int mp_vschema_apply_sequence(struct mp_arena *a, struct mp_schema *s, enum mp_dialect d, const struct mp_op *op,
+                            struct mp_error *err);
+
 #endif

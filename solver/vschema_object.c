@@ -28,6 +28,11 @@ int mp_vschema_object_apply(struct mp_arena *a, struct mp_schema *s, enum mp_dia
     }
     if (mp_schema_find_object(s, d, o))
         return mp_error_set(err, MP_EPRECOND, "%s \"%s\" already exists", kind, o->name);
+    /* SQLite "CREATE TRIGGER": trigger names are schema-wide */
+    for (size_t i = 0; d == MP_SQLITE && o->kind == MP_OBJ_TRIGGER && i < s->nobjects; i++)
+        if (s->objects[i].kind == MP_OBJ_TRIGGER && mp_name_eq(d, s->objects[i].name, o->name))
+            return mp_error_set(err, MP_EPRECOND, "trigger \"%s\" already exists (on table \"%s\")", o->name,
+                                s->objects[i].table ? s->objects[i].table : "");
     /* PostgreSQL "CREATE VIEW": the name must be distinct from any relation
      * of the schema; SQLite "CREATE VIEW" likewise (tables, indexes, views) */
     if (mp_object_kind_is_relation(o->kind) && mp_vschema_name_taken(s, d, o->name))
@@ -57,7 +62,8 @@ int mp_vschema_object_guard(const struct mp_schema *s, enum mp_dialect d, const 
     if (!s->nobjects || op->kind == MP_OP_CREATE_TABLE)
         return 0;
     bool rebuild = mp_sql_needs_rebuild(d, op);
-    bool col = op->kind == MP_OP_DROP_COLUMN || op->kind == MP_OP_RENAME_COLUMN || op->kind == MP_OP_ALTER_TYPE;
+    bool col = op->kind == MP_OP_DROP_COLUMN || op->kind == MP_OP_RENAME_COLUMN || op->kind == MP_OP_ALTER_TYPE ||
+               op->kind == MP_OP_ALTER_COLUMN_FEATURES; /* a collation: ALTER COLUMN TYPE */
     bool whole = op->kind == MP_OP_DROP_TABLE || op->kind == MP_OP_RENAME_TABLE || rebuild;
     if (!col && !whole)
         return 0;

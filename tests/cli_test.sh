@@ -33,7 +33,7 @@ usage_error() {
   fi
 }
 
-commands="check failures replay selftest plan migrate lint generate schema runner-check bench cluster properties version help"
+commands="check failures replay selftest plan migrate lint generate validate schema runner-check differ-check bench cluster properties version help"
 
 # --help and -h: exit 0, usage on stdout naming the command, nothing else
 for c in $commands; do
@@ -155,6 +155,12 @@ usage_error "--sequences: '-3' is not a number" runner-check --runner migprop --
 usage_error "--backend: unknown value 'x'" runner-check --runner migprop --backend x
 usage_error "give --runner" runner-check
 usage_error "unknown option '--bogus'" runner-check --bogus
+usage_error "--iterations: 'abc' is not a number" differ-check --differ migprop --iterations abc
+usage_error "--format: unknown value 'xml'" differ-check --differ migprop --format xml
+usage_error "--backend: unknown value 'x'" differ-check --differ migprop --backend x
+usage_error "give --differ" differ-check
+usage_error "--shrink-seconds: '0' is too small" differ-check --differ migprop --shrink-seconds 0
+usage_error "unknown option '--bogus'" differ-check --bogus
 usage_error "--repeat: '0' is too small" bench --repeat 0
 usage_error "--repeat: '1001' is too large" bench --repeat 1001
 usage_error "--max-ops: 'lots' is not a number" bench --max-ops lots

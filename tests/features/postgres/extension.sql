@@ -1,0 +1,2 @@
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE TABLE t(id integer PRIMARY KEY, name text);

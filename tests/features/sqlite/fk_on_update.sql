@@ -1,0 +1,2 @@
+CREATE TABLE p(id integer PRIMARY KEY, name text NOT NULL);
+CREATE TABLE c(id integer PRIMARY KEY, p_id integer REFERENCES p(id) ON UPDATE CASCADE ON DELETE SET NULL);
