@@ -182,7 +182,7 @@ static void rename_refs(struct mp_schema *s, const char *old, const char *new_na
 
 /* Undo rename hint i in the desired schema (the object keeps its start
  * name); false when that name is taken there. */
-static bool cand_unrename(struct cand *c, size_t i)
+static bool cand_unrename(struct mp_arena *a, struct cand *c, size_t i)
 {
     struct mp_rename h = c->h.v[i];
     if (h.index) {
@@ -201,7 +201,7 @@ static bool cand_unrename(struct cand *c, size_t i)
         struct mp_column *col = dt ? mp_table_column(dt, MP_POSTGRES, h.new_name) : NULL;
         if (!col || mp_table_column(dt, MP_POSTGRES, h.old_name))
             return false;
-        mp_schema_rename_column_refs(c->desired, dt, h.new_name, h.old_name);
+        mp_schema_rename_column_refs(a, c->desired, dt, h.new_name, h.old_name);
         col->name = h.old_name;
     } else {
         struct mp_table *dt = mp_schema_table(c->desired, MP_POSTGRES, h.new_name);
@@ -401,6 +401,14 @@ static enum mp_shrink_res drop_constraints(struct search *s, const struct cand *
                 del_at(ct->uniques, &ct->nuniques, sizeof *ct->uniques, j);
                 return offer(s, c, true, out);
             }
+            for (size_t j = 0; j < t->nchecks; j++) {
+                if (k++ != idx)
+                    continue;
+                struct cand *c = new_cand(a, b);
+                struct mp_table *ct = (side ? c->desired : c->start)->tables[i];
+                del_at(ct->checks, &ct->nchecks, sizeof *ct->checks, j);
+                return offer(s, c, true, out);
+            }
         }
     }
     return MP_SHRINK_NO_MORE;
@@ -506,7 +514,7 @@ static enum mp_shrink_res undo_renames(struct search *s, const struct cand *b, u
     if (idx >= b->h.n)
         return MP_SHRINK_NO_MORE;
     struct cand *c = new_cand(s->a, b);
-    return offer(s, c, cand_unrename(c, (size_t)idx), out);
+    return offer(s, c, cand_unrename(s->a, c, (size_t)idx), out);
 }
 
 static enum mp_shrink_res drop_rows(struct search *s, const struct cand *b, uint64_t idx, void **out)

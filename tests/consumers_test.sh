@@ -23,10 +23,12 @@ check() { if eval "$2"; then ok "$1"; else no "$1"; fi; }
 # has a quote in its name.  Which points the naive solver fails depends on
 # the generated cases, so the consumers' verdicts are held to the "not ok"
 # lines of the report itself: prove, tappy and PyYAML must see exactly those.
+# The naive solver leaves many plans unfinished (discarded trials): the
+# discard health check, whose failures carry no case, is off for its runs.
 "$M" check --backend sqlite --iterations 40 --seed 5 --junit pass.xml >pass.tap 2>/dev/null
 check "a passing run exits 0" '[ $? = 0 ]'
 out="it's out"
-"$M" check --backend sqlite --solver naive --iterations 60 --seed 13 --out "$out" --junit fail.xml >fail.tap 2>/dev/null
+"$M" check --backend sqlite --solver naive --iterations 60 --seed 13 --max-discard 100 --out "$out" --junit fail.xml >fail.tap 2>/dev/null
 check "a failing run exits 1" '[ $? = 1 ]'
 failed=$(sed -n 's/^not ok \([0-9]*\) .*/\1/p' fail.tap | tr '\n' ' ' | sed 's/ $//')
 nfailed=$(grep -c '^not ok' fail.tap)
@@ -57,7 +59,7 @@ else
 fi
 
 # TAP 14 on request, and every YAML block read back by a full YAML reader
-"$M" check --backend sqlite --solver naive --iterations 60 --seed 13 --out "$out" --tap-version 14 --no-replay-saved >fail14.tap 2>/dev/null
+"$M" check --backend sqlite --solver naive --iterations 60 --seed 13 --max-discard 100 --out "$out" --tap-version 14 --no-replay-saved >fail14.tap 2>/dev/null
 check "--tap-version 14 writes 'TAP version 14'" '[ "$(head -1 fail14.tap)" = "TAP version 14" ]'
 if python3 -c 'import yaml' 2>/dev/null; then
   python3 "$here/tools/tap_yaml.py" fail14.tap >yaml.all

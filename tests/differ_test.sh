@@ -102,7 +102,7 @@ printf '%s\n' 'name: empties' \
   "diff: {migprop} plan --from {from_file} --to {to_file} --dialect {dialect} --renames {renames_file} | grep -v '^COMMIT;' | grep -iv '^PRAGMA foreign_keys=ON'; grep -o '^CREATE TABLE \"[^\"]*\"' {to_file} | tac | sed 's/^CREATE TABLE/DELETE FROM/; s/\$/;/'" \
   >"$W/empties.adapter"
 "$M" differ-check --adapter "$W/empties.adapter" --backend sqlite --iterations 10 --seed 1 --checks rows_lost \
-  --shrink-steps 20 --out "$W/empties" >"$W/empties.tap" 2>&1
+  --shrink-steps 40 --out "$W/empties" >"$W/empties.tap" 2>&1
 st=$?
 if [ $st -eq 1 ] && grep -q "^# empties  *sqlite  *rows_lost .*shrunk in [0-9]* steps to FROM 1 table, 1 column, 1 row" "$W/empties.tap"; then
   t ok "a wrapper that empties the tables: rows_lost, shrunk to one row"

@@ -74,8 +74,8 @@ if [ "$B" = postgres ]; then
   sql "ALTER TABLE folders ADD CONSTRAINT folders_user_nv FOREIGN KEY (user_uuid) REFERENCES users (uuid) NOT VALID"
   expect 1 "a NOT VALID constraint is a finding" validate --db "$DB" --dir "$D" --format json
   has '"fix": "ALTER TABLE \"folders\" VALIDATE CONSTRAINT \"folders_user_nv\""' "NOT VALID: VALIDATE CONSTRAINT recommended"
-  sql "ALTER TABLE folders ADD CONSTRAINT folders_name_check CHECK (name <> '')"
-  expect 1 "an unmodelled CHECK constraint differs" validate --db "$DB" --dir "$D"
+  sql "ALTER TABLE folders ADD CONSTRAINT folders_name_excl EXCLUDE USING btree (name WITH =)"
+  expect 1 "an unmodelled EXCLUDE constraint differs" validate --db "$DB" --dir "$D"
   has "unmodelled object seen:" "the unmodelled objects are listed"
 fi
 expect 2 "--dir and --expect-schema together are refused" validate --db "$DB" --dir "$D" --expect-schema "$D"
