@@ -297,6 +297,13 @@ static void add_index(struct g *g, struct mp_table *t)
     x->cols = mp_names_make(g->a, (c[0] == c[1] || pick(g, 1, 2)) ? 1 : 2, c);
     if (mp_gen_feat_special(&t->cols[ci]) || (x->cols.n == 2 && mp_gen_feat_special(&t->cols[cj])))
         x->unique = false; /* values the database makes or computes may repeat */
+    /* a column the change set adds to a start table with a default holds
+     * that default in every start row: a unique index over it would fail
+     * on any two rows, whatever the plan */
+    if (from_start(g, t->id) &&
+        ((!from_start(g, t->cols[ci].id) && t->cols[ci].default_sql) ||
+         (x->cols.n == 2 && !from_start(g, t->cols[cj].id) && t->cols[cj].default_sql)))
+        x->unique = false;
 }
 
 static struct mp_schema *gen_start(struct g *g, unsigned size, size_t ntables)
