@@ -110,6 +110,10 @@ struct mp_dir_config {
     double shrink_time;       /* seconds per failure */
     long shrink_steps;
     const char *out_dir;      /* DIR.case/ directories go here (NULL: "migprop-failures") */
+    /* run only the trials i (0-based, per property and backend, the numbering
+     * of an unsharded run) with i % shard_count == shard_index - 1; 0: all.
+     * The convention of the random suite's --shard (run.c). */
+    unsigned shard_index, shard_count;
 };
 
 /* Run every property of cfg on every backend given, one report point per
