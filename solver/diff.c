@@ -256,7 +256,7 @@ static int diff_table(struct mp_arena *a, const struct mp_schema *start, const s
         }
         const struct mp_column *dc = mp_table_column(dt, d, fin);
         /* alterations in place, named as in the start schema */
-        bool narrow = !mp_type_eq(&c->type, &dc->type) && !mp_type_widens(&c->type, &dc->type);
+        bool narrow = !mp_type_eq(&c->type, &dc->type) && !mp_type_widens_in(d, &c->type, &dc->type);
         if (narrow && !(flags & MP_DIFF_ALLOW_NARROWING)) {
             struct mp_buf f = {0}, g = {0};
             mp_type_canonical(&f, &c->type);

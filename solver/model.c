@@ -1079,6 +1079,33 @@ bool mp_type_widens(const struct mp_type *from, const struct mp_type *to)
     }
 }
 
+static bool has_word(const char *s, const char *w)
+{
+    size_t n = strlen(w);
+    for (; *s; s++)
+        if (strncasecmp(s, w, n) == 0)
+            return true;
+    return false;
+}
+
+/* SQLite "Datatypes In SQLite" 3.1, rules 1 and 2 */
+static bool sqlite_text_affinity(const struct mp_type *t)
+{
+    if (t->kind == MP_TYPE_TEXT || t->kind == MP_TYPE_VARCHAR)
+        return true;
+    if (t->kind != MP_TYPE_RAW || !t->raw || has_word(t->raw, "INT"))
+        return false;
+    return has_word(t->raw, "CHAR") || has_word(t->raw, "CLOB") || has_word(t->raw, "TEXT");
+}
+
+bool mp_type_widens_in(enum mp_dialect d, const struct mp_type *from, const struct mp_type *to)
+{
+    if (mp_type_widens(from, to))
+        return true;
+    return d == MP_SQLITE && (from->kind == MP_TYPE_RAW || to->kind == MP_TYPE_RAW) && sqlite_text_affinity(from) &&
+           sqlite_text_affinity(to);
+}
+
 bool mp_default_eq(const char *x, const char *y)
 {
     if (!x || !y)

@@ -71,6 +71,14 @@ void mp_type_canonical(struct mp_buf *b, const struct mp_type *t);
  * affinity) both keep these values. */
 bool mp_type_widens(const struct mp_type *from, const struct mp_type *to);
 
+/* mp_type_widens(), and on SQLite also any change between two types of
+ * TEXT affinity when either is a database's own spelling (MP_TYPE_RAW,
+ * e.g. CHAR(36) <-> TEXT): SQLite enforces no length, so the rebuild's
+ * copy keeps every value as it is ("Datatypes In SQLite" 3.1: a declared
+ * type without "INT" that contains "CHAR", "CLOB" or "TEXT" has TEXT
+ * affinity). */
+bool mp_type_widens_in(enum mp_dialect d, const struct mp_type *from, const struct mp_type *to);
+
 /* Same default expression once each dialect's decoration is dropped
  * ('x'::text and 'x', TRUE and true); NULL equals only NULL. */
 bool mp_default_eq(const char *x, const char *y);

@@ -36,6 +36,12 @@ static struct mp_fk concrete_fk(struct plan_ctx *x, long t, const struct mp_fk *
         long c = final ? mp_plan_col_final(x, t, f->cols.v[i]) : mp_plan_col_start(x, t, f->cols.v[i]);
         r.cols.v[i] = cur_col(x, t, c);
     }
+    if (rt < 0) {
+        /* SQLite: a reference to a table that does not exist (plan_graph.c
+         * fk_events) keeps the names it was written with */
+        r.ref_cols = mp_names_copy(x->a, &f->ref_cols);
+        return r;
+    }
     r.ref_table = cur_table(x, rt);
     for (size_t i = 0; i < f->ref_cols.n; i++) {
         long c = final ? mp_plan_col_final(x, rt, f->ref_cols.v[i]) : mp_plan_col_start(x, rt, f->ref_cols.v[i]);

@@ -558,7 +558,7 @@ static int apply_table_op(struct mp_arena *a, struct mp_schema *s, enum mp_diale
             if (d == MP_SQLITE && t->strict && !mp_strict_type_ok(&op->column.type))
                 return fail(err, "cannot change the type of \"%s\": STRICT table \"%s\" refuses the new type",
                             c->name, t->name);
-            if (!mp_type_widens(&c->type, &op->column.type) && !op->lossy) {
+            if (!mp_type_widens_in(d, &c->type, &op->column.type) && !op->lossy) {
                 struct mp_buf f = {0}, g = {0};
                 mp_type_canonical(&f, &c->type);
                 mp_type_canonical(&g, &op->column.type);
