@@ -431,7 +431,9 @@ static int apply_table_op(struct mp_arena *a, struct mp_schema *s, enum mp_diale
     }
 
     case MP_OP_ADD_FK: {
-        if ((rc = check_fk(s, d, t, &op->fk, true, err)))
+        /* SQLite adds a key by rebuilding the table, and CREATE TABLE takes
+         * a key to a table that does not exist (as for CREATE TABLE above) */
+        if ((rc = check_fk(s, d, t, &op->fk, d == MP_POSTGRES, err)))
             return rc;
         for (size_t i = 0; i < t->nfks; i++) {
             if (fk_same(d, &t->fks[i], &op->fk))
