@@ -23,10 +23,5 @@ int mp_vschema_check_op(struct mp_arena *a, struct mp_schema *s, enum mp_dialect
 int mp_vschema_check_create(struct mp_arena *a, const struct mp_schema *s, enum mp_dialect d,
                             struct mp_table *t, struct mp_error *err);
 
-/* On PostgreSQL, give every unnamed check of s the name the server gave
- * it when the tables were created in schema order (as mp_sql_schema()
- * creates them): a schema parsed from text or generated has unnamed
- * checks, and dropping one needs its name.  No-op on SQLite. */
-void mp_vschema_name_checks(struct mp_arena *a, struct mp_schema *s, enum mp_dialect d);
 
 #endif
