@@ -49,7 +49,8 @@ struct mp_property {
 enum {
     MP_NEED_DATA = 1,   /* read the rows back after the plan */
     MP_NEED_RERUN = 2,  /* run the executor a second time, read schema and rows again */
-    MP_NEED_DOWN = 4    /* give the migrations down sections, revert them all, read again */
+    MP_NEED_DOWN = 4,   /* give the migrations down sections, revert them all, read again */
+    MP_NEED_NO_TYPES = 8 /* holds no verdict on enum types and domains: random cases draw none (gen_types.h) */
 };
 
 /* What happened when the trial's plan ran on one backend (memoised: every

@@ -119,7 +119,7 @@ int mp_run_trials(const struct mp_run_config *cfg, struct mp_point *pts, size_t 
                 break;
             }
             /* enum types and domains: PostgreSQL-only (gen_types.h) */
-            if (!cfg->backends[MP_SQLITE])
+            if (!cfg->backends[MP_SQLITE] && !(needs & MP_NEED_NO_TYPES))
                 mp_gen_types(t.a, t.seed, &gc);
             t.c = &gc;
             snprintf(lbuf, sizeof lbuf, "trial %ld", trial_no);

@@ -2,6 +2,7 @@
  * a case, searched by the shrink core (see shrink.h, shrink_core.h). */
 #include "shrink.h"
 #include "model_object.h"
+#include "model_type.h"
 #include "os.h"
 
 #include <string.h>
@@ -450,6 +451,28 @@ static enum mp_shrink_res undo_changes(struct search *s, const struct cand *b, u
             cc->default_sql = st->cols[j].default_sql;
             return offer(s, c, true, out);
         }
+    }
+    /* enum types and domains (model_type.h): a type the desired schema
+     * changes or drops as it is in the start, one it creates already there */
+    for (size_t i = 0; i < b->start->ntypes; i++) {
+        const struct mp_utype *su = &b->start->types[i], *du = mp_schema_utype(b->desired, d, su->name);
+        if ((du && mp_utype_eq(su, du)) || k++ != idx)
+            continue;
+        struct cand *c = new_cand(a, b);
+        struct mp_utype *cu = mp_schema_utype(c->desired, d, su->name);
+        if (cu)
+            mp_schema_remove_utype(c->desired, (size_t)(cu - c->desired->types));
+        mp_schema_put_utype(a, c->desired, su);
+        return offer(s, c, true, out);
+    }
+    for (size_t i = 0; i < b->desired->ntypes; i++) {
+        const struct mp_utype *du = &b->desired->types[i];
+        if (mp_schema_utype(b->start, d, du->name) || k++ != idx)
+            continue;
+        struct cand *c = new_cand(a, b);
+        mp_schema_put_utype(a, c->start, du);
+        return offer(s, c, !mp_vschema_name_taken(b->start, d, du->name) && !mp_schema_table(b->start, d, du->name),
+                     out);
     }
     return MP_SHRINK_NO_MORE;
 }

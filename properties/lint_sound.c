@@ -109,6 +109,12 @@ static enum mp_verdict check(struct mp_trial *t, struct mp_backend *b, struct mp
         mp_buf_add(diag, "the plan did not complete");
         return MP_DISCARD;
     }
+    /* lint's ordering facts do not follow enum types and domains yet (an
+     * ALTER TYPE or a column of a type names no table): no verdict */
+    if (mp_trial_start(t)->ntypes || mp_trial_expected(t)->ntypes) {
+        mp_buf_add(diag, MP_CANNOT_APPLY "lint does not order by enum types and domains");
+        return MP_DISCARD;
+    }
     struct mp_arena *a = mp_trial_arena(t);
     enum mp_dialect d = mp_backend_dialect(b);
     struct mp_rng rng;
@@ -185,5 +191,5 @@ const struct mp_property mp_prop_lint_sound = {
     "the plan as a migration directory: lint finds no error in plan order, and its --order of the shuffled "
     "directory applies",
     check,
-    0,
+    MP_NEED_NO_TYPES,
 };
