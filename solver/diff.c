@@ -188,7 +188,7 @@ static int diff_table(struct mp_arena *a, const struct mp_schema *start, const s
                     translate_cols(a, srt, drt, h, d, &f->ref_cols, &tf.ref_cols);
         if (keep) {
             tf.ref_table = drt->name;
-            keep = fk_in(d, dt, &tf);
+            keep = fk_in(d, dt, &tf) && !mp_diff_fk_on_changed_pk(start, desired, h, d, f);
         }
         if (!keep) {
             struct mp_op *op = mp_changeset_add(a, out, MP_OP_DROP_FK);
@@ -318,10 +318,9 @@ static int diff_table(struct mp_arena *a, const struct mp_schema *start, const s
             op->position = (int)i;
         }
     }
-    struct mp_names pk;
-    if (!translate_cols(a, st, dt, h, d, &st->pk, &pk) || !mp_names_eq(d, &pk, &dt->pk))
-        return mp_error_set(err, MP_EINVAL,
-                            "table \"%s\": changing the primary key is not supported by this version", dt->name);
+    int prc = mp_diff_pk(a, st, dt, h, d, out, err);
+    if (prc)
+        return prc;
     /* unique constraints match by their (translated) columns */
     bool *matched = mp_arena_alloc(a, (dt->nuniques + 1) * sizeof *matched);
     for (size_t i = 0; i < st->nuniques; i++) {
@@ -360,7 +359,7 @@ static int diff_table(struct mp_arena *a, const struct mp_schema *start, const s
                 struct mp_table one = {0};
                 one.fks = &tf;
                 one.nfks = 1;
-                found = fk_in(d, &one, f);
+                found = fk_in(d, &one, f) && !mp_diff_fk_on_changed_pk(start, desired, h, d, &st->fks[j]);
             }
         }
         if (!found) {

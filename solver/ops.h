@@ -52,6 +52,9 @@ enum mp_op_kind {
     MP_OP_CREATE_SEQUENCE,       /* standalone sequence `seq` (table: NULL) */
     MP_OP_DROP_SEQUENCE,         /* sequence `name` (table: NULL) */
     MP_OP_ALTER_SEQUENCE,        /* sequence `name` gets the options of `seq` (table: NULL) */
+    MP_OP_ALTER_PK,              /* `table`'s primary key becomes `unique` (name, columns; no
+                                  * columns: none); as a plan step `name` is the key's
+                                  * constraint name before (PostgreSQL), NULL for none */
     MP_OP__COUNT
 };
 
@@ -71,7 +74,7 @@ struct mp_op {
                                  * order so the final column order matches */
     struct mp_fk fk;            /* ADD FK, DROP FK (cols on `table`) */
     struct mp_index index;      /* ADD INDEX */
-    struct mp_unique unique;    /* ADD UNIQUE, DROP UNIQUE */
+    struct mp_unique unique;    /* ADD UNIQUE, DROP UNIQUE; ALTER PK: the key after */
     struct mp_check check;      /* ADD CHECK, DROP CHECK */
     bool lossy;                 /* ALTER TYPE: a narrowing cast is intended (down plans,
                                  * whose values came from the narrower type) */

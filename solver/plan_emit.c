@@ -164,9 +164,17 @@ static struct mp_op concrete(struct plan_ctx *x, const struct plan_node *n)
         op.object = n->op->object;
         op.table = n->op->table;
         break;
+    case MP_OP_ALTER_PK:
+        /* the old key's constraint name: PostgreSQL named an unnamed one
+         * after the table when it was created ("<table>_pkey") */
+        if (x->tabs[t].st->pk.n)
+            op.name = x->tabs[t].st->pk_name ? x->tabs[t].st->pk_name
+                      : x->d == MP_POSTGRES ? mp_pg_auto_pkey_name(x->a, x->start, x->tabs[t].st->name)
+                                            : NULL;
+        /* fall through */
     case MP_OP_ADD_UNIQUE:
     case MP_OP_DROP_UNIQUE: {
-        bool add = n->kind == MP_OP_ADD_UNIQUE;
+        bool add = n->kind != MP_OP_DROP_UNIQUE;
         op.table = cur_table(x, t);
         op.unique = n->op->unique;
         op.unique.cols.v = mp_arena_alloc(x->a, (op.unique.cols.n + 1) * sizeof(char *));

@@ -197,7 +197,7 @@ bool mp_sql_needs_rebuild(enum mp_dialect d, const struct mp_op *op)
         return true;
     return op->kind == MP_OP_SET_TABLE_OPTIONS || op->kind == MP_OP_ADD_FK || op->kind == MP_OP_DROP_FK ||
            op->kind == MP_OP_ADD_UNIQUE || op->kind == MP_OP_DROP_UNIQUE || op->kind == MP_OP_ADD_CHECK ||
-           op->kind == MP_OP_DROP_CHECK || mp_op_alters_column(op->kind);
+           op->kind == MP_OP_DROP_CHECK || op->kind == MP_OP_ALTER_PK || mp_op_alters_column(op->kind);
 }
 
 static void alter(struct mp_buf *b, const char *table)
@@ -435,6 +435,9 @@ void mp_sql_step(struct mp_buf *b, const struct mp_op *op, enum mp_dialect d,
     case MP_OP_DROP_SEQUENCE:
         mp_buf_add(b, "DROP SEQUENCE ");
         mp_buf_ident(b, op->name);
+        break;
+    case MP_OP_ALTER_PK:
+        mp_sql_alter_pk(b, op);
         break;
     case MP_OP__COUNT:
         return;

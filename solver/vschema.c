@@ -694,6 +694,9 @@ static int apply_table_op(struct mp_arena *a, struct mp_schema *s, enum mp_diale
     case MP_OP_SET_TABLE_OPTIONS:
         return mp_vschema_apply_features(a, t, d, op, err);
 
+    case MP_OP_ALTER_PK:
+        return mp_vschema_apply_pk(a, s, d, t, op, err);
+
     case MP_OP_CREATE_OBJECT:
     case MP_OP_DROP_OBJECT:
     case MP_OP_CREATE_SEQUENCE:

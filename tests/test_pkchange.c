@@ -1,0 +1,203 @@
+/* test_pkchange.c - unit tests of primary-key changes (diff_pk.c,
+ * vschema_pk.c, sql_pk.c, the planner's events for them) and of the
+ * dialects' value-preserving type changes. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diff.h"
+#include "plan.h"
+#include "text.h"
+#include "vschema.h"
+
+static struct mp_schema *parse(struct mp_arena *a, const char *text)
+{
+    struct mp_schema *s = NULL;
+    struct mp_error e = {0};
+    assert_int_equal(mp_schema_parse(a, text, "test", 1, &s, &e), 0);
+    return s;
+}
+
+/* vaultwarden's devices pair (tests/realhist), with a table whose foreign
+ * key references the old key and a new unique constraint it moves to */
+static const char *pk_start =
+    "table \"users\"\n  column \"uuid\" text not null\n  primary key (\"uuid\")\n"
+    "table \"devices\"\n  column \"uuid\" text not null\n  column \"user_uuid\" text\n  column \"name\" text not null\n"
+    "  constraint \"devices_pkey\" primary key (\"uuid\")\n"
+    "  foreign key (\"user_uuid\") references \"users\" (\"uuid\")\n"
+    "table \"logins\"\n  column \"id\" integer not null\n  column \"device\" text\n  primary key (\"id\")\n"
+    "  foreign key (\"device\") references \"devices\" (\"uuid\")\n";
+static const char *pk_desired =
+    "table \"users\"\n  column \"uuid\" text not null\n  primary key (\"uuid\")\n"
+    "table \"devices\"\n  column \"uuid\" text not null\n  column \"user_uuid\" text not null\n  column \"name\" text not null\n"
+    "  constraint \"devices_pkey\" primary key (\"uuid\", \"user_uuid\")\n"
+    "  unique (\"uuid\")\n"
+    "  foreign key (\"user_uuid\") references \"users\" (\"uuid\")\n"
+    "table \"logins\"\n  column \"id\" integer not null\n  column \"device\" text\n  primary key (\"id\")\n"
+    "  foreign key (\"device\") references \"devices\" (\"uuid\")\n";
+
+/* The step index of the first step of kind k on table `table`, or -1. */
+static long step_of(const struct mp_plan *p, enum mp_op_kind k, const char *table)
+{
+    for (size_t i = 0; i < p->n; i++)
+        if (p->steps[i].op.kind == k && strcmp(p->steps[i].op.table, table) == 0)
+            return (long)i;
+    return -1;
+}
+
+/* True when the plan says step `to` waits for step `from`. */
+static bool has_dep(const struct mp_plan *p, long from, long to)
+{
+    for (size_t i = 0; i < p->ndeps; i++)
+        if ((long)p->deps[i].from == from && (long)p->deps[i].to == to)
+            return true;
+    return false;
+}
+
+/* A changed key is planned on both dialects: the foreign key on the old key
+ * goes first, the new key's column becomes NOT NULL before the key, the
+ * foreign key comes back after the unique key it then needs, and the plan
+ * reaches the desired schema. */
+static void pk_change_planned(void **state)
+{
+    (void)state;
+    for (int d = 0; d < MP_NDIALECTS; d++) {
+        struct mp_arena *a = mp_arena_new();
+        struct mp_schema *s = parse(a, pk_start), *w = parse(a, pk_desired);
+        struct mp_changeset cs = {0};
+        struct mp_error e = {0};
+        assert_int_equal(mp_diff(a, s, w, NULL, (enum mp_dialect)d, &cs, &e), 0);
+        struct mp_plan *p = NULL;
+        if (mp_plan_build(a, s, &cs, (enum mp_dialect)d, NULL, &p, &e))
+            fail_msg("%s: %s", mp_dialect_name((enum mp_dialect)d), e.msg);
+        struct mp_buf diff = {0};
+        if (mp_schema_diff(&diff, w, p->final))
+            fail_msg("%s: %s", mp_dialect_name((enum mp_dialect)d), mp_buf_str(&diff));
+        mp_buf_free(&diff);
+        long pk = step_of(p, MP_OP_ALTER_PK, "devices"), drop = step_of(p, MP_OP_DROP_FK, "logins");
+        long add = step_of(p, MP_OP_ADD_FK, "logins"), nn = step_of(p, MP_OP_SET_NOT_NULL, "devices");
+        long uq = step_of(p, MP_OP_ADD_UNIQUE, "devices");
+        assert_true(pk >= 0 && drop >= 0 && add >= 0 && nn >= 0 && uq >= 0);
+        assert_true(drop < pk && nn < pk && pk < add && uq < add);
+        /* and for those reasons, not by the pre-sort's luck */
+        assert_true(has_dep(p, drop, pk) && has_dep(p, nn, pk) && has_dep(p, pk, add) && has_dep(p, uq, add));
+        /* the foreign key of devices to users is no key of devices': kept */
+        assert_int_equal(step_of(p, MP_OP_DROP_FK, "devices"), -1);
+        const char *sql = p->steps[pk].sql;
+        if (d == MP_POSTGRES)
+            assert_non_null(strstr(sql, "ALTER TABLE \"devices\" DROP CONSTRAINT \"devices_pkey\", ADD CONSTRAINT "
+                                        "\"devices_pkey\" PRIMARY KEY (\"uuid\", \"user_uuid\");"));
+        else
+            assert_non_null(strstr(sql, "PRIMARY KEY (\"uuid\", \"user_uuid\")")); /* the rebuild */
+        struct mp_buf t = {0};
+        mp_plan_step_text(&t, p, (size_t)pk);
+        assert_non_null(strstr(mp_buf_str(&t), "FAILS when two existing rows share a value of the new key"));
+        mp_buf_free(&t);
+        mp_arena_free(a);
+    }
+}
+
+/* A key that comes and a key that goes. */
+static void pk_added_and_dropped(void **state)
+{
+    (void)state;
+    static const char *none = "table \"t\"\n  column \"a\" integer not null\n  column \"b\" integer\n";
+    static const char *one = "table \"t\"\n  column \"a\" integer not null\n  column \"b\" integer\n  primary key (\"a\")\n";
+    for (int d = 0; d < MP_NDIALECTS; d++)
+        for (int dir = 0; dir < 2; dir++) {
+            struct mp_arena *a = mp_arena_new();
+            struct mp_schema *s = parse(a, dir ? one : none), *w = parse(a, dir ? none : one);
+            struct mp_changeset cs = {0};
+            struct mp_error e = {0};
+            assert_int_equal(mp_diff(a, s, w, NULL, (enum mp_dialect)d, &cs, &e), 0);
+            struct mp_plan *p = NULL;
+            assert_int_equal(mp_plan_build(a, s, &cs, (enum mp_dialect)d, NULL, &p, &e), 0);
+            assert_int_equal(p->n, 1);
+            struct mp_buf diff = {0};
+            assert_int_equal(mp_schema_diff(&diff, w, p->final), 0);
+            mp_buf_free(&diff);
+            if (d == MP_POSTGRES)
+                assert_string_equal(p->steps[0].sql, dir ? "ALTER TABLE \"t\" DROP CONSTRAINT \"t_pkey\";\n"
+                                                         : "ALTER TABLE \"t\" ADD PRIMARY KEY (\"a\");\n");
+            mp_arena_free(a);
+        }
+}
+
+/* The virtual schema's rules (vschema_pk.c). */
+static void pk_rules(void **state)
+{
+    (void)state;
+    const char *ab[2] = {"uuid", "user_uuid"}, *n1[1] = {"name"};
+    for (int d = 0; d < MP_NDIALECTS; d++) {
+        struct mp_arena *a = mp_arena_new();
+        struct mp_schema *s = parse(a, pk_start);
+        mp_schema_table(s, (enum mp_dialect)d, "devices")->pk_name = "devices_pkey";
+        struct mp_error e = {0};
+        struct mp_op op = {.kind = MP_OP_ALTER_PK, .table = "devices", .name = "devices_pkey"};
+        op.unique.cols = mp_names_make(a, 2, ab);
+        /* a foreign key on the old key must go first (both dialects) */
+        assert_int_equal(mp_vschema_apply(a, s, (enum mp_dialect)d, &op, &e), MP_EPRECOND);
+        assert_non_null(strstr(e.msg, "\"logins\""));
+        struct mp_op drop = {.kind = MP_OP_DROP_FK, .table = "logins"};
+        drop.fk = mp_schema_table(s, (enum mp_dialect)d, "logins")->fks[0];
+        assert_int_equal(mp_vschema_apply(a, s, (enum mp_dialect)d, &drop, &e), 0);
+        /* PostgreSQL: the new key's columns are NOT NULL first */
+        assert_int_equal(mp_vschema_apply(a, s, (enum mp_dialect)d, &op, &e), d == MP_POSTGRES ? MP_EPRECOND : 0);
+        if (d == MP_POSTGRES) {
+            assert_non_null(strstr(e.msg, "not NOT NULL"));
+            struct mp_op nn = {.kind = MP_OP_SET_NOT_NULL, .table = "devices", .name = "user_uuid"};
+            assert_int_equal(mp_vschema_apply(a, s, (enum mp_dialect)d, &nn, &e), 0);
+            /* a relation's name is not free for the key */
+            op.unique.name = "users";
+            assert_int_equal(mp_vschema_apply(a, s, (enum mp_dialect)d, &op, &e), MP_EPRECOND);
+            op.unique.name = NULL;
+            assert_int_equal(mp_vschema_apply(a, s, (enum mp_dialect)d, &op, &e), 0);
+            /* unnamed, it takes the name the old key freed */
+            assert_string_equal(mp_schema_table(s, (enum mp_dialect)d, "devices")->pk_name, "devices_pkey");
+        }
+        const struct mp_table *t = mp_schema_table(s, (enum mp_dialect)d, "devices");
+        assert_int_equal(t->pk.n, 2);
+        /* a column of the key keeps NOT NULL, a column that left it not */
+        struct mp_op dn = {.kind = MP_OP_DROP_NOT_NULL, .table = "devices", .name = "user_uuid"};
+        if (d == MP_POSTGRES)
+            assert_int_equal(mp_vschema_apply(a, s, (enum mp_dialect)d, &dn, &e), MP_EPRECOND);
+        /* a key over a missing column */
+        op.unique.cols = mp_names_make(a, 1, n1);
+        op.unique.cols.v[0] = "nosuch";
+        assert_int_equal(mp_vschema_apply(a, s, (enum mp_dialect)d, &op, &e), MP_EPRECOND);
+        assert_int_equal(t->pk.n, 2);
+        mp_arena_free(a);
+    }
+}
+
+/* PostgreSQL: a desired key over a column that may hold NULL is refused
+ * by the diff with the column's name (the catalogs would say NOT NULL). */
+static void pk_nullable_refused_on_postgres(void **state)
+{
+    (void)state;
+    static const char *from = "table \"t\"\n  column \"a\" integer not null\n  column \"b\" integer\n  primary key (\"a\")\n";
+    static const char *to = "table \"t\"\n  column \"a\" integer not null\n  column \"b\" integer\n  primary key (\"a\", \"b\")\n";
+    struct mp_arena *a = mp_arena_new();
+    struct mp_changeset cs = {0};
+    struct mp_error e = {0};
+    assert_int_equal(mp_diff(a, parse(a, from), parse(a, to), NULL, MP_POSTGRES, &cs, &e), MP_EINVAL);
+    assert_non_null(strstr(e.msg, "\"b\""));
+    cs.n = 0;
+    assert_int_equal(mp_diff(a, parse(a, from), parse(a, to), NULL, MP_SQLITE, &cs, &e), 0);
+    mp_arena_free(a);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(pk_change_planned),
+        cmocka_unit_test(pk_added_and_dropped),
+        cmocka_unit_test(pk_rules),
+        cmocka_unit_test(pk_nullable_refused_on_postgres),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
