@@ -264,7 +264,8 @@ static int diff_table(struct mp_arena *a, const struct mp_schema *start, const s
             mp_error_set(err, MP_EINVAL,
                          "column \"%s\".\"%s\": changing the type from %s to %s is not a value-preserving cast "
                          "(planned: integer to bigint or a wide numeric, varchar to a longer varchar or text, "
-                         "numeric to a wider numeric)",
+                         "numeric to a wider numeric; PostgreSQL also smallint to integer or bigint, "
+                         "character(n) to text or a varchar as long)",
                          st->name, c->name, mp_buf_str(&f), mp_buf_str(&g));
             mp_buf_free(&f);
             mp_buf_free(&g);

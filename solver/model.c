@@ -1100,7 +1100,7 @@ static bool sqlite_text_affinity(const struct mp_type *t)
 
 bool mp_type_widens_in(enum mp_dialect d, const struct mp_type *from, const struct mp_type *to)
 {
-    if (mp_type_widens(from, to))
+    if (mp_type_widens(from, to) || (d == MP_POSTGRES && mp_type_widens_pg(from, to)))
         return true;
     return d == MP_SQLITE && (from->kind == MP_TYPE_RAW || to->kind == MP_TYPE_RAW) && sqlite_text_affinity(from) &&
            sqlite_text_affinity(to);

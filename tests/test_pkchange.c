@@ -191,6 +191,66 @@ static void pk_nullable_refused_on_postgres(void **state)
     mp_arena_free(a);
 }
 
+static struct mp_type raw(const char *text)
+{
+    return (struct mp_type){.kind = MP_TYPE_RAW, .raw = text};
+}
+
+/* PostgreSQL's value-preserving changes among its own spellings, each as
+ * the manual states it (diff_cast.c), and the ones it is not. */
+static void pg_casts(void **state)
+{
+    (void)state;
+    struct mp_type text = {.kind = MP_TYPE_TEXT}, v40 = {.kind = MP_TYPE_VARCHAR, .len = 40};
+    struct mp_type v20 = {.kind = MP_TYPE_VARCHAR, .len = 20}, i4 = {.kind = MP_TYPE_INTEGER};
+    struct mp_type i8 = {.kind = MP_TYPE_BIGINT}, ts = {.kind = MP_TYPE_TIMESTAMP};
+    struct mp_type c36 = raw("character(36)"), c40 = raw("character(40)"), vc = raw("character varying");
+    struct mp_type i2 = raw("smallint"), tstz = raw("timestamp with time zone");
+    assert_true(mp_type_widens_in(MP_POSTGRES, &c36, &text));
+    assert_true(mp_type_widens_in(MP_POSTGRES, &c36, &v40));
+    assert_true(mp_type_widens_in(MP_POSTGRES, &c36, &c40));
+    assert_true(mp_type_widens_in(MP_POSTGRES, &c36, &vc));
+    assert_true(mp_type_widens_in(MP_POSTGRES, &v20, &vc));
+    assert_true(mp_type_widens_in(MP_POSTGRES, &vc, &text));
+    assert_true(mp_type_widens_in(MP_POSTGRES, &i2, &i4));
+    assert_true(mp_type_widens_in(MP_POSTGRES, &i2, &i8));
+    assert_true(mp_type_widens_in(MP_POSTGRES, &i4, &i8));
+    /* a shorter target may cut a value; timestamps move with TimeZone */
+    assert_false(mp_type_widens_in(MP_POSTGRES, &c36, &v20));
+    assert_false(mp_type_widens_in(MP_POSTGRES, &c40, &c36));
+    assert_false(mp_type_widens_in(MP_POSTGRES, &text, &c36));
+    assert_false(mp_type_widens_in(MP_POSTGRES, &vc, &v40));
+    assert_false(mp_type_widens_in(MP_POSTGRES, &i8, &i2));
+    assert_false(mp_type_widens_in(MP_POSTGRES, &ts, &tstz));
+    assert_false(mp_type_widens_in(MP_POSTGRES, &tstz, &ts));
+    struct mp_type bad = raw("character(36x)");
+    assert_false(mp_type_widens_in(MP_POSTGRES, &bad, &text));
+    /* the spellings are PostgreSQL's: not SQLite's rule */
+    assert_false(mp_type_widens_in(MP_SQLITE, &i2, &i4));
+
+    /* planned as ALTER COLUMN TYPE, not marked as a narrowing */
+    struct mp_arena *a = mp_arena_new();
+    struct mp_schema *s = parse(a, "table \"t\"\n  column \"id\" raw 'character(36)' not null\n  primary key (\"id\")\n");
+    struct mp_schema *w = parse(a, "table \"t\"\n  column \"id\" text not null\n  primary key (\"id\")\n");
+    struct mp_changeset cs = {0};
+    struct mp_error e = {0};
+    assert_int_equal(mp_diff(a, s, w, NULL, MP_POSTGRES, &cs, &e), 0);
+    assert_int_equal(cs.n, 1);
+    assert_int_equal(cs.ops[0].kind, MP_OP_ALTER_TYPE);
+    assert_false(cs.ops[0].lossy);
+    struct mp_plan *p = NULL;
+    assert_int_equal(mp_plan_build(a, s, &cs, MP_POSTGRES, NULL, &p, &e), 0);
+    assert_non_null(strstr(p->steps[0].sql, "ALTER COLUMN \"id\" TYPE text USING \"id\"::text"));
+    assert_null(mp_plan_step_data_loss(a, p, 0));
+    /* timestamp -> timestamptz stays refused, naming the column */
+    s = parse(a, "table \"t\"\n  column \"at\" timestamp\n");
+    w = parse(a, "table \"t\"\n  column \"at\" raw 'timestamp with time zone'\n");
+    cs.n = 0;
+    assert_int_equal(mp_diff(a, s, w, NULL, MP_POSTGRES, &cs, &e), MP_EINVAL);
+    assert_non_null(strstr(e.msg, "\"at\""));
+    mp_arena_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -198,6 +258,7 @@ int main(void)
         cmocka_unit_test(pk_added_and_dropped),
         cmocka_unit_test(pk_rules),
         cmocka_unit_test(pk_nullable_refused_on_postgres),
+        cmocka_unit_test(pg_casts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
