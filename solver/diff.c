@@ -420,6 +420,17 @@ int mp_diff_ex(struct mp_arena *a, const struct mp_schema *start, const struct m
                 return mp_error_set(err, MP_EINVAL, "rename hints %zu and %zu name the same object", j + 1, i + 1);
         }
     }
+    /* what SQLite cannot hold is refused by name, before any plan */
+    for (int side = 0; d == MP_SQLITE && side < 2; side++) {
+        const struct mp_schema *s = side ? desired : start;
+        for (size_t i = 0; i < s->ntables; i++)
+            for (size_t j = 0; j < s->tables[i]->nindexes; j++) {
+                const char *why = mp_index_sqlite_refusal(&s->tables[i]->indexes[j]);
+                if (why)
+                    return mp_error_set(err, MP_EINVAL, "table \"%s\": index \"%s\": %s", s->tables[i]->name,
+                                        s->tables[i]->indexes[j].name, why);
+            }
+    }
     /* Tables of the start schema: dropped, or diffed against their target. */
     for (size_t i = 0; i < start->ntables; i++) {
         const struct mp_table *st = start->tables[i];

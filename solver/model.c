@@ -847,7 +847,7 @@ static void canonical_table(struct mp_buf *b, const struct mp_table *t, int flag
         mp_buf_add(&tmp, x->unique ? "  unique index " : "  index ");
         mp_buf_ident(&tmp, x->name);
         mp_buf_addc(&tmp, ' ');
-        mp_index_canonical(&tmp, x);
+        mp_index_canonical_ex(&tmp, x, flags & MP_CANON_PORTABLE);
         mp_buf_addc(&tmp, '\n');
         lines[i] = take(&tmp);
     }

@@ -294,6 +294,27 @@ static int emit(struct plan_ctx *x, struct mp_plan *p, struct mp_op op, long src
             op.check.name = t->checks[ci].name;
         st->op = op;
     }
+    /* SQLite builds PostgreSQL-only index options as a plain B-tree
+     * (mp_index_project()): the step says what it builds */
+    if (x->d == MP_SQLITE && op.kind == MP_OP_ADD_INDEX && mp_index_pg_only(&op.index)) {
+        struct mp_index px = op.index;
+        mp_index_copy_def(x->a, &px, &op.index);
+        mp_index_project(&px, x->d);
+        op.index = px;
+        st->op = op;
+    }
+    if (x->d == MP_SQLITE && op.kind == MP_OP_CREATE_TABLE) {
+        bool pg_only = false;
+        for (size_t i = 0; i < op.def->nindexes; i++)
+            pg_only |= mp_index_pg_only(&op.def->indexes[i]);
+        if (pg_only) {
+            struct mp_table *def = mp_table_clone(x->a, op.def);
+            for (size_t i = 0; i < def->nindexes; i++)
+                mp_index_project(&def->indexes[i], x->d);
+            op.def = def;
+            st->op = op;
+        }
+    }
     struct mp_error e = {0};
     if (mp_vschema_apply(x->a, p->final, x->d, &op, &e)) {
         if (!lenient) {

@@ -105,9 +105,9 @@ static void fk_clause(struct mp_buf *b, const struct mp_fk *f)
     mp_sql_fk_deferrable(b, f);
 }
 
-static void create_index(struct mp_buf *b, const struct mp_index *x, const char *table)
+static void create_index(struct mp_buf *b, const struct mp_index *x, const char *table, enum mp_dialect d)
 {
-    mp_index_sql(b, x, table, MP_POSTGRES);
+    mp_index_sql(b, x, table, d);
 }
 
 static void create_table(struct mp_buf *b, const struct mp_table *t, enum mp_dialect d,
@@ -167,7 +167,7 @@ static void create_table(struct mp_buf *b, const struct mp_table *t, enum mp_dia
             mp_buf_add(b, " NOT VALID;\n");
         }
     for (size_t i = 0; with_indexes && i < t->nindexes; i++)
-        create_index(b, &t->indexes[i], as_name ? as_name : t->name);
+        create_index(b, &t->indexes[i], as_name ? as_name : t->name, d);
 }
 
 void mp_sql_create_table(struct mp_buf *b, const struct mp_table *t, enum mp_dialect d,
@@ -257,7 +257,7 @@ static void rebuild(struct mp_buf *b, const struct mp_table *old, const struct m
     mp_buf_ident(b, now->name);
     mp_buf_add(b, ";\n");
     for (size_t i = 0; i < now->nindexes; i++)
-        create_index(b, &now->indexes[i], now->name);
+        create_index(b, &now->indexes[i], now->name, MP_SQLITE);
 }
 
 void mp_sql_step(struct mp_buf *b, const struct mp_op *op, enum mp_dialect d,
@@ -320,7 +320,7 @@ void mp_sql_step(struct mp_buf *b, const struct mp_op *op, enum mp_dialect d,
         mp_buf_ident(b, op->fk.name ? op->fk.name : "?unnamed foreign key?");
         break;
     case MP_OP_ADD_INDEX:
-        create_index(b, &op->index, op->table);
+        create_index(b, &op->index, op->table, d);
         return;
     case MP_OP_DROP_INDEX:
         mp_buf_add(b, "DROP INDEX ");
@@ -334,7 +334,7 @@ void mp_sql_step(struct mp_buf *b, const struct mp_op *op, enum mp_dialect d,
             mp_buf_add(b, "DROP INDEX ");
             mp_buf_ident(b, op->name);
             mp_buf_add(b, ";\n");
-            create_index(b, &t->indexes[xi], t->name);
+            create_index(b, &t->indexes[xi], t->name, d);
             return;
         }
         mp_buf_add(b, "ALTER INDEX ");

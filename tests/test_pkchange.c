@@ -10,7 +10,9 @@
 #include <string.h>
 
 #include "diff.h"
+#include "index_def.h"
 #include "plan.h"
+#include "sql.h"
 #include "text.h"
 #include "vschema.h"
 
@@ -251,6 +253,88 @@ static void pg_casts(void **state)
     mp_arena_free(a);
 }
 
+/* PostgreSQL-only index options planted in a dialect-neutral case: SQLite
+ * builds the same keys as a plain B-tree (the plan's SQL and its virtual
+ * schema say so, and the desired schema compares equal once projected),
+ * PostgreSQL keeps them, the two read-backs agree in MP_CANON_PORTABLE
+ * form, and a unique NULLS NOT DISTINCT index, which SQLite would weaken,
+ * is refused there by name. */
+static void pg_only_index_options(void **state)
+{
+    (void)state;
+    static const char *start = "table \"t\"\n  column \"id\" integer not null\n  column \"k\" text\n"
+                               "  column \"n\" integer\n  column \"tags\" text\n  primary key (\"id\")\n";
+    static const char *idx = "  index \"t_g\" using gin (\"tags\")\n"
+                             "  index \"t_o\" (\"k\" \"text_pattern_ops\" desc nulls last)\n"
+                             "  unique index \"t_i\" (\"n\" nulls first) include (\"k\")\n";
+    struct mp_arena *a = mp_arena_new();
+    struct mp_schema *s = parse(a, start), *w = parse(a, mp_arena_printf(a, "%s%s", start, idx));
+    struct mp_plan *p[MP_NDIALECTS] = {0};
+    for (int d = 0; d < MP_NDIALECTS; d++) {
+        struct mp_changeset cs = {0};
+        struct mp_error e = {0};
+        assert_int_equal(mp_diff(a, s, w, NULL, (enum mp_dialect)d, &cs, &e), 0);
+        assert_int_equal(cs.n, 3);
+        if (mp_plan_build(a, s, &cs, (enum mp_dialect)d, NULL, &p[d], &e))
+            fail_msg("%s: %s", mp_dialect_name((enum mp_dialect)d), e.msg);
+        struct mp_buf sql = {0}, diff = {0};
+        mp_plan_script(&sql, p[d]);
+        const char *text = mp_buf_str(&sql);
+        if (d == MP_SQLITE) {
+            assert_non_null(strstr(text, "CREATE INDEX \"t_g\" ON \"t\" (\"tags\");"));
+            assert_non_null(strstr(text, "CREATE INDEX \"t_o\" ON \"t\" (\"k\" DESC);"));
+            assert_non_null(strstr(text, "CREATE UNIQUE INDEX \"t_i\" ON \"t\" (\"n\");"));
+            assert_null(strstr(text, "USING"));
+            assert_null(strstr(text, "INCLUDE"));
+            assert_null(strstr(text, "NULLS"));
+            assert_null(strstr(text, "text_pattern_ops"));
+        } else {
+            assert_non_null(strstr(text, "CREATE INDEX \"t_g\" ON \"t\" USING gin (\"tags\");"));
+            assert_non_null(strstr(text, "INCLUDE (\"k\")"));
+            assert_non_null(strstr(text, "\"text_pattern_ops\" DESC NULLS LAST"));
+        }
+        /* the plan reaches the desired schema as the dialect keeps it */
+        if (mp_schema_diff(&diff, w, p[d]->final))
+            fail_msg("%s: %s", mp_dialect_name((enum mp_dialect)d), mp_buf_str(&diff));
+        mp_buf_free(&sql);
+        mp_buf_free(&diff);
+        /* planning again from there is nothing: no index rebuilt each time */
+        cs.n = 0;
+        assert_int_equal(mp_diff(a, p[d]->final, w, NULL, (enum mp_dialect)d, &cs, &e), 0);
+        assert_int_equal(cs.n, 0);
+    }
+    /* a start schema with them is created on SQLite as it keeps them */
+    struct mp_buf ddl = {0};
+    mp_sql_schema(&ddl, w, MP_SQLITE, MP_FAULT_NONE);
+    assert_non_null(strstr(mp_buf_str(&ddl), "CREATE INDEX \"t_g\" ON \"t\" (\"tags\");"));
+    assert_null(strstr(mp_buf_str(&ddl), "INCLUDE"));
+    mp_buf_free(&ddl);
+    /* the dialects agree in the portable form, not in the full one */
+    struct mp_buf x = {0}, y = {0};
+    mp_schema_canonical(&x, p[MP_POSTGRES]->final, MP_CANON_PORTABLE);
+    mp_schema_canonical(&y, p[MP_SQLITE]->final, MP_CANON_PORTABLE);
+    assert_string_equal(mp_buf_str(&x), mp_buf_str(&y));
+    assert_null(strstr(mp_buf_str(&x), "gin"));
+    x.len = y.len = 0;
+    mp_schema_canonical(&x, p[MP_POSTGRES]->final, 0);
+    mp_schema_canonical(&y, p[MP_SQLITE]->final, 0);
+    assert_string_not_equal(mp_buf_str(&x), mp_buf_str(&y));
+    mp_buf_free(&x);
+    mp_buf_free(&y);
+    /* NULLS NOT DISTINCT: kept on PostgreSQL, refused on SQLite by name */
+    w = parse(a, mp_arena_printf(a, "%s  unique index \"t_z\" (\"k\") nulls not distinct\n", start));
+    struct mp_changeset cs = {0};
+    struct mp_error e = {0};
+    assert_int_equal(mp_diff(a, s, w, NULL, MP_POSTGRES, &cs, &e), 0);
+    cs.n = 0;
+    assert_int_equal(mp_diff(a, s, w, NULL, MP_SQLITE, &cs, &e), MP_EINVAL);
+    assert_non_null(strstr(e.msg, "\"t_z\""));
+    assert_non_null(strstr(e.msg, "NULLS NOT DISTINCT"));
+    struct mp_op add = {.kind = MP_OP_ADD_INDEX, .table = "t", .index = w->tables[0]->indexes[0]};
+    assert_int_equal(mp_vschema_apply(a, s, MP_SQLITE, &add, &e), MP_EPRECOND);
+    mp_arena_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -259,6 +343,7 @@ int main(void)
         cmocka_unit_test(pk_rules),
         cmocka_unit_test(pk_nullable_refused_on_postgres),
         cmocka_unit_test(pg_casts),
+        cmocka_unit_test(pg_only_index_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
