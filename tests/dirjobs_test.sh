@@ -5,7 +5,9 @@
 # --jobs 1 and --jobs 2 are the same bytes (PostgreSQL: JUnit on the copy) (the timings aside: `X trials/s`,
 # `found after N trials in X s, shrunk in Y s`), as are the case directories
 # of the failure; --jobs 3 with fewer trials than workers works; SIGINT
-# leaves no worker, no scratch directory and (postgres) no schema behind.
+# leaves no worker, no scratch directory and (postgres) no schema behind;
+# (sqlite) the result files of a run killed with SIGKILL go with the next
+# run's sweep, those of a live run stay.
 # postgres: run under `migprop cluster` (DATABASE_URL set).  Prints TAP.
 set -u
 MP=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -131,6 +133,37 @@ if [ "$BK" = postgres ]; then
         k=$((k + 1))
     done
     [ "$schemas" = 0 ] && ok "SIGINT: no schema left on the server" || bad "SIGINT: $schemas schemas left on the server"
+fi
+if [ "$BK" = sqlite ]; then
+    # the workers' result files of a run killed with SIGKILL (the random
+    # suite's --jobs and --dir's): owner-locked directories that a later run
+    # removes once their lock is free, and leaves alone while their run lives
+    S=$T/stale
+    mkdir -p "$S"
+    MIGPROP_TMPDIR=$S "$MP" check --backend sqlite --iterations 1000000 --seed 1 --no-shrink --jobs 2 \
+        --out "$S.cases" >/dev/null 2>&1 &
+    pa=$!
+    MIGPROP_TMPDIR=$S "$MP" check --backend sqlite --iterations 1000000 --seed 1 --jobs 2 \
+        --properties step_roundtrip --out "$S.cases" --dir "$VW" >/dev/null 2>&1 &
+    pb=$!
+    k=0
+    while [ $k -lt 100 ] && ! { ls -d "$S"/migprop-jobs-* && ls -d "$S"/migprop-dirjobs-*; } >/dev/null 2>&1; do
+        sleep 0.1
+        k=$((k + 1))
+    done
+    live=$(cd "$S" && ls -d migprop-jobs-* migprop-dirjobs-* 2>/dev/null | tr '\n' ' ')
+    MIGPROP_TMPDIR=$S "$MP" check --backend sqlite --iterations 1 --jobs 2 --out "$S.cases" --dir "$VW" >/dev/null 2>&1
+    kept=0
+    for d in $live; do [ -d "$S/$d" ] && kept=$((kept + 1)); done
+    [ "$kept" = 2 ] && ok "stale: a live run's result directories stay ($live)" ||
+        bad "stale: $kept of the live runs' 2 result directories ($live) survived another run"
+    kill -9 "$pa" "$pb"
+    wait "$pa" "$pb" 2>/dev/null
+    sleep 1 # the workers die with their parents (PR_SET_PDEATHSIG), and with them the lock
+    MIGPROP_TMPDIR=$S "$MP" check --backend sqlite --iterations 1 --jobs 2 --out "$S.cases" --dir "$VW" >/dev/null 2>&1
+    left=$(cd "$S" && ls -d migprop-job* migprop-dirjobs-* 2>/dev/null | tr '\n' ' ')
+    [ -z "$left" ] && ok "stale: a killed run's result directories go with the next run" ||
+        bad "stale: left after a killed run and the next: $left"
 fi
 echo "1..$n"
 [ "$fails" = 0 ]
