@@ -231,7 +231,7 @@ void mp_op_describe(struct mp_buf *b, const struct mp_op *op)
     case MP_OP_REBUILD_ENUM:
     case MP_OP_ALTER_DOMAIN: {
         const struct mp_utype *u = op->kind == MP_OP_DROP_TYPE ? op->utype.from : op->utype.def;
-        if (u)
+        if (u && (op->kind == MP_OP_CREATE_TYPE || op->kind == MP_OP_DROP_TYPE))
             mp_buf_printf(b, "%s ", mp_utype_kind_name(u->kind));
         mp_buf_ident(b, op->name);
         if (u && op->kind != MP_OP_DROP_TYPE) {
