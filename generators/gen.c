@@ -743,6 +743,8 @@ int mp_gen_check_schema(struct mp_arena *a, const struct mp_schema *s, enum mp_d
     int rc = 0;
     for (size_t i = 0; i < s->nobjects && !rc; i++) {
         const struct mp_object *o = &s->objects[order[i]];
+        if (!mp_object_in(o, d))
+            continue;
         struct mp_op op = {.kind = MP_OP_CREATE_OBJECT, .table = o->table ? o->table : o->name, .object = o};
         rc = mp_vschema_apply(a, v, d, &op, err);
     }

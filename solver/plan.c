@@ -73,6 +73,7 @@ int mp_plan_build(struct mp_arena *a, const struct mp_schema *start,
         mp_table_project(p->final->tables[i], d);
     if (d == MP_SQLITE)
         p->final->nseqs = 0;
+    mp_schema_project_objects(p->final, d);
     p->final->has_dialect = true;
     p->final->dialect = d;
     /* every step checks names against the virtual schema: index them */
