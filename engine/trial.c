@@ -78,6 +78,12 @@ static void run_plan(struct mp_trial *t, struct mp_backend *b, struct mp_apply_r
         r->setup_failed = true;
         goto done;
     }
+    if ((t->needs & MP_NEED_DATA) && mp_setup_rows(t->a, d, mp_backend_conn(b), t->c->start, &t->data,
+                                                   &r->data_before, &e)) {
+        t->infra_error = true;
+        t->infra = e;
+        goto done;
+    }
     /* through the executor, as a user's migrations: the plan split into
      * 1-3 migrations (from the trial's seed), each in its own transaction
      * (PostgreSQL: a savepoint of the trial's transaction) with its

@@ -829,8 +829,10 @@ int mp_gen_case(struct mp_arena *a, struct mp_rng *r, unsigned size, struct mp_c
 {
     struct mp_rng views = *r;
     int rc = gen_case(a, r, size, 0, 0, out, err);
-    if (!rc)
+    if (!rc) {
         mp_gen_views(a, &views, out);
+        mp_gen_triggers(a, &views, out);
+    }
     return rc;
 }
 

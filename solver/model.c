@@ -506,7 +506,7 @@ void mp_schema_index_names(struct mp_schema *s, enum mp_dialect d)
     for (size_t i = 0; i < s->ntables; i++)
         mp_schema_rel_table(s, s->tables[i], true);
     for (size_t i = 0; i < s->nobjects; i++)
-        if (mp_object_kind_is_relation(s->objects[i].kind))
+        if (mp_object_kind_is_relation(s->objects[i].kind) && mp_object_in(&s->objects[i], d))
             mp_schema_rel_add(s, s->objects[i].name, NULL);
 }
 

@@ -99,7 +99,8 @@ const struct mp_object *mp_schema_find_object(const struct mp_schema *s, enum mp
 const struct mp_object *mp_schema_relation_object(const struct mp_schema *s, enum mp_dialect d, const char *name)
 {
     for (size_t i = 0; i < s->nobjects; i++)
-        if (mp_object_kind_is_relation(s->objects[i].kind) && mp_name_eq(d, s->objects[i].name, name))
+        if (mp_object_kind_is_relation(s->objects[i].kind) && mp_object_in(&s->objects[i], d) &&
+            mp_name_eq(d, s->objects[i].name, name))
             return &s->objects[i];
     return NULL;
 }

@@ -91,7 +91,7 @@ struct mp_object mp_object_copy(struct mp_arena *a, const struct mp_object *o);
 const struct mp_object *mp_schema_find_object(const struct mp_schema *s, enum mp_dialect d,
                                               const struct mp_object *o);
 
-/* The relation-kind object (view, materialized view) of `s` named `name`, or NULL. */
+/* The relation-kind object (view, materialized view) of `s` in dialect `d` named `name`, or NULL. */
 const struct mp_object *mp_schema_relation_object(const struct mp_schema *s, enum mp_dialect d, const char *name);
 
 /* Append the comparison text of a creating statement: runs of white space
