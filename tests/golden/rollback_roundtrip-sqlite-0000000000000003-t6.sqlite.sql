@@ -6,27 +6,19 @@
 PRAGMA foreign_keys=ON;
 CREATE TABLE "users" ("id" INTEGER NOT NULL, "user" NUMERIC(10,1) NOT NULL DEFAULT 42, "label" VARCHAR(194) DEFAULT 'it''s', "status" BLOB, PRIMARY KEY ("id"), CONSTRAINT "Uq 1" UNIQUE ("label"));
 CREATE VIEW "active_v1" AS SELECT "users"."user", "users"."label", "users"."status" FROM "users" WHERE "users"."label" IS NOT NULL;
-CREATE VIEW "Ünïview_v2" AS SELECT "active_v1"."user" FROM "active_v1";
--- migprop plan: 5 steps, sqlite
+-- migprop plan: 3 steps, sqlite
 BEGIN;
 
 -- step 1: rename table "users" to "orders5"
 -- INVALID: cannot rename table "users" while view "active_v1" uses the table (drop it first, create it after)
 ALTER TABLE "users" RENAME TO "orders5";
 
--- step 2: drop view "Ünïview_v2"
-DROP VIEW "Ünïview_v2";
-
--- step 3: drop view "active_v1"
+-- step 2: drop view "active_v1"
 DROP VIEW "active_v1";
 
--- step 4: create view "active_v1"
+-- step 3: create view "active_v1"
 -- INVALID: cannot create view "active_v1": it uses table "orders5", which does not exist
 CREATE VIEW "active_v1" AS SELECT "orders5"."user", "orders5"."label", "orders5"."status" FROM "orders5" WHERE "orders5"."label" IS NOT NULL;
-
--- step 5: create view "Ünïview_v2"
--- INVALID: cannot create view "Ünïview_v2": it uses table "active_v1", which does not exist
-CREATE VIEW "Ünïview_v2" AS SELECT "active_v1"."user" FROM "active_v1";
 COMMIT;
 
 -- what migprop reported:
