@@ -8,6 +8,7 @@ static const char *const names[MP_FAULT__COUNT] = {
     "down-forgets-index", "truncating-type", "pragma-in-transaction", "sqlite-text-types",
     "no-checksum", "empty-down-accepted", "deleted-file-ignored", "out-of-order-applied", "version-0-skipped",
     "exit-0-on-failure",
+    "lint-order-swap", "generate-recreates-tables",
 };
 
 const char *mp_fault_name(enum mp_fault f)

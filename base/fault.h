@@ -26,6 +26,8 @@ enum mp_fault {
     MP_FAULT_OUT_OF_ORDER,       /* executor: pending migrations older than the newest applied run silently */
     MP_FAULT_SKIP_VERSION_0,     /* executor: a migration of version 0 is never applied */
     MP_FAULT_EXIT_ZERO,          /* migprop migrate: exit 0 when a migration failed */
+    MP_FAULT_LINT_ORDER_SWAP,    /* lint: --order swaps the first adjacent pair that depends on each other */
+    MP_FAULT_GENERATE_RECREATE,  /* generate: the increment diffs from an empty schema (CREATE TABLE again) */
     MP_FAULT__COUNT
 };
 

@@ -33,7 +33,7 @@ tests/lint_test.sh build-asan/migprop sqlite >/dev/null
 build-asan/migprop cluster tests/lint_test.sh build-asan/migprop postgres >/dev/null
 tests/generate_test.sh build-asan/migprop sqlite >/dev/null
 build-asan/migprop check --iterations 60 --seed 13 --scenarios scenarios --format tap >/dev/null
-build-asan/migprop selftest --seed 1 --iterations 60 --backend sqlite >/dev/null
+build-asan/migprop selftest --seed 1 --iterations 150 --backend sqlite >/dev/null
 build-asan/migprop runner-check --runner migprop --backend sqlite --iterations 5 --sequences 3 \
   --out "$(mktemp -d)" >/dev/null
 build-asan/migprop bench --suite solver --repeat 1 --max-ops 1000 >/dev/null

@@ -788,8 +788,12 @@ static void svg_panel(FILE *f, const struct results *res, const char *suite, con
     }
     /* a little room around the data, on whole-ish log steps */
     double lx0 = log10(xmin) - 0.05, lx1 = log10(xmax) + 0.05, ly0 = log10(ymin) - 0.1, ly1 = log10(ymax) + 0.1;
-    if (lx1 - lx0 < 0.5)
-        lx0 -= 0.25, lx1 += 0.25;
+    /* at least two x ticks whatever the one size measured: two steps of
+     * 1-2-5 span at most log10(2.5) + log10(2) < 0.75 */
+    if (lx1 - lx0 < 0.75) {
+        double mid = (lx0 + lx1) / 2;
+        lx0 = mid - 0.375, lx1 = mid + 0.375;
+    }
     if (ly1 - ly0 < 0.5)
         ly0 -= 0.25, ly1 += 0.25;
 #define PX(lx) (ox + ((lx) - lx0) / (lx1 - lx0) * w)

@@ -17,6 +17,7 @@
 #include "num.h"
 #include "os.h"
 #include "properties.h"
+#include "fault.h"
 
 /* The defaults and limits of `migprop check`, quoted by its help text.  The
  * command always passes them to mp_run() explicitly (engine.h's zero
@@ -93,6 +94,8 @@ static const char usage_more[] =
     "                                  data_preserved, final_schema, ordering, dialect_agreement)\n"
     "  --expect-schema FILE            --dir: the schema the history must end in (DDL, e.g. schema.sql)\n"
     "  --fail-on-drop                  --dir: a dropped table or column is a failure, not a note\n"
+    "                                  (--dir takes --shard I/N over each property's trials;\n"
+    "                                  --jobs is of the random suite only)\n"
     "  -h, --help                      print this help\n"
     "\n"
     "exit status: 0 all properties hold, 1 a property failed, 2 usage or infrastructure error,\n"
@@ -240,6 +243,7 @@ enum {
     OPT_FIXED_AFTER,
     OPT_KEEP_FIXED,
     OPT_STATS,
+    OPT_FAULT,
 };
 
 static const struct option longopts[] = {
@@ -274,6 +278,7 @@ static const struct option longopts[] = {
     {"fixed-after", required_argument, NULL, OPT_FIXED_AFTER},
     {"keep-fixed", no_argument, NULL, OPT_KEEP_FIXED},
     {"stats", no_argument, NULL, OPT_STATS},
+    {"fault", required_argument, NULL, OPT_FAULT}, /* self-test only (fault.h): not in --help */
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -340,6 +345,16 @@ int mp_cmd_check(int argc, char **argv)
             if (!(rc = mp_cli_u64("check", "--trial", optarg, 0, MP_CHECK_MAX_TRIAL, &u)))
                 cfg.only_trial = (long)u;
             break;
+        case OPT_FAULT: {
+            /* the tests plant a fault for one property, as `migprop selftest` does */
+            int f = mp_fault_parse(optarg);
+            if (f <= 0) {
+                rc = mp_cli_error("check", "--fault: unknown fault '%s'", optarg);
+                break;
+            }
+            cfg.fault = (enum mp_fault)f;
+            break;
+        }
         case OPT_PROPERTIES: /* resolved after the loop: --dir has properties of its own */
             props_arg = optarg;
             break;
@@ -444,8 +459,8 @@ int mp_cmd_check(int argc, char **argv)
     if (!rc && !dir && (expect_schema || fail_on_drop))
         rc = mp_cli_error("check", "%s needs --dir", expect_schema ? "--expect-schema" : "--fail-on-drop");
     /* the history trials run in this process, in order, and read no case files */
-    if (!rc && dir && (cfg.jobs > 1 || cfg.shard_count || cfg.only_trial >= 0 || cases_given || cfg.keep_dir))
-        rc = mp_cli_error("check", "--dir: --jobs, --shard, --trial, --case, --scenarios, --regressions and "
+    if (!rc && dir && (cfg.jobs > 1 || cfg.only_trial >= 0 || cases_given || cfg.keep_dir))
+        rc = mp_cli_error("check", "--dir: --jobs, --trial, --case, --scenarios, --regressions and "
                                    "--keep-migrations are options of the random suite");
     if (!rc && props_arg && !dir)
         rc = mp_cli_properties("check", props_arg, &sel, &cfg.nprops);

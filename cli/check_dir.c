@@ -51,6 +51,8 @@ int mp_check_dir(const char *dir, const char *props, const char *expect_schema, 
         .shrink_time = run->shrink_time,
         .shrink_steps = run->shrink_steps,
         .out_dir = run->out_dir,
+        .shard_index = run->shard_index,
+        .shard_count = run->shard_count,
     };
     for (int d = 0; d < MP_NDIALECTS; d++) {
         cfg.backends[d] = run->backends[d];

@@ -77,4 +77,7 @@ int mp_cmd_lint(int argc, char **argv);
  * when it would lose data without --allow-data-loss, 2 for bad input. */
 int mp_cmd_generate(int argc, char **argv);
 
+/* `migprop validate`: a live database's schema against a directory or a schema file (validate.c). */
+int mp_cmd_validate(int argc, char **argv);
+
 #endif

@@ -30,8 +30,9 @@ static const char usage[] =
     "  --dialect sqlite|postgres   the database the migrations are for (default postgres)\n"
     "  --format text|json          findings as lines (default) or as a JSON array of\n"
     "                              {file, line, code, severity, message, migration}\n"
-    "  --order                     print the dependency order instead (Kahn's algorithm,\n"
-    "                              keeping the declared order where it can): one up file\n"
+    "  --order                     print the dependency order instead (the migrations\n"
+    "                              replayed on a model of their objects, keeping the\n"
+    "                              declared order where it can): one up file\n"
     "                              per line, then whether it differs from the declared\n"
     "                              order; or the migrations of a cycle\n"
     "  -h, --help                  print this help\n"
@@ -127,7 +128,7 @@ int mp_cmd_lint(int argc, char **argv)
     struct mp_arena *a = mp_arena_new();
     struct mp_error err = {0};
     struct mp_lint_result r;
-    int rc = mp_lint_dir(a, dir, d, &r, &err);
+    int rc = mp_lint_dir(a, dir, d, NULL, &r, &err);
     if (rc) {
         mp_cli_error("lint", "%s", err.msg);
         mp_arena_free(a);

@@ -26,6 +26,7 @@ static const struct command {
     {"migrate", mp_cmd_migrate, "run migrations: up, down, to, status, verify, plan, repair, new"},
     {"lint", mp_cmd_lint, "check a migration directory: references, order, destructive and locking steps"},
     {"generate", mp_cmd_generate, "write a directory's next migration from a desired schema"},
+    {"validate", mp_cmd_validate, "compare a live database's schema with its migrations or a schema file"},
     {"schema", mp_cmd_schema, "print a database's schema in canonical form"},
     {"runner-check", mp_cmd_runner_check, "property-test a migration runner through its command line"},
     {"differ-check", mp_cmd_differ_check, "property-test a schema-diff tool through its command line"},
@@ -97,6 +98,9 @@ static int cmd_properties(int argc, char **argv)
     const struct mp_property *p = mp_properties(&n);
     for (size_t i = 0; i < n; i++)
         printf("%-20s %s\n", p[i].name, p[i].summary);
+    p = mp_properties_optin(&n);
+    for (size_t i = 0; i < n; i++)
+        printf("%-20s (opt-in: --properties %s) %s\n", p[i].name, p[i].name, p[i].summary);
     return 0;
 }
 

@@ -65,6 +65,8 @@ static const struct fault_case cases[] = {
     {MP_FAULT_TRUNCATING_TYPE, {"data_preserved"}, true, true, false},
     {MP_FAULT_PRAGMA_IN_TX, {"data_preserved", "ordering_valid"}, true, false, false},
     {MP_FAULT_SQLITE_TEXT, {"dialect_agreement"}, true, false, true},
+    {MP_FAULT_LINT_ORDER_SWAP, {"lint_sound"}, true, true, false},
+    {MP_FAULT_GENERATE_RECREATE, {"incremental_equals_fresh"}, true, true, false},
 };
 
 /* Runner defects planted in migprop's own executor (through `migprop

@@ -5,35 +5,23 @@
 #include "backend.h"
 #include "catalog_pg_feat.h"
 #include "dberror.h"
+#include "index_def.h"
+#include "model_check.h"
+#include "sqlexpr.h"
 
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Seven result sets in one round trip: columns, constraints (one row per
- * key column), indexes that back no constraint and that the model can hold
- * (one row per column), what the model cannot hold, as (owning table
- * or NULL, description) rows (model.h, mp_unmodelled), the schema-level
+/* Eight result sets in one round trip: columns, constraints (one row per
+ * key column), indexes that back no constraint (their pg_get_indexdef()),
+ * CHECK constraints, what the model cannot hold, as (owning table or
+ * NULL, description) rows (model.h, mp_unmodelled), the schema-level
  * objects and the views' dependencies (model_object.h), and standalone
- * sequences (catalog_pg_feat.h).  Index and
- * constraint properties that only PostgreSQL 15 has (indnullsnotdistinct)
- * are read through to_jsonb() so the query runs on older servers. */
-/* An index that backs no constraint but that the model cannot hold:
- * expressions (indexprs), a predicate (indpred), another access method,
- * DESC / NULLS FIRST (indoption), a non-default operator class (indclass)
- * or collation (indcollation), INCLUDE columns (indnkeyatts), NULLS NOT
- * DISTINCT (PostgreSQL 15). `x`: pg_index, `c`: its table. */
-#define MP_PG_INDEX_UNMODELLED \
-    "x.indexprs IS NOT NULL OR x.indpred IS NOT NULL " \
-    "OR (SELECT amname FROM pg_am WHERE oid = (SELECT relam FROM pg_class WHERE oid = x.indexrelid)) <> 'btree' " \
-    "OR EXISTS (SELECT 1 FROM unnest(x.indoption::int2[]) AS o(v) WHERE o.v <> 0) " \
-    "OR EXISTS (SELECT 1 FROM unnest(x.indclass::oid[]) AS oc(v) JOIN pg_opclass op ON op.oid = oc.v " \
-    "  WHERE NOT op.opcdefault) " \
-    "OR EXISTS (SELECT 1 FROM unnest(x.indcollation::oid[], x.indkey::int2[]) AS u(co, att) " \
-    "  JOIN pg_attribute ia ON ia.attrelid = c.oid AND ia.attnum = u.att WHERE u.co <> ia.attcollation) " \
-    "OR x.indnkeyatts < x.indnatts " \
-    "OR coalesce((to_jsonb(x)->>'indnullsnotdistinct')::boolean, false)"
+ * sequences (catalog_pg_feat.h).  Index and constraint properties that
+ * only PostgreSQL 15 has (indnullsnotdistinct) are read through to_jsonb()
+ * so the query runs on older servers. */
 
 /* Sequence `seq` (an oid expression) is the one of a serial column
  * (PostgreSQL 8.1.4): owned by a column ('a') whose default is
@@ -56,7 +44,7 @@
     "  AND dp.deptype = 'i' LIMIT 1)"
 
 /* pg_index rows of the current schema's tables only, as `x`: OFFSET 0 keeps
- * the planner from flattening the subquery, so MP_PG_INDEX_UNMODELLED's
+ * the planner from flattening the subquery, so the per-index
  * subplans run for these few rows rather than for every index of the
  * catalog (10 ms -> under 1 ms per query on a 5-table schema). */
 #define MP_PG_SCHEMA_INDEXES \
@@ -89,22 +77,31 @@ static const char *const introspect_parts[] = {
     "LEFT JOIN pg_attribute ra ON ra.attrelid = k.confrelid AND ra.attnum = u.fattnum "
     "WHERE n.nspname = current_schema() AND k.contype IN ('p','u','f') "
     "ORDER BY c.relname, k.contype, k.conname, u.ord;"
-    "SELECT c.relname, i.relname, x.indisunique, u.ord, a.attname "
+    /* indexes that back no constraint, whole: pg_get_indexdef() has every
+     * part of the definition, non-default operator classes and collations
+     * only (ruleutils.c pg_get_indexdef_worker), parsed by index_def.h */
+    "SELECT c.relname, i.relname, x.indisunique, pg_get_indexdef(i.oid) "
     "FROM " MP_PG_SCHEMA_INDEXES " JOIN pg_class i ON i.oid = x.indexrelid "
     "JOIN pg_class c ON c.oid = x.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
-    "CROSS JOIN LATERAL unnest(x.indkey::int2[]) WITH ORDINALITY AS u(attnum, ord) "
-    "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = u.attnum "
     "WHERE n.nspname = current_schema() AND NOT EXISTS (SELECT 1 FROM pg_constraint k "
     "  WHERE k.conindid = x.indexrelid AND k.contype IN ('p','u','x')) "
-    "  AND NOT (" MP_PG_INDEX_UNMODELLED ") "
-    "ORDER BY c.relname, i.relname, u.ord;",
+    "ORDER BY c.relname, i.relname;"
+    /* CHECK constraints: the expression as pg_get_expr() deparses it
+     * (normalized by sqlexpr.h), NOT VALID as convalidated = false */
+    "SELECT c.relname, k.conname, pg_get_expr(k.conbin, k.conrelid), k.convalidated "
+    "FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE n.nspname = current_schema() AND k.contype = 'c' AND c.relkind IN ('r','p') ORDER BY 1, 2;",
     "SELECT tbl, what FROM ("
-    /* CHECK, EXCLUDE and constraint triggers */
+    /* EXCLUDE and constraint triggers */
     " SELECT c.relname AS tbl, format('table %s: %s constraint %s %s', c.relname, "
-    "   CASE k.contype WHEN 'c' THEN 'CHECK' WHEN 'x' THEN 'EXCLUDE' ELSE 'trigger' END, k.conname, "
+    "   CASE k.contype WHEN 'x' THEN 'EXCLUDE' ELSE 'trigger' END, k.conname, "
     "   pg_get_constraintdef(k.oid)) AS what "
     " FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
-    " WHERE n.nspname = current_schema() AND k.contype IN ('c','x','t') "
+    " WHERE n.nspname = current_schema() AND k.contype IN ('x','t') "
+    /* CHECK constraints the model holds without their NO INHERIT */
+    " UNION ALL SELECT c.relname, format('table %s: CHECK constraint %s NO INHERIT', c.relname, k.conname) "
+    " FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+    " WHERE n.nspname = current_schema() AND k.contype = 'c' AND k.connoinherit "
     /* foreign keys beyond columns + ON DELETE, or to another schema */
     " UNION ALL SELECT c.relname, format('table %s: foreign key %s %s', c.relname, k.conname, "
     "   pg_get_constraintdef(k.oid)) "
@@ -119,12 +116,6 @@ static const char *const introspect_parts[] = {
     " JOIN pg_index x ON x.indexrelid = k.conindid "
     " WHERE n.nspname = current_schema() AND k.contype IN ('p','u') AND (k.condeferrable "
     "   OR x.indnkeyatts < x.indnatts OR coalesce((to_jsonb(x)->>'indnullsnotdistinct')::boolean, false)) "
-    /* indexes the model cannot hold */
-    " UNION ALL SELECT c.relname, format('index %s: %s', i.relname, pg_get_indexdef(i.oid)) "
-    " FROM " MP_PG_SCHEMA_INDEXES " JOIN pg_class i ON i.oid = x.indexrelid "
-    " JOIN pg_class c ON c.oid = x.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
-    " WHERE n.nspname = current_schema() AND NOT EXISTS (SELECT 1 FROM pg_constraint k "
-    "   WHERE k.conindid = x.indexrelid AND k.contype IN ('p','u','x')) AND (" MP_PG_INDEX_UNMODELLED ") "
     ,
     /* columns: sequence defaults that are not serial, identity sequence
      * options beyond START / INCREMENT, types of the schema (identity,
@@ -285,8 +276,9 @@ static void push(struct mp_arena *a, struct mp_names *n, const char *v)
 }
 
 /* The result sets of the introspection query: columns, constraints,
- * indexes, unmodelled objects, schema-level objects, view dependencies. */
-#define MP_PG_NRESULTS 7
+ * indexes, CHECK constraints, unmodelled objects, schema-level objects,
+ * view dependencies, sequences. */
+#define MP_PG_NRESULTS 8
 
 /* Schema-level objects from their result set (kind letter, name, args,
  * table, statement) and the views' dependencies (view, relation, column). */
@@ -406,31 +398,39 @@ int mp_introspect_pg(void *pgconn, struct mp_arena *a, struct mp_schema **out, s
         if (ref_cols)
             push(a, ref_cols, val(a, res[1], i, 6));
     }
-    last_t = last_k = NULL;
     for (int i = 0; !rc && i < PQntuples(res[2]); i++) {
-        const char *tn = PQgetvalue(res[2], i, 0), *xn = PQgetvalue(res[2], i, 1);
-        if (!last_t || strcmp(last_t, tn) != 0 || strcmp(last_k, xn) != 0) {
-            last_t = tn;
-            last_k = xn;
-            t = mp_schema_table(s, MP_POSTGRES, tn);
-            if (!t)
-                continue;
-            struct mp_index *x = mp_table_add_index(a, t);
-            x->name = mp_arena_strdup(a, xn);
-            x->unique = PQgetvalue(res[2], i, 2)[0] == 't';
-            cols = &x->cols;
+        const char *tn = PQgetvalue(res[2], i, 0), *xn = PQgetvalue(res[2], i, 1), *def = PQgetvalue(res[2], i, 3);
+        t = mp_schema_table(s, MP_POSTGRES, tn);
+        struct mp_index x;
+        struct mp_error perr = {0};
+        if (!t) {
+            mp_schema_note_unmodelled(a, s, NULL, "index %s: %s", xn, def);
+        } else if (mp_index_parse_sql(a, def, &x, &perr)) {
+            /* WITH (storage parameters), TABLESPACE, ...: named, not modelled */
+            mp_schema_note_unmodelled(a, s, t->name, "index %s: %s", xn, def);
+        } else {
+            x.name = mp_arena_strdup(a, xn);
+            x.unique = PQgetvalue(res[2], i, 2)[0] == 't';
+            *mp_table_add_index(a, t) = x;
         }
-        if (t)
-            push(a, cols, mp_arena_strdup(a, PQgetvalue(res[2], i, 4)));
     }
-    for (int i = 0; !rc && i < PQntuples(res[3]); i++)
-        mp_schema_note_unmodelled(a, s, val(a, res[3], i, 0), "%s", PQgetvalue(res[3], i, 1));
+    for (int i = 0; !rc && i < PQntuples(res[3]); i++) {
+        t = mp_schema_table(s, MP_POSTGRES, PQgetvalue(res[3], i, 0));
+        if (!t)
+            continue;
+        struct mp_check *c = mp_table_add_check(a, t);
+        c->name = mp_arena_strdup(a, PQgetvalue(res[3], i, 1));
+        c->expr = mp_expr_norm(a, PQgetvalue(res[3], i, 2));
+        c->not_valid = PQgetvalue(res[3], i, 3)[0] != 't';
+    }
+    for (int i = 0; !rc && i < PQntuples(res[4]); i++)
+        mp_schema_note_unmodelled(a, s, val(a, res[4], i, 0), "%s", PQgetvalue(res[4], i, 1));
     if (!rc)
-        read_objects(a, s, res[4], res[5]);
-    for (int i = 0; !rc && i < PQntuples(res[6]); i++)
-        mp_pg_read_sequence(a, s, PQgetvalue(res[6], i, 0), PQgetvalue(res[6], i, 1), PQgetvalue(res[6], i, 2),
-                            PQgetvalue(res[6], i, 3), PQgetvalue(res[6], i, 4), PQgetvalue(res[6], i, 5),
-                            PQgetvalue(res[6], i, 6)[0] == 't');
+        read_objects(a, s, res[5], res[6]);
+    for (int i = 0; !rc && i < PQntuples(res[7]); i++)
+        mp_pg_read_sequence(a, s, PQgetvalue(res[7], i, 0), PQgetvalue(res[7], i, 1), PQgetvalue(res[7], i, 2),
+                            PQgetvalue(res[7], i, 3), PQgetvalue(res[7], i, 4), PQgetvalue(res[7], i, 5),
+                            PQgetvalue(res[7], i, 6)[0] == 't');
     for (int i = 0; i < n; i++)
         PQclear(res[i]);
     if (rc)

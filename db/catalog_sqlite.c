@@ -1,16 +1,21 @@
 /* catalog_sqlite.c - the SQLite catalog reader: a database's schema into
  * the model through sqlite_schema and the pragma table-valued functions
  * (SQLite "PRAGMA Statements": table_xinfo, table_list, foreign_key_list,
- * index_list, index_xinfo) and the stored CREATE text (sqlite_sql.c:
- * COLLATE, AUTOINCREMENT, generation expressions, FK DEFERRABLE / MATCH);
- * what the model cannot hold (CHECK, partial, expression and DESC index
- * columns) is recorded by name on the schema (model.h, mp_unmodelled).
+ * index_list, index_xinfo) and the stored CREATE text: CHECK constraints
+ * into the model (model_check.h), column COLLATE, AUTOINCREMENT,
+ * generation expressions and FK DEFERRABLE / MATCH through sqlite_sql.c,
+ * and index definitions (expressions, DESC, COLLATE, WHERE) from the
+ * stored CREATE INDEX text (index_def.h); what the model cannot hold is
+ * recorded by name on the schema (model.h, mp_unmodelled).
  * Views and triggers are schema-level objects (model_object.h) with their
  * sqlite_schema.sql text; a view's dependencies are the columns SQLite
  * itself reads for it (view_deps()), a trigger's are left to the
  * conservative name scan of mp_object_deps(). */
 #include "backend.h"
 #include "dberror.h"
+#include "index_def.h"
+#include "model_check.h"
+#include "sqlexpr.h"
 #include "sqlite_sql.h"
 
 #include <sqlite3.h>
@@ -51,28 +56,40 @@ static void names_push(struct mp_arena *a, struct mp_names *n, size_t *cap, cons
     *MP_PUSH(a, n->v, n->n, *cap) = v;
 }
 
-/* Record what the table's CREATE text holds that the catalog pragmas do not
- * show and the model cannot hold: CHECK clauses (with their text).  COLLATE,
- * AUTOINCREMENT, generation expressions and DEFERRABLE are read into the
- * model by mp_sqlite_read_features() (sqlite_sql.c). */
-static void scan_create(struct mp_arena *a, struct mp_schema *s, const char *table, const char *sql)
+/* Read what the table's CREATE text holds that the catalog pragmas do not
+ * show: CHECK clauses, column-level or table-level, each with the name of
+ * a `CONSTRAINT name` just before it (their text inside the balanced
+ * parentheses, strings and quoted names skipped by the tokenizer), into
+ * the model.  COLLATE, AUTOINCREMENT, generation expressions and
+ * DEFERRABLE are read into the model by mp_sqlite_read_features()
+ * (sqlite_sql.c). */
+static void scan_create(struct mp_arena *a, struct mp_schema *s, struct mp_table *t, const char *sql)
 {
+    const char *table = t->name;
+    const char *cname = NULL; /* the name of a CONSTRAINT clause being read */
     for (const char *p = mp_sqlite_skip_space(sql); *p; p = mp_sqlite_skip_space(p)) {
-        const char *e = mp_sqlite_token_end(p);
+        const char *e = mp_sql_token_end(p);
+        if (mp_sqlite_is_word(p, e, "CONSTRAINT")) {
+            const char *q = mp_sqlite_skip_space(e), *r = *q ? mp_sql_token_end(q) : q;
+            struct mp_sqltok tk = {*q == '\'' ? MP_TK_STR : (*q == '"' || *q == '`' || *q == '[') ? MP_TK_QID : MP_TK_WORD,
+                                   q, (size_t)(r - q)};
+            cname = r > q ? mp_sqltok_ident(a, &tk) : NULL;
+            p = r;
+            continue;
+        }
         if (mp_sqlite_is_word(p, e, "CHECK")) {
             const char *q = mp_sqlite_skip_space(e);
-            int depth = 0;
-            const char *r = q;
-            do {
-                if (*r == '(')
-                    depth++;
-                else if (*r == ')')
-                    depth--;
-                r = *r ? mp_sqlite_token_end(r) : r;
-            } while (*r && depth > 0);
-            mp_schema_note_unmodelled(a, s, table, "table %s: CHECK constraint %.*s", table, (int)(r - q), q);
+            const char *r = *q == '(' ? mp_sql_paren_end(q) : NULL;
+            if (!r) {
+                mp_schema_note_unmodelled(a, s, table, "table %s: CHECK constraint %s", table, q);
+                break;
+            }
+            struct mp_check *c = mp_table_add_check(a, t);
+            c->name = cname;
+            c->expr = mp_expr_norm(a, mp_arena_strndup(a, q + 1, (size_t)(r - q) - 2));
             e = r;
         }
+        cname = NULL;
         p = e;
     }
 }
@@ -147,14 +164,21 @@ static int introspect_table(sqlite3 *db, struct mp_arena *a, struct mp_schema *s
     sqlite3_finalize(st);
 
     /* key columns of each index (xinfo "key" = 1), in order; cid -2 is an
-     * expression, desc / coll the order and collation */
-    if ((rc = prep(db, "SELECT il.name, il.\"unique\", il.origin, il.partial, ii.name, ii.cid, ii.\"desc\", ii.coll "
+     * expression, desc / coll the order and collation.  An index of CREATE
+     * INDEX (origin "c") is read from its stored text (expressions, DESC,
+     * COLLATE, WHERE: index_def.h), its column keys named as the table
+     * names them; the automatic indexes of UNIQUE constraints hold columns */
+    if ((rc = prep(db, "SELECT il.name, il.\"unique\", il.origin, il.partial, ii.name, ii.cid, ii.\"desc\", ii.coll, "
+                       "ii.seqno, m.sql "
                        "FROM pragma_index_list(?1) AS il "
-                       "JOIN pragma_index_xinfo(il.name) AS ii WHERE ii.key = 1 ORDER BY il.name, ii.seqno",
+                       "JOIN pragma_index_xinfo(il.name) AS ii "
+                       "LEFT JOIN sqlite_schema AS m ON m.type = 'index' AND m.name = il.name "
+                       "WHERE ii.key = 1 ORDER BY il.name, ii.seqno",
                    t->name, &st, err)))
         return rc;
     const char *cur = NULL;
     struct mp_names *cols = NULL;
+    struct mp_index *made = NULL;
     size_t cap = 0;
     bool skip = false;
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -164,29 +188,55 @@ static int introspect_table(sqlite3 *db, struct mp_arena *a, struct mp_schema *s
             cur = mp_arena_strdup(a, name);
             cap = 0;
             cols = NULL;
+            made = NULL;
             skip = false;
-            if (sqlite3_column_int(st, 3) != 0) {
+            if (strcmp(origin, "c") == 0) {
+                const char *sql = (const char *)sqlite3_column_text(st, 9);
+                struct mp_index def;
+                struct mp_error perr = {0};
+                if (!sql || mp_index_parse_sql(a, sql, &def, &perr)) {
+                    mp_schema_note_unmodelled(a, s, t->name, "index %s: %s", cur, sql ? sql : "no SQL text");
+                    skip = true;
+                } else {
+                    made = mp_table_add_index(a, t);
+                    *made = def;
+                    made->name = cur;
+                    made->unique = sqlite3_column_int(st, 1) != 0;
+                    /* collation names are case-insensitive in SQLite ("Collating Sequences") */
+                    for (size_t k = 0; made->keys && k < made->cols.n; k++)
+                        if (made->keys[k].collate) {
+                            char *cn = mp_arena_strdup(a, made->keys[k].collate);
+                            for (char *q = cn; *q; q++)
+                                *q = (char)toupper((unsigned char)*q);
+                            made->keys[k].collate = cn;
+                        }
+                }
+            } else if (sqlite3_column_int(st, 3) != 0) {
                 mp_schema_note_unmodelled(a, s, t->name, "index %s: partial (WHERE ...)", cur);
                 skip = true;
-            } else if (strcmp(origin, "c") == 0) {
-                struct mp_index *x = mp_table_add_index(a, t);
-                x->name = cur;
-                x->unique = sqlite3_column_int(st, 1) != 0;
-                cols = &x->cols;
             } else if (strcmp(origin, "u") == 0) {
                 cols = &mp_table_add_unique(a, t)->cols;
             }
         }
         if (skip)
             continue;
+        if (made) {
+            /* a column key takes the table's spelling of the name */
+            size_t k = (size_t)sqlite3_column_int(st, 8);
+            int cid = sqlite3_column_int(st, 5);
+            if (k >= made->cols.n || (cid >= 0) != mp_index_key_is_column(made, k)) {
+                mp_schema_note_unmodelled(a, s, t->name, "index %s: keys not understood", cur);
+                t->nindexes--;
+                made = NULL;
+                skip = true;
+            } else if (cid >= 0) {
+                made->cols.v[k] = col_text(a, st, 4);
+            }
+            continue;
+        }
         const char *coll = (const char *)sqlite3_column_text(st, 7);
         if (sqlite3_column_int(st, 5) == -2) {
-            /* the model holds column lists only: leave the whole index out
-             * (it was the last one added) */
             mp_schema_note_unmodelled(a, s, t->name, "index %s: expression column", cur);
-            if (cols && strcmp(origin, "c") == 0)
-                t->nindexes--;
-            cols = NULL;
             skip = true;
             continue;
         }
@@ -315,7 +365,7 @@ int mp_introspect_sqlite(void *db, struct mp_arena *a, struct mp_schema **out, s
             t->strict = sqlite3_column_int(st, 4) != 0;
             t->without_rowid = sqlite3_column_int(st, 5) != 0;
             if (sql)
-                scan_create(a, sc, t->name, sql);
+                scan_create(a, sc, t, sql);
         } else if (strcmp(type, "view") == 0 || strcmp(type, "trigger") == 0) {
             bool view = type[0] == 'v';
             struct mp_object *o = mp_schema_add_object(a, sc, view ? MP_OBJ_VIEW : MP_OBJ_TRIGGER, name);

@@ -6,35 +6,6 @@
 #include <string.h>
 #include <strings.h>
 
-const char *mp_sqlite_token_end(const char *p)
-{
-    char q = *p == '[' ? ']' : *p;
-    if (q == '\'' || q == '"' || q == '`' || q == ']') {
-        for (p++; *p; p++)
-            if (*p == q) {
-                if (p[1] != q || q == ']')
-                    return p + 1;
-                p++;
-            }
-        return p;
-    }
-    if (p[0] == '-' && p[1] == '-') {
-        while (*p && *p != '\n')
-            p++;
-        return p;
-    }
-    if (p[0] == '/' && p[1] == '*') {
-        const char *e = strstr(p + 2, "*/");
-        return e ? e + 2 : p + strlen(p);
-    }
-    if (isalnum((unsigned char)*p) || *p == '_') {
-        while (isalnum((unsigned char)*p) || *p == '_' || *p == '$')
-            p++;
-        return p;
-    }
-    return p + 1;
-}
-
 bool mp_sqlite_is_word(const char *p, const char *e, const char *w)
 {
     return (size_t)(e - p) == strlen(w) && strncasecmp(p, w, (size_t)(e - p)) == 0;
@@ -47,7 +18,7 @@ const char *mp_sqlite_skip_space(const char *p)
         while (isspace((unsigned char)*p))
             p++;
         if ((p[0] == '-' && p[1] == '-') || (p[0] == '/' && p[1] == '*'))
-            p = mp_sqlite_token_end(p);
+            p = mp_sql_token_end(p);
         else
             return p;
     }
@@ -78,7 +49,7 @@ struct cursor {
 static void next(struct cursor *c)
 {
     c->p = mp_sqlite_skip_space(c->e);
-    c->e = *c->p ? mp_sqlite_token_end(c->p) : c->p;
+    c->e = *c->p ? mp_sql_token_end(c->p) : c->p;
 }
 
 static bool at(const struct cursor *c, const char *w)

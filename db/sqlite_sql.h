@@ -7,11 +7,7 @@
 #define MP_SQLITE_SQL_H
 
 #include "model.h"
-
-/* The end of the token that starts at `p` in SQL text: a quoted string or
- * identifier ('..', "..", `..`, [..]), a comment, a word, or one character
- * (SQLite "SQL Language Expressions", "SQLite Keywords"). */
-const char *mp_sqlite_token_end(const char *p);
+#include "sqlexpr.h" /* mp_sql_token_end(): the tokenizer of stored SQL text */
 
 /* True when [p, e) is the keyword `w` (ASCII case-insensitive). */
 bool mp_sqlite_is_word(const char *p, const char *e, const char *w);

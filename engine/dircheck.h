@@ -110,6 +110,10 @@ struct mp_dir_config {
     double shrink_time;       /* seconds per failure */
     long shrink_steps;
     const char *out_dir;      /* DIR.case/ directories go here (NULL: "migprop-failures") */
+    /* run only the trials i (0-based, per property and backend, the numbering
+     * of an unsharded run) with i % shard_count == shard_index - 1; 0: all.
+     * The convention of the random suite's --shard (run.c). */
+    unsigned shard_index, shard_count;
 };
 
 /* Run every property of cfg on every backend given, one report point per
@@ -170,6 +174,10 @@ size_t mp_dir_rows_diff(struct mp_buf *out, const struct mp_dataset *want, const
 /* Record a failure: kind, subject (copied) and a printf message. */
 int mp_dir_fail(struct mp_dir_trial *t, const char *kind, const char *subject, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* Write `text` to the file `path` (created or truncated).  MP_EIO naming
+ * the path. */
+int mp_dir_write_text(const char *path, const char *text, struct mp_error *err);
 
 /* The display name of history migration i ("<raw_version>_<name>"). */
 const char *mp_dir_name(const struct mp_dir_trial *t, size_t i);

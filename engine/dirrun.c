@@ -223,7 +223,7 @@ static int cmp_size(const void *x, const void *y)
     return a < b ? -1 : a > b;
 }
 
-static int write_text(const char *path, const char *text, struct mp_error *err)
+int mp_dir_write_text(const char *path, const char *text, struct mp_error *err)
 {
     FILE *f = fopen(path, "w");
     if (!f)
@@ -274,17 +274,17 @@ static int write_case(struct mp_arena *a, const struct mp_dir_config *cfg, const
     }
     mp_buf_addc(&b, '\n');
     if (!rc)
-        rc = write_text(mp_arena_printf(a, "%s/meta", dir), mp_buf_str(&b), err);
+        rc = mp_dir_write_text(mp_arena_printf(a, "%s/meta", dir), mp_buf_str(&b), err);
     mp_buf_reset(&b);
     if (!rc && c->has_rows) {
         mp_data_sql(&b, &c->rows, te->d);
-        rc = write_text(mp_arena_printf(a, "%s/rows.sql", dir), mp_buf_str(&b), err);
+        rc = mp_dir_write_text(mp_arena_printf(a, "%s/rows.sql", dir), mp_buf_str(&b), err);
     }
     mp_buf_free(&b);
     if (!rc && te->expect_schema)
         rc = mp_copy_file(te->expect_schema, mp_arena_printf(a, "%s/expect.sql", dir), err);
     if (!rc)
-        rc = write_text(mp_arena_printf(a, "%s/failure.txt", dir), msg, err);
+        rc = mp_dir_write_text(mp_arena_printf(a, "%s/failure.txt", dir), msg, err);
     *path_out = dir;
     return rc;
 }
@@ -347,6 +347,8 @@ static int run_property(const struct mp_dir_config *cfg, struct mp_reporter *r, 
     int result = 0;
     double t0 = mp_now();
     for (unsigned long i = 0; i < ntrials; i++) {
+        if (cfg->shard_count > 1 && i % cfg->shard_count != cfg->shard_index - 1)
+            continue;
         struct mp_arena *a = mp_arena_new();
         struct mp_dir_trial t;
         uint64_t seed = mp_trial_seed(cfg->seed, i);
@@ -439,6 +441,8 @@ static int run_property(const struct mp_dir_config *cfg, struct mp_reporter *r, 
         if (skip)
             break;
     }
+    if (!done && cfg->shard_count > 1) /* every trial of the property is another shard's */
+        skip = mp_arena_printf(ra, "no trial in shard %u/%u", cfg->shard_index, cfg->shard_count);
     double dt = mp_now() - t0;
     const char *rate = mp_arena_printf(ra, "%lu trials, %.1f trials/s", done, dt > 0 ? (double)done / dt : 0.0);
     struct mp_report_point pt = {.result = skip ? MP_POINT_SKIP : MP_POINT_PASS, .name = te->p->name,
@@ -472,6 +476,8 @@ int mp_dircheck_run(const struct mp_dir_config *cfg, FILE *out)
                              mp_arena_printf(a, "history %s: %zu migrations (%s)", cfg->dir, h.n,
                                              mp_migfmt_name(h.set.format)),
                              NULL, NULL};
+    if (cfg->shard_count > 1) /* the random suite's header line (run_report.c) */
+        header[2] = mp_arena_printf(a, "shard %u/%u", cfg->shard_index, cfg->shard_count);
     const struct mp_report_meta meta = {
         .title = mp_arena_printf(a, "migprop %s check --dir %s", MIGPROP_VERSION, cfg->dir),
         .header = header,

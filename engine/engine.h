@@ -89,6 +89,11 @@ const struct mp_schema *mp_trial_start(const struct mp_trial *t);
 const struct mp_renames *mp_trial_renames(const struct mp_trial *t);
 uint64_t mp_trial_seed_of(const struct mp_trial *t);
 
+/* The run's planted self-test fault (fault.h), for properties that carry it
+ * into the engine code they exercise (lint, generate); MP_FAULT_NONE
+ * normally. */
+enum mp_fault mp_trial_fault(const struct mp_trial *t);
+
 /* The other active backend of the run (for comparisons across dialects),
  * or NULL. */
 struct mp_backend *mp_trial_backend(struct mp_trial *t, enum mp_dialect d);

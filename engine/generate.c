@@ -73,6 +73,8 @@ int mp_generate(struct mp_arena *a, struct mp_backend *b, const struct mp_genera
         return rc;
     struct mp_changeset cs = {0};
     struct mp_plan *p = NULL;
+    if (cfg->fault == MP_FAULT_GENERATE_RECREATE)
+        out->current = mp_schema_new(a);
     if ((rc = mp_diff_ex(a, out->current, out->desired, hints, d, MP_DIFF_ALLOW_NARROWING, &cs, err)) ||
         (rc = mp_plan_build(a, out->current, &cs, d, NULL, &p, err))) {
         mp_error_prefix(err, "%s -> %s: ", cfg->dir, cfg->desired);

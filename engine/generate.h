@@ -8,6 +8,7 @@
 
 #include "backend.h"
 #include "diff.h"
+#include "fault.h"
 #include "migdir.h"
 
 /* Options of mp_generate(). */
@@ -15,6 +16,9 @@ struct mp_generate_config {
     const char *dir;              /* the migration directory (any format migdir.h reads) */
     const char *desired;          /* the desired schema as a DDL file of the dialect */
     const struct mp_renames *hints; /* rename hints as `migprop plan --renames` reads them; may be NULL */
+    /* optional */
+    enum mp_fault fault;          /* `migprop selftest` only (fault.h): MP_FAULT_GENERATE_RECREATE
+                                   * diffs from an empty schema instead of the history's */
 };
 
 /* What mp_generate() made.  All memory from the arena it was given. */

@@ -81,7 +81,7 @@ long mp_lint_line(const struct mp_migration *m, size_t off)
     return line;
 }
 
-static bool same_kind(enum mp_lint_obj want, enum mp_lint_obj have)
+bool mp_lint_same_kind(enum mp_lint_obj want, enum mp_lint_obj have)
 {
     /* a relation reference is satisfied by a table or a view */
     if (want == MP_LO_TABLE || want == MP_LO_VIEW)
@@ -94,7 +94,7 @@ long mp_lint_later_creator(const struct mp_lint_ctx *c, size_t mig, enum mp_lint
     for (size_t j = mig + 1; j < c->res->set.n; j++)
         for (size_t k = 0; k < c->migs[j].n; k++) {
             const struct mp_lint_fact *f = &c->migs[j].f[k];
-            if (!same_kind(obj, f->obj))
+            if (!mp_lint_same_kind(obj, f->obj))
                 continue;
             if ((f->act == MP_LA_CREATE && strcmp(f->name, name) == 0) ||
                 (f->act == MP_LA_RENAME && strcmp(f->new_name, name) == 0))
@@ -107,7 +107,7 @@ long mp_lint_later_line(const struct mp_lint_ctx *c, size_t mig, long line, enum
 {
     for (size_t k = 0; k < c->migs[mig].n; k++) {
         const struct mp_lint_fact *f = &c->migs[mig].f[k];
-        if (f->line > line && same_kind(obj, f->obj) &&
+        if (f->line > line && mp_lint_same_kind(obj, f->obj) &&
             ((f->act == MP_LA_CREATE && strcmp(f->name, name) == 0) ||
              (f->act == MP_LA_RENAME && strcmp(f->new_name, name) == 0)))
             return f->line;
@@ -133,19 +133,18 @@ struct state {
 static struct live *state_find(struct state *s, enum mp_lint_obj obj, const char *name)
 {
     for (size_t i = s->n; i-- > 0;)
-        if (!s->v[i].gone && same_kind(obj, s->v[i].obj) && strcmp(s->v[i].name, name) == 0)
+        if (!s->v[i].gone && mp_lint_same_kind(obj, s->v[i].obj) && strcmp(s->v[i].name, name) == 0)
             return &s->v[i];
     return NULL;
 }
 
-/* "t.c" belongs to table t */
-static bool owned_by(const char *name, const char *table)
+bool mp_lint_owned_by(const char *name, const char *table)
 {
     size_t n = strlen(table);
     return strncmp(name, table, n) == 0 && name[n] == '.';
 }
 
-static const char *table_of(struct mp_arena *a, const char *name)
+const char *mp_lint_table_of(struct mp_arena *a, const char *name)
 {
     const char *dot = strchr(name, '.');
     return dot ? mp_arena_strndup(a, name, (size_t)(dot - name)) : name;
@@ -170,13 +169,14 @@ static struct live *need(struct mp_lint_ctx *c, struct state *s, bool *adj, size
     if (f->nocheck)
         return NULL;
     if (f->obj == MP_LO_COLUMN) {
-        struct live *t = state_find(s, MP_LO_TABLE, table_of(c->a, f->name));
-        if (t && t->opaque)
+        /* a view's columns, like those of a table made by LIKE or AS, are not known */
+        struct live *t = state_find(s, MP_LO_TABLE, mp_lint_table_of(c->a, f->name));
+        if (t && (t->opaque || t->obj == MP_LO_VIEW))
             return NULL;
     }
     if ((f->obj == MP_LO_COLUMN || f->obj == MP_LO_CONSTRAINT) &&
-        !state_find(s, MP_LO_TABLE, table_of(c->a, f->name)) &&
-        mp_lint_later_creator(c, i, MP_LO_TABLE, table_of(c->a, f->name)) < 0)
+        !state_find(s, MP_LO_TABLE, mp_lint_table_of(c->a, f->name)) &&
+        mp_lint_later_creator(c, i, MP_LO_TABLE, mp_lint_table_of(c->a, f->name)) < 0)
         return NULL; /* the table itself is missing: reported on the table */
     long j = mp_lint_later_creator(c, i, f->obj, f->name);
     if (j >= 0)
@@ -213,7 +213,7 @@ static void replay(struct mp_lint_ctx *c, bool *adj)
             if (f->warn_code) {
                 bool on = true;
                 if (f->warn_when == MP_WHEN_OLD_TABLE) {
-                    struct live *t = state_find(&s, MP_LO_TABLE, table_of(c->a, f->name));
+                    struct live *t = state_find(&s, MP_LO_TABLE, mp_lint_table_of(c->a, f->name));
                     on = t && t->creator < i;
                 } else if (f->warn_when == MP_WHEN_PRESENT) {
                     on = !f->nocheck || state_find(&s, f->obj, f->name);
@@ -237,7 +237,7 @@ static void replay(struct mp_lint_ctx *c, bool *adj)
                 if (f->obj == MP_LO_TABLE)
                     for (size_t q = 0; q < s.n; q++)
                         if ((s.v[q].obj == MP_LO_COLUMN || s.v[q].obj == MP_LO_CONSTRAINT) &&
-                            owned_by(s.v[q].name, f->name))
+                            mp_lint_owned_by(s.v[q].name, f->name))
                             s.v[q].gone = true;
                 break;
             case MP_LA_RENAME:
@@ -246,7 +246,7 @@ static void replay(struct mp_lint_ctx *c, bool *adj)
                 if (f->obj == MP_LO_TABLE)
                     for (size_t q = 0; q < s.n; q++)
                         if (!s.v[q].gone && (s.v[q].obj == MP_LO_COLUMN || s.v[q].obj == MP_LO_CONSTRAINT) &&
-                            owned_by(s.v[q].name, f->name))
+                            mp_lint_owned_by(s.v[q].name, f->name))
                             s.v[q].name = mp_arena_printf(c->a, "%s%s", f->new_name, s.v[q].name + strlen(f->name));
                 l->name = f->new_name;
                 /* the new name is this migration's creation as far as order goes */
@@ -323,10 +323,16 @@ static void order(struct mp_lint_ctx *c, const bool *adj)
             if (adj[v * n + w] && --indeg[w] == 0)
                 heap_push(heap, &nh, w);
     }
-    if (no == n) {
-        c->res->order = out;
+    /* The order is the simulation's (lint_order.c), which also sees renames
+     * and drops the edges above cannot order.  The edges above follow the
+     * declared order, so they may loop where the simulation found an order
+     * (a migration declared before the rename that creates its table): only
+     * a loop the simulation could not get round is a cycle. */
+    size_t *sim = mp_arena_alloc(a, (n + 1) * sizeof *sim);
+    if (mp_lint_order_simulate(c, sim) == 0 || no == n) {
+        c->res->order = sim;
         for (size_t i = 0; i < n; i++)
-            c->res->order_differs |= out[i] != i;
+            c->res->order_differs |= sim[i] != i;
         return;
     }
     /* a loop: walk back through predecessors that are not done until one
@@ -488,8 +494,23 @@ static bool finding_after(const struct mp_lint_finding *f, const struct mp_lint_
     return f->mig != g->mig ? f->mig > g->mig : f->line > g->line;
 }
 
-int mp_lint_dir(struct mp_arena *a, const char *dir, enum mp_dialect d, struct mp_lint_result *out,
-                struct mp_error *err)
+/* The planted fault MP_FAULT_LINT_ORDER_SWAP: the first adjacent pair of
+ * the order with an edge between them changes places. */
+static void swap_fault(struct mp_lint_result *res, const bool *adj)
+{
+    size_t n = res->set.n;
+    for (size_t k = 0; res->order && k + 1 < n; k++)
+        if (adj[res->order[k] * n + res->order[k + 1]]) {
+            size_t v = res->order[k];
+            res->order[k] = res->order[k + 1];
+            res->order[k + 1] = v;
+            res->order_differs = true;
+            return;
+        }
+}
+
+int mp_lint_dir(struct mp_arena *a, const char *dir, enum mp_dialect d, const struct mp_lint_options *opt,
+                struct mp_lint_result *out, struct mp_error *err)
 {
     memset(out, 0, sizeof *out);
     struct mp_lint_ctx c = {.a = a, .d = d, .res = out};
@@ -510,6 +531,8 @@ int mp_lint_dir(struct mp_arena *a, const char *dir, enum mp_dialect d, struct m
     replay(&c, adj);
     gaps(&c);
     order(&c, adj);
+    if (opt && opt->fault == MP_FAULT_LINT_ORDER_SWAP)
+        swap_fault(out, adj);
     /* insertion sort: findings are few, and it keeps the order of discovery
      * among equals */
     for (size_t i = 1; i < out->n; i++) {

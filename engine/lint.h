@@ -41,6 +41,7 @@
 
 #include "arena.h"
 #include "error.h"
+#include "fault.h"
 #include "migdir.h"
 #include "model.h"
 
@@ -70,13 +71,20 @@ struct mp_lint_result {
     size_t ncycle;                    /* dependency order, and order is NULL */
 };
 
+/* Options of mp_lint_dir(); NULL or all zero: the defaults. */
+struct mp_lint_options {
+    enum mp_fault fault;   /* `migprop selftest` only (fault.h): MP_FAULT_LINT_ORDER_SWAP
+                            * swaps the first adjacent pair of the order that depend on
+                            * each other; MP_FAULT_NONE normally */
+};
+
 /* Lint directory `dir` (format detected as migdir.h does) for dialect `d`
- * into *out, every allocation from `a`.  A duplicate version is a finding,
+ * with options `opt` (may be NULL) into *out, every allocation from `a`.  A duplicate version is a finding,
  * not a failure: the directory is then read from a scratch copy without the
  * second file, so the rest is still checked.  Returns 0 (findings or not),
  * or MP_EINVAL / MP_EIO when the directory is missing or cannot be read at
  * all (the message names the file). */
-int mp_lint_dir(struct mp_arena *a, const char *dir, enum mp_dialect d, struct mp_lint_result *out,
-                struct mp_error *err);
+int mp_lint_dir(struct mp_arena *a, const char *dir, enum mp_dialect d, const struct mp_lint_options *opt,
+                struct mp_lint_result *out, struct mp_error *err);
 
 #endif

@@ -300,6 +300,37 @@ static void relation_refs(struct pgx *x, json_t *e, const char *ctes)
         relation_refs(x, v, ctes);
 }
 
+/* A view's qualified columns (ColumnRef t.c, t a relation its query names:
+ * facts from `first` on), for lint's order: PostgreSQL refuses to drop or
+ * retype a column a view selects. */
+static void view_columns(struct pgx *x, json_t *e, size_t first)
+{
+    if (json_is_array(e)) {
+        for (size_t i = 0; i < json_array_size(e); i++)
+            view_columns(x, json_array_get(e, i), first);
+        return;
+    }
+    if (!json_is_object(e))
+        return;
+    json_t *fields = json_object_get(json_object_get(e, "ColumnRef"), "fields");
+    if (json_array_size(fields) == 2) {
+        const char *t = jstr(node(json_array_get(fields, 0), "String"), "sval");
+        const char *c = jstr(node(json_array_get(fields, 1), "String"), "sval");
+        const struct mp_lint_mig *m = &x->c->migs[x->mig];
+        size_t n = m->n;
+        for (size_t q = first; t && c && q < n; q++)
+            if (m->f[q].act == MP_LA_REF && m->f[q].obj == MP_LO_TABLE && strcmp(m->f[q].name, t) == 0) {
+                fact(x, MP_LA_REF, MP_LO_COLUMN, col(x, t, c));
+                break;
+            }
+        return;
+    }
+    const char *k;
+    json_t *v;
+    json_object_foreach(e, k, v)
+        view_columns(x, v, first);
+}
+
 static void query_refs(struct pgx *x, json_t *e)
 {
     struct mp_buf ctes = {0};
@@ -425,7 +456,9 @@ static void create_table(struct pgx *x, json_t *st)
             opaque = true;
         }
     }
-    fact(x, MP_LA_CREATE, MP_LO_TABLE, t)->opaque = opaque;
+    struct mp_lint_fact *cf = fact(x, MP_LA_CREATE, MP_LO_TABLE, t);
+    cf->opaque = opaque;
+    cf->nocheck = jbool(st, "if_not_exists");
     relation_refs(x, inh, "");
     for (size_t i = 0; i < json_array_size(elts); i++) {
         json_t *e = json_array_get(elts, i);
@@ -465,7 +498,7 @@ static void create_index(struct pgx *x, json_t *st)
             fact(x, MP_LA_REF, MP_LO_COLUMN, col(x, t, c));
     }
     if (jstr(st, "idxname"))
-        fact(x, MP_LA_CREATE, MP_LO_INDEX, jstr(st, "idxname"));
+        fact(x, MP_LA_CREATE, MP_LO_INDEX, jstr(st, "idxname"))->nocheck = jbool(st, "if_not_exists");
 }
 
 static void alter_table(struct pgx *x, json_t *st)
@@ -487,7 +520,10 @@ static void alter_table(struct pgx *x, json_t *st)
         if (!sub)
             continue;
         if (strcmp(sub, "AT_AddColumn") == 0 && node(def, "ColumnDef")) {
+            size_t first = x->c->migs[x->mig].n;
             column_def(x, t, node(def, "ColumnDef"), true);
+            if (first < x->c->migs[x->mig].n) /* ADD COLUMN IF NOT EXISTS: the name may be taken */
+                x->c->migs[x->mig].f[first].nocheck = jbool(cmd, "missing_ok");
         } else if (strcmp(sub, "AT_DropColumn") == 0 && name) {
             warn(x, "destructive", MP_WHEN_PRESENT, MP_LO_COLUMN, col(x, t, name),
                  mp_arena_printf(x->c->a, "DROP COLUMN \"%s\".\"%s\" deletes its data", t, name))
@@ -495,7 +531,9 @@ static void alter_table(struct pgx *x, json_t *st)
             fact(x, MP_LA_DROP, MP_LO_COLUMN, col(x, t, name))->nocheck = soft;
         } else if (strcmp(sub, "AT_AlterColumnType") == 0 && name) {
             const char *c = col(x, t, name);
-            fact(x, MP_LA_REF, MP_LO_COLUMN, c)->nocheck = soft;
+            struct mp_lint_fact *rf = fact(x, MP_LA_REF, MP_LO_COLUMN, c);
+            rf->nocheck = soft;
+            rf->retype = true;
             json_t *tn = json_object_get(node(def, "ColumnDef"), "typeName");
             type_ref(x, tn);
             const char *from = get_coltype(x, c), *to = type_text(x, tn);
@@ -632,7 +670,9 @@ static void statement(struct pgx *x, json_t *stmt)
         } else if (strcmp(kind, "RenameStmt") == 0) {
             rename_stmt(x, st);
         } else if (strcmp(kind, "ViewStmt") == 0) {
+            size_t first = x->c->migs[x->mig].n;
             query_refs(x, json_object_get(st, "query"));
+            view_columns(x, json_object_get(st, "query"), first);
             const char *schema, *v = rel_name(json_object_get(st, "view"), &schema);
             if (v)
                 fact(x, MP_LA_CREATE, MP_LO_VIEW, v);
@@ -741,7 +781,10 @@ int mp_lint_extract_pg(struct mp_lint_ctx *c, struct mp_error *err)
         x.mig = i;
         rc = one_migration(&x, err);
     }
-    /* libpg_query keeps a per-thread memory context; give it back */
-    pg_query_exit();
+    /* libpg_query keeps a per-thread memory context.  It stays: Debian's
+     * libpg_query frees it in pg_query_exit() but leaves its pointer set, so
+     * a second lint in one process (the lint_sound property) parsed with
+     * freed memory (found by AddressSanitizer).  The context is reachable
+     * and reused by every later parse. */
     return rc;
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "sqlscan.h"
 
 /* ---- tokens ---- */
@@ -46,15 +47,19 @@ static void tokenize(struct mp_arena *a, const char *s, size_t n, struct toks *o
             struct tok *t = MP_PUSH(a, out->v, out->n, out->cap);
             t->v = "'";
         } else if (ch == '"' || ch == '`' || ch == '[') {
+            /* a doubled quote inside is one quote character ("a""b" is a"b) */
             char close = ch == '[' ? ']' : ch;
-            size_t st = ++i;
-            while (i < n && s[i] != close)
-                i++;
+            struct mp_buf id = {0};
+            for (i++; i < n; i++) {
+                if (s[i] == close && !(close != ']' && i + 1 < n && s[i + 1] == close))
+                    break;
+                if (s[i] == close)
+                    i++;
+                mp_buf_addc(&id, (char)tolower((unsigned char)s[i]));
+            }
             struct tok *t = MP_PUSH(a, out->v, out->n, out->cap);
-            char *v = mp_arena_strndup(a, s + st, i - st);
-            for (char *p = v; *p; p++)
-                *p = (char)tolower((unsigned char)*p);
-            t->v = v;
+            t->v = mp_arena_strdup(a, mp_buf_str(&id));
+            mp_buf_free(&id);
             t->ident = t->quoted = true;
             i++;
         } else if (isalnum((unsigned char)ch) || ch == '_' || (unsigned char)ch >= 0x80) {
@@ -128,17 +133,27 @@ static void skip_if_exists(struct scan *s)
 }
 
 /* REFERENCES t [(a, b)] from the cursor (just past REFERENCES). */
+/* SQLite checks a foreign key's parent only when rows change ("SQLite
+ * Foreign Key Support", 3. Required and Suggested Database Indexes: errors
+ * in the parent key are reported at DML time), so REFERENCES to a table
+ * created later, or mutual references, are no error: the facts are
+ * dependencies only when the parent exists (nocheck), though lint's order
+ * puts parents first where it can (parent): the runner's foreign-key check
+ * after a migration that rebuilds tables wants them. */
 static void references(struct scan *s)
 {
     const char *t = name_at(s);
     if (!t)
         return;
-    fact(s, MP_LA_REF, MP_LO_TABLE, t);
+    struct mp_lint_fact *f = fact(s, MP_LA_REF, MP_LO_TABLE, t);
+    f->nocheck = f->parent = true;
     if (!accept(s, "("))
         return;
     while (s->i < s->t.n && !is(s, s->i, ")")) {
-        if (s->t.v[s->i].ident)
-            fact(s, MP_LA_REF, MP_LO_COLUMN, col(s, t, s->t.v[s->i].v));
+        if (s->t.v[s->i].ident) {
+            f = fact(s, MP_LA_REF, MP_LO_COLUMN, col(s, t, s->t.v[s->i].v));
+            f->nocheck = f->parent = true;
+        }
         s->i++;
     }
 }
@@ -168,6 +183,15 @@ static void table_element(struct scan *s, const char *table)
 {
     if (!constraint_word(s, s->i) && s->i < s->t.n && s->t.v[s->i].ident)
         fact(s, MP_LA_CREATE, MP_LO_COLUMN, col(s, table, s->t.v[s->i].v));
+    /* FOREIGN KEY (a, b): the table's own columns the key is built on (SQLite
+     * refuses to drop them: lint's order drops the key first) */
+    size_t k = s->i;
+    if (is(s, k, "constraint"))
+        k += 2;
+    if (is(s, k, "foreign") && is(s, k + 1, "key") && k + 2 < s->t.n && strcmp(s->t.v[k + 2].v, "(") == 0)
+        for (k += 3; k < s->t.n && strcmp(s->t.v[k].v, ")") != 0; k++)
+            if (s->t.v[k].ident)
+                fact(s, MP_LA_REF, MP_LO_COLUMN, col(s, table, s->t.v[k].v));
     int depth = 0;
     for (; s->i < s->t.n; s->i++) {
         const char *v = s->t.v[s->i].v;
@@ -188,16 +212,19 @@ static void table_element(struct scan *s, const char *table)
 
 static void create_table(struct scan *s)
 {
+    bool if_not_exists = is(s, s->i, "if");
     skip_if_exists(s);
     const char *t = name_at(s);
     if (!t)
         return;
     if (accept(s, "as")) {
         table_refs(s);
-        fact(s, MP_LA_CREATE, MP_LO_TABLE, t)->opaque = true;
+        struct mp_lint_fact *f = fact(s, MP_LA_CREATE, MP_LO_TABLE, t);
+        f->opaque = true;
+        f->nocheck = if_not_exists;
         return;
     }
-    fact(s, MP_LA_CREATE, MP_LO_TABLE, t);
+    fact(s, MP_LA_CREATE, MP_LO_TABLE, t)->nocheck = if_not_exists;
     if (!accept(s, "("))
         return;
     while (s->i < s->t.n) {
@@ -210,6 +237,7 @@ static void create_table(struct scan *s)
 
 static void create_index(struct scan *s)
 {
+    bool if_not_exists = is(s, s->i, "if");
     skip_if_exists(s);
     const char *idx = name_at(s);
     if (!idx || !accept(s, "on"))
@@ -237,7 +265,7 @@ static void create_index(struct scan *s)
             }
         }
     }
-    fact(s, MP_LA_CREATE, MP_LO_INDEX, idx);
+    fact(s, MP_LA_CREATE, MP_LO_INDEX, idx)->nocheck = if_not_exists;
 }
 
 static void alter_table(struct scan *s)
@@ -314,6 +342,54 @@ static void drop(struct scan *s)
     fact(s, MP_LA_DROP, o, n)->nocheck = if_exists;
 }
 
+/* INSERT INTO x [(cols)] SELECT a, b FROM t (a table rebuild's copy, SQLite
+ * "ALTER TABLE", 7. Making Other Kinds Of Table Schema Changes): the
+ * columns of t it reads.  Other SELECTs are left to the shadow database. */
+static void insert_select(struct scan *s)
+{
+    if (!accept(s, "into") || !name_at(s))
+        return;
+    if (accept(s, "("))
+        while (s->i < s->t.n && !is(s, s->i++, ")"))
+            ;
+    if (!accept(s, "select"))
+        return;
+    size_t from = s->i, end;
+    while (s->i < s->t.n && !is(s, s->i, "from")) {
+        if (!s->t.v[s->i].ident || (s->i + 1 < s->t.n && !is(s, s->i + 1, ",") && !is(s, s->i + 1, "from")))
+            return; /* not a plain column list */
+        s->i++;
+        if (is(s, s->i, ","))
+            s->i++;
+    }
+    end = s->i;
+    if (!accept(s, "from"))
+        return;
+    const char *t = name_at(s);
+    if (!t || (s->i < s->t.n && strcmp(s->t.v[s->i].v, ";") != 0))
+        return;
+    for (size_t k = from; k < end; k += 2)
+        fact(s, MP_LA_REF, MP_LO_COLUMN, col(s, t, s->t.v[k].v));
+}
+
+/* A view's qualified columns, "t"."c" where t is a table its FROM / JOIN
+ * names (facts from `first` on): so the order sees the columns a view
+ * needs, as SQLite checks them when any table is renamed after it. */
+static void view_columns(struct scan *s, size_t first)
+{
+    const struct mp_lint_mig *m = &s->c->migs[s->mig];
+    size_t nfacts = m->n;
+    for (size_t k = 0; k + 2 < s->t.n; k++) {
+        if (!s->t.v[k].ident || strcmp(s->t.v[k + 1].v, ".") != 0 || !s->t.v[k + 2].ident)
+            continue;
+        for (size_t q = first; q < nfacts; q++)
+            if (m->f[q].act == MP_LA_REF && m->f[q].obj == MP_LO_TABLE && strcmp(m->f[q].name, s->t.v[k].v) == 0) {
+                fact(s, MP_LA_REF, MP_LO_COLUMN, col(s, s->t.v[k].v, s->t.v[k + 2].v));
+                break;
+            }
+    }
+}
+
 static void statement(struct scan *s)
 {
     s->i = 0;
@@ -329,7 +405,9 @@ static void statement(struct scan *s)
         } else if (accept(s, "view")) {
             skip_if_exists(s);
             const char *v = name_at(s);
+            size_t first = s->c->migs[s->mig].n;
             table_refs(s);
+            view_columns(s, first);
             if (v)
                 fact(s, MP_LA_CREATE, MP_LO_VIEW, v);
         } else if (accept(s, "trigger")) {
@@ -349,6 +427,10 @@ static void statement(struct scan *s)
             alter_table(s);
     } else if (accept(s, "drop")) {
         drop(s);
+    } else if (accept(s, "insert")) {
+        insert_select(s);
+        s->i = 0;
+        table_refs(s);
     } else if (!is(s, 0, "pragma")) {
         table_refs(s);
     }

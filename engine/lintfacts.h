@@ -32,8 +32,11 @@ struct mp_lint_fact {
     bool opaque;            /* CREATE TABLE whose columns are not all known (LIKE,
                              * INHERITS, PARTITION OF, AS SELECT): its column
                              * references are not checked */
-    bool nocheck;           /* IF EXISTS: never a finding, only an edge when it exists */
+    bool nocheck;           /* IF EXISTS: never a finding, only an edge when it exists;
+                             * on a CREATE: IF NOT EXISTS (the name may be taken) */
     bool note;              /* carries only the warning below: no existence check */
+    bool parent;            /* SQLite REFERENCES (nocheck): the order checks the parent at the end */
+    bool retype;            /* PostgreSQL ALTER COLUMN TYPE: refused under a view selecting it */
     const char *warn_code;  /* a warning to report when the fact is checked, or NULL */
     const char *warn_msg;
     enum mp_lint_when {
@@ -72,6 +75,24 @@ long mp_lint_later_creator(const struct mp_lint_ctx *c, size_t mig, enum mp_lint
 /* The line of a statement of migration `mig` after line `line` that
  * creates (or renames something to) `name`, or -1. */
 long mp_lint_later_line(const struct mp_lint_ctx *c, size_t mig, long line, enum mp_lint_obj obj, const char *name);
+
+/* lint_order.c: the dependency order, out[0..set.n-1] (indices into
+ * set.v): the facts replayed on a model of the objects, each time the first
+ * pending migration in declared order that can run next (lint_order.c's
+ * header says when one can).  Returns how many times no migration could
+ * run and the first pending one was taken (0: the order is sound by the
+ * model). */
+size_t mp_lint_order_simulate(struct mp_lint_ctx *c, size_t *out);
+
+/* A reference to `want` is satisfied by an object of kind `have` (a
+ * relation by a table or a view). */
+bool mp_lint_same_kind(enum mp_lint_obj want, enum mp_lint_obj have);
+
+/* "t.c" belongs to table t. */
+bool mp_lint_owned_by(const char *name, const char *table);
+
+/* The table part of "t.c" (in `a`), or `name` itself when it has none. */
+const char *mp_lint_table_of(struct mp_arena *a, const char *name);
 
 /* "table", "column", ... for messages. */
 const char *mp_lint_obj_name(enum mp_lint_obj o);

@@ -138,6 +138,9 @@ int mp_plan_migset_downs(struct mp_arena *a, const struct mp_schema *start, cons
     for (size_t k = 0; k < parts && k < set->n; k++) {
         size_t hi = p->n * (k + 1) / parts;
         struct mp_schema *after = mp_schema_clone(a, before);
+        /* the start's unnamed checks were named first (PostgreSQL): a check
+         * a step adds gets the next free name, as on the server */
+        mp_vschema_name_checks(a, after, p->dialect);
         for (size_t i = lo; i < hi; i++)
             if (mp_vschema_apply(a, after, p->dialect, &p->steps[i].op, err)) {
                 mp_error_prefix(err, "down of part %zu: replaying step %zu: ", k + 1, i + 1);

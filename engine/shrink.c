@@ -1,6 +1,7 @@
 /* shrink.c - the case shrinker: the tactics and the same-failure check of
  * a case, searched by the shrink core (see shrink.h, shrink_core.h). */
 #include "shrink.h"
+#include "model_object.h"
 #include "os.h"
 
 #include <string.h>
@@ -43,8 +44,21 @@ static void drop_fks_to(struct mp_schema *s, const char *table, const char *col)
     }
 }
 
+/* Drop the schema-level objects of `s` that use table `name` (column
+ * `col`, or the table as a whole when NULL): a view over a removed table
+ * or column would name what no longer exists. */
+static void drop_objects_using(struct mp_schema *s, const char *name, const char *col)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < s->nobjects; i++)
+        if (!mp_object_uses(s, MP_POSTGRES, &s->objects[i], name, col))
+            s->objects[k++] = s->objects[i];
+    s->nobjects = k;
+}
+
 static void remove_table(struct mp_schema *s, const char *name)
 {
+    drop_objects_using(s, name, NULL);
     long i = mp_schema_find_table(s, MP_POSTGRES, name);
     if (i >= 0)
         mp_schema_remove_table(s, (size_t)i);
@@ -96,6 +110,7 @@ static bool strip_column(struct mp_schema *s, struct mp_table *t, const char *co
             t->nfks--;
         }
     drop_fks_to(s, t->name, col);
+    drop_objects_using(s, t->name, col);
     memmove(&t->cols[ci], &t->cols[ci + 1], (t->ncols - (size_t)ci - 1) * sizeof t->cols[0]);
     t->ncols--;
     return true;
@@ -167,7 +182,7 @@ static void rename_refs(struct mp_schema *s, const char *old, const char *new_na
 
 /* Undo rename hint i in the desired schema (the object keeps its start
  * name); false when that name is taken there. */
-static bool cand_unrename(struct cand *c, size_t i)
+static bool cand_unrename(struct mp_arena *a, struct cand *c, size_t i)
 {
     struct mp_rename h = c->h.v[i];
     if (h.index) {
@@ -186,7 +201,7 @@ static bool cand_unrename(struct cand *c, size_t i)
         struct mp_column *col = dt ? mp_table_column(dt, MP_POSTGRES, h.new_name) : NULL;
         if (!col || mp_table_column(dt, MP_POSTGRES, h.old_name))
             return false;
-        mp_schema_rename_column_refs(c->desired, dt, h.new_name, h.old_name);
+        mp_schema_rename_column_refs(a, c->desired, dt, h.new_name, h.old_name);
         col->name = h.old_name;
     } else {
         struct mp_table *dt = mp_schema_table(c->desired, MP_POSTGRES, h.new_name);
@@ -421,6 +436,14 @@ static enum mp_shrink_res drop_constraints(struct search *s, const struct cand *
                 del_at(ct->uniques, &ct->nuniques, sizeof *ct->uniques, j);
                 return offer(s, c, true, out);
             }
+            for (size_t j = 0; j < t->nchecks; j++) {
+                if (k++ != idx)
+                    continue;
+                struct cand *c = new_cand(a, b);
+                struct mp_table *ct = (side ? c->desired : c->start)->tables[i];
+                del_at(ct->checks, &ct->nchecks, sizeof *ct->checks, j);
+                return offer(s, c, true, out);
+            }
         }
     }
     return MP_SHRINK_NO_MORE;
@@ -526,7 +549,7 @@ static enum mp_shrink_res undo_renames(struct search *s, const struct cand *b, u
     if (idx >= b->h.n)
         return MP_SHRINK_NO_MORE;
     struct cand *c = new_cand(s->a, b);
-    return offer(s, c, cand_unrename(c, (size_t)idx), out);
+    return offer(s, c, cand_unrename(s->a, c, (size_t)idx), out);
 }
 
 static enum mp_shrink_res drop_rows(struct search *s, const struct cand *b, uint64_t idx, void **out)

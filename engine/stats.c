@@ -56,7 +56,7 @@ void mp_run_stats(struct mp_reporter *r, const struct mp_run_config *cfg, const 
 {
     struct mp_arena *a = mp_arena_new();
     unsigned long total = mp_run_total(cfg), trials = 0, fixed = 0;
-    unsigned long kinds[MP_OP_DROP_UNIQUE + 1] = {0};
+    unsigned long kinds[MP_OP__COUNT] = {0};
     size_t *sizes = calloc(total + 1, sizeof *sizes), nsizes = 0, nodiff = 0;
     unsigned long tables = 0, cols = 0, fks = 0, selfref = 0, idx = 0, uniq = 0, maxtables = 0;
     if (!sizes)
@@ -102,7 +102,7 @@ void mp_run_stats(struct mp_reporter *r, const struct mp_run_config *cfg, const 
         }
         sizes[nsizes++] = cs.n;
         for (size_t i = 0; i < cs.n; i++)
-            if ((unsigned)cs.ops[i].kind <= MP_OP_DROP_UNIQUE)
+            if ((unsigned)cs.ops[i].kind < MP_OP__COUNT)
                 kinds[cs.ops[i].kind]++;
     }
     mp_reporter_comment(r, "stats: trials %lu (%lu fixed cases, %lu random)", trials, fixed, trials - fixed);
@@ -125,7 +125,7 @@ void mp_run_stats(struct mp_reporter *r, const struct mp_run_config *cfg, const 
                         ops, nsizes ? sizes[0] : 0, nsizes ? sizes[nsizes / 2] : 0, nsizes ? sizes[nsizes - 1] : 0,
                         nodiff ? mp_arena_printf(a, ", %zu without a change set", nodiff) : "");
     struct mp_buf b = {0};
-    for (int k = 0; k <= MP_OP_DROP_UNIQUE; k++)
+    for (int k = 0; k < MP_OP__COUNT; k++)
         if (kinds[k])
             mp_buf_printf(&b, "%s%s %lu", b.len ? ", " : "", mp_op_kind_name((enum mp_op_kind)k), kinds[k]);
     mp_reporter_comment(r, "stats: operation kinds: %s", b.len ? mp_buf_str(&b) : "none");

@@ -36,6 +36,11 @@ uint64_t mp_trial_seed_of(const struct mp_trial *t)
     return t->seed;
 }
 
+enum mp_fault mp_trial_fault(const struct mp_trial *t)
+{
+    return t->fault;
+}
+
 struct mp_backend *mp_trial_backend(struct mp_trial *t, enum mp_dialect d)
 {
     return t->backends ? t->backends[d] : NULL;

@@ -2,6 +2,8 @@
 #include "data.h"
 #include "model_column.h"
 
+#include "model_check.h"
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,6 +107,10 @@ void mp_data_gen(struct mp_arena *a, struct mp_rng *r, const struct mp_schema *s
             tr->types = mp_arena_alloc(a, (t->ncols + 1) * sizeof *tr->types);
             bool *uniq = mp_arena_alloc(a, (t->ncols + 1) * sizeof *uniq);
             bool *nonnull = mp_arena_alloc(a, (t->ncols + 1) * sizeof *nonnull);
+            /* a column with a CHECK (col IN (...)) in the start or the
+             * desired table takes its values from the list */
+            const char ***in_v = mp_arena_alloc(a, (t->ncols + 1) * sizeof *in_v);
+            size_t *in_n = mp_arena_alloc(a, (t->ncols + 1) * sizeof *in_n);
             size_t rows = max_rows;
             for (size_t c = 0; c < t->ncols; c++) {
                 const struct mp_column *col = &t->cols[c];
@@ -115,6 +121,13 @@ void mp_data_gen(struct mp_arena *a, struct mp_rng *r, const struct mp_schema *s
                 uniq[c] = mp_table_column_in_unique_key(t, d, col->name) || (dc ? mp_table_column_in_unique_key(dt, d, dc->name) : !desired);
                 nonnull[c] = col->not_null || (dc ? dc->not_null : !desired);
                 size_t dom = domain(&col->type);
+                in_n[c] = 0;
+                for (size_t k = 0; k < t->nchecks && !in_n[c]; k++)
+                    in_n[c] = mp_check_in_values(a, d, t->checks[k].expr, col->name, &in_v[c]);
+                for (size_t k = 0; dc && k < dt->nchecks && !in_n[c]; k++)
+                    in_n[c] = mp_check_in_values(a, d, dt->checks[k].expr, dc->name, &in_v[c]);
+                if (in_n[c])
+                    dom = in_n[c];
                 if (uniq[c] && dom && rows > dom && nonnull[c])
                     rows = dom;
             }
@@ -208,12 +221,15 @@ void mp_data_gen(struct mp_arena *a, struct mp_rng *r, const struct mp_schema *s
                         }
                         continue;
                     }
-                    size_t dom = domain(&col->type);
+                    size_t dom = in_n[c] ? in_n[c] : domain(&col->type);
                     if (!nonnull[c] && (mp_rng_chance(r, 1, 5) || (uniq[c] && dom && row >= dom))) {
                         v[c] = NULL;
                         continue;
                     }
-                    v[c] = value(a, r, &col->type, row, uniq[c]);
+                    if (in_n[c])
+                        v[c] = in_v[c][uniq[c] ? row % in_n[c] : (size_t)mp_rng_below(r, in_n[c])];
+                    else
+                        v[c] = value(a, r, &col->type, row, uniq[c]);
                 }
                 tr->rows[tr->nrows++] = v;
             }

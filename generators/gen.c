@@ -1,5 +1,8 @@
 /* gen.c - random schemas and change sets. */
 #include "gen.h"
+#include "index_def.h"
+#include "model_check.h"
+#include "sqlexpr.h"
 #include "gen_features.h"
 #include "vschema.h"
 
@@ -29,7 +32,21 @@ struct g {
     const struct mp_schema *start; /* NULL while the start schema is built */
     struct mp_schema *s;   /* the schema being built/changed; its counter gives every new object its id */
     unsigned serial;       /* for fresh names */
+    /* CHECK constraints and index definitions draw from a stream of their
+     * own (seeded from the case's, which it does not advance) and name
+     * checks from a counter of their own, so that adding them left the
+     * rest of every generated case as it was */
+    struct mp_rng fr;
+    unsigned ck_serial;
 };
+
+static void features_on(struct g *g, struct mp_rng **saved)
+{
+    *saved = g->r;
+    g->r = &g->fr;
+}
+
+static void add_check(struct g *g, struct mp_table *t);
 
 static bool pick(struct g *g, unsigned num, unsigned den)
 {
@@ -252,6 +269,12 @@ static struct mp_table *new_table(struct g *g, const char *name)
         data_column(g, t, fresh_col(g, t));
     if (pick(g, 1, 4))
         add_unique(g, t);
+    struct mp_rng *main;
+    features_on(g, &main);
+    bool check = pick(g, 1, 3);
+    g->r = main;
+    if (check)
+        add_check(g, t);
     return t;
 }
 
@@ -284,6 +307,94 @@ static void add_fk_column(struct g *g, struct mp_table *t, const struct mp_table
     }
 }
 
+/* A CHECK on a data column of t that every generated value passes (data.c:
+ * numbers are not negative, dates from 2010, text short, and a text column
+ * with an IN list gets its values from the list), or nothing. */
+static void add_check(struct g *g, struct mp_table *t)
+{
+    struct mp_rng *main;
+    features_on(g, &main);
+    size_t i = t->ncols > 1 ? 1 + below(g, t->ncols - 1) : 0;
+    const struct mp_column *c = &t->cols[i];
+    bool fk = false;
+    for (size_t j = 0; j < t->nfks; j++)
+        fk |= mp_names_contains(MP_POSTGRES, &t->fks[j].cols, c->name);
+    struct mp_buf e = {0};
+    switch (fk || mp_names_contains(MP_POSTGRES, &t->pk, c->name) ? MP_TYPE_RAW : c->type.kind) {
+    case MP_TYPE_INTEGER:
+    case MP_TYPE_BIGINT:
+    case MP_TYPE_NUMERIC:
+    case MP_TYPE_DOUBLE:
+        mp_buf_ident(&e, c->name);
+        mp_buf_add(&e, pick(g, 1, 2) ? " >= 0" : " < 100000");
+        break;
+    case MP_TYPE_VARCHAR:
+        mp_buf_add(&e, "length(");
+        mp_buf_ident(&e, c->name);
+        mp_buf_printf(&e, ") <= %d", c->type.len);
+        break;
+    case MP_TYPE_TEXT:
+        if (!mp_table_column_in_unique_key(t, MP_POSTGRES, c->name) && pick(g, 1, 2)) {
+            mp_buf_ident(&e, c->name);
+            mp_buf_add(&e, " IN ('n/a', 'it''s', 'a;b', 't1', 't2')");
+        } else {
+            mp_buf_add(&e, "length(");
+            mp_buf_ident(&e, c->name);
+            mp_buf_add(&e, ") < 40");
+        }
+        break;
+    case MP_TYPE_DATE:
+    case MP_TYPE_TIMESTAMP:
+        /* spelled as PostgreSQL prints the folded constant back */
+        mp_buf_ident(&e, c->name);
+        mp_buf_add(&e, c->type.kind == MP_TYPE_DATE ? " >= '2000-01-01'" : " >= '2000-01-01 00:00:00'");
+        break;
+    default:
+        break;
+    }
+    if (e.len) {
+        struct mp_check *k = mp_table_add_check(g->a, t);
+        k->name = pick(g, 3, 4) ? mp_arena_printf(g->a, "ck_%u", ++g->ck_serial) : NULL;
+        k->expr = mp_expr_norm(g->a, mp_buf_str(&e));
+    }
+    mp_buf_free(&e);
+    g->r = main;
+}
+
+/* Make index x more than a column list, sometimes: DESC, a partial index
+ * (WHERE col IS NOT NULL: every row passes or is left out, both fine), an
+ * expression key lower(col) on a text column.  Only non-unique indexes get
+ * a predicate or an expression (a unique one must stay a key data.c keeps
+ * distinct).  Both dialects have all of these; methods, INCLUDE, NULLS
+ * FIRST/LAST and operator classes are PostgreSQL's only and stay out of
+ * cases that run on both. */
+static void index_features(struct g *g, const struct mp_table *t, struct mp_index *x)
+{
+    struct mp_rng *main;
+    features_on(g, &main);
+    if (pick(g, 1, 4))
+        mp_index_keys_make(g->a, x)[below(g, x->cols.n)].desc = true;
+    const struct mp_column *c0 = mp_table_column(t, MP_POSTGRES, x->cols.v[0]);
+    if (!x->unique && c0 && pick(g, 1, 4)) {
+        struct mp_buf e = {0};
+        mp_buf_ident(&e, c0->name);
+        mp_buf_add(&e, " IS NOT NULL");
+        x->where = mp_expr_norm(g->a, mp_buf_str(&e));
+        mp_buf_free(&e);
+    }
+    if (!x->unique && c0 && (c0->type.kind == MP_TYPE_TEXT || c0->type.kind == MP_TYPE_VARCHAR) && pick(g, 1, 3)) {
+        struct mp_buf e = {0};
+        mp_buf_add(&e, "lower(");
+        mp_buf_ident(&e, c0->name);
+        mp_buf_addc(&e, ')');
+        mp_index_keys_make(g->a, x)[0].expr = mp_expr_norm(g->a, mp_buf_str(&e));
+        x->cols.v[0] = x->keys[0].expr;
+        mp_buf_free(&e);
+    }
+    mp_index_tidy(x);
+    g->r = main;
+}
+
 static void add_index(struct g *g, struct mp_table *t)
 {
     size_t ci = below(g, t->ncols);
@@ -297,6 +408,14 @@ static void add_index(struct g *g, struct mp_table *t)
     x->cols = mp_names_make(g->a, (c[0] == c[1] || pick(g, 1, 2)) ? 1 : 2, c);
     if (mp_gen_feat_special(&t->cols[ci]) || (x->cols.n == 2 && mp_gen_feat_special(&t->cols[cj])))
         x->unique = false; /* values the database makes or computes may repeat */
+    /* a column the change set adds to a start table with a default holds
+     * that default in every start row: a unique index over it would fail
+     * on any two rows, whatever the plan */
+    if (from_start(g, t->id) &&
+        ((!from_start(g, t->cols[ci].id) && t->cols[ci].default_sql) ||
+         (x->cols.n == 2 && !from_start(g, t->cols[cj].id) && t->cols[cj].default_sql)))
+        x->unique = false;
+    index_features(g, t, x);
 }
 
 static struct mp_schema *gen_start(struct g *g, unsigned size, size_t ntables)
@@ -409,15 +528,15 @@ static void ch_rename_column(struct g *g, bool swap)
             col_used(g->s, t, t->cols[i].name) || col_used(g->s, t, t->cols[j].name))
             return;
         const char *a = t->cols[i].name, *b = t->cols[j].name;
-        mp_schema_rename_column_refs(g->s, t, a, "\x01");
-        mp_schema_rename_column_refs(g->s, t, b, a);
-        mp_schema_rename_column_refs(g->s, t, "\x01", b);
+        mp_schema_rename_column_refs(g->a, g->s, t, a, "\x01");
+        mp_schema_rename_column_refs(g->a, g->s, t, b, a);
+        mp_schema_rename_column_refs(g->a, g->s, t, "\x01", b);
         t->cols[i].name = b;
         t->cols[j].name = a;
         return;
     }
     const char *to = fresh_col(g, t);
-    mp_schema_rename_column_refs(g->s, t, t->cols[i].name, to);
+    mp_schema_rename_column_refs(g->a, g->s, t, t->cols[i].name, to);
     t->cols[i].name = to;
 }
 
@@ -426,6 +545,22 @@ static void ch_add_column(struct g *g)
     struct mp_table *t = any_table(g);
     if (t)
         data_column(g, t, fresh_col(g, t));
+}
+
+/* Drop t's indexes and checks that use column c (keys, expressions,
+ * predicates): they go with it. */
+static void drop_uses(struct mp_table *t, const char *c)
+{
+    for (size_t k = t->nindexes; k-- > 0;)
+        if (mp_index_uses(MP_POSTGRES, &t->indexes[k], c)) {
+            memmove(&t->indexes[k], &t->indexes[k + 1], (t->nindexes - k - 1) * sizeof t->indexes[0]);
+            t->nindexes--;
+        }
+    size_t which;
+    while (mp_table_checks_use(t, MP_POSTGRES, c, &which)) {
+        memmove(&t->checks[which], &t->checks[which + 1], (t->nchecks - which - 1) * sizeof t->checks[0]);
+        t->nchecks--;
+    }
 }
 
 static void ch_drop_column(struct g *g)
@@ -437,12 +572,8 @@ static void ch_drop_column(struct g *g)
     const char *c = t->cols[i].name;
     if (col_used(g->s, t, c))
         return;
-    /* indexes on it go too (the hard case: drop an indexed column) */
-    for (size_t k = t->nindexes; k-- > 0;)
-        if (mp_names_contains(MP_POSTGRES, &t->indexes[k].cols, c)) {
-            memmove(&t->indexes[k], &t->indexes[k + 1], (t->nindexes - k - 1) * sizeof t->indexes[0]);
-            t->nindexes--;
-        }
+    /* indexes and checks on it go too (the hard case: drop an indexed column) */
+    drop_uses(t, c);
     memmove(&t->cols[i], &t->cols[i + 1], (t->ncols - i - 1) * sizeof t->cols[0]);
     t->ncols--;
 }
@@ -665,13 +796,42 @@ static void ch_drop_fk_column(struct g *g)
             memmove(&t->fks[j], &t->fks[j + 1], (t->nfks - j - 1) * sizeof t->fks[0]);
             t->nfks--;
         }
-    for (size_t j = t->nindexes; j-- > 0;)
-        if (mp_names_contains(MP_SQLITE, &t->indexes[j].cols, c)) {
-            memmove(&t->indexes[j], &t->indexes[j + 1], (t->nindexes - j - 1) * sizeof t->indexes[0]);
-            t->nindexes--;
-        }
+    drop_uses(t, c);
     memmove(&t->cols[ci], &t->cols[ci + 1], (t->ncols - (size_t)ci - 1) * sizeof t->cols[0]);
     t->ncols--;
+}
+
+/* Changes to CHECKs and index definitions, drawn from g->fr after the
+ * other changes: add a check (existing rows pass it: add_check), drop one,
+ * or change a non-unique index's definition (a drop and a create under
+ * the same name). */
+static void feature_changes(struct g *g)
+{
+    struct mp_rng *main;
+    features_on(g, &main);
+    struct mp_table *t = any_table(g);
+    bool add = t && pick(g, 1, 4), drop = t && t->nchecks && pick(g, 1, 4);
+    bool change = t && t->nindexes && pick(g, 1, 4);
+    size_t which = drop ? below(g, t->nchecks) : 0, xi = change ? below(g, t->nindexes) : 0;
+    g->r = main;
+    if (drop) {
+        memmove(&t->checks[which], &t->checks[which + 1], (t->nchecks - which - 1) * sizeof t->checks[0]);
+        t->nchecks--;
+    }
+    if (add)
+        add_check(g, t);
+    if (change && !t->indexes[xi].unique) {
+        struct mp_index *x = &t->indexes[xi];
+        features_on(g, &main);
+        if (x->where && pick(g, 1, 2)) {
+            x->where = NULL;
+        } else {
+            struct mp_index_key *k = mp_index_keys_make(g->a, x);
+            k[0].desc = !k[0].desc;
+            mp_index_tidy(x);
+        }
+        g->r = main;
+    }
 }
 
 /* ADD COLUMN appends in both dialects, so in a desired schema reachable
@@ -763,7 +923,8 @@ static int gen_case(struct mp_arena *a, struct mp_rng *r, unsigned size, size_t 
 {
     struct mp_error e = {0};
     for (int attempt = 0; attempt < 20; attempt++) {
-        struct g g = {.a = a, .r = r};
+        struct g g = {.a = a, .r = r, .fr = *r};
+        mp_rng_seed(&g.fr, mp_rng_next(&g.fr) ^ 0x636865636b696478u); /* "checkidx" */
         struct mp_schema *start = gen_start(&g, size, ntables);
         g.s = mp_schema_clone(a, start);
         g.start = start;
@@ -790,7 +951,7 @@ static int gen_case(struct mp_arena *a, struct mp_rng *r, unsigned size, size_t 
                 struct mp_column *c = ch_alter_type(&g, t);
                 if (c) {
                     const char *to = fresh_col(&g, t);
-                    mp_schema_rename_column_refs(g.s, t, c->name, to);
+                    mp_schema_rename_column_refs(a, g.s, t, c->name, to);
                     c->name = to;
                 }
                 break;
@@ -811,6 +972,7 @@ static int gen_case(struct mp_arena *a, struct mp_rng *r, unsigned size, size_t 
                 break;
             }
         }
+        feature_changes(&g);
         new_columns_last(&g);
         out->start = start;
         out->desired = g.s;

@@ -9,7 +9,11 @@
 /* The table of all properties, in report order; *n receives its length. */
 const struct mp_property *mp_properties(size_t *n);
 
-/* Look a property up by name; NULL when unknown. */
+/* The opt-in properties (run only when --properties names them), in
+ * report order; *n receives their number. */
+const struct mp_property *mp_properties_optin(size_t *n);
+
+/* Look a property up by name, default or opt-in; NULL when unknown. */
 const struct mp_property *mp_property_find(const char *name);
 
 
@@ -21,5 +25,7 @@ extern const struct mp_property mp_prop_rollback_roundtrip;
 extern const struct mp_property mp_prop_dialect_agreement;
 extern const struct mp_property mp_prop_exactly_once;
 extern const struct mp_property mp_prop_atomic_on_kill;
+extern const struct mp_property mp_prop_lint_sound;
+extern const struct mp_property mp_prop_incremental_equals_fresh;
 
 #endif

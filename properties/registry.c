@@ -14,6 +14,13 @@ static const struct mp_property *table[] = {
     &mp_prop_atomic_on_kill,
 };
 
+/* Checked only when named with --properties: each costs a default run more
+ * time than it is worth there (README, "Properties"). */
+static const struct mp_property *optin[] = {
+    &mp_prop_lint_sound,
+    &mp_prop_incremental_equals_fresh,
+};
+
 const struct mp_property *mp_properties(size_t *n)
 {
     static struct mp_property copy[sizeof table / sizeof table[0]];
@@ -23,10 +30,22 @@ const struct mp_property *mp_properties(size_t *n)
     return copy;
 }
 
+const struct mp_property *mp_properties_optin(size_t *n)
+{
+    static struct mp_property copy[sizeof optin / sizeof optin[0]];
+    for (size_t i = 0; i < sizeof optin / sizeof optin[0]; i++)
+        copy[i] = *optin[i];
+    *n = sizeof optin / sizeof optin[0];
+    return copy;
+}
+
 const struct mp_property *mp_property_find(const char *name)
 {
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
         if (strcmp(table[i]->name, name) == 0)
             return table[i];
+    for (size_t i = 0; i < sizeof optin / sizeof optin[0]; i++)
+        if (strcmp(optin[i]->name, name) == 0)
+            return optin[i];
     return NULL;
 }

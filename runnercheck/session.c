@@ -6,6 +6,7 @@
 #include "pgcluster.h"
 
 #include <errno.h>
+#include <libpq-fe.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -32,11 +33,27 @@ int mp_rc_connect_pg(struct mp_rc *c, const char *pg_url, struct mp_pgcluster **
             return rc;
         c->pg_conninfo = mp_pgcluster_conninfo(*cl);
     }
-    const char *h = strstr(c->pg_conninfo, "host=");
-    c->host = h ? mp_arena_strndup(c->a, h + 5, strcspn(h + 5, " ")) : "/var/run/postgresql";
-    const char *u = strstr(c->pg_conninfo, "user=");
-    if (u)
-        c->user = mp_arena_strndup(c->a, u + 5, strcspn(u + 5, " "));
+    /* host and user for the adapters' {host} and {user}: libpq's own
+     * parser reads both the keyword form and a postgres:// URL (whose
+     * host=%2F... query parameter it decodes) ("Connection Strings") */
+    char *msg = NULL;
+    PQconninfoOption *opts = PQconninfoParse(c->pg_conninfo, &msg);
+    if (!opts) {
+        int rc = mp_error_set(err, MP_EINVAL, "--pg-url %s: %s", c->pg_conninfo,
+                              msg ? msg : "not a connection string");
+        PQfreemem(msg);
+        return rc;
+    }
+    c->host = "/var/run/postgresql";
+    for (const PQconninfoOption *o = opts; o->keyword; o++) {
+        if (!o->val || !*o->val)
+            continue;
+        if (strcmp(o->keyword, "host") == 0)
+            c->host = mp_arena_strdup(c->a, o->val);
+        else if (strcmp(o->keyword, "user") == 0)
+            c->user = mp_arena_strdup(c->a, o->val);
+    }
+    PQconninfoFree(opts);
     return 0;
 }
 

@@ -1,6 +1,10 @@
 /* diff.c - schema diff with rename hints. */
 #include "diff.h"
 
+#include "index_def.h"
+#include "model_check.h"
+#include "sqlexpr.h"
+
 #include <string.h>
 
 void mp_renames_add(struct mp_arena *a, struct mp_renames *r, bool column,
@@ -86,6 +90,71 @@ static bool translate_cols(struct mp_arena *a, const struct mp_table *st, const 
     return true;
 }
 
+/* Every column of start table st with its final name in dt (NULL when it
+ * is dropped): the renames expressions and index definitions go through. */
+static size_t col_targets(struct mp_arena *a, const struct mp_table *st, const struct mp_table *dt,
+                          const struct mp_renames *h, enum mp_dialect d, const char ***from, const char ***to)
+{
+    *from = mp_arena_alloc(a, (st->ncols + 1) * sizeof **from);
+    *to = mp_arena_alloc(a, (st->ncols + 1) * sizeof **to);
+    for (size_t i = 0; i < st->ncols; i++) {
+        (*from)[i] = st->cols[i].name;
+        (*to)[i] = mp_diff_column_target(st, dt, h, d, st->cols[i].name);
+    }
+    return st->ncols;
+}
+
+/* Start index x as it reads in the desired vocabulary; false when it uses
+ * a dropped column. */
+static bool index_target(struct mp_arena *a, const struct mp_table *st, const struct mp_table *dt,
+                         const struct mp_renames *h, enum mp_dialect d, const struct mp_index *x, struct mp_index *out)
+{
+    const char **from, **to;
+    size_t k = col_targets(a, st, dt, h, d, &from, &to);
+    *out = *x;
+    return mp_index_translate(a, d, out, k, from, to);
+}
+
+/* CHECK constraints match by expression (translated into the desired
+ * vocabulary) and NOT VALID; names do not count (they print only with
+ * MP_CANON_NAMES).  Unmatched start checks are dropped, unmatched desired
+ * ones added; a check whose column is dropped is dropped. */
+static void diff_checks(struct mp_arena *a, const struct mp_renames *h, enum mp_dialect d, const struct mp_table *st,
+                        const struct mp_table *dt, struct mp_changeset *out)
+{
+    const char **from, **to;
+    size_t k = col_targets(a, st, dt, h, d, &from, &to);
+    bool *taken = mp_arena_alloc(a, (dt->nchecks + 1) * sizeof *taken);
+    memset(taken, 0, (dt->nchecks + 1) * sizeof *taken);
+    for (size_t i = 0; i < st->nchecks; i++) {
+        struct mp_check c = st->checks[i];
+        bool gone = false;
+        for (size_t j = 0; j < k; j++)
+            gone |= !to[j] && mp_expr_uses(d, c.expr, from[j]);
+        long found = -1;
+        if (!gone) {
+            struct mp_buf b = {0};
+            mp_expr_normalize(&b, c.expr, strlen(c.expr), d, from, to, k);
+            c.expr = mp_arena_strdup(a, mp_buf_str(&b));
+            mp_buf_free(&b);
+            found = mp_table_find_check(dt, &c, taken);
+        }
+        if (found >= 0) {
+            taken[found] = true;
+            continue;
+        }
+        struct mp_op *op = mp_changeset_add(a, out, MP_OP_DROP_CHECK);
+        op->table = st->name;
+        op->check = st->checks[i];
+    }
+    for (size_t j = 0; j < dt->nchecks; j++)
+        if (!taken[j]) {
+            struct mp_op *op = mp_changeset_add(a, out, MP_OP_ADD_CHECK);
+            op->table = dt->name;
+            op->check = dt->checks[j];
+        }
+}
+
 static bool fk_in(enum mp_dialect d, const struct mp_table *t, const struct mp_fk *f)
 {
     for (size_t i = 0; i < t->nfks; i++)
@@ -129,14 +198,13 @@ static int diff_table(struct mp_arena *a, const struct mp_schema *start, const s
     }
     for (size_t i = 0; i < st->nindexes; i++) {
         const struct mp_index *x = &st->indexes[i];
-        struct mp_names cols;
+        struct mp_index tx;
         const struct mp_rename *ih = index_hint(h, d, st->name, x->name, NULL);
         long di = mp_table_find_index(dt, d, ih ? ih->new_name : x->name);
         if (!ih && index_hint(h, d, st->name, NULL, x->name))
             di = -1; /* the name now belongs to another (renamed) index */
-        bool keep = di >= 0 && translate_cols(a, st, dt, h, d, &x->cols, &cols) &&
-                    dt->indexes[di].unique == x->unique &&
-                    mp_names_eq(d, &dt->indexes[di].cols, &cols);
+        /* a changed definition is a drop and a create (an index rebuild) */
+        bool keep = di >= 0 && index_target(a, st, dt, h, d, x, &tx) && mp_index_def_eq(d, &dt->indexes[di], &tx);
         if (keep && ih) {
             struct mp_op *op = mp_changeset_add(a, out, MP_OP_RENAME_INDEX);
             op->table = st->name;
@@ -188,7 +256,7 @@ static int diff_table(struct mp_arena *a, const struct mp_schema *start, const s
         }
         const struct mp_column *dc = mp_table_column(dt, d, fin);
         /* alterations in place, named as in the start schema */
-        bool narrow = !mp_type_eq(&c->type, &dc->type) && !mp_type_widens(&c->type, &dc->type);
+        bool narrow = !mp_type_eq(&c->type, &dc->type) && !mp_type_widens_in(d, &c->type, &dc->type);
         if (narrow && !(flags & MP_DIFF_ALLOW_NARROWING)) {
             struct mp_buf f = {0}, g = {0};
             mp_type_canonical(&f, &c->type);
@@ -277,6 +345,7 @@ static int diff_table(struct mp_arena *a, const struct mp_schema *start, const s
             op->table = dt->name;
             op->unique = dt->uniques[j];
         }
+    diff_checks(a, h, d, st, dt, out);
     for (size_t i = 0; i < dt->nfks; i++) {
         const struct mp_fk *f = &dt->fks[i];
         /* Is it a surviving start FK?  Translate every start FK and compare. */
@@ -306,9 +375,8 @@ static int diff_table(struct mp_arena *a, const struct mp_schema *start, const s
         long si = mp_table_find_index(st, d, ih ? ih->old_name : x->name);
         if (!ih && index_hint(h, d, st->name, x->name, NULL))
             si = -1; /* the start index of that name was renamed away */
-        struct mp_names cols;
-        bool same = si >= 0 && translate_cols(a, st, dt, h, d, &st->indexes[si].cols, &cols) &&
-                    st->indexes[si].unique == x->unique && mp_names_eq(d, &cols, &x->cols);
+        struct mp_index tx;
+        bool same = si >= 0 && index_target(a, st, dt, h, d, &st->indexes[si], &tx) && mp_index_def_eq(d, x, &tx);
         if (!same) {
             struct mp_op *op = mp_changeset_add(a, out, MP_OP_ADD_INDEX);
             op->table = dt->name;

@@ -2,6 +2,10 @@
 #include "model.h"
 #include "model_column.h"
 
+#include "index_def.h"
+#include "model_check.h"
+#include "sqlexpr.h"
+
 #include <search.h>
 
 #include <assert.h>
@@ -290,7 +294,9 @@ struct mp_table *mp_table_clone(struct mp_arena *a, const struct mp_table *t)
         x->unique = t->indexes[i].unique;
         x->cols = mp_names_copy(a, &t->indexes[i].cols);
         x->id = t->indexes[i].id;
+        mp_index_copy_def(a, x, &t->indexes[i]);
     }
+    mp_table_copy_checks(a, c, t);
     return c;
 }
 
@@ -646,14 +652,14 @@ bool mp_table_has_unique_key(const struct mp_table *t, enum mp_dialect d,
         if (same_set(d, &t->uniques[i].cols, cols))
             return true;
     for (size_t i = 0; i < t->nindexes; i++)
-        if (t->indexes[i].unique && same_set(d, &t->indexes[i].cols, cols))
+        if (t->indexes[i].unique && mp_index_keys_plain(&t->indexes[i]) && same_set(d, &t->indexes[i].cols, cols))
             return true;
     return false;
 }
 
 /* ---- canonical form ---- */
 
-static void names_list(struct mp_buf *b, const struct mp_names *n)
+void mp_names_sql(struct mp_buf *b, const struct mp_names *n)
 {
     mp_buf_addc(b, '(');
     for (size_t i = 0; i < n->n; i++) {
@@ -783,7 +789,7 @@ static void canonical_table(struct mp_buf *b, const struct mp_table *t, int flag
         mp_buf_add(b, "  ");
         constraint_name(b, t->pk_name, flags);
         mp_buf_add(b, "primary key ");
-        names_list(b, &t->pk);
+        mp_names_sql(b, &t->pk);
         mp_buf_addc(b, '\n');
     }
     size_t n = t->nuniques + t->nfks + t->nindexes;
@@ -795,11 +801,12 @@ static void canonical_table(struct mp_buf *b, const struct mp_table *t, int flag
         mp_buf_add(&tmp, "  ");
         constraint_name(&tmp, t->uniques[i].name, flags);
         mp_buf_add(&tmp, "unique ");
-        names_list(&tmp, &t->uniques[i].cols);
+        mp_names_sql(&tmp, &t->uniques[i].cols);
         mp_buf_addc(&tmp, '\n');
         lines[i] = take(&tmp);
     }
     add_sorted(b, lines, t->nuniques);
+    mp_table_canonical_checks(b, t, flags);
     lines = calloc(n ? n : 1, sizeof *lines);
     if (!lines)
         mp_oom();
@@ -808,11 +815,11 @@ static void canonical_table(struct mp_buf *b, const struct mp_table *t, int flag
         mp_buf_add(&tmp, "  ");
         constraint_name(&tmp, f->name, flags);
         mp_buf_add(&tmp, "foreign key ");
-        names_list(&tmp, &f->cols);
+        mp_names_sql(&tmp, &f->cols);
         mp_buf_add(&tmp, " references ");
         mp_buf_ident(&tmp, f->ref_table);
         mp_buf_addc(&tmp, ' ');
-        names_list(&tmp, &f->ref_cols);
+        mp_names_sql(&tmp, &f->ref_cols);
         if (f->on_delete != MP_FK_NO_ACTION) {
             mp_buf_add(&tmp, " on delete ");
             const char *act = mp_fk_action_sql(f->on_delete);
@@ -840,7 +847,7 @@ static void canonical_table(struct mp_buf *b, const struct mp_table *t, int flag
         mp_buf_add(&tmp, x->unique ? "  unique index " : "  index ");
         mp_buf_ident(&tmp, x->name);
         mp_buf_addc(&tmp, ' ');
-        names_list(&tmp, &x->cols);
+        mp_index_canonical(&tmp, x);
         mp_buf_addc(&tmp, '\n');
         lines[i] = take(&tmp);
     }
@@ -1073,6 +1080,33 @@ bool mp_type_widens(const struct mp_type *from, const struct mp_type *to)
     }
 }
 
+static bool has_word(const char *s, const char *w)
+{
+    size_t n = strlen(w);
+    for (; *s; s++)
+        if (strncasecmp(s, w, n) == 0)
+            return true;
+    return false;
+}
+
+/* SQLite "Datatypes In SQLite" 3.1, rules 1 and 2 */
+static bool sqlite_text_affinity(const struct mp_type *t)
+{
+    if (t->kind == MP_TYPE_TEXT || t->kind == MP_TYPE_VARCHAR)
+        return true;
+    if (t->kind != MP_TYPE_RAW || !t->raw || has_word(t->raw, "INT"))
+        return false;
+    return has_word(t->raw, "CHAR") || has_word(t->raw, "CLOB") || has_word(t->raw, "TEXT");
+}
+
+bool mp_type_widens_in(enum mp_dialect d, const struct mp_type *from, const struct mp_type *to)
+{
+    if (mp_type_widens(from, to))
+        return true;
+    return d == MP_SQLITE && (from->kind == MP_TYPE_RAW || to->kind == MP_TYPE_RAW) && sqlite_text_affinity(from) &&
+           sqlite_text_affinity(to);
+}
+
 bool mp_default_eq(const char *x, const char *y)
 {
     if (!x || !y)
@@ -1094,7 +1128,7 @@ bool mp_table_column_in_unique_key(const struct mp_table *t, enum mp_dialect d, 
         if (mp_names_contains(d, &t->uniques[i].cols, col))
             return true;
     for (size_t i = 0; i < t->nindexes; i++)
-        if (t->indexes[i].unique && mp_names_contains(d, &t->indexes[i].cols, col))
+        if (t->indexes[i].unique && mp_index_keys_plain(&t->indexes[i]) && mp_names_contains(d, &t->indexes[i].cols, col))
             return true;
     return false;
 }
@@ -1106,13 +1140,21 @@ static void rename_in_names(struct mp_names *n, const char *old, const char *to)
             n->v[i] = to;
 }
 
-void mp_schema_rename_column_refs(struct mp_schema *s, struct mp_table *t, const char *old, const char *to)
+void mp_schema_rename_column_refs(struct mp_arena *a, struct mp_schema *s, struct mp_table *t, const char *old,
+                                  const char *to)
 {
     rename_in_names(&t->pk, old, to);
     for (size_t i = 0; i < t->nuniques; i++)
         rename_in_names(&t->uniques[i].cols, old, to);
-    for (size_t i = 0; i < t->nindexes; i++)
-        rename_in_names(&t->indexes[i].cols, old, to);
+    for (size_t i = 0; i < t->nindexes; i++) {
+        if (t->indexes[i].keys || t->indexes[i].where || t->indexes[i].include.n)
+            mp_index_translate(a, MP_POSTGRES, &t->indexes[i], 1, &old, &to);
+        else
+            rename_in_names(&t->indexes[i].cols, old, to);
+    }
+    for (size_t i = 0; i < t->nchecks; i++)
+        if (mp_expr_uses(MP_POSTGRES, t->checks[i].expr, old))
+            t->checks[i].expr = mp_expr_rename(a, MP_POSTGRES, t->checks[i].expr, old, to);
     for (size_t i = 0; i < t->nfks; i++)
         rename_in_names(&t->fks[i].cols, old, to);
     for (size_t i = 0; i < s->ntables; i++)

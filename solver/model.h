@@ -71,6 +71,14 @@ void mp_type_canonical(struct mp_buf *b, const struct mp_type *t);
  * affinity) both keep these values. */
 bool mp_type_widens(const struct mp_type *from, const struct mp_type *to);
 
+/* mp_type_widens(), and on SQLite also any change between two types of
+ * TEXT affinity when either is a database's own spelling (MP_TYPE_RAW,
+ * e.g. CHAR(36) <-> TEXT): SQLite enforces no length, so the rebuild's
+ * copy keeps every value as it is ("Datatypes In SQLite" 3.1: a declared
+ * type without "INT" that contains "CHAR", "CLOB" or "TEXT" has TEXT
+ * affinity). */
+bool mp_type_widens_in(enum mp_dialect d, const struct mp_type *from, const struct mp_type *to);
+
 /* Same default expression once each dialect's decoration is dropped
  * ('x'::text and 'x', TRUE and true); NULL equals only NULL. */
 bool mp_default_eq(const char *x, const char *y);
@@ -95,6 +103,8 @@ bool mp_names_eq(enum mp_dialect d, const struct mp_names *x,
 bool mp_names_contains(enum mp_dialect d, const struct mp_names *x,
                        const char *name);
 struct mp_names mp_names_copy(struct mp_arena *a, const struct mp_names *x);
+/* Append the list as SQL: ("a", "b"), every name double-quoted. */
+void mp_names_sql(struct mp_buf *b, const struct mp_names *n);
 /* Build a list from `n` C strings (copied). */
 struct mp_names mp_names_make(struct mp_arena *a, size_t n, const char *const *v);
 
@@ -147,11 +157,41 @@ struct mp_unique {
     struct mp_names cols;
 };
 
+/* NULLS FIRST / LAST of an index key (PostgreSQL "CREATE INDEX"); the
+ * default of the key's direction (LAST for ASC, FIRST for DESC) is
+ * MP_NULLS_DEFAULT, whichever way it was spelled. */
+enum mp_nulls { MP_NULLS_DEFAULT, MP_NULLS_FIRST, MP_NULLS_LAST };
+
+/* One key of an index beyond a plain ascending column (index_def.h). */
+struct mp_index_key {
+    const char *expr;        /* NULL: the column cols.v[i]; else the expression (normal form, sqlexpr.h) */
+    bool desc;
+    enum mp_nulls nulls;
+    const char *collate;     /* NULL: the column's collation */
+    const char *opclass;     /* NULL: the default operator class (PostgreSQL) */
+};
+
 struct mp_index {
     const char *name;
     bool unique;
+    /* key columns in order; an expression key holds its expression text
+     * here too (never a column name), and keys[i].expr says so */
     struct mp_names cols;
     uint32_t id;             /* identity, 0: none */
+    struct mp_index_key *keys; /* NULL: every key a plain ascending column; else cols.n entries */
+    const char *method;      /* access method (PostgreSQL USING), NULL: btree */
+    const char *where;       /* partial index predicate (normal form), NULL: none */
+    struct mp_names include; /* INCLUDE columns (PostgreSQL 11) */
+    bool nulls_not_distinct; /* NULLS NOT DISTINCT (PostgreSQL 15) */
+};
+
+/* A CHECK constraint, column-level or table-level (the model holds both
+ * as the table's; check.h).  Compared by expression; names only print
+ * with MP_CANON_NAMES. */
+struct mp_check {
+    const char *name;        /* constraint name; NULL: unnamed (SQLite) or database-chosen */
+    const char *expr;        /* the expression in normal form (sqlexpr.h), without CHECK and parentheses */
+    bool not_valid;          /* PostgreSQL NOT VALID: existing rows were not checked */
 };
 
 struct mp_table {
@@ -167,6 +207,8 @@ struct mp_table {
     size_t nfks, capfks;
     struct mp_index *indexes;
     size_t nindexes, capindexes;
+    struct mp_check *checks;
+    size_t nchecks, capchecks;
     bool strict;             /* SQLite STRICT table ("STRICT Tables") */
     bool without_rowid;      /* SQLite WITHOUT ROWID table */
 };
@@ -291,14 +333,17 @@ struct mp_column *mp_table_add_column(struct mp_arena *a, struct mp_table *t,
 struct mp_fk *mp_table_add_fk(struct mp_arena *a, struct mp_table *t);
 struct mp_unique *mp_table_add_unique(struct mp_arena *a, struct mp_table *t);
 struct mp_index *mp_table_add_index(struct mp_arena *a, struct mp_table *t);
+struct mp_check *mp_table_add_check(struct mp_arena *a, struct mp_table *t);
 
 /* Point every reference to column `old` of table `t` at `to` (pointer
  * kept, not copied): t's primary key, unique constraints, indexes and
- * foreign keys, and other tables' foreign keys into t.  Names compare
+ * foreign keys, and other tables' foreign keys into t; CHECK and index
+ * expressions are rewritten (new text in `a`).  Names compare
  * exactly; the column itself is not renamed.  For generators and the
  * shrinker, which edit schemas they own (the virtual schema renames
  * through mp_vschema_apply, with the dialect's name rules). */
-void mp_schema_rename_column_refs(struct mp_schema *s, struct mp_table *t, const char *old, const char *to);
+void mp_schema_rename_column_refs(struct mp_arena *a, struct mp_schema *s, struct mp_table *t, const char *old,
+                                  const char *to);
 
 /* True when column `col` is in t's primary key, a unique constraint or a
  * unique index. */

@@ -388,7 +388,7 @@ static bool rewrite(void *vctx, const char *s, size_t n, bool is)
     return false;
 }
 
-const char *mp_expr_rename(struct mp_arena *a, const char *e, const char *old, const char *new_name)
+const char *mp_genexpr_rename(struct mp_arena *a, const char *e, const char *old, const char *new_name)
 {
     struct rename_ctx r = {.to = new_name};
     each_word(e, old, rewrite, &r);

@@ -118,6 +118,6 @@ const char *mp_expr_refusal(const char *e);
  * compared case-insensitively, or double-quoted, exactly) is `new_name`,
  * double-quoted: what RENAME COLUMN does to a generation expression
  * (SQLite "ALTER TABLE" 3 rewrites it; PostgreSQL stores it by attnum). */
-const char *mp_expr_rename(struct mp_arena *a, const char *e, const char *old, const char *new_name);
+const char *mp_genexpr_rename(struct mp_arena *a, const char *e, const char *old, const char *new_name);
 
 #endif

@@ -1,6 +1,8 @@
 /* ops.c - change operations: construction and description. */
 #include "ops.h"
 
+#include "index_def.h"
+
 #include <string.h>
 
 const char *mp_op_kind_name(enum mp_op_kind k)
@@ -9,7 +11,7 @@ const char *mp_op_kind_name(enum mp_op_kind k)
         "create table", "drop table", "rename table", "add column", "drop column",
         "rename column", "add foreign key", "drop foreign key", "add index", "drop index",
         "rename index", "alter column type", "set not null", "drop not null", "set default",
-        "drop default", "add unique", "drop unique", "create object", "drop object",
+        "drop default", "add unique", "drop unique", "create object", "drop object", "add check", "drop check",
         "alter column features", "set table options", "create sequence", "drop sequence", "alter sequence",
     };
     return (unsigned)k < MP_OP__COUNT ? names[k] : "?";
@@ -139,7 +141,7 @@ void mp_op_describe(struct mp_buf *b, const struct mp_op *op)
         mp_buf_add(b, " on ");
         mp_buf_ident(b, op->table);
         mp_buf_addc(b, ' ');
-        names_list(b, &op->index.cols);
+        mp_index_canonical(b, &op->index);
         break;
     case MP_OP_DROP_INDEX:
         mp_buf_ident(b, op->name);
@@ -181,6 +183,16 @@ void mp_op_describe(struct mp_buf *b, const struct mp_op *op)
         mp_buf_ident(b, op->table);
         mp_buf_addc(b, ' ');
         names_list(b, &op->unique.cols);
+        break;
+    case MP_OP_ADD_CHECK:
+    case MP_OP_DROP_CHECK:
+        if (op->check.name) {
+            mp_buf_ident(b, op->check.name);
+            mp_buf_addc(b, ' ');
+        }
+        mp_buf_add(b, "on ");
+        mp_buf_ident(b, op->table);
+        mp_buf_printf(b, " (%s)%s", op->check.expr ? op->check.expr : "", op->check.not_valid ? " not valid" : "");
         break;
     case MP_OP_ALTER_COLUMN_FEATURES: {
         mp_buf_ident(b, op->table);

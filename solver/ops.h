@@ -44,6 +44,8 @@ enum mp_op_kind {
     MP_OP_DROP_UNIQUE,    /* unique constraint `unique` (by name on PostgreSQL) */
     MP_OP_CREATE_OBJECT,  /* schema-level object `object` (desired schema's) */
     MP_OP_DROP_OBJECT,    /* schema-level object `object` (start schema's) */
+    MP_OP_ADD_CHECK,      /* CHECK constraint `check` (expression in the desired vocabulary) */
+    MP_OP_DROP_CHECK,     /* CHECK constraint `check` (start vocabulary; by name on PostgreSQL) */
     MP_OP_ALTER_COLUMN_FEATURES, /* column `name` goes from from_feat to column.feat
                                   * (collation, identity; SQLite: any, by rebuild) */
     MP_OP_SET_TABLE_OPTIONS,     /* SQLite: `table` becomes strict / without_rowid (rebuild) */
@@ -70,6 +72,7 @@ struct mp_op {
     struct mp_fk fk;            /* ADD FK, DROP FK (cols on `table`) */
     struct mp_index index;      /* ADD INDEX */
     struct mp_unique unique;    /* ADD UNIQUE, DROP UNIQUE */
+    struct mp_check check;      /* ADD CHECK, DROP CHECK */
     bool lossy;                 /* ALTER TYPE: a narrowing cast is intended (down plans,
                                  * whose values came from the narrower type) */
     const struct mp_object *object; /* CREATE / DROP OBJECT: the view, trigger, ... (`table`:

@@ -2,6 +2,7 @@
  * plan_int.h in order, repairing loops until the sort places every node;
  * mp_plan_script() and mp_plan_step_text() print a plan. */
 #include "plan_int.h"
+#include "vschema_int.h"
 #include "model_column.h"
 
 #include <stdlib.h>
@@ -76,6 +77,7 @@ int mp_plan_build(struct mp_arena *a, const struct mp_schema *start,
     mp_schema_project_objects(p->final, d);
     p->final->has_dialect = true;
     p->final->dialect = d;
+    mp_vschema_name_checks(a, p->final, d);
     /* every step checks names against the virtual schema: index them */
     mp_schema_index_names(p->final, d);
     int rc = plan_build(a, start, cs, d, solver, p, err);
@@ -109,6 +111,8 @@ void mp_plan_step_text(struct mp_buf *b, const struct mp_plan *p, size_t i)
         mp_buf_addc(b, '.');
         mp_buf_ident(b, s->op.name);
         mp_buf_add(b, " and its values\n");
+    } else if (s->op.kind == MP_OP_ADD_CHECK && !s->op.check.not_valid) {
+        mp_buf_add(b, "-- FAILS when an existing row violates the check (nothing is changed then)\n");
     }
     mp_buf_add(b, s->sql);
 }

@@ -4,6 +4,10 @@
 #include "plan_int.h"
 #include "sql.h"
 
+#include "index_def.h"
+#include "model_check.h"
+#include "sqlexpr.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,12 +36,37 @@ static struct mp_fk concrete_fk(struct plan_ctx *x, long t, const struct mp_fk *
         long c = final ? mp_plan_col_final(x, t, f->cols.v[i]) : mp_plan_col_start(x, t, f->cols.v[i]);
         r.cols.v[i] = cur_col(x, t, c);
     }
+    if (rt < 0) {
+        /* SQLite: a reference to a table that does not exist (plan_graph.c
+         * fk_events) keeps the names it was written with */
+        r.ref_cols = mp_names_copy(x->a, &f->ref_cols);
+        return r;
+    }
     r.ref_table = cur_table(x, rt);
     for (size_t i = 0; i < f->ref_cols.n; i++) {
         long c = final ? mp_plan_col_final(x, rt, f->ref_cols.v[i]) : mp_plan_col_start(x, rt, f->ref_cols.v[i]);
         r.ref_cols.v[i] = cur_col(x, rt, c);
     }
     return r;
+}
+
+/* The column names of table t in the vocabulary `final` (or start) and as
+ * they are now, for the renames inside expressions: *from and *to get
+ * arrays in x->a; returns their length. */
+static size_t col_map(struct plan_ctx *x, long t, bool final, const char ***from, const char ***to)
+{
+    const struct tab_id *ti = &x->tabs[t];
+    *from = mp_arena_alloc(x->a, (ti->ncols + 1) * sizeof **from);
+    *to = mp_arena_alloc(x->a, (ti->ncols + 1) * sizeof **to);
+    size_t k = 0;
+    for (size_t j = 0; j < ti->ncols; j++) {
+        const char *name = final ? ti->cols[j].final : ti->cols[j].start;
+        if (!name)
+            continue;
+        (*from)[k] = name;
+        (*to)[k++] = cur_col(x, t, (long)j);
+    }
+    return k;
 }
 
 /* Node n as a concrete step: every name as it is when the step runs. */
@@ -87,6 +116,12 @@ static struct mp_op concrete(struct plan_ctx *x, const struct plan_node *n)
     case MP_OP_ADD_INDEX:
         op.table = cur_table(x, t);
         op.index = n->op->index;
+        if (!mp_index_keys_plain(&op.index) || op.index.include.n) {
+            const char **from, **to;
+            size_t k = col_map(x, t, true, &from, &to);
+            mp_index_translate(x->a, x->d, &op.index, k, from, to);
+            break;
+        }
         op.index.cols.v = mp_arena_alloc(x->a, (op.index.cols.n + 1) * sizeof(char *));
         for (size_t i = 0; i < op.index.cols.n; i++)
             op.index.cols.v[i] = cur_col(x, t, mp_plan_col_final(x, t, n->op->index.cols.v[i]));
@@ -139,6 +174,18 @@ static struct mp_op concrete(struct plan_ctx *x, const struct plan_node *n)
             const char *cn = n->op->unique.cols.v[i];
             op.unique.cols.v[i] = cur_col(x, t, add ? mp_plan_col_final(x, t, cn) : mp_plan_col_start(x, t, cn));
         }
+        break;
+    }
+    case MP_OP_ADD_CHECK:
+    case MP_OP_DROP_CHECK: {
+        const char **from, **to;
+        size_t k = col_map(x, t, n->kind == MP_OP_ADD_CHECK, &from, &to);
+        op.table = cur_table(x, t);
+        op.check = n->op->check;
+        struct mp_buf b = {0};
+        mp_expr_normalize(&b, op.check.expr, strlen(op.check.expr), x->d, from, to, k);
+        op.check.expr = mp_arena_strdup(x->a, mp_buf_str(&b));
+        mp_buf_free(&b);
         break;
     }
     case MP_OP__COUNT:
@@ -228,6 +275,16 @@ static int emit(struct plan_ctx *x, struct mp_plan *p, struct mp_op op, long src
         for (size_t i = 0; t && i < t->nfks; i++)
             if (t->fks[i].on_delete == MP_FK_RESTRICT && mp_name_eq(x->d, t->fks[i].ref_table, t->name))
                 p->sqlite_fk_off = true;
+    }
+    /* an unnamed check of the start schema has the name PostgreSQL gave it
+     * (the virtual schema gives the same, mp_vschema_apply): DROP
+     * CONSTRAINT needs it */
+    if (x->d == MP_POSTGRES && op.kind == MP_OP_DROP_CHECK && !op.check.name) {
+        const struct mp_table *t = mp_schema_table(p->final, x->d, op.table);
+        long ci = t ? mp_table_find_check(t, &op.check, NULL) : -1;
+        if (ci >= 0)
+            op.check.name = t->checks[ci].name;
+        st->op = op;
     }
     struct mp_error e = {0};
     if (mp_vschema_apply(x->a, p->final, x->d, &op, &e)) {

@@ -2,6 +2,9 @@
  * releases, makes, needs, uses and kills, and the edges that follow. */
 #include "plan_int.h"
 
+#include "index_def.h"
+#include "sqlexpr.h"
+
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,7 +151,7 @@ static void order_keys(struct plan_ctx *x)
         const struct plan_key *k = &x->evs[i].key;
         if (k->t >= m)
             m = k->t + 1;
-        if (k->kind != K_REL && k->kind != K_COLNAME && k->kind != K_OBJ && k->v >= m)
+        if (k->kind != K_REL && k->kind != K_COLNAME && k->kind != K_OBJ && k->kind != K_CONNAME && k->v >= m)
             m = k->v + 1;
         for (uint32_t j = 0; j < k->n; j++)
             if (k->cols[j] >= m)
@@ -170,7 +173,8 @@ static void order_keys(struct plan_ctx *x)
     for (size_t i = 0; i < x->nevs; i++) {
         struct plan_key *k = &x->evs[i].key;
         k->t = k->kind == K_TABLE ? pre[k->t] : post[k->t];
-        k->v = k->kind == K_REL || k->kind == K_COLNAME || k->kind == K_OBJ ? rank[k->v] : pre[k->v];
+        k->v = k->kind == K_REL || k->kind == K_COLNAME || k->kind == K_OBJ || k->kind == K_CONNAME ? rank[k->v]
+                                                                                                   : pre[k->v];
         for (uint32_t j = 0; j < k->n; j++)
             k->cols[j] = pre[k->cols[j]];
     }
@@ -229,6 +233,7 @@ void mp_plan_res_text(struct mp_buf *b, struct plan_ctx *x, const struct plan_re
     case K_POS: mp_buf_printf(b, "the column before \"%s\"", r->name); break;
     case K_SHAPE: mp_buf_printf(b, "table \"%s\" as it is then", mp_plan_tname(x, r->t)); break;
     case K_OBJ: mp_buf_add(b, r->name); break;
+    case K_CONNAME: mp_buf_printf(b, "constraint name \"%s\"", r->name); break;
     }
 }
 
@@ -250,9 +255,20 @@ static int fk_events(struct plan_ctx *x, long node, long t, const struct mp_fk *
                      bool target_needed)
 {
     long rt = final ? mp_plan_tab_final(x, f->ref_table) : mp_plan_tab_start(x, f->ref_table);
+    long *c = mp_arena_alloc(x->a, (f->cols.n + 1) * sizeof *c);
+    if (rt < 0 && x->d == MP_SQLITE) {
+        /* SQLite keeps a foreign key to a table that does not exist (it is
+         * checked only when rows change, "Foreign Key Support" 3; real
+         * histories pass through such states, e.g. after a rename-and-drop
+         * rebuild): only its own columns order the step */
+        if (!col_ids(x, t, &f->cols, final, c))
+            return -1;
+        for (size_t i = 0; i < f->cols.n; i++)
+            ev(x, node, need ? NEED : USE, k_col(t, c[i]), NULL);
+        return 0;
+    }
     if (rt < 0)
         return -1;
-    long *c = mp_arena_alloc(x->a, (f->cols.n + 1) * sizeof *c);
     long *rc = mp_arena_alloc(x->a, (f->ref_cols.n + 1) * sizeof *rc);
     if (!col_ids(x, t, &f->cols, final, c) || !col_ids(x, rt, &f->ref_cols, final, rc))
         return -1;
@@ -294,6 +310,31 @@ static void table_name_events(struct plan_ctx *x, long node, enum role r, const 
                 ev(x, node, r, k_rel(x, t->uniques[i].name),
                    t->uniques[i].name);
     }
+}
+
+/* Role r on every column of table t (start or final names) that the
+ * index `ix` or the expression `expr` uses: expression keys, predicates,
+ * INCLUDE columns and CHECK expressions name columns inside their text. */
+static void expr_col_events(struct plan_ctx *x, long ni, enum role r, long t, bool final,
+                            const struct mp_index *ix, const char *expr)
+{
+    const struct tab_id *ti = &x->tabs[t];
+    for (size_t j = 0; j < ti->ncols; j++) {
+        const char *name = final ? ti->cols[j].final : ti->cols[j].start;
+        if (name && (ix ? mp_index_uses(x->d, ix, name) : mp_expr_uses(x->d, expr, name)))
+            ev(x, ni, r, k_col(t, (long)j), NULL);
+    }
+}
+
+/* True when an index needs expr_col_events(): more than a column list. */
+static bool index_has_text(const struct mp_index *ix)
+{
+    return !mp_index_keys_plain(ix) || ix->include.n;
+}
+
+static struct plan_key k_conname(struct plan_ctx *x, long t, const char *name)
+{
+    return key2(K_CONNAME, t, name_id(x, name));
 }
 
 static int node_events(struct plan_ctx *x, long ni)
@@ -386,6 +427,12 @@ static int node_events(struct plan_ctx *x, long ni)
         return 0;
     case MP_OP_ADD_INDEX: {
         const struct mp_index *ix = &op->index;
+        if (index_has_text(ix)) {
+            ev(c, ni, ACQ, k_rel(c, ix->name), ix->name);
+            ev(c, ni, NEED, k_table(t), NULL);
+            expr_col_events(c, ni, NEED, t, true, ix, NULL);
+            return 0;
+        }
         long *ids = mp_arena_alloc(c->a, (ix->cols.n + 1) * sizeof *ids);
         if (!col_ids(c, t, &ix->cols, true, ids))
             return mp_plan_bad(c, op, "the index names an unknown column");
@@ -404,6 +451,11 @@ static int node_events(struct plan_ctx *x, long ni)
         if (xi < 0)
             return mp_plan_bad(c, op, "no such index in the start schema");
         const struct mp_index *ix = &st->indexes[xi];
+        if (index_has_text(ix)) {
+            ev(c, ni, REL, k_rel(c, ix->name), ix->name);
+            expr_col_events(c, ni, USE, t, false, ix, NULL);
+            return 0;
+        }
         long *ids = mp_arena_alloc(c->a, (ix->cols.n + 1) * sizeof *ids);
         if (!col_ids(c, t, &ix->cols, false, ids))
             return mp_plan_bad(c, op, "the index names an unknown column");
@@ -445,6 +497,18 @@ static int node_events(struct plan_ctx *x, long ni)
             ev(c, ni, add ? NEED : USE, k_col(t, ids[i]), NULL);
         ev(c, ni, add ? MAKE : KILL, k_unique(c, t, ids, u->cols.n),
            NULL);
+        return 0;
+    }
+    case MP_OP_ADD_CHECK:
+    case MP_OP_DROP_CHECK: {
+        /* a check needs its columns (added first, dropped after) and, on
+         * PostgreSQL, its name free among the table's constraints */
+        bool add = n->kind == MP_OP_ADD_CHECK;
+        if (add)
+            ev(c, ni, NEED, k_table(t), NULL);
+        expr_col_events(c, ni, add ? NEED : USE, t, add, NULL, op->check.expr);
+        if (c->d == MP_POSTGRES && op->check.name)
+            ev(c, ni, add ? ACQ : REL, k_conname(c, t, op->check.name), op->check.name);
         return 0;
     }
     case MP_OP_SET_TABLE_OPTIONS:

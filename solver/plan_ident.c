@@ -258,6 +258,7 @@ int mp_plan_make_nodes(struct plan_ctx *x, const struct mp_changeset *cs)
         case MP_OP_ADD_FK:
         case MP_OP_ADD_INDEX:
         case MP_OP_ADD_UNIQUE:
+        case MP_OP_ADD_CHECK:
             t = mp_plan_tab_final(x, op->table);
             if (t < 0)
                 return mp_plan_bad(x, op, "no such table in the desired schema");

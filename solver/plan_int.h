@@ -71,7 +71,8 @@ enum key_kind {
     K_UNIQUE,   /* a unique key: (table, its columns sorted by identity) */
     K_TYPE,     /* the new type of a column: (table, column) */
     K_SHAPE,    /* a table as the objects that use it see it: (table) */
-    K_OBJ       /* a schema-level object: (name number of "<kind> <name>") */
+    K_OBJ,      /* a schema-level object: (name number of "<kind> <name>") */
+    K_CONNAME   /* a CHECK constraint name of a table (PostgreSQL): (table, name) */
 };
 
 /* A resource.  Built with identities and name numbers (mp_plan_name_id());

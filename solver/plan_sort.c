@@ -24,6 +24,7 @@ static int kind_priority(enum mp_op_kind k)
         [MP_OP_DROP_SEQUENCE] = 19, [MP_OP_ALTER_SEQUENCE] = 20, [MP_OP_CREATE_SEQUENCE] = 21,
         /* objects go before the tables change and come back after */
         [MP_OP_DROP_OBJECT] = -1, [MP_OP_CREATE_OBJECT] = 18,
+        [MP_OP_DROP_CHECK] = 1, [MP_OP_ADD_CHECK] = 15,
     };
     return prio[k];
 }

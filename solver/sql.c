@@ -2,6 +2,9 @@
  * mp_buf_ident(); every statement ends in ";\n". */
 #include "sql.h"
 
+#include "index_def.h"
+#include "model_check.h"
+
 
 #include <ctype.h>
 #include <string.h>
@@ -104,13 +107,7 @@ static void fk_clause(struct mp_buf *b, const struct mp_fk *f)
 
 static void create_index(struct mp_buf *b, const struct mp_index *x, const char *table)
 {
-    mp_buf_add(b, x->unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ");
-    mp_buf_ident(b, x->name);
-    mp_buf_add(b, " ON ");
-    mp_buf_ident(b, table);
-    mp_buf_addc(b, ' ');
-    ident_list(b, &x->cols);
-    mp_buf_add(b, ";\n");
+    mp_index_sql(b, x, table, MP_POSTGRES);
 }
 
 static void create_table(struct mp_buf *b, const struct mp_table *t, enum mp_dialect d,
@@ -146,6 +143,14 @@ static void create_table(struct mp_buf *b, const struct mp_table *t, enum mp_dia
         mp_buf_add(b, "UNIQUE ");
         ident_list(b, &t->uniques[i].cols);
     }
+    /* PostgreSQL validates a NOT VALID check of CREATE TABLE all the same
+     * (the table is empty): such a check is added by ALTER TABLE after it */
+    for (size_t i = 0; i < t->nchecks; i++) {
+        if (t->checks[i].not_valid && d == MP_POSTGRES)
+            continue;
+        mp_buf_add(b, ", ");
+        mp_check_sql(b, &t->checks[i]);
+    }
     for (size_t i = 0; !skip_fks && i < t->nfks; i++) {
         mp_buf_add(b, ", ");
         fk_clause(b, &t->fks[i]);
@@ -153,6 +158,14 @@ static void create_table(struct mp_buf *b, const struct mp_table *t, enum mp_dia
     mp_buf_addc(b, ')');
     mp_sql_table_options(b, t, d);
     mp_buf_add(b, ";\n");
+    for (size_t i = 0; d == MP_POSTGRES && i < t->nchecks; i++)
+        if (t->checks[i].not_valid) {
+            mp_buf_add(b, "ALTER TABLE ");
+            mp_buf_ident(b, as_name ? as_name : t->name);
+            mp_buf_add(b, " ADD ");
+            mp_check_sql(b, &t->checks[i]);
+            mp_buf_add(b, " NOT VALID;\n");
+        }
     for (size_t i = 0; with_indexes && i < t->nindexes; i++)
         create_index(b, &t->indexes[i], as_name ? as_name : t->name);
 }
@@ -182,8 +195,9 @@ bool mp_sql_needs_rebuild(enum mp_dialect d, const struct mp_op *op)
      * AUTOINCREMENT would be a primary key, which ADD COLUMN refuses */
     if (op->kind == MP_OP_ADD_COLUMN && (op->column.feat.generated == MP_GENERATED_STORED || op->column.feat.autoincrement))
         return true;
-    return op->kind == MP_OP_SET_TABLE_OPTIONS || op->kind == MP_OP_ADD_FK || op->kind == MP_OP_DROP_FK || op->kind == MP_OP_ADD_UNIQUE ||
-           op->kind == MP_OP_DROP_UNIQUE || mp_op_alters_column(op->kind);
+    return op->kind == MP_OP_SET_TABLE_OPTIONS || op->kind == MP_OP_ADD_FK || op->kind == MP_OP_DROP_FK ||
+           op->kind == MP_OP_ADD_UNIQUE || op->kind == MP_OP_DROP_UNIQUE || op->kind == MP_OP_ADD_CHECK ||
+           op->kind == MP_OP_DROP_CHECK || mp_op_alters_column(op->kind);
 }
 
 static void alter(struct mp_buf *b, const char *table)
@@ -381,6 +395,28 @@ void mp_sql_step(struct mp_buf *b, const struct mp_op *op, enum mp_dialect d,
         alter(b, op->table);
         mp_buf_add(b, "DROP CONSTRAINT ");
         mp_buf_ident(b, op->unique.name ? op->unique.name : "?unnamed unique constraint?");
+        break;
+    case MP_OP_ADD_CHECK:
+        /* PostgreSQL "ALTER TABLE ... ADD table_constraint [NOT VALID]":
+         * a named check on an existing table is added NOT VALID and then
+         * validated, so the scan of its rows holds a weaker lock (SHARE
+         * UPDATE EXCLUSIVE); a violating row fails the step either way */
+        alter(b, op->table);
+        mp_buf_add(b, "ADD ");
+        mp_check_sql(b, &op->check);
+        if (op->check.name || op->check.not_valid)
+            mp_buf_add(b, " NOT VALID");
+        if (op->check.name && !op->check.not_valid) {
+            mp_buf_add(b, ";\n");
+            alter(b, op->table);
+            mp_buf_add(b, "VALIDATE CONSTRAINT ");
+            mp_buf_ident(b, op->check.name);
+        }
+        break;
+    case MP_OP_DROP_CHECK:
+        alter(b, op->table);
+        mp_buf_add(b, "DROP CONSTRAINT ");
+        mp_buf_ident(b, op->check.name ? op->check.name : "?unnamed check constraint?");
         break;
     case MP_OP_ALTER_COLUMN_FEATURES:
         mp_sql_alter_column_features(b, op, d);

@@ -2,6 +2,10 @@
 #include "text.h"
 #include "model_column.h"
 
+#include "index_def.h"
+#include "model_check.h"
+#include "sqlexpr.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -285,7 +289,21 @@ static int table_line(struct lex *l, struct mp_table *t)
     const char *cname = NULL;
     if (kw(l, "constraint") && !(cname = ident(l)))
         return syntax(l, "a constraint name");
-    if (kw(l, "primary")) {
+    if (kw(l, "check")) {
+        skip_ws(l);
+        const char *e = *l->p == '(' ? mp_sql_paren_end(l->p) : NULL;
+        if (!e)
+            return syntax(l, "check (expression)");
+        struct mp_check *c = mp_table_add_check(l->a, t);
+        c->name = cname;
+        c->expr = mp_expr_norm(l->a, mp_arena_strndup(l->a, l->p + 1, (size_t)(e - l->p) - 2));
+        l->p = e;
+        if (kw(l, "not")) {
+            if (!kw(l, "valid"))
+                return syntax(l, "valid");
+            c->not_valid = true;
+        }
+    } else if (kw(l, "primary")) {
         if (!kw(l, "key"))
             return syntax(l, "key");
         t->pk_name = cname;
@@ -354,8 +372,9 @@ static int index_or_unique(struct lex *l, struct mp_table *t, bool *handled)
         x->unique = uniq;
         if (!(x->name = ident(l)))
             return syntax(l, "an index name");
-        if ((rc = name_list(l, &x->cols)))
-            return rc;
+        const char *what = NULL;
+        if (mp_index_parse_canonical(l->a, &l->p, x, &what))
+            return syntax(l, what);
         return at_end(l) ? 0 : syntax(l, "end of line");
     }
     if (uniq) {

@@ -9,11 +9,16 @@
  *     unique ("title")
  *     foreign key ("author") references "user" ("id") on delete cascade
  *     unique index "post_title" ("title")
+ *     constraint "post_title_check" check (length(title) <= 80)
+ *     index "post_lower" using hash ((lower(title)))
+ *     index "post_recent" ("created" desc nulls last, "title" collate "C") include ("id") where (score > 0)
  *
  * Identifiers are double-quoted (doubling inner quotes) or bare words;
  * `constraint "name"` is optional; types are integer, bigint, text,
  * varchar(N), boolean, double, numeric(P,S), date, timestamp, bytes or
- * raw 'type text'; `default` takes the rest of the line as SQL.  After the
+ * raw 'type text'; `default` takes the rest of the line as SQL; a check's
+ * expression and an index's are SQL (sqlexpr.h normalizes them; index_def.h
+ * gives the index syntax), `not valid` may follow a check.  After the
  * tables, schema-level objects, one a line (model_object.h,
  * mp_objects_canonical()):
  *

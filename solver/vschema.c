@@ -2,6 +2,10 @@
  * steps, per dialect.  Each rule cites the documentation it models. */
 #include "vschema.h"
 
+#include "index_def.h"
+#include "model_check.h"
+#include "vschema_int.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -226,10 +230,10 @@ static int check_create(const struct mp_schema *s, enum mp_dialect d, const stru
             if (mp_name_eq(d, x->name, t->indexes[j].name))
                 return fail(err, "two indexes named \"%s\"%s", x->name, NULL);
         for (size_t j = 0; j < x->cols.n; j++)
-            if (!mp_table_column(t, d, x->cols.v[j]))
+            if (mp_index_key_is_column(x, j) && !mp_table_column(t, d, x->cols.v[j]))
                 return fail(err, "index column \"%s\" does not exist in \"%s\"", x->cols.v[j], t->name);
     }
-    return 0;
+    return mp_vschema_check_create(NULL, s, d, (struct mp_table *)t, err);
 }
 
 static void rename_in(struct mp_arena *a, enum mp_dialect d, struct mp_names *n,
@@ -275,7 +279,7 @@ static int apply_table_op(struct mp_arena *a, struct mp_schema *s, enum mp_diale
             t->pk_name = mp_pg_auto_pkey_name(a, s, t->name);
             mp_schema_rel_add(s, t->pk_name, NULL);
         }
-        return 0;
+        return mp_vschema_check_create(a, s, d, t, err);
     }
 
     case MP_OP_DROP_TABLE: {
@@ -365,9 +369,14 @@ static int apply_table_op(struct mp_arena *a, struct mp_schema *s, enum mp_diale
                 return fail(err, "cannot drop column \"%s\": a unique constraint of \"%s\" uses it",
                             op->name, t->name);
         for (size_t i = 0; i < t->nindexes; i++)
-            if (mp_names_contains(d, &t->indexes[i].cols, op->name))
+            if (mp_index_uses(d, &t->indexes[i], op->name))
                 return fail(err, "cannot drop column \"%s\": index \"%s\" uses it", op->name,
                             t->indexes[i].name);
+        /* SQLite "ALTER TABLE" 6: DROP COLUMN fails while a CHECK names the
+         * column; PostgreSQL drops such checks with it.  Both are held to
+         * SQLite's rule: the plan drops the check first */
+        if (mp_table_checks_use(t, d, op->name, NULL))
+            return fail(err, "cannot drop column \"%s\": a check constraint of \"%s\" uses it", op->name, t->name);
         for (size_t i = 0; i < t->nfks; i++)
             if (mp_names_contains(d, &t->fks[i].cols, op->name))
                 return fail(err, "cannot drop column \"%s\": a foreign key of \"%s\" uses it",
@@ -402,13 +411,18 @@ static int apply_table_op(struct mp_arena *a, struct mp_schema *s, enum mp_diale
         rename_in(a, d, &t->pk, old, op->new_name);
         for (size_t i = 0; i < t->nuniques; i++)
             rename_in(a, d, &t->uniques[i].cols, old, op->new_name);
-        for (size_t i = 0; i < t->nindexes; i++)
-            rename_in(a, d, &t->indexes[i].cols, old, op->new_name);
+        for (size_t i = 0; i < t->nindexes; i++) {
+            if (t->indexes[i].keys || t->indexes[i].where || t->indexes[i].include.n)
+                mp_index_translate(a, d, &t->indexes[i], 1, &old, (const char *const *)&c->name);
+            else
+                rename_in(a, d, &t->indexes[i].cols, old, op->new_name);
+        }
+        mp_table_rename_in_checks(a, d, t, old, op->new_name);
         for (size_t i = 0; i < t->nfks; i++)
             rename_in(a, d, &t->fks[i].cols, old, op->new_name);
         for (size_t i = 0; i < t->ncols; i++)
             if (t->cols[i].feat.generated_sql)
-                t->cols[i].feat.generated_sql = mp_expr_rename(a, t->cols[i].feat.generated_sql, old, op->new_name);
+                t->cols[i].feat.generated_sql = mp_genexpr_rename(a, t->cols[i].feat.generated_sql, old, op->new_name);
         for (size_t i = 0; i < s->ntables; i++)
             for (size_t j = 0; j < s->tables[i]->nfks; j++)
                 if (mp_name_eq(d, s->tables[i]->fks[j].ref_table, t->name))
@@ -417,7 +431,9 @@ static int apply_table_op(struct mp_arena *a, struct mp_schema *s, enum mp_diale
     }
 
     case MP_OP_ADD_FK: {
-        if ((rc = check_fk(s, d, t, &op->fk, true, err)))
+        /* SQLite adds a key by rebuilding the table, and CREATE TABLE takes
+         * a key to a table that does not exist (as for CREATE TABLE above) */
+        if ((rc = check_fk(s, d, t, &op->fk, d == MP_POSTGRES, err)))
             return rc;
         for (size_t i = 0; i < t->nfks; i++) {
             if (fk_same(d, &t->fks[i], &op->fk))
@@ -457,12 +473,16 @@ static int apply_table_op(struct mp_arena *a, struct mp_schema *s, enum mp_diale
         if (x->cols.n == 0)
             return fail(err, "index \"%s\" has no columns%s", x->name, NULL);
         for (size_t i = 0; i < x->cols.n; i++)
-            if (!mp_table_column(t, d, x->cols.v[i]))
+            if (mp_index_key_is_column(x, i) && !mp_table_column(t, d, x->cols.v[i]))
                 return fail(err, "index column \"%s\" does not exist in \"%s\"", x->cols.v[i], t->name);
+        for (size_t i = 0; i < x->include.n; i++)
+            if (!mp_table_column(t, d, x->include.v[i]))
+                return fail(err, "INCLUDE column \"%s\" does not exist in \"%s\"", x->include.v[i], t->name);
         struct mp_index *nx = mp_table_add_index(a, t);
         nx->name = mp_arena_strdup(a, x->name);
         nx->unique = x->unique;
         nx->cols = mp_names_copy(a, &x->cols);
+        mp_index_copy_def(a, nx, x);
         nx->id = mp_schema_new_id(s);
         mp_schema_rel_add(s, nx->name, NULL);
         return 0;
@@ -540,7 +560,7 @@ static int apply_table_op(struct mp_arena *a, struct mp_schema *s, enum mp_diale
             if (d == MP_SQLITE && t->strict && !mp_strict_type_ok(&op->column.type))
                 return fail(err, "cannot change the type of \"%s\": STRICT table \"%s\" refuses the new type",
                             c->name, t->name);
-            if (!mp_type_widens(&c->type, &op->column.type) && !op->lossy) {
+            if (!mp_type_widens_in(d, &c->type, &op->column.type) && !op->lossy) {
                 struct mp_buf f = {0}, g = {0};
                 mp_type_canonical(&f, &c->type);
                 mp_type_canonical(&g, &op->column.type);
@@ -665,6 +685,10 @@ static int apply_table_op(struct mp_arena *a, struct mp_schema *s, enum mp_diale
             mp_schema_rel_del(s, saved.name);
         return 0;
     }
+
+    case MP_OP_ADD_CHECK:
+    case MP_OP_DROP_CHECK:
+        return mp_vschema_check_op(a, s, d, t, op, err);
 
     case MP_OP_ALTER_COLUMN_FEATURES:
     case MP_OP_SET_TABLE_OPTIONS:

@@ -72,4 +72,13 @@ int mp_vschema_apply_features(struct mp_arena *a, struct mp_table *t, enum mp_di
 int mp_vschema_apply_sequence(struct mp_arena *a, struct mp_schema *s, enum mp_dialect d, const struct mp_op *op,
                             struct mp_error *err);
 
+/* On PostgreSQL, give every unnamed check of s the name the server gave
+ * it when the tables were created in schema order (as mp_sql_schema()
+ * creates them; AddRelationNewConstraints(): "<table>_<column>_check",
+ * then a number when taken): a schema parsed from text or generated has
+ * unnamed checks, and dropping one needs its name.  Call it on a start
+ * schema before replaying steps on it, so that checks the steps add are
+ * named after the start's, as the server names them.  No-op on SQLite. */
+void mp_vschema_name_checks(struct mp_arena *a, struct mp_schema *s, enum mp_dialect d);
+
 #endif

@@ -33,7 +33,7 @@ usage_error() {
   fi
 }
 
-commands="check failures replay selftest plan migrate lint generate schema runner-check differ-check bench cluster properties version help"
+commands="check failures replay selftest plan migrate lint generate validate schema runner-check differ-check bench cluster properties version help"
 
 # --help and -h: exit 0, usage on stdout naming the command, nothing else
 for c in $commands; do

@@ -20,12 +20,20 @@ check() { if eval "$2"; then ok "$1"; else no "$1"; fi; }
 
 # a passing run and a failing one (the naive solver is caught), each also
 # writing its JUnit report to a file in the same run; the failure directory
-# has a quote in its name
+# has a quote in its name.  Which points the naive solver fails depends on
+# the generated cases, so the consumers' verdicts are held to the "not ok"
+# lines of the report itself: prove, tappy and PyYAML must see exactly those.
+# The naive solver leaves many plans unfinished (discarded trials): the
+# discard health check, whose failures carry no case, is off for its runs.
 "$M" check --backend sqlite --iterations 40 --seed 5 --junit pass.xml >pass.tap 2>/dev/null
 check "a passing run exits 0" '[ $? = 0 ]'
 out="it's out"
-"$M" check --backend sqlite --solver naive --iterations 60 --seed 3 --max-discard 100 --out "$out" --junit fail.xml >fail.tap 2>/dev/null
+"$M" check --backend sqlite --solver naive --iterations 60 --seed 13 --max-discard 100 --out "$out" --junit fail.xml >fail.tap 2>/dev/null
 check "a failing run exits 1" '[ $? = 1 ]'
+failed=$(sed -n 's/^not ok \([0-9]*\) .*/\1/p' fail.tap | tr '\n' ' ' | sed 's/ $//')
+nfailed=$(grep -c '^not ok' fail.tap)
+nskipped=$(grep -c '^ok .* # SKIP' fail.tap)
+check "the failing run has failing points" '[ "$nfailed" -ge 1 ]'
 check "the plan is the line after the version line" '[ "$(sed -n 1,2p pass.tap)" = "TAP version 13
 1..8" ] && [ "$(sed -n 2p fail.tap)" = 1..8 ]'
 check "no test name carries a count" '! grep -E "^(not )?ok [0-9]+ - .*#" pass.tap fail.tap | grep -v "# SKIP"'
@@ -35,7 +43,7 @@ if command -v prove >/dev/null; then
   check "prove: the passing run is PASS" '[ $? = 0 ] && grep -qx "Result: PASS" prove.pass'
   prove -e cat fail.tap >prove.fail 2>&1
   check "prove: the failing run is FAIL, with no parse error" '[ $? != 0 ] && grep -qx "Result: FAIL" prove.fail &&
-    ! grep -q "Parse errors" prove.fail && grep -qE "Failed tests:  1, 5$" prove.fail'
+    ! grep -q "Parse errors" prove.fail && grep -qE "Failed tests:  ${failed// /, }$" prove.fail'
 else
   skip "prove: the passing run is PASS" "no prove"; skip "prove: the failing run is FAIL" "no prove"
 fi
@@ -44,26 +52,27 @@ if command -v tappy >/dev/null; then
   tappy pass.tap >tappy.pass 2>&1
   check "tappy: the passing run is OK" '[ $? = 0 ] && grep -qx "OK (skipped=1)" tappy.pass'
   tappy fail.tap >tappy.fail 2>&1
-  check "tappy: the failing run is FAILED (failures=2, skipped=1)" '[ $? != 0 ] && grep -qx "FAILED (failures=2, skipped=1)" tappy.fail'
+  check "tappy: the failing run is FAILED (failures=$nfailed, skipped=$nskipped)" \
+    '[ $? != 0 ] && grep -qx "FAILED (failures=$nfailed, skipped=$nskipped)" tappy.fail'
 else
   skip "tappy: the passing run is OK" "no tappy"; skip "tappy: the failing run is FAILED" "no tappy"
 fi
 
 # TAP 14 on request, and every YAML block read back by a full YAML reader
-"$M" check --backend sqlite --solver naive --iterations 60 --seed 3 --max-discard 100 --out "$out" --tap-version 14 --no-replay-saved >fail14.tap 2>/dev/null
+"$M" check --backend sqlite --solver naive --iterations 60 --seed 13 --max-discard 100 --out "$out" --tap-version 14 --no-replay-saved >fail14.tap 2>/dev/null
 check "--tap-version 14 writes 'TAP version 14'" '[ "$(head -1 fail14.tap)" = "TAP version 14" ]'
 if python3 -c 'import yaml' 2>/dev/null; then
   python3 "$here/tools/tap_yaml.py" fail14.tap >yaml.all
   check "PyYAML reads every YAML block" '[ $? = 0 ]'
-  # the two failures' blocks (the others give discard counts)
+  # the failures' blocks (the others give discard counts)
   awk -F '\t' '$2 != "NoneType:None"' yaml.all >yaml.out
-  check "two failing points with a seed" '[ "$(cut -f1 yaml.out | tr "\n" " ")" = "1 5 " ]'
+  check "the failing points, and only they, have a seed" '[ "$(cut -f1 yaml.out | tr "\n" " ")" = "$failed " ]'
   # the seeds are the exact strings of the case files written
   bad=0
   while IFS=$'\t' read -r point seed tseed case; do
     f=${case#str:}
     [ -f "$f" ] || { echo "# point $point: case $case is not a file"; bad=1; continue; }
-    [ "$seed" = "str:0x0000000000000003" ] || { echo "# point $point: seed $seed"; bad=1; }
+    [ "$seed" = "str:0x000000000000000d" ] || { echo "# point $point: seed $seed"; bad=1; }
     [ "$tseed" = "str:$(sed -n 's/^trial_seed: //p' "$f")" ] || { echo "# point $point: trial_seed $tseed"; bad=1; }
   done <yaml.out
   check "seeds read back as the strings written, case paths (with a quote) exactly" '[ $bad = 0 ]'

@@ -128,6 +128,53 @@ grep -q '<failure' "$T/junit.out" || fail "junit: no failure element"
 run human 1 --dir "$HERE/dircheck/down-forgets-index" --properties step_roundtrip --format human
 has human "FAIL  step_roundtrip *$BK *reapply: 0005_items_index"
 
+# --shard I/N: shards 1/2 and 2/2 run the unsharded run's trials between them
+# (per property and backend: pass counts add up, a single-trial property is
+# shard 1's and a skip in shard 2), and a planted failure is found, at the
+# same trial, by the shard that holds that trial.
+# trials FILE: "property trials" per passing point, "property skip" per skip
+trials() {
+    awk -v bk="$BK" '
+        /^ok [0-9]+ - / { p = $4; if ($0 ~ /# SKIP/) print p, "skip"; next }
+        /^# [0-9]+ trials, / && p != "" { print p, $2; p = ""; next }
+        { p = "" }' "$1" | sort
+}
+SP=applies_fresh,step_roundtrip,ordering SIT=5
+run shard0 0 --dir "$VW" --properties $SP --iterations $SIT
+run shard1 0 --dir "$VW" --properties $SP --iterations $SIT --shard 1/2
+run shard2 0 --dir "$VW" --properties $SP --iterations $SIT --shard 2/2
+has shard1 "^# shard 1/2\$"
+has shard2 "^# shard 2/2\$"
+has shard2 "^ok [0-9]* - applies_fresh \[$BK\] # SKIP no trial in shard 2/2\$"
+trials "$T/shard0.out" >"$T/shard0.n"
+trials "$T/shard1.out" >"$T/shard1.n"
+trials "$T/shard2.out" >"$T/shard2.n"
+for p in step_roundtrip ordering; do
+    n0=$(awk -v p=$p '$1 == p { print $2 }' "$T/shard0.n")
+    n1=$(awk -v p=$p '$1 == p { print $2 }' "$T/shard1.n")
+    n2=$(awk -v p=$p '$1 == p { print $2 }' "$T/shard2.n")
+    [ -n "$n0" ] && [ "$n0" = "$SIT" ] && [ "$((n1 + n2))" = "$n0" ] && [ "$n1" = 3 ] ||
+        fail "shard: $p ran $n1 + $n2 trials in shards 1/2 and 2/2, $n0 unsharded"
+done
+grep -q "^applies_fresh 1\$" "$T/shard1.n" || fail "shard: applies_fresh's trial is not shard 1's"
+# seed 21: the planted ordering defect first shows in trial 3, shard 2/2's
+run oshard0 1 --dir "$HERE/dircheck/ordering" --properties ordering --seed 21
+at=$(sed -n 's/^  trial: \([0-9]*\)$/\1/p' "$T/oshard0.out")
+if [ -z "$at" ] || [ "$at" = 0 ]; then
+    fail "shard: the planted ordering failure is not found after trial 0 (trial '$at')"
+else
+    mine=$((at % 2 + 1)) other=$((2 - at % 2))
+    run oshard$mine 1 --dir "$HERE/dircheck/ordering" --properties ordering --seed 21 --shard $mine/2
+    caught oshard$mine ordering order "0003_account_tier <-> 0004_audit_premium"
+    has oshard$mine "^  trial: $at\$"
+    [ -d "$T/oshard$mine.failures/ordering-$BK-0000000000000015-t$at.case" ] || fail "shard: case of trial $at not written"
+    # the other shard's trials up to $at all passed unsharded: its first failure, if any, is later
+    mp check --backend "$BK" --seed 21 --iterations "$IT" --no-shrink --out "$T/oshard$other.failures" \
+        --dir "$HERE/dircheck/ordering" --properties ordering --shard $other/2 >"$T/oshard$other.out" 2>&1
+    o=$(sed -n 's/^  trial: \([0-9]*\)$/\1/p' "$T/oshard$other.out")
+    [ -z "$o" ] || [ "$o" -gt "$at" ] || fail "shard $other/2 fails at trial $o before the unsharded run's $at"
+fi
+
 # usage
 "$MP" check --expect-schema x.sql >/dev/null 2>&1
 [ $? = 2 ] || fail "--expect-schema without --dir is not a usage error"

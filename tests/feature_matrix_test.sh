@@ -21,6 +21,8 @@
 #     without --ignore-unmodelled.
 # PostgreSQL: run under `migprop cluster`; each database is a schema of a
 # database of the test's own (plan's scratch schemas live in DATABASE_URL's).
+# The introspection compares schemas of different names: it leaves the
+# schema's name out of trigger and function definitions.
 # Prints TAP and the matrix; exits 1 when a check failed.
 set -u -o pipefail
 M=$1 D=$2
@@ -47,14 +49,18 @@ elif [ "$D" = postgres ]; then
   [ -n "${DATABASE_URL:-}" ] || { echo "1..0 # SKIP no DATABASE_URL (run under migprop cluster)"; exit 0; }
   KW="host=${PGHOST:?} port=${PGPORT:-5432} user=${PGUSER:?}"
   psql -X -q -d "$KW dbname=postgres" -c "DROP DATABASE IF EXISTS feature_matrix" -c "CREATE DATABASE feature_matrix" >/dev/null || exit 1
-  FM="$KW dbname=feature_matrix"
+  # the schemas f_want and f_base in one database, f_got in another: an
+  # extension belongs to a database, so the plan's CREATE EXTENSION must not
+  # meet the one f_want holds
+  psql -X -q -d "$KW dbname=postgres" -c "DROP DATABASE IF EXISTS feature_matrix_got" -c "CREATE DATABASE feature_matrix_got" >/dev/null || exit 1
+  fmdb() { if [ "$1" = f_got ]; then echo "$KW dbname=feature_matrix_got"; else echo "$KW dbname=feature_matrix"; fi; }
   db() { # one connection: a fresh schema $1, the file run in it
     printf 'SET client_min_messages = warning;\nDROP SCHEMA IF EXISTS %s CASCADE;\nCREATE SCHEMA %s;\nSET search_path = %s;\n\\i %s\n' \
-      "$1" "$1" "$1" "$2" | psql -X -q -v ON_ERROR_STOP=1 -d "$FM" >/dev/null
+      "$1" "$1" "$1" "$2" | psql -X -q -v ON_ERROR_STOP=1 -d "$(fmdb "$1")" >/dev/null
   }
-  url() { echo "$FM options=-csearch_path=$1"; }
-  introspect() { introspect_pg "$FM" "$1"; }
-  apply_got() { PGOPTIONS="-c search_path=f_got" psql -X -q -v ON_ERROR_STOP=1 -d "$FM" -f "$1"; }
+  url() { echo "$(fmdb "$1") options=-csearch_path=$1"; }
+  introspect() { introspect_pg "$(fmdb "$1")" "$1"; }
+  apply_got() { PGOPTIONS="-c search_path=f_got" psql -X -q -v ON_ERROR_STOP=1 -d "$(fmdb f_got)" -f "$1"; }
 else
   echo "usage: feature_matrix_test.sh MIGPROP sqlite|postgres" >&2; exit 2
 fi
@@ -119,6 +125,8 @@ for f in "$HERE/features/$D"/*.sql; do
   fi
   # 4. schema never calls the two equal
   for opt in "" --ignore-unmodelled; do
+    # neither refused: --ignore-unmodelled has nothing to leave out
+    [ -n "$opt" ] && [ "$s1" -eq 0 ] && [ "$s2" -eq 0 ] && continue
     "$M" schema --db "$(url f_want)" $opt >"$W/s1" 2>/dev/null; s1=$?
     "$M" schema --db "$(url f_base)" $opt >"$W/s2" 2>/dev/null; s2=$?
     name="$D $feat: schema${opt:+ $opt} tells the feature from its base"

@@ -46,9 +46,23 @@ _mp_sqlite_clauses() {
       }
       return substr(s, i)
     }
+    function unparen(s,   i, g, h) {   # ((x)) as (x); a trailing where(x) as where x
+      for (i = 1; i < length(s); i++)
+        if (substr(s, i, 2) == "((") {
+          g = group(s, i); h = group(s, i + 1)
+          if (length(h) == length(g) - 2) { s = substr(s, 1, i - 1) h substr(s, i + length(g)); i-- }
+        }
+      i = index(s, ")where(")
+      if (i > 0 && length(group(s, i + 6)) == length(s) - i - 5)
+        s = substr(s, 1, i) "where " substr(s, i + 7, length(s) - i - 7)
+      return s
+    }
     {
       kind = $1; name = $2; tbl = $3
       s = substr($0, length(kind) + length(name) + length(tbl) + 4)
+      # an index key or predicate in redundant parentheses is the same index
+      # (migprop writes ((lower(k))) and WHERE (p) for lower(k), WHERE p)
+      if (kind == "index") s = unparen(s)
       if (kind != "table") { print kind "-sql " name " on " tbl ": " s; next }
       # blank out string literals so that keywords inside them do not count
       t = ""; q = 0; n = length(s)
@@ -148,14 +162,14 @@ UNION ALL
 SELECT 'name constraint ' || r.relname || ' ' || k.conname || ' ' || k.contype::text
   FROM rel r JOIN pg_constraint k ON k.conrelid = r.oid
 UNION ALL
-SELECT 'index ' || pg_get_indexdef(x.indexrelid)
+SELECT 'index ' || regexp_replace(pg_get_indexdef(x.indexrelid), ' ON [^ ]+\.', ' ON ')  -- table unqualified: schemas compare
   FROM rel r JOIN pg_index x ON x.indrelid = r.oid
  WHERE NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid AND k.conrelid = r.oid)
 UNION ALL
 SELECT CASE relkind WHEN 'v' THEN 'view ' ELSE 'matview ' END || relname || ' ' || pg_get_viewdef(oid)
   FROM rel WHERE relkind IN ('v', 'm')
 UNION ALL
-SELECT 'trigger ' || pg_get_triggerdef(g.oid) || ' enabled=' || g.tgenabled::text
+SELECT 'trigger ' || pg_get_triggerdef(g.oid, true) || ' enabled=' || g.tgenabled::text
   FROM rel r JOIN pg_trigger g ON g.tgrelid = r.oid WHERE NOT g.tgisinternal
 UNION ALL
 SELECT 'policy ' || r.relname || ' ' || p.polname || ' ' || p.polcmd::text || ' ' || coalesce(pg_get_expr(p.polqual, p.polrelid), '-')
@@ -175,7 +189,10 @@ SELECT 'sequence ' || r.relname || ' ' || format_type(s.seqtypid, NULL) || ' sta
   FROM rel r JOIN pg_sequence s ON s.seqrelid = r.oid
 UNION ALL
 SELECT 'function ' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ') kind=' || p.prokind::text
-       || CASE WHEN p.prokind IN ('f', 'p') THEN ' md5=' || md5(pg_get_functiondef(p.oid)) ELSE '' END
+       -- the definition without the schema pg_get_functiondef() always names
+       || CASE WHEN p.prokind IN ('f', 'p')
+               THEN ' md5=' || md5(replace(pg_get_functiondef(p.oid), ' ' || quote_ident(:'schema') || '.', ' '))
+               ELSE '' END
   FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
  WHERE n.nspname = :'schema'
    AND NOT EXISTS (SELECT 1 FROM pg_depend dp WHERE dp.classid = 'pg_proc'::regclass AND dp.objid = p.oid AND dp.deptype = 'e')

@@ -12,7 +12,9 @@
 #include "diff.h"
 #include "gen.h"
 #include "plan.h"
+#include "index_def.h"
 #include "plan_int.h" /* the planner's phases, to run the repairs one at a time */
+#include "sqlexpr.h"
 #include "sql.h"
 #include "text.h"
 #include "vschema.h"
@@ -790,6 +792,104 @@ static void shuffled_change_sets_plan_alike(void **state)
     }
 }
 
+/* The catalogs' spellings of one expression share one comparison form:
+ * PostgreSQL's deparse (casts, ANY (ARRAY[...]), parentheses), SQLite's
+ * text as written (quotes, case, !=). */
+static void expr_normal_form(void **state)
+{
+    (void)state;
+    static const char *const pairs[][2] = {
+        {"((n > 0))", "n>0"},
+        {"((length((s)::text) <= 20))", "LENGTH(\"s\") <= 20"},
+        {"((s)::text = ANY ((ARRAY['a'::character varying, 'b'::character varying])::text[]))", "s IN ('a','b')"},
+        {"(k = ANY (ARRAY['a'::text, 'b'::text]))", "\"k\" in ( 'a' , 'b' )"},
+        {"((n > 0) AND (n < 10))", "n > 0 AND n < 10"},
+        {"(\"Group\" >= '-1'::integer)", "\"Group\" >= -1"},
+        {"(n <> ALL (ARRAY[1, 2]))", "n NOT IN (1, 2)"},
+        {"(n <> 7)", "n != 7 -- a comment"},
+        {"(\"order\" = 1)", "[order] == 1"},
+        {"(m >= (0.5)::numeric)", "m >= 0.5"},
+    };
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+        if (!mp_expr_eq(pairs[i][0], pairs[i][1]))
+            fail_msg("%s and %s should compare equal", pairs[i][0], pairs[i][1]);
+    }
+    /* different expressions stay different; grouping that matters stays */
+    assert_false(mp_expr_eq("n > 0", "n >= 0"));
+    assert_false(mp_expr_eq("(a OR b) AND c", "a OR b AND c"));
+    assert_false(mp_expr_eq("k = 'A'", "k = 'a'"));
+    assert_false(mp_expr_eq("\"Group\" > 0", "\"group\" > 0"));
+    struct mp_buf b = {0};
+    mp_expr_compare_form(&b, "(((s)::text = ANY ((ARRAY['a'::character varying])::text[])) AND (\"order\" > 0))");
+    assert_string_equal(mp_buf_str(&b), "s in ('a') and \"order\" > 0");
+    mp_buf_free(&b);
+    /* the normal form is a fixed point, and renames leave function names and strings alone */
+    struct mp_arena *a = mp_arena_new();
+    const char *n1 = mp_expr_norm(a, "LOWER( s )  =  's' AND s::text <> ''");
+    assert_string_equal(mp_expr_norm(a, n1), n1);
+    assert_string_equal(mp_expr_rename(a, MP_POSTGRES, "lower(s) = 's' and s > ''", "s", "My S"),
+                        "lower(\"My S\") = 's' and \"My S\" > ''");
+    assert_true(mp_expr_uses(MP_SQLITE, "length(\"Name\") > 0", "name"));
+    assert_false(mp_expr_uses(MP_POSTGRES, "lower(x) = 'name'", "name"));
+    mp_arena_free(a);
+}
+
+/* CHECKs and full index definitions print, parse back and print alike;
+ * a definition parsed from CREATE INDEX text (both catalogs' spelling). */
+static void checks_and_indexes_roundtrip(void **state)
+{
+    (void)state;
+    const char *text = "table \"t\"\n"
+                       "  column \"k\" text\n"
+                       "  column \"n\" integer\n"
+                       "  check (k in ('a', 'b')) not valid\n"
+                       "  constraint \"t_n\" check (n > 0)\n"
+                       "  index \"t_b\" using brin (\"n\")\n"
+                       "  index \"t_d\" (\"n\" desc nulls last, \"k\" collate \"C\" \"text_pattern_ops\")\n"
+                       "  index \"t_e\" ((lower(k))) where (n > 1)\n"
+                       "  unique index \"t_u\" (\"n\") include (\"k\") nulls not distinct\n";
+    struct mp_arena *a = mp_arena_new();
+    struct mp_schema *s = parse(a, text);
+    struct mp_buf b = {0};
+    mp_schema_canonical(&b, s, MP_CANON_NAMES);
+    assert_string_equal(mp_buf_str(&b), text);
+    const struct mp_table *t = s->tables[0];
+    assert_int_equal(t->nchecks, 2);
+    assert_true(t->checks[0].not_valid);
+    assert_string_equal(t->indexes[1].keys[1].opclass, "text_pattern_ops");
+    assert_int_equal(t->indexes[1].keys[0].nulls, MP_NULLS_LAST);
+    /* names leave the comparison form; a changed check or index does not */
+    mp_buf_reset(&b);
+    mp_schema_canonical(&b, s, 0);
+    assert_null(strstr(mp_buf_str(&b), "t_n\""));
+    struct mp_index x;
+    struct mp_error e = {0};
+    assert_int_equal(mp_index_parse_sql(a, "CREATE UNIQUE INDEX t_x ON public.t USING btree (lower((k)::text) DESC, n "
+                                           "NULLS FIRST) INCLUDE (z) WHERE (n > 0)", &x, &e), 0);
+    assert_true(x.unique);
+    assert_null(x.method);
+    assert_string_equal(x.name, "t_x");
+    assert_int_equal(x.cols.n, 2);
+    assert_true(x.keys[0].desc && x.keys[0].expr);
+    assert_int_equal(x.keys[1].nulls, MP_NULLS_FIRST);
+    assert_string_equal(x.cols.v[1], "n");
+    assert_string_equal(x.include.v[0], "z");
+    assert_true(mp_expr_eq(x.where, "n > 0"));
+    struct mp_index y;
+    assert_int_equal(mp_index_parse_sql(a, "CREATE INDEX \"t_x\" ON \"t\" (LOWER(k) DESC, \"n\" NULLS FIRST) INCLUDE (z) WHERE n>0",
+                                        &y, &e), 0);
+    y.unique = true;
+    assert_true(mp_index_def_eq(MP_POSTGRES, &x, &y));
+    y.keys[0].desc = false;
+    assert_false(mp_index_def_eq(MP_POSTGRES, &x, &y));
+    /* ASC NULLS LAST is the default: tidied away */
+    assert_int_equal(mp_index_parse_sql(a, "CREATE INDEX i ON t (n ASC NULLS LAST)", &y, &e), 0);
+    assert_null(y.keys);
+    assert_int_not_equal(mp_index_parse_sql(a, "CREATE INDEX i ON t (n) WITH (fillfactor = 70) TABLESPACE x", &y, &e), 0);
+    mp_buf_free(&b);
+    mp_arena_free(a);
+}
+
 /* Views and triggers: read back from their canonical lines, planned
  * around a dropped and a retyped column they use in any change-set order
  * (the drop before, the create after), refused by the virtual schema in
@@ -873,6 +973,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(canonical_roundtrip),
+        cmocka_unit_test(expr_normal_form),
+        cmocka_unit_test(checks_and_indexes_roundtrip),
         cmocka_unit_test(objects_roundtrip_and_plan),
         cmocka_unit_test(colfeat_roundtrip),
         cmocka_unit_test(colfeat_plan),

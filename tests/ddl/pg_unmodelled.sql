@@ -7,6 +7,7 @@ CREATE TABLE p(id serial PRIMARY KEY, m mood, d posint, g int GENERATED ALWAYS A
                i int GENERATED ALWAYS AS IDENTITY, t text COLLATE "C", CHECK (id > 0),
                e int, EXCLUDE USING btree (e WITH =));
 CREATE UNLOGGED TABLE u(x int);
+ALTER TABLE u ADD CONSTRAINT u_x_ni CHECK (x > 0) NO INHERIT;
 CREATE TABLE q(x int REFERENCES p ON UPDATE CASCADE DEFERRABLE INITIALLY DEFERRED, y int, z int,
                UNIQUE NULLS NOT DISTINCT (z));
 CREATE INDEX qe ON q(lower(y::text));
