@@ -36,6 +36,11 @@ uint64_t mp_trial_seed_of(const struct mp_trial *t)
     return t->seed;
 }
 
+const struct mp_dataset *mp_trial_rows(const struct mp_trial *t)
+{
+    return &t->data;
+}
+
 enum mp_fault mp_trial_fault(const struct mp_trial *t)
 {
     return t->fault;
