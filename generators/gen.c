@@ -4,6 +4,7 @@
 #include "model_check.h"
 #include "sqlexpr.h"
 #include "gen_features.h"
+#include "gen_sequences.h"
 #include "vschema.h"
 
 #include <ctype.h>
@@ -994,6 +995,7 @@ int mp_gen_case(struct mp_arena *a, struct mp_rng *r, unsigned size, struct mp_c
     if (!rc) {
         mp_gen_views(a, &views, out);
         mp_gen_triggers(a, &views, out);
+        mp_gen_sequences(a, &views, out);
     }
     return rc;
 }
