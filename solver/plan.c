@@ -80,6 +80,7 @@ int mp_plan_build(struct mp_arena *a, const struct mp_schema *start,
         mp_table_project(p->final->tables[i], d);
     if (d == MP_SQLITE)
         p->final->nseqs = 0;
+    mp_schema_project_objects(p->final, d);
     /* enum types and domains are PostgreSQL-only (model_type.h) */
     for (size_t i = 0; d != MP_POSTGRES && i <= cs->n; i++)
         if (i < cs->n ? mp_op_is_type_op(cs->ops[i].kind) : start->ntypes > 0)
