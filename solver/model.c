@@ -1,6 +1,7 @@
 /* model.c - schema model, logical types per dialect, canonical form, diff. */
 #include "model.h"
 #include "model_column.h"
+#include "model_type.h"
 
 #include "index_def.h"
 #include "model_check.h"
@@ -310,6 +311,8 @@ struct mp_schema *mp_schema_clone(struct mp_arena *a, const struct mp_schema *s)
         *MP_PUSH(a, c->unmodelled, c->nunmodelled, c->capunmodelled) = s->unmodelled[i];
     for (size_t i = 0; i < s->nseqs; i++)
         mp_schema_put_sequence(a, c, &s->seqs[i]);
+    for (size_t i = 0; i < s->ntypes; i++)
+        mp_schema_put_utype(a, c, &s->types[i]);
     c->has_dialect = s->has_dialect;
     c->dialect = s->dialect;
     for (size_t i = 0; i < s->nobjects; i++)
@@ -512,7 +515,7 @@ void mp_schema_index_names(struct mp_schema *s, enum mp_dialect d)
     for (size_t i = 0; i < s->ntables; i++)
         mp_schema_rel_table(s, s->tables[i], true);
     for (size_t i = 0; i < s->nobjects; i++)
-        if (mp_object_kind_is_relation(s->objects[i].kind))
+        if (mp_object_kind_is_relation(s->objects[i].kind) && mp_object_in(&s->objects[i], d))
             mp_schema_rel_add(s, s->objects[i].name, NULL);
 }
 
@@ -909,6 +912,7 @@ void mp_schema_canonical(struct mp_buf *b, const struct mp_schema *s, int flags)
     for (size_t i = 0; i < s->ntables; i++)
         canonical_table(b, v[i], flags);
     free(v);
+    mp_types_canonical(b, s, flags);
     canonical_sequences(b, s, flags);
     mp_objects_canonical(b, s, flags);
     canonical_unmodelled(b, s);
@@ -988,7 +992,7 @@ size_t mp_schema_diff_ex(struct mp_buf *b, const struct mp_schema *want,
         flags |= MP_CANON_PORTABLE;
     bool project = false;
     if (!want->has_dialect && got->has_dialect) {
-        project = got->dialect == MP_SQLITE && want->nseqs;
+        project = (got->dialect == MP_SQLITE && want->nseqs) || mp_schema_has_dialect_objects(want);
         for (size_t i = 0; i < want->ntables && !project; i++)
             project = mp_table_has_features(want->tables[i]);
     }
@@ -999,6 +1003,7 @@ size_t mp_schema_diff_ex(struct mp_buf *b, const struct mp_schema *want,
             mp_table_project(p->tables[i], got->dialect);
         if (got->dialect == MP_SQLITE)
             p->nseqs = 0; /* SQLite has no sequences */
+        mp_schema_project_objects(p, got->dialect);
         p->has_dialect = true;
         p->dialect = got->dialect;
         size_t n = mp_schema_diff_ex(b, p, got, flags);
@@ -1028,10 +1033,12 @@ size_t mp_schema_diff_ex(struct mp_buf *b, const struct mp_schema *want,
      * cannot hold by their descriptions: never "equal" while they differ */
     mp_buf_reset(&tx);
     mp_buf_reset(&ty);
+    mp_types_canonical(&tx, want, flags);
+    mp_types_canonical(&ty, got, flags);
     canonical_sequences(&tx, want, flags);
     canonical_sequences(&ty, got, flags);
-    mp_objects_canonical(&tx, want, 0);
-    mp_objects_canonical(&ty, got, 0);
+    mp_objects_canonical(&tx, want, flags & MP_CANON_PORTABLE);
+    mp_objects_canonical(&ty, got, flags & MP_CANON_PORTABLE);
     canonical_unmodelled(&tx, want);
     canonical_unmodelled(&ty, got);
     if (strcmp(mp_buf_str(&tx), mp_buf_str(&ty)) != 0) {

@@ -155,6 +155,12 @@ static struct mp_op concrete(struct plan_ctx *x, const struct plan_node *n)
     case MP_OP_CREATE_SEQUENCE:
     case MP_OP_DROP_SEQUENCE:
     case MP_OP_ALTER_SEQUENCE:
+    case MP_OP_CREATE_TYPE:
+    case MP_OP_DROP_TYPE:
+    case MP_OP_ADD_ENUM_VALUE:
+    case MP_OP_RENAME_ENUM_VALUE:
+    case MP_OP_REBUILD_ENUM:
+    case MP_OP_ALTER_DOMAIN:
         op = *n->op;
         break;
     case MP_OP_CREATE_OBJECT:
@@ -335,12 +341,18 @@ static int emit(struct plan_ctx *x, struct mp_plan *p, struct mp_op op, long src
      * lets the step run */
     if (x->deferred_fks < 0)
         x->deferred_fks = x->d == MP_POSTGRES && mp_schema_has_deferred_fk(x->start);
-    if (x->deferred_fks && !mp_op_is_sequence_op(op.kind))
+    if (x->deferred_fks && !mp_op_is_sequence_op(op.kind) &&
+        (!mp_op_is_type_op(op.kind) || op.kind == MP_OP_REBUILD_ENUM || op.kind == MP_OP_ALTER_DOMAIN))
         mp_buf_add(&b, "SET CONSTRAINTS ALL IMMEDIATE;\n");
     mp_sql_step(&b, &op, x->d, p->final, old, tmp, p->fault);
     st->sql = mp_arena_strdup(x->a, mp_buf_str(&b));
     mp_buf_free(&b);
     return 0;
+}
+
+int mp_plan_emit_op(struct plan_ctx *x, struct mp_plan *p, struct mp_op op, long src, const char *why)
+{
+    return emit(x, p, op, src, why, false);
 }
 
 int mp_plan_emit_naive(struct plan_ctx *x, const struct mp_changeset *cs, struct mp_plan *p)
@@ -404,8 +416,10 @@ int mp_plan_emit_steps(struct plan_ctx *x, const long *order, struct mp_plan *p)
     long *pos = malloc((x->nnodes + 1) * sizeof *pos);
     if (!pos)
         mp_oom();
+    /* steps already in p (the type steps, plan_type.c) come first */
+    size_t base = p->n;
     for (size_t i = 0; i < x->nnodes; i++)
-        pos[order[i]] = (long)i + 1;
+        pos[order[i]] = (long)(base + i) + 1;
     size_t *in_start, *in_edges;
     mp_plan_incoming(x, &in_start, &in_edges);
     for (size_t i = 0; i < x->nnodes && !rc; i++) {
@@ -416,12 +430,12 @@ int mp_plan_emit_steps(struct plan_ctx *x, const long *order, struct mp_plan *p)
             const struct plan_edge *ed = &x->edges[in_edges[k]];
             const char *r = edge_reason(x, ed, pos[ed->from]);
             bool dup = false;
-            for (size_t q = p->ndeps; q-- > 0 && p->deps[q].to == i && !dup;)
+            for (size_t q = p->ndeps; q-- > 0 && p->deps[q].to == base + i && !dup;)
                 dup = p->deps[q].from == (size_t)pos[ed->from] - 1;
             if (!dup) {
                 struct mp_plan_dep *dp = MP_PUSH(x->a, p->deps, p->ndeps, p->capdeps);
                 dp->from = (size_t)pos[ed->from] - 1;
-                dp->to = i;
+                dp->to = base + i;
                 dp->why = strchr(r, ':') ? strchr(r, ':') + 2 : r;
             }
             if (nwhy < 3 && !strstr(mp_buf_str(&why), r))

@@ -237,8 +237,8 @@ int mp_plan_make_nodes(struct plan_ctx *x, const struct mp_changeset *cs)
 {
     for (size_t i = 0; i < cs->n; i++) {
         const struct mp_op *op = &cs->ops[i];
-        if (mp_op_is_sequence_op(op->kind))
-            continue; /* sequences: after the graph's steps (mp_plan_emit_sequences) */
+        if (mp_op_is_sequence_op(op->kind) || mp_op_is_type_op(op->kind))
+            continue; /* sequences: after the graph's steps (mp_plan_emit_sequences); types: plan_type.c */
         struct plan_node *n = mp_plan_add_node(x, op->kind, (long)i, op);
         long t;
         switch (op->kind) {
@@ -252,7 +252,7 @@ int mp_plan_make_nodes(struct plan_ctx *x, const struct mp_changeset *cs)
         case MP_OP_CREATE_TABLE:
             t = mp_plan_tab_final(x, op->def->name);
             n->def = mp_table_clone(x->a, op->def);
-            x->tabs[t].create_node = (long)i;
+            x->tabs[t].create_node = (long)(x->nnodes - 1); /* a node index: ops planned apart have none */
             break;
         case MP_OP_ADD_COLUMN:
         case MP_OP_ADD_FK:
@@ -279,7 +279,7 @@ int mp_plan_make_nodes(struct plan_ctx *x, const struct mp_changeset *cs)
             if (op->kind == MP_OP_RENAME_INDEX && mp_table_find_index(x->tabs[t].st, x->d, op->name) < 0)
                 return mp_plan_bad(x, op, "no such index in the start schema");
             if (op->kind == MP_OP_DROP_TABLE) {
-                x->tabs[t].drop_node = (long)i;
+                x->tabs[t].drop_node = (long)(x->nnodes - 1);
                 n->detached = mp_arena_alloc(x->a, (x->tabs[t].st->nfks + 1) * sizeof(bool));
             }
             break;
