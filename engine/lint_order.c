@@ -183,11 +183,12 @@ static struct obj statement_obj(struct mp_arena *a, const struct mp_lint_mig *m,
 }
 
 /* A name a CREATE or RENAME must find free: tables, views, indexes,
- * columns and triggers (constraint names PostgreSQL may choose itself; a
+ * columns, triggers and sequences (constraint names PostgreSQL may choose itself; a
  * function may be created again OR REPLACE). */
 static bool name_checked(enum mp_lint_obj o)
 {
-    return o == MP_LO_TABLE || o == MP_LO_VIEW || o == MP_LO_INDEX || o == MP_LO_COLUMN || o == MP_LO_TRIGGER;
+    return o == MP_LO_TABLE || o == MP_LO_VIEW || o == MP_LO_INDEX || o == MP_LO_COLUMN || o == MP_LO_TRIGGER ||
+           o == MP_LO_SEQUENCE;
 }
 
 /* Is object o (an index, a table, a constraint) built on column "t.c" of

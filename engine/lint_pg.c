@@ -617,6 +617,8 @@ static enum mp_lint_obj object_kind(const char *ot, bool *known)
         return MP_LO_TYPE;
     if (strcmp(ot, "OBJECT_FUNCTION") == 0 || strcmp(ot, "OBJECT_PROCEDURE") == 0)
         return MP_LO_FUNCTION;
+    if (strcmp(ot, "OBJECT_SEQUENCE") == 0)
+        return MP_LO_SEQUENCE;
     *known = false;
     return MP_LO_TABLE;
 }
@@ -793,7 +795,13 @@ static void statement(struct pgx *x, json_t *stmt)
                 fact(x, MP_LA_REF, MP_LO_FUNCTION, fn)->soft = true;
             if (jstr(st, "trigname"))
                 fact(x, MP_LA_CREATE, MP_LO_TRIGGER, jstr(st, "trigname"));
-        } else if (strcmp(kind, "CreateSeqStmt") == 0 || strcmp(kind, "CreateExtensionStmt") == 0 ||
+        } else if (strcmp(kind, "CreateSeqStmt") == 0 || strcmp(kind, "AlterSeqStmt") == 0) {
+            /* a standalone sequence: created, or altered (it must exist) */
+            const char *schema, *n = rel_name(json_object_get(st, "sequence"), &schema);
+            if (n && !system_schema(schema))
+                fact(x, strcmp(kind, "CreateSeqStmt") == 0 ? MP_LA_CREATE : MP_LA_REF, MP_LO_SEQUENCE, n)->nocheck =
+                    jbool(st, strcmp(kind, "CreateSeqStmt") == 0 ? "if_not_exists" : "missing_ok");
+        } else if (strcmp(kind, "CreateExtensionStmt") == 0 ||
                    strcmp(kind, "CreateSchemaStmt") == 0 || strcmp(kind, "VariableSetStmt") == 0 ||
                    strcmp(kind, "TransactionStmt") == 0 || strcmp(kind, "CommentStmt") == 0) {
             /* nothing lint tracks */

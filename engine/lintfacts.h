@@ -7,7 +7,7 @@
 #include "lint.h"
 
 enum mp_lint_obj { MP_LO_TABLE, MP_LO_VIEW, MP_LO_COLUMN, MP_LO_INDEX, MP_LO_CONSTRAINT, MP_LO_TYPE,
-                   MP_LO_FUNCTION, MP_LO_TRIGGER };
+                   MP_LO_FUNCTION, MP_LO_TRIGGER, MP_LO_SEQUENCE };
 
 enum mp_lint_act {
     MP_LA_CREATE, /* the statement creates the object */

@@ -277,7 +277,7 @@ struct search {
 /* The tactics, largest first. */
 enum {
     T_TABLES,       /* 1. whole tables: a start table with what it becomes, then new tables */
-    T_OBJECTS,      /*    views, triggers, functions: a start one with what it becomes, then new ones */
+    T_OBJECTS,      /*    views, triggers, functions, sequences: a start one with what it becomes, then new ones */
     T_COLUMNS,      /* 2. columns: a start column with what it becomes, then added ones */
     T_CONSTRAINTS,  /* 3. foreign keys, indexes, unique constraints, on either side */
     T_UNCHANGED,    /* 4. changes undone: a dropped start table kept, an altered column left as it was */
@@ -353,6 +353,16 @@ static void remove_object(struct mp_schema *s, enum mp_dialect d, const struct m
         del_at(s->objects, &s->nobjects, sizeof *s->objects, (size_t)(x - s->objects));
 }
 
+/* Remove standalone sequence `name` from `s` when it has it. */
+static void remove_sequence(struct mp_schema *s, enum mp_dialect d, const char *name)
+{
+    for (size_t i = 0; i < s->nseqs; i++)
+        if (mp_name_eq(d, s->seqs[i].name, name)) {
+            mp_schema_remove_sequence(s, i);
+            return;
+        }
+}
+
 static enum mp_shrink_res drop_objects(struct search *s, const struct cand *b, uint64_t idx, void **out)
 {
     uint64_t k = 0;
@@ -367,6 +377,19 @@ static enum mp_shrink_res drop_objects(struct search *s, const struct cand *b, u
             struct cand *c = new_cand(s->a, b);
             remove_object(c->start, s->d, o);
             remove_object(c->desired, s->d, o);
+            return offer(s, c, true, out);
+        }
+    }
+    /* standalone sequences: a start one with what it becomes, then new ones */
+    for (int side = 0; side < 2; side++) {
+        const struct mp_schema *from = side ? b->desired : b->start;
+        for (size_t i = 0; i < from->nseqs; i++) {
+            const char *name = from->seqs[i].name;
+            if ((side && mp_schema_sequence(b->start, s->d, name)) || k++ != idx)
+                continue;
+            struct cand *c = new_cand(s->a, b);
+            remove_sequence(c->start, s->d, name);
+            remove_sequence(c->desired, s->d, name);
             return offer(s, c, true, out);
         }
     }

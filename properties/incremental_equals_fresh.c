@@ -39,6 +39,8 @@ static void group_hints(struct mp_arena *a, const struct mp_plan *p, size_t from
     struct mp_renames cols = {0};
     for (size_t i = from; i < to; i++) {
         const struct mp_op *op = &p->steps[i].op;
+        if (!op->table)
+            continue; /* a sequence's or a type's step: no table to follow */
         const char *orig = op->table;
         for (size_t k = 0; k < nt; k++)
             if (strcmp(tab[k].cur, op->table) == 0)
