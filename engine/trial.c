@@ -36,6 +36,11 @@ uint64_t mp_trial_seed_of(const struct mp_trial *t)
     return t->seed;
 }
 
+const struct mp_dataset *mp_trial_rows(const struct mp_trial *t)
+{
+    return &t->data;
+}
+
 enum mp_fault mp_trial_fault(const struct mp_trial *t)
 {
     return t->fault;
@@ -81,6 +86,12 @@ static void run_plan(struct mp_trial *t, struct mp_backend *b, struct mp_apply_r
     }
     if (mp_backend_exec(b, mp_buf_str(&ddl), &r->db_err)) {
         r->setup_failed = true;
+        goto done;
+    }
+    if ((t->needs & MP_NEED_DATA) && mp_setup_rows(t->a, d, mp_backend_conn(b), t->c->start, &t->data,
+                                                   &r->data_before, &e)) {
+        t->infra_error = true;
+        t->infra = e;
         goto done;
     }
     /* through the executor, as a user's migrations: the plan split into

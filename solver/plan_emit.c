@@ -170,9 +170,17 @@ static struct mp_op concrete(struct plan_ctx *x, const struct plan_node *n)
         op.object = n->op->object;
         op.table = n->op->table;
         break;
+    case MP_OP_ALTER_PK:
+        /* the old key's constraint name: PostgreSQL named an unnamed one
+         * after the table when it was created ("<table>_pkey") */
+        if (x->tabs[t].st->pk.n)
+            op.name = x->tabs[t].st->pk_name ? x->tabs[t].st->pk_name
+                      : x->d == MP_POSTGRES ? mp_pg_auto_pkey_name(x->a, x->start, x->tabs[t].st->name)
+                                            : NULL;
+        /* fall through */
     case MP_OP_ADD_UNIQUE:
     case MP_OP_DROP_UNIQUE: {
-        bool add = n->kind == MP_OP_ADD_UNIQUE;
+        bool add = n->kind != MP_OP_DROP_UNIQUE;
         op.table = cur_table(x, t);
         op.unique = n->op->unique;
         op.unique.cols.v = mp_arena_alloc(x->a, (op.unique.cols.n + 1) * sizeof(char *));
@@ -291,6 +299,27 @@ static int emit(struct plan_ctx *x, struct mp_plan *p, struct mp_op op, long src
         if (ci >= 0)
             op.check.name = t->checks[ci].name;
         st->op = op;
+    }
+    /* SQLite builds PostgreSQL-only index options as a plain B-tree
+     * (mp_index_project()): the step says what it builds */
+    if (x->d == MP_SQLITE && op.kind == MP_OP_ADD_INDEX && mp_index_pg_only(&op.index)) {
+        struct mp_index px = op.index;
+        mp_index_copy_def(x->a, &px, &op.index);
+        mp_index_project(&px, x->d);
+        op.index = px;
+        st->op = op;
+    }
+    if (x->d == MP_SQLITE && op.kind == MP_OP_CREATE_TABLE) {
+        bool pg_only = false;
+        for (size_t i = 0; i < op.def->nindexes; i++)
+            pg_only |= mp_index_pg_only(&op.def->indexes[i]);
+        if (pg_only) {
+            struct mp_table *def = mp_table_clone(x->a, op.def);
+            for (size_t i = 0; i < def->nindexes; i++)
+                mp_index_project(&def->indexes[i], x->d);
+            op.def = def;
+            st->op = op;
+        }
     }
     struct mp_error e = {0};
     if (mp_vschema_apply(x->a, p->final, x->d, &op, &e)) {
