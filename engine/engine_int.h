@@ -51,8 +51,9 @@ void mp_trial_failure_kind(const struct mp_apply_result *r, const char *prop, en
 void mp_fresh_cleanup(void);
 
 /* fresh.c: open the fresh database at `url` (PostgreSQL: with `schema` as
- * the search path); with `setup` (SQL) create it first and run setup in it.
- * *x is the caller's (mp_target_close); on an error it is NULL. */
+ * the search path, on the process's kept connection, which closing *x
+ * keeps for the next run); with `setup` (SQL) create it first and run setup
+ * in it.  *x is the caller's (mp_target_close); on an error it is NULL. */
 int mp_fresh_open(const char *url, const char *schema, const char *setup, struct mp_target **x,
                   struct mp_error *err);
 

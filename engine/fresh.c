@@ -5,6 +5,7 @@
 #include "os.h"
 #include "executor.h"
 
+#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,12 +73,70 @@ static void fresh_drop(struct mp_trial *t, const char *url, const char *schema, 
     mp_target_close(x);
 }
 
+/* Runs one PostgreSQL connection of this process serves before a new one
+ * replaces it (backend_pg.c, MP_PG_TRIALS_PER_CONN, says why a few dozen). */
+#define MP_FRESH_RUNS_PER_CONN 25
+
+/* The process's PostgreSQL connection for the runs on fresh databases
+ * (the trial process's, or a runner process's of the pool), kept from run
+ * to run: a new connection costs a backend start and cold catalog caches.
+ * Between two runs it is idle, outside any transaction, holding no
+ * advisory lock. */
+static PGconn *kept_pg;
+static pid_t kept_owner;
+static char *kept_url;
+static unsigned kept_runs;
+
+static void kept_drop(void)
+{
+    if (!kept_pg)
+        return;
+    if (kept_owner != getpid())
+        close(PQsocket(kept_pg)); /* the parent's (fork): not a word to its server */
+    PQfinish(kept_pg);
+    kept_pg = NULL;
+    free(kept_url);
+    kept_url = NULL;
+}
+
+/* A target on the kept connection to `url` (a new connection when there
+ * is none, it is another server's, broken, in a transaction or has served
+ * MP_FRESH_RUNS_PER_CONN runs); closing the target keeps the connection.
+ * Errors as mp_target_open(). */
+static int kept_open(const char *url, struct mp_target **x, struct mp_error *err)
+{
+    if (kept_pg && (kept_owner != getpid() || strcmp(kept_url, url) != 0 || PQstatus(kept_pg) != CONNECTION_OK ||
+                    PQtransactionStatus(kept_pg) != PQTRANS_IDLE || kept_runs >= MP_FRESH_RUNS_PER_CONN))
+        kept_drop();
+    if (!kept_pg) {
+        /* as mp_target_open() connects */
+        PGconn *c = PQconnectdb(url);
+        if (!c || PQstatus(c) != CONNECTION_OK) {
+            const char *m = c ? PQerrorMessage(c) : "out of memory";
+            int rc = mp_error_set(err, MP_EIO, "connecting to PostgreSQL: %.*s", (int)strcspn(m, "\n"), m);
+            PQfinish(c);
+            return rc;
+        }
+        PQclear(PQexec(c, "SET client_min_messages = warning"));
+        kept_pg = c;
+        kept_owner = getpid();
+        kept_url = mp_xstrdup(url);
+        kept_runs = 0;
+    } else {
+        /* a lock a failed run left would be another schema's; drop it anyway */
+        PQclear(PQexec(kept_pg, "SELECT pg_advisory_unlock_all()"));
+    }
+    kept_runs++;
+    *x = mp_target_wrap(MP_POSTGRES, kept_pg, false);
+    return 0;
+}
+
 /* Open the fresh database; with `setup` (SQL) create it first and run
  * setup in it, in one round trip on PostgreSQL (engine_int.h). */
 int mp_fresh_open(const char *url, const char *schema, const char *setup, struct mp_target **x,
                   struct mp_error *err)
 {
-    int rc = mp_target_open(url, x, err);
+    int rc = schema ? kept_open(url, x, err) : mp_target_open(url, x, err);
     if (rc)
         return rc;
     if (!schema) {
