@@ -71,7 +71,8 @@ static const char usage[] =
     "           compare, shrink) and per property, each with its share of the run\n"
     "  executor `migrate up` of 10 and 100 generated migrations against executing the\n"
     "           same SQL raw in-process (SQLite file database), and the command-line\n"
-    "           runners on the same files: migprop, dbmate and sql-migrate when installed\n"
+    "           runners on the same files: migprop (a commit each, and --group), dbmate and\n"
+    "           sql-migrate when installed\n"
     "  cluster  time until a disposable PostgreSQL answers, cold (initdb) and from the\n"
     "           cached pristine data directory\n"
     "  shrink   the naive solver's failures over 10 seeds (SQLite), found and reported\n"
@@ -610,12 +611,14 @@ static int suite_executor(struct results *res, unsigned repeat)
         v.per = v.t.median > 0 ? v.x / v.t.median : 0;
         add_row(res, v);
         /* the command-line runners on the same migrations, when installed:
-         * migprop's own CLI, dbmate, sql-migrate (process start included) */
+         * migprop's own CLI (a commit per migration, and --group: one
+         * commit), dbmate, sql-migrate (process start included) */
         static const struct {
             const char *name, *probe;
             enum mp_migstyle style;
         } peers[] = {
             {"migprop migrate (CLI)", NULL, MP_STYLE_PAIRS},
+            {"migprop migrate --group (CLI)", NULL, MP_STYLE_PAIRS},
             {"dbmate up", "dbmate", MP_STYLE_DBMATE},
             {"sql-migrate up", "sql-migrate", MP_STYLE_SQLMIGRATE},
         };
@@ -642,10 +645,12 @@ static int suite_executor(struct results *res, unsigned repeat)
                 ssize_t sl = readlink("/proc/self/exe", self, sizeof self - 1);
                 self[sl > 0 ? sl : 0] = 0;
                 char *url = mp_arena_printf(a, "sqlite:%s", db);
-                char *own[] = {self, "migrate", "--quiet", "--dir", mdir, "--db", url, "up", NULL};
+                char *own[] = {self, "migrate", "--quiet", "--dir", mdir, "--db", url, "up", NULL, NULL};
+                if (pi == 1)
+                    own[8] = "--group"; /* one commit for the whole run */
                 char *dbmate[] = {"dbmate", "--url", url, "--migrations-dir", mdir, "--no-dump-schema", "up", NULL};
                 char *sqlm[] = {"sql-migrate", "up", mp_arena_printf(a, "-config=%s/c.yml", dir), "-env=b", NULL};
-                char *const *cmd = pi == 0 ? own : pi == 1 ? dbmate : sqlm;
+                char *const *cmd = pi <= 1 ? own : pi == 2 ? dbmate : sqlm;
                 double t0 = mp_now();
                 ok = ok && run_quiet(cmd);
                 tp[r] = mp_now() - t0;
@@ -1025,12 +1030,16 @@ int mp_cmd_bench(int argc, char **argv)
         }
     } else {
         header(stdout, "table", repeat);
-        printf("%-8s %-18s %10s %12s %12s %12s %14s\n", "suite", "name", "size", "median ms", "min ms", "max ms",
+        int nw = 18; /* the name column: as wide as the longest name */
+        for (size_t i = 0; i < res.n; i++)
+            if ((int)strlen(res.v[i].name) > nw)
+                nw = (int)strlen(res.v[i].name);
+        printf("%-8s %-*s %10s %12s %12s %12s %14s\n", "suite", nw, "name", "size", "median ms", "min ms", "max ms",
                "per second");
         for (size_t i = 0; i < res.n; i++) {
             const struct row *w = &res.v[i];
-            printf("%-8s %-18s %10.0f %12.3f %12.3f %12.3f %14.0f %s\n", w->suite, w->name, w->x, w->t.median * 1e3,
-                   w->t.min * 1e3, w->t.max * 1e3, w->per, w->unit);
+            printf("%-8s %-*s %10.0f %12.3f %12.3f %12.3f %14.0f %s\n", w->suite, nw, w->name, w->x,
+                   w->t.median * 1e3, w->t.min * 1e3, w->t.max * 1e3, w->per, w->unit);
         }
         if (all || strcmp(suite, "solver") == 0)
             printf("solver: planning time grows as size^%.2f (least squares on log-log; 1.0 is linear)\n",

@@ -94,8 +94,8 @@ static const char usage_more[] =
     "                                  data_preserved, final_schema, ordering, dialect_agreement)\n"
     "  --expect-schema FILE            --dir: the schema the history must end in (DDL, e.g. schema.sql)\n"
     "  --fail-on-drop                  --dir: a dropped table or column is a failure, not a note\n"
-    "                                  (--dir takes --shard I/N over each property's trials;\n"
-    "                                  --jobs is of the random suite only)\n"
+    "                                  (--dir takes --shard I/N over each property's trials, and\n"
+    "                                  --jobs N: the same report and case files for any N)\n"
     "  -h, --help                      print this help\n"
     "\n"
     "exit status: 0 all properties hold, 1 a property failed, 2 usage or infrastructure error,\n"
@@ -458,9 +458,9 @@ int mp_cmd_check(int argc, char **argv)
         rc = mp_cli_extra_argument("check", argv[optind]);
     if (!rc && !dir && (expect_schema || fail_on_drop))
         rc = mp_cli_error("check", "%s needs --dir", expect_schema ? "--expect-schema" : "--fail-on-drop");
-    /* the history trials run in this process, in order, and read no case files */
-    if (!rc && dir && (cfg.jobs > 1 || cfg.only_trial >= 0 || cases_given || cfg.keep_dir))
-        rc = mp_cli_error("check", "--dir: --jobs, --trial, --case, --scenarios, --regressions and "
+    /* the history trials read no case files */
+    if (!rc && dir && (cfg.only_trial >= 0 || cases_given || cfg.keep_dir))
+        rc = mp_cli_error("check", "--dir: --trial, --case, --scenarios, --regressions and "
                                    "--keep-migrations are options of the random suite");
     if (!rc && props_arg && !dir)
         rc = mp_cli_properties("check", props_arg, &sel, &cfg.nprops);

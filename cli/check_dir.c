@@ -53,6 +53,7 @@ int mp_check_dir(const char *dir, const char *props, const char *expect_schema, 
         .out_dir = run->out_dir,
         .shard_index = run->shard_index,
         .shard_count = run->shard_count,
+        .jobs = run->jobs,
     };
     for (int d = 0; d < MP_NDIALECTS; d++) {
         cfg.backends[d] = run->backends[d];

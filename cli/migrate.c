@@ -64,6 +64,9 @@ static const char usage[] =
     "                             " MP_STR(MP_MIGRATE_MIN_LOCK_TIMEOUT) " .. " MP_STR(MP_MIGRATE_MAX_LOCK_TIMEOUT) ")\n"
     "  --allow-out-of-order, --out-of-order\n"
     "                             apply pending migrations older than the newest applied one\n"
+    "  --group                    up, to: the pending migrations in one transaction, committed once (all\n"
+    "                             or none; not with migrations outside a transaction or, on SQLite, ones\n"
+    "                             that turn foreign keys off)\n"
     "  --mark-applied             repair: record dirty/failed migrations as applied instead of clearing them\n"
     "  --accept-edits             repair: record the current checksum of applied migrations edited since\n"
     "  --retries N                retry a migration that failed for a transient reason (deadlock,\n"
@@ -106,6 +109,7 @@ enum {
     OPT_TABLE,
     OPT_LOCK_TIMEOUT,
     OPT_OUT_OF_ORDER,
+    OPT_GROUP,
     OPT_MARK_APPLIED,
     OPT_ACCEPT_EDITS,
     OPT_RETRIES,
@@ -123,6 +127,7 @@ static const struct option longopts[] = {
     {"lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
     {"allow-out-of-order", no_argument, NULL, OPT_OUT_OF_ORDER},
     {"out-of-order", no_argument, NULL, OPT_OUT_OF_ORDER},
+    {"group", no_argument, NULL, OPT_GROUP},
     {"accept-edits", no_argument, NULL, OPT_ACCEPT_EDITS},
     {"retries", required_argument, NULL, OPT_RETRIES},
     {"retry-max-ms", required_argument, NULL, OPT_RETRY_MAX_MS},
@@ -323,6 +328,9 @@ int mp_cmd_migrate(int argc, char **argv)
             break;
         case OPT_OUT_OF_ORDER:
             cfg.allow_out_of_order = true;
+            break;
+        case OPT_GROUP:
+            cfg.group = true;
             break;
         case OPT_MARK_APPLIED:
             cfg.mark_applied = true;

@@ -5,6 +5,7 @@
 #include "backend.h"
 #include "catalog_pg_feat.h"
 #include "catalog_pg_send.h"
+#include "catalog_pg_type.h"
 #include "dberror.h"
 #include "index_def.h"
 #include "model_check.h"
@@ -43,6 +44,13 @@
     "(SELECT dp.objid FROM pg_depend dp WHERE dp.classid = 'pg_class'::regclass " \
     "  AND dp.refclassid = 'pg_class'::regclass AND dp.refobjid = c.oid AND dp.refobjsubid = a.attnum " \
     "  AND dp.deptype = 'i' LIMIT 1)"
+
+/* Column type `ty` is an enum or a domain of the current schema
+ * (catalog_pg_type.h), not one an extension made: modelled by name. */
+#define MP_PG_MODELLED_TYPE \
+    "(ty.typtype IN ('e','d') AND ty.typnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema()) " \
+    "  AND NOT EXISTS (SELECT 1 FROM pg_depend dp WHERE dp.classid = 'pg_type'::regclass AND dp.objid = ty.oid " \
+    "  AND dp.deptype = 'e'))"
 
 /* pg_index rows of the current schema's tables only, as `x`: OFFSET 0 keeps
  * the planner from flattening the subquery, so the per-index
@@ -126,7 +134,7 @@ static const char *const introspect_parts[] = {
     "   CASE WHEN a.attgenerated = '' AND pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%' THEN "
     "     'DEFAULT ' || pg_get_expr(d.adbin, d.adrelid) END, "
     "   CASE WHEN a.attidentity <> '' THEN 'identity sequence MINVALUE/MAXVALUE/CYCLE' END, "
-    "   CASE WHEN ty.typnamespace <> 'pg_catalog'::regnamespace THEN 'of type ' || format_type(a.atttypid, a.atttypmod) "
+    "   CASE WHEN ty.typnamespace <> 'pg_catalog'::regnamespace AND NOT " MP_PG_MODELLED_TYPE " THEN 'of type ' || format_type(a.atttypid, a.atttypmod) "
     "     || ' (' || CASE ty.typtype WHEN 'e' THEN 'enum' WHEN 'd' THEN 'domain' WHEN 'c' THEN 'composite' "
     "     WHEN 'r' THEN 'range' ELSE 'user-defined' END || ')' END)) "
     " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -142,7 +150,8 @@ static const char *const introspect_parts[] = {
     "       WHEN 'int2'::regtype THEN -32768 WHEN 'int4'::regtype THEN -2147483648 ELSE -9223372036854775808 END END "
     "     OR s.seqmax <> CASE WHEN s.seqincrement < 0 THEN -1 ELSE CASE s.seqtypid "
     "       WHEN 'int2'::regtype THEN 32767 WHEN 'int4'::regtype THEN 2147483647 ELSE 9223372036854775807 END END))) "
-    "   OR ty.typnamespace <> 'pg_catalog'::regnamespace) "
+    "   OR (ty.typnamespace <> 'pg_catalog'::regnamespace AND NOT " MP_PG_MODELLED_TYPE ")) "
+    ,
     /* tables: partitioned, partitions, inheritance, UNLOGGED, row security */
     " UNION ALL SELECT c.relname, format('table %s: %s', c.relname, concat_ws(', ', "
     "   CASE WHEN c.relkind = 'p' THEN 'partitioned (PARTITION BY ' || pg_get_partkeydef(c.oid) || ')' END, "
@@ -179,11 +188,12 @@ static const char *const introspect_parts[] = {
     "     OR EXISTS (SELECT 1 FROM pg_depend dp WHERE dp.classid = 'pg_class'::regclass AND dp.objid = c.oid "
     "       AND dp.deptype = 'i') OR " MP_PG_SERIAL_SEQ("c.oid") ")) "
     ,
-    /* types, functions (not an extension's), extensions */
+    /* types other than enums and domains (catalog_pg_type.h), functions
+     * (not an extension's), extensions */
     " UNION ALL SELECT NULL, format('type %s (%s)', t.typname, CASE t.typtype WHEN 'e' THEN 'enum' "
     "   WHEN 'd' THEN 'domain' WHEN 'r' THEN 'range' WHEN 'm' THEN 'multirange' ELSE 'base' END) "
     " FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
-    " WHERE n.nspname = current_schema() AND t.typtype IN ('e','d','r','m','b') AND t.typcategory <> 'A' "
+    " WHERE n.nspname = current_schema() AND t.typtype IN ('r','m','b') AND t.typcategory <> 'A' "
     "   AND NOT EXISTS (SELECT 1 FROM pg_depend dp WHERE dp.classid = 'pg_type'::regclass AND dp.objid = t.oid "
     "   AND dp.deptype = 'e') "
     /* aggregates and window functions (functions and procedures are objects) */
@@ -278,8 +288,8 @@ static void push(struct mp_arena *a, struct mp_names *n, const char *v)
 
 /* The result sets of the introspection query: columns, constraints,
  * indexes, CHECK constraints, unmodelled objects, schema-level objects,
- * view dependencies, sequences. */
-#define MP_PG_NRESULTS 8
+ * view dependencies, sequences, then the types' (catalog_pg_type.h). */
+#define MP_PG_NRESULTS (8 + MP_PG_TYPE_NRESULTS)
 
 /* Schema-level objects from their result set (kind letter, name, args,
  * table, statement) and the views' dependencies (view, relation, column). */
@@ -322,6 +332,7 @@ int mp_introspect_pg(void *pgconn, struct mp_arena *a, struct mp_schema **out, s
     struct mp_buf q = {0};
     for (size_t i = 0; introspect_parts[i]; i++)
         mp_buf_add(&q, introspect_parts[i]);
+    mp_buf_add(&q, mp_pg_type_queries);
     PGresult *res[MP_PG_NRESULTS] = {0};
     int n = 0;
     int rc = mp_pg_catalog_send(p->conn, mp_buf_str(&q), (void **)res, MP_PG_NRESULTS, &n, err);
@@ -421,6 +432,8 @@ int mp_introspect_pg(void *pgconn, struct mp_arena *a, struct mp_schema **out, s
         mp_pg_read_sequence(a, s, PQgetvalue(res[7], i, 0), PQgetvalue(res[7], i, 1), PQgetvalue(res[7], i, 2),
                             PQgetvalue(res[7], i, 3), PQgetvalue(res[7], i, 4), PQgetvalue(res[7], i, 5),
                             PQgetvalue(res[7], i, 6)[0] == 't');
+    if (!rc)
+        mp_pg_read_types(a, s, res[8], res[9], res[10]);
     for (int i = 0; i < n; i++)
         PQclear(res[i]);
     if (rc)

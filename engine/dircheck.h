@@ -114,11 +114,17 @@ struct mp_dir_config {
      * of an unsharded run) with i % shard_count == shard_index - 1; 0: all.
      * The convention of the random suite's --shard (run.c). */
     unsigned shard_index, shard_count;
+    /* worker processes (0, 1: none, the trials run in this process); the
+     * report and the case files do not depend on it (dirjobs.h) */
+    unsigned jobs;
 };
 
 /* Run every property of cfg on every backend given, one report point per
  * property and backend, on `out`.  Returns 0 when all held, 1 when one
- * failed, 2 on an infrastructure error (message on stderr). */
+ * failed, 2 on an infrastructure error (message on stderr); with --jobs,
+ * MP_RUN_INTERRUPTED_BASE + the signal after SIGINT or SIGTERM (the points
+ * decided before it, then an "interrupted after N trials" comment; no case
+ * written after the signal). */
 int mp_dircheck_run(const struct mp_dir_config *cfg, FILE *out);
 
 /* `migprop replay DIR.case`: run the case directory's property again on

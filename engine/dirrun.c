@@ -8,7 +8,10 @@
 #include <sys/stat.h>
 
 #include "casefile.h"
+#include "dirjobs.h"
+#include "interrupt.h"
 #include "os.h"
+#include "pgcluster.h"
 #include "shrink_core.h"
 
 #define MP_DIR_DEFAULT_OUT "migprop-failures"
@@ -336,16 +339,75 @@ static const char *subject_line(struct mp_arena *a, const char *s)
     return mp_arena_printf(a, "canonical diff, %zu lines", n);
 }
 
+/* run_property()'s result when the run was interrupted before the point
+ * was decided (--jobs): no point, no case. */
+#define DIR_STOPPED 3
+
+/* The signal that interrupts a --jobs run, or 0 (dirjobs.c). */
+static int interrupted(void)
+{
+    int sig = mp_interrupt_signal();
+    return sig ? sig : mp_pgcluster_signal();
+}
+
+/* Trial i of unit u as a worker ran it (--jobs): its notes, skip and error
+ * into t and e, as the trial itself would have left them.  A failure is run
+ * again here, from the same seed, so the shrinker starts from the trial
+ * itself (its rows, order and message) as without --jobs.  Returns as the
+ * property's trial does, or DIR_STOPPED when the run was interrupted before
+ * the trial's outcome was known (or before its case could be written). */
+static int jobs_outcome(const struct mp_dirjobs *j, size_t u, unsigned long i, const struct trial_env *te,
+                        struct mp_dir_trial *t, struct mp_error *e)
+{
+    const struct mp_dirjobs_outcome *o = mp_dirjobs_get(j, u, i);
+    if (!o->ran || (o->rc == 1 && interrupted()))
+        return interrupted() ? DIR_STOPPED
+                             : mp_error_set(e, MP_EINTERNAL, "trial %lu was lost with its worker process", i);
+    if (o->rc == 1) {
+        int rc = te->p->trial(t, e);
+        if (rc == 1 || rc < 0)
+            return rc;
+        return mp_error_set(e, MP_EINTERNAL, "trial %lu failed in a worker process but passed when run again", i);
+    }
+    mp_buf_add(&t->notes, o->notes);
+    t->skip = o->skip;
+    if (o->rc < 0)
+        return mp_error_set(e, o->rc, "%s", o->err ? o->err : "unknown error");
+    return o->rc;
+}
+
+/* The span of unit u's trials in the workers (mp_now() seconds): the first
+ * start and the last end, for the report's rates. */
+static void jobs_span(const struct mp_dirjobs *j, size_t u, unsigned long ntrials, double *t0, double *t1)
+{
+    bool any = false;
+    for (unsigned long i = 0; i < ntrials; i++) {
+        const struct mp_dirjobs_outcome *o = mp_dirjobs_get(j, u, i);
+        if (!o->ran)
+            continue;
+        if (!any || o->start < *t0)
+            *t0 = o->start;
+        if (!any || o->end > *t1)
+            *t1 = o->end;
+        any = true;
+    }
+}
+
 /* Run property p on one backend: trials until the first failure, which is
- * shrunk and written.  Reports one point.  Returns 0, 1 (failed) or 2. */
-static int run_property(const struct mp_dir_config *cfg, struct mp_reporter *r, struct trial_env *te)
+ * shrunk and written.  Reports one point.  With `jobs` the trials' outcomes
+ * are unit u's of the workers' (mp_dirjobs_run()).  Returns 0, 1 (failed),
+ * 2 or DIR_STOPPED. */
+static int run_property(const struct mp_dir_config *cfg, struct mp_reporter *r, struct trial_env *te,
+                        const struct mp_dirjobs *jobs, size_t u)
 {
     struct mp_arena *ra = mp_arena_new();
     unsigned long ntrials = te->p->random ? (cfg->iterations ? cfg->iterations : 1) : 1, done = 0;
     struct mp_buf notes = {0};
     const char *skip = NULL;
     int result = 0;
-    double t0 = mp_now();
+    double t0 = mp_now(), t1 = 0;
+    if (jobs)
+        jobs_span(jobs, u, ntrials, &t0, &t1);
     for (unsigned long i = 0; i < ntrials; i++) {
         if (cfg->shard_count > 1 && i % cfg->shard_count != cfg->shard_index - 1)
             continue;
@@ -358,7 +420,13 @@ static int run_property(const struct mp_dir_config *cfg, struct mp_reporter *r, 
         for (size_t k = 0; k < t.c.n; k++)
             t.c.idx[k] = k;
         struct mp_error e = {0};
-        int rc = te->p->trial(&t, &e);
+        int rc = jobs ? jobs_outcome(jobs, u, i, te, &t, &e) : te->p->trial(&t, &e);
+        if (rc == DIR_STOPPED) {
+            trial_free(&t);
+            mp_arena_free(a);
+            result = DIR_STOPPED;
+            goto out;
+        }
         done++;
         merge_notes(&notes, &t.notes);
         if (rc < 0) {
@@ -378,7 +446,7 @@ static int run_property(const struct mp_dir_config *cfg, struct mp_reporter *r, 
         if (t.skip && !skip)
             skip = mp_arena_strdup(ra, t.skip);
         if (rc == 1) {
-            double found = mp_now();
+            double found = jobs ? t1 : mp_now(), shrink0 = mp_now();
             struct cand start = {.idx = t.c.idx, .n = t.c.n, .at = t.c.at, .has_rows = t.has_gen,
                                  .msg = mp_buf_str(&t.msg)};
             if (t.has_gen)
@@ -391,6 +459,13 @@ static int run_property(const struct mp_dir_config *cfg, struct mp_reporter *r, 
             if (cfg->shrink) {
                 struct mp_shrink_budget bud = {.seconds = cfg->shrink_time, .steps = cfg->shrink_steps};
                 best = mp_shrink_search(&cand_type, best, &bud, &se, &st);
+            }
+            if (jobs && interrupted()) { /* no case file from an interrupted run */
+                mp_arena_free(se.a);
+                trial_free(&t);
+                mp_arena_free(a);
+                result = DIR_STOPPED;
+                goto out;
             }
             const char *path = NULL;
             struct mp_error we = {0};
@@ -427,7 +502,7 @@ static int run_property(const struct mp_dir_config *cfg, struct mp_reporter *r, 
                 .human_line = mp_arena_printf(ra, "%s: %s", se.kind, subject_line(ra, se.subject))};
             mp_reporter_point(r, &pt);
             mp_reporter_comment(r, "%s [%s]: found after %lu trials in %.2f s, shrunk in %.2f s; %s", te->p->name,
-                                mp_dialect_name(te->d), done, found - t0, mp_now() - found, replay);
+                                mp_dialect_name(te->d), done, found - t0, mp_now() - shrink0, replay);
             mp_buf_free(&human);
             mp_buf_free(&names);
             mp_arena_free(se.a);
@@ -443,7 +518,7 @@ static int run_property(const struct mp_dir_config *cfg, struct mp_reporter *r, 
     }
     if (!done && cfg->shard_count > 1) /* every trial of the property is another shard's */
         skip = mp_arena_printf(ra, "no trial in shard %u/%u", cfg->shard_index, cfg->shard_count);
-    double dt = mp_now() - t0;
+    double dt = (jobs ? t1 : mp_now()) - t0;
     const char *rate = mp_arena_printf(ra, "%lu trials, %.1f trials/s", done, dt > 0 ? (double)done / dt : 0.0);
     struct mp_report_point pt = {.result = skip ? MP_POINT_SKIP : MP_POINT_PASS, .name = te->p->name,
                                  .where = mp_dialect_name(te->d), .note = skip ? skip : rate};
@@ -461,16 +536,63 @@ out:
     return result;
 }
 
+/* The units of a --jobs run and what their trials need. */
+struct jobs_ctx {
+    const struct mp_dir_config *cfg;
+    const struct trial_env *te; /* per unit */
+};
+
+/* mp_dirjobs_trial_fn: trial i of unit u, as run_property() starts it. */
+static int jobs_trial(void *ctxp, size_t u, unsigned long i, struct mp_dir_trial *t, struct mp_arena *a,
+                      struct mp_error *err)
+{
+    const struct jobs_ctx *ctx = ctxp;
+    const struct trial_env *te = &ctx->te[u];
+    trial_init(t, te, a, mp_trial_seed(ctx->cfg->seed, i));
+    t->c.n = te->h->n;
+    t->c.idx = mp_arena_alloc(a, (t->c.n ? t->c.n : 1) * sizeof *t->c.idx);
+    for (size_t k = 0; k < t->c.n; k++)
+        t->c.idx[k] = k;
+    return te->p->trial(t, err);
+}
+
 int mp_dircheck_run(const struct mp_dir_config *cfg, FILE *out)
 {
     struct mp_arena *a = mp_arena_new();
     struct mp_dir_history h;
     struct mp_error err = {0};
-    int result = 0;
+    struct mp_reporter *r = NULL;
+    struct mp_dirjobs *jobs = NULL;
+    int result = 0, stopped = 0;
     if (mp_dir_history_read(a, cfg->dir, &h, &err)) {
         fprintf(stderr, "migprop check: --dir %s: %s\n", cfg->dir, err.msg);
         mp_arena_free(a);
         return 2;
+    }
+    /* the units: one point per property and backend, in report order */
+    size_t nunits = 0;
+    struct trial_env *te = mp_arena_alloc(a, (MP_NDIALECTS * cfg->nprops + 1) * sizeof *te);
+    unsigned long *ntrials = mp_arena_alloc(a, (MP_NDIALECTS * cfg->nprops + 1) * sizeof *ntrials);
+    for (int d = 0; d < MP_NDIALECTS; d++)
+        for (size_t i = 0; i < cfg->nprops && cfg->backends[d]; i++) {
+            te[nunits] = (struct trial_env){.p = cfg->props[i], .b = cfg->backends[d], .other = cfg->backends[!d],
+                                            .d = (enum mp_dialect)d, .h = &h, .expect_schema = cfg->expect_schema,
+                                            .fail_on_drop = cfg->fail_on_drop,
+                                            .max_rows = cfg->max_rows ? cfg->max_rows : MP_DIR_DEFAULT_ROWS};
+            ntrials[nunits++] = cfg->props[i]->random ? (cfg->iterations ? cfg->iterations : 1) : 1;
+        }
+    if (cfg->jobs > 1) {
+        struct jobs_ctx ctx = {.cfg = cfg, .te = te};
+        const struct mp_dirjobs_spec spec = {.jobs = cfg->jobs, .nunits = nunits, .ntrials = ntrials,
+                                             .shard_index = cfg->shard_index, .shard_count = cfg->shard_count,
+                                             .trial = jobs_trial, .ctx = &ctx};
+        int rc = mp_dirjobs_run(&spec, &jobs, &err);
+        if (rc < 0) {
+            fprintf(stderr, "migprop check: --jobs %u: %s\n", cfg->jobs, err.msg);
+            result = 2;
+            goto out;
+        }
+        stopped = rc;
     }
     const char *header[4] = {mp_arena_printf(a, "seed 0x%016" PRIx64 " iterations %lu", cfg->seed, cfg->iterations),
                              mp_arena_printf(a, "history %s: %zu migrations (%s)", cfg->dir, h.n,
@@ -483,13 +605,13 @@ int mp_dircheck_run(const struct mp_dir_config *cfg, FILE *out)
         .header = header,
         .suite = "migprop.dir",
     };
-    struct mp_reporter *r;
     if (mp_reporter_open(&r, cfg->format, out, &meta)) {
-        mp_arena_free(a);
-        return 2;
+        result = 2;
+        goto out;
     }
-    for (int d = 0; d < MP_NDIALECTS && result != 2; d++) {
-        for (size_t i = 0; i < cfg->nprops && result != 2; i++) {
+    size_t u = 0;
+    for (int d = 0; d < MP_NDIALECTS && result != 2 && result != DIR_STOPPED; d++) {
+        for (size_t i = 0; i < cfg->nprops && result != 2 && result != DIR_STOPPED; i++) {
             if (!cfg->backends[d]) {
                 if (cfg->skip_reason[d]) {
                     struct mp_report_point pt = {.result = MP_POINT_SKIP, .name = cfg->props[i]->name,
@@ -499,17 +621,24 @@ int mp_dircheck_run(const struct mp_dir_config *cfg, FILE *out)
                 }
                 continue;
             }
-            struct trial_env te = {.p = cfg->props[i], .b = cfg->backends[d], .other = cfg->backends[!d],
-                                   .d = (enum mp_dialect)d, .h = &h, .expect_schema = cfg->expect_schema,
-                                   .fail_on_drop = cfg->fail_on_drop, .max_rows = cfg->max_rows ? cfg->max_rows : MP_DIR_DEFAULT_ROWS};
-            int rc = run_property(cfg, r, &te);
+            int rc = run_property(cfg, r, &te[u], jobs, u);
+            u++;
             if (rc > result)
                 result = rc;
         }
     }
+    if (stopped || (jobs && interrupted())) { /* the points decided before the signal, then this */
+        int sig = stopped ? stopped - MP_RUN_INTERRUPTED_BASE : interrupted();
+        unsigned long done = mp_dirjobs_done(jobs);
+        mp_reporter_comment(r, "interrupted after %lu trial%s (%s): a partial report", done, done == 1 ? "" : "s",
+                            sig == SIGTERM ? "SIGTERM" : "SIGINT");
+        result = MP_RUN_INTERRUPTED_BASE + sig;
+    }
     mp_reporter_plan(r, mp_reporter_points(r));
     if (mp_reporter_close(r) && !result)
         result = 2;
+out:
+    mp_dirjobs_free(jobs);
     mp_arena_free(a);
     return result;
 }

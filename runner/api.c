@@ -4,6 +4,7 @@
 #include "runner_int.h"
 
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "os.h"
@@ -188,9 +189,12 @@ int mp_runner_run(struct mp_runner_result *out, struct mp_runner *r, const struc
     if (out)
         memset(out, 0, sizeof *out);
     if (opts) {
-        if (opts->version != MP_RUNNER_RUN_OPTIONS_VERSION)
+        if (opts->version == 1) /* the fields before `group` */
+            memcpy(&o, opts, offsetof(struct mp_runner_run_options, group));
+        else if (opts->version == MP_RUNNER_RUN_OPTIONS_VERSION)
+            o = *opts;
+        else
             return fail(MP_EINVAL, "mp_runner_run: unknown run options version");
-        o = *opts;
     }
     if (!r || !set)
         return fail(MP_EINVAL, "mp_runner_run: no runner or no migration set");
@@ -200,6 +204,7 @@ int mp_runner_run(struct mp_runner_result *out, struct mp_runner *r, const struc
         cfg.dry_run = true;
         cfg.log = o.plan;
     }
+    cfg.group = o.group != 0;
     size_t steps = o.steps ? o.steps : 1;
     struct mp_exec_report rep = {.failed = -1};
     struct mp_error err = {0};

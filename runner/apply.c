@@ -323,10 +323,89 @@ static int start(struct mp_target *t, const struct mp_exec_config *cfg, struct m
     return start_mode(t, cfg, !(cfg && cfg->dry_run), r, err);
 }
 
+/* --group: whether every migration of `list` can run inside the group's
+ * transaction; MP_EINVAL naming the first that cannot (one outside a
+ * transaction, or a SQLite one that turns foreign keys off, which is a
+ * no-op inside a transaction: SQLite "PRAGMA foreign_keys"). */
+static int group_check(const struct mp_target *t, const struct mp_migration *const *list, size_t n,
+                       struct mp_error *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct mp_migsql *sec = &list[i]->up;
+        if (sec->no_transaction)
+            return mp_error_set(err, MP_EINVAL,
+                                "%s: --group: migration %s runs outside a transaction, so it cannot join the "
+                                "group's; apply it without --group",
+                                sec->path, list[i]->raw_version);
+        char *body = NULL;
+        bool wrap_fk = false;
+        int rc = mp_section_txcheck(sec, t->d, true, &body, &wrap_fk, err);
+        free(body);
+        if (rc)
+            return rc;
+        if (t->d == MP_SQLITE && (sec->fk_off || wrap_fk))
+            return mp_error_set(err, MP_EINVAL,
+                                "%s: --group: migration %s turns foreign keys off, which SQLite can only do "
+                                "outside a transaction (\"PRAGMA foreign_keys\" is a no-op inside one); apply it "
+                                "without --group",
+                                sec->path, list[i]->raw_version);
+    }
+    return 0;
+}
+
+/* --group (Flyway's `group`): whether the run's migrations go into one
+ * transaction, each in a savepoint (the nested mode), committed once. */
+static bool grouping(const struct mp_target *t, const struct mp_exec_config *cfg)
+{
+    return cfg && cfg->group && !cfg->dry_run && !t->nested;
+}
+
+static int group_begin(struct mp_target *t, struct mp_error *err)
+{
+    int rc = mp_target_tx_begin(t, err);
+    if (!rc)
+        t->nested = true;
+    return rc;
+}
+
+/* End the group begun by group_begin() after its migrations returned
+ * `rc`: commit it, or roll everything back, record the failure on the
+ * migration that failed (rep->failed) and say that nothing was applied. */
+static int group_end(struct mp_target *t, const struct mp_migset *set, const struct mp_exec_config *cfg, int rc,
+                     struct mp_exec_report *rep, struct mp_error *err)
+{
+    t->nested = false;
+    if (!rc && (rc = mp_target_tx_commit(t, err)))
+        mp_error_prefix(err, "committing the group: ");
+    if (!rc) {
+        if (rep->applied)
+            log_line(cfg, "committed the group of %zu migration%s", rep->applied, rep->applied == 1 ? "" : "s");
+        return 0;
+    }
+    mp_target_tx_rollback(t);
+    const struct mp_migration *m = rep->failed >= 0 ? &set->v[rep->failed] : NULL;
+    struct mp_error e2 = {0};
+    if (rc == MP_EDB && m && !mp_target_tx_begin(t, &e2)) {
+        if (mp_tracking_record(t, m, "failed", 0, err->msg, &e2))
+            mp_target_tx_rollback(t);
+        else
+            mp_target_tx_commit(t, &e2);
+    }
+    rep->applied = 0;
+    rep->ms = 0;
+    mp_error_prefix(err, "--group: nothing applied, the group was rolled back: ");
+    return rc;
+}
+
 static int apply_list(struct mp_target *t, const struct mp_migset *set, const struct mp_exec_config *cfg,
                       const struct mp_migration *const *list, size_t n, bool up, struct mp_exec_report *rep,
                       struct mp_error *err)
 {
+    if (cfg && cfg->group && up && !cfg->dry_run) {
+        int rc = group_check(t, list, n, err);
+        if (rc)
+            return rc;
+    }
     if (cfg && cfg->dry_run && n == 0)
         log_line(cfg, "nothing to %s", up ? "apply" : "revert");
     /* transaction control is refused before anything of the run is applied */
@@ -365,7 +444,8 @@ static int apply_list(struct mp_target *t, const struct mp_migset *set, const st
             rep->applied++;
         else
             rep->reverted++;
-        log_line(cfg, "%s %s %s (%.1f ms)", up ? "applied" : "reverted", m->raw_version, m->name, ms);
+        log_line(cfg, "%s %s %s (%.1f ms)", up ? (t->nested && cfg && cfg->group ? "ran" : "applied") : "reverted",
+                 m->raw_version, m->name, ms);
     }
     return 0;
 }
@@ -438,9 +518,15 @@ static int up_command(struct mp_target *t, const struct mp_migset *set, const st
     int rc = start(t, cfg, &r, err);
     if (rc)
         return rc;
+    bool grp = grouping(t, cfg);
+    if (grp && (rc = group_begin(t, err)))
+        goto out;
     rc = up_to(t, set, cfg, &r, target, max, rep, err);
     if (!rc && !target && max == (size_t)-1 && set->nrep)
         rc = up_repeatables(t, set, cfg, &r, rep, err);
+    if (grp)
+        rc = group_end(t, set, cfg, rc, rep, err);
+out:
     mp_tracking_free(&r);
     mp_lock_release(t);
     return rc;
@@ -563,7 +649,12 @@ int mp_exec_to(struct mp_target *t, const struct mp_migset *set, const struct mp
     } else if (!rc && !zero) {
         struct mp_track_rows r2;
         if (!(rc = mp_tracking_load(t, &r2, err))) {
-            rc = up_to(t, set, cfg, &r2, version, (size_t)-1, rep, err);
+            bool grp = grouping(t, cfg);
+            if (!grp || !(rc = group_begin(t, err))) {
+                rc = up_to(t, set, cfg, &r2, version, (size_t)-1, rep, err);
+                if (grp)
+                    rc = group_end(t, set, cfg, rc, rep, err);
+            }
             mp_tracking_free(&r2);
         }
     }

@@ -138,6 +138,12 @@ struct mp_exec_config {
     bool dry_run;               /* print what would run, run nothing */
     bool mark_applied;          /* repair: dirty/failed records become 'applied' instead of being cleared */
     bool accept_edits;          /* repair: applied migrations whose file changed get the file's checksum */
+    /* up: the pending migrations in one transaction, committed once (all
+     * or none; Flyway's `group`): one commit instead of one per migration.
+     * A migration outside a transaction, or a SQLite one that turns
+     * foreign keys off, is MP_EINVAL before anything runs; a failure rolls
+     * back the whole group (MP_EDB, its record 'failed').  No retries. */
+    bool group;
     /* Retries of a transactional migration that failed for a transient
      * reason (retry.c: serialization failure, deadlock, lock timeout,
      * shutdown, lost connection, SQLITE_BUSY): at most `retries` more

@@ -26,6 +26,25 @@ static int schema_of(struct mp_target *t, mp_schema_text_fn fn, void *payload, s
     return fn(t, t->table_name ? t->table_name : "migprop_migrations", out, payload, err);
 }
 
+/* Whether statement `st` of `sql` is of a kind that changes no schema: a
+ * data statement or a query (its first keyword: INSERT, UPDATE, DELETE,
+ * MERGE, SELECT, WITH, VALUES, TABLE, COPY, SET, ANALYZE, NOTIFY).  A
+ * SELECT may call a function that changes the schema; then, had it run,
+ * the live schema would match a later state, so counting it is safe. */
+static bool changes_no_schema(const char *sql, const struct mp_sql_stmt *st)
+{
+    static const char *const kinds[] = {"INSERT", "UPDATE", "DELETE", "MERGE", "SELECT",  "WITH",
+                                        "VALUES", "TABLE",  "COPY",   "SET",   "ANALYZE", "NOTIFY"};
+    size_t pos = st->start;
+    struct mp_sql_tok t;
+    if (!mp_sql_next_token(sql, st->end, &pos, &t))
+        return false;
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (mp_sql_tok_is(sql, &t, kinds[i]))
+            return true;
+    return false;
+}
+
 int mp_recover_inspect(struct mp_target *t, struct mp_target *scratch, const struct mp_migset *set,
                        const struct mp_exec_config *cfg, mp_schema_text_fn fn, void *payload, struct mp_arena *a,
                        struct mp_recover_plan *out, struct mp_error *err)
@@ -95,7 +114,7 @@ int mp_recover_inspect(struct mp_target *t, struct mp_target *scratch, const str
     if (ns < 0)
         mp_oom();
     out->nstmts = ns;
-    long ran = strcmp(live, cur) == 0 ? 0 : -1, same_from = 0;
+    long ran = strcmp(live, cur) == 0 ? 0 : -1;
     for (long i = 0; i < ns && ran < 0; i++) {
         char *one = mp_xstrndup(sql + sv[i].start, sv[i].end - sv[i].start);
         rc = mp_target_exec(scratch, m->up.path, m->up.line + sv[i].line - 1, one, err);
@@ -107,16 +126,19 @@ int mp_recover_inspect(struct mp_target *t, struct mp_target *scratch, const str
         char *next;
         if ((rc = schema_of(scratch, fn, payload, err, &next)))
             goto out;
-        if (strcmp(next, cur) != 0)
-            same_from = i + 1;
         free(cur);
         cur = next;
         if (strcmp(live, cur) == 0)
             ran = i + 1;
     }
     /* statements that change no schema (data, SELECT) cannot be told ran
-     * or not: the first state that matches is taken, so they run again */
+     * or not: the first state that matches is `ran`, and the data
+     * statements right after it are counted as ambiguous.  They are told
+     * by their kind, not replayed: the statement that was running at the
+     * kill may be a long backfill. */
     out->ran = ran;
+    for (long i = ran; ran >= 0 && i < ns && changes_no_schema(sql, &sv[i]); i++)
+        out->ambiguous++;
     if (ran == ns) {
         out->finding = mp_arena_printf(a,
                                        "the live schema equals the schema after all %ld statements of %s: it ran "
@@ -128,26 +150,58 @@ int mp_recover_inspect(struct mp_target *t, struct mp_target *scratch, const str
                      mp_arena_printf(a, "revert it: run its down (%s) and clear the record", m->down.path), "medium",
                      true);
     } else if (ran >= 0) {
+        long amb = out->ambiguous, skip_to = ran + amb; /* 0-based index of the first statement after them */
+        const char *why = "";
+        if (amb == 1)
+            why = mp_arena_printf(a,
+                                  "; statement %ld (line %ld) changes no schema (data, a query), so whether it ran "
+                                  "cannot be told",
+                                  ran + 1, m->up.line + sv[ran].line - 1);
+        else if (amb > 1)
+            why = mp_arena_printf(a,
+                                  "; statements %ld..%ld (lines %ld..%ld) change no schema (data, a query), so "
+                                  "whether they ran cannot be told",
+                                  ran + 1, skip_to, m->up.line + sv[ran].line - 1,
+                                  m->up.line + sv[skip_to - 1].line - 1);
         out->finding = mp_arena_printf(
-            a,
-            "the live schema equals the schema after statement %ld of %ld of %s (line %ld is the first that "
-            "did not finish)%s",
-            ran, ns, m->up.path, m->up.line + sv[ran].line - 1,
-            ran < same_from ? "" : "; a statement that changes no schema (data, a query) leaves no trace, so it runs again");
+            a, "the live schema equals the schema after statement %ld of %ld of %s (line %ld is the first that %s)%s",
+            ran, ns, m->up.path, m->up.line + sv[ran].line - 1, amb > 0 ? "may not have finished" : "did not finish",
+            why);
         add_step(out, MP_RECOVER_FINISH,
-                 mp_arena_printf(a, "finish it: run statements %ld..%ld (from line %ld), then record it applied",
-                                 ran + 1, ns, m->up.line + sv[ran].line - 1),
-                 ran == 0 ? "low" : "medium", false);
+                 mp_arena_printf(a, "finish it: run statements %ld..%ld (from line %ld), then record it applied%s",
+                                 ran + 1, ns, m->up.line + sv[ran].line - 1,
+                                 amb > 0 ? " (those that had run run twice)" : ""),
+                 ran == 0 && amb == 0 ? "low" : "medium", false);
         if (ran == 0)
-            add_step(out, MP_RECOVER_CLEAR, "clear the record: nothing of it ran, the database is as before it", "low",
-                     false);
-        else if (m->reversible)
+            add_step(out, MP_RECOVER_CLEAR,
+                     amb > 0 ? "clear the record: nothing of it changed the schema (the statements that change "
+                               "none may have run)"
+                             : "clear the record: nothing of it ran, the database is as before it",
+                     amb > 0 ? "medium" : "low", false);
+        if (amb > 0 && skip_to < ns)
+            add_step(out, MP_RECOVER_FINISH_SKIP,
+                     mp_arena_printf(a,
+                                     "finish it, taking %s as run: run statements %ld..%ld (from line %ld), then "
+                                     "record it applied (if %s had not run, %s changes are missing)",
+                                     amb == 1 ? mp_arena_printf(a, "statement %ld", ran + 1)
+                                              : mp_arena_printf(a, "statements %ld..%ld", ran + 1, skip_to),
+                                     skip_to + 1, ns, m->up.line + sv[skip_to].line - 1, amb == 1 ? "it" : "they",
+                                     amb == 1 ? "its" : "their"),
+                     "medium", true);
+        if (ran > 0 && m->reversible)
             add_step(out, MP_RECOVER_REVERT,
                      mp_arena_printf(a, "revert it: run its down (%s), written for the whole migration, and clear "
                                         "the record", m->down.path),
                      "high", true);
-        add_step(out, MP_RECOVER_MARK,
-                 "mark it applied as it is (the schema then differs from what the migrations produce)", "high", false);
+        if (amb > 0 && skip_to == ns)
+            add_step(out, MP_RECOVER_MARK,
+                     "mark it applied as it is (its schema is complete; if the statements that change none had "
+                     "not run, their changes are missing)",
+                     "medium", true);
+        else
+            add_step(out, MP_RECOVER_MARK,
+                     "mark it applied as it is (the schema then differs from what the migrations produce)", "high",
+                     false);
     } else {
         out->finding = mp_arena_printf(a,
                                        "the live schema matches no state of %s (before it, after any of its %ld "
@@ -208,7 +262,8 @@ int mp_recover_apply(struct mp_target *t, const struct mp_migset *set, const str
     t->fault = MP_FAULT_NONE;
     switch (act) {
     case MP_RECOVER_FINISH:
-        if (!(rc = finish(t, m, p->ran, err)))
+    case MP_RECOVER_FINISH_SKIP:
+        if (!(rc = finish(t, m, p->ran + (act == MP_RECOVER_FINISH_SKIP ? p->ambiguous : 0), err)))
             rc = mp_tracking_record(t, m, "applied", 0, NULL, err);
         break;
     case MP_RECOVER_MARK:

@@ -22,6 +22,7 @@ typedef int (*mp_schema_text_fn)(struct mp_target *t, const char *ignore, char *
 
 enum mp_recover_action {
     MP_RECOVER_FINISH,      /* run the statements that did not run, then record it applied */
+    MP_RECOVER_FINISH_SKIP, /* the same, skipping the statements whose running left no trace */
     MP_RECOVER_RERUN,       /* clear the record and run the whole migration again */
     MP_RECOVER_MARK,        /* record it applied as it is */
     MP_RECOVER_CLEAR,       /* clear the record: the database is as before the migration */
@@ -41,9 +42,11 @@ struct mp_recover_plan {
     const char *status;     /* its record's status: running, dirty, failed */
     long ran;               /* statements of its section that ran (schema evidence); -1 unknown */
     long nstmts;            /* statements in its section */
+    long ambiguous;         /* statements after the first `ran` that change no schema (data, a
+                             * query): whether they ran cannot be told from the schema */
     bool up;                /* it was being applied (not reverted) */
     const char *finding;    /* one paragraph: what the comparison showed */
-    struct mp_recover_step steps[4];
+    struct mp_recover_step steps[5];
     size_t n;
 };
 

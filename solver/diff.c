@@ -256,7 +256,8 @@ static int diff_table(struct mp_arena *a, const struct mp_schema *start, const s
         }
         const struct mp_column *dc = mp_table_column(dt, d, fin);
         /* alterations in place, named as in the start schema */
-        bool narrow = !mp_type_eq(&c->type, &dc->type) && !mp_type_widens_in(d, &c->type, &dc->type);
+        bool narrow = !mp_type_eq(&c->type, &dc->type) && !mp_type_widens_in(d, &c->type, &dc->type) &&
+                      !mp_utype_change_ok(start, &c->type, desired, &dc->type);
         if (narrow && !(flags & MP_DIFF_ALLOW_NARROWING)) {
             struct mp_buf f = {0}, g = {0};
             mp_type_canonical(&f, &c->type);
@@ -420,6 +421,9 @@ int mp_diff_ex(struct mp_arena *a, const struct mp_schema *start, const struct m
                 return mp_error_set(err, MP_EINVAL, "rename hints %zu and %zu name the same object", j + 1, i + 1);
         }
     }
+    int trc = mp_diff_types(a, start, desired, d, out, err);
+    if (trc)
+        return trc;
     /* Tables of the start schema: dropped, or diffed against their target. */
     for (size_t i = 0; i < start->ntables; i++) {
         const struct mp_table *st = start->tables[i];

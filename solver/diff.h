@@ -80,4 +80,17 @@ int mp_diff_column_features(const struct mp_table *st, const struct mp_column *c
 void mp_diff_sequences(struct mp_arena *a, const struct mp_schema *start, const struct mp_schema *desired,
                        enum mp_dialect d, struct mp_changeset *out);
 
+/* ---- enum types and domains (diff_type.c) ---- */
+
+/* Append the type steps from `start` to `desired`, types matched by name:
+ * DROP TYPE, CREATE TYPE; an enum whose labels only grow: ADD VALUE for
+ * each new label (BEFORE / AFTER its neighbour); one that loses or
+ * reorders labels: REBUILD ENUM (a label renamed without a hint is a
+ * removal and an addition); a domain's default, NOT NULL or checks:
+ * ALTER DOMAIN.  MP_EINVAL (naming the type) on SQLite, which has no such
+ * types, for an enum that becomes a domain or back, a domain whose base
+ * type or collation changes, and a rebuild of an enum a domain is over. */
+int mp_diff_types(struct mp_arena *a, const struct mp_schema *start, const struct mp_schema *desired,
+                  enum mp_dialect d, struct mp_changeset *out, struct mp_error *err);
+
 #endif

@@ -1,6 +1,7 @@
 /* model.c - schema model, logical types per dialect, canonical form, diff. */
 #include "model.h"
 #include "model_column.h"
+#include "model_type.h"
 
 #include "index_def.h"
 #include "model_check.h"
@@ -310,6 +311,8 @@ struct mp_schema *mp_schema_clone(struct mp_arena *a, const struct mp_schema *s)
         *MP_PUSH(a, c->unmodelled, c->nunmodelled, c->capunmodelled) = s->unmodelled[i];
     for (size_t i = 0; i < s->nseqs; i++)
         mp_schema_put_sequence(a, c, &s->seqs[i]);
+    for (size_t i = 0; i < s->ntypes; i++)
+        mp_schema_put_utype(a, c, &s->types[i]);
     c->has_dialect = s->has_dialect;
     c->dialect = s->dialect;
     for (size_t i = 0; i < s->nobjects; i++)
@@ -909,6 +912,7 @@ void mp_schema_canonical(struct mp_buf *b, const struct mp_schema *s, int flags)
     for (size_t i = 0; i < s->ntables; i++)
         canonical_table(b, v[i], flags);
     free(v);
+    mp_types_canonical(b, s, flags);
     canonical_sequences(b, s, flags);
     mp_objects_canonical(b, s, flags);
     canonical_unmodelled(b, s);
@@ -1028,6 +1032,8 @@ size_t mp_schema_diff_ex(struct mp_buf *b, const struct mp_schema *want,
      * cannot hold by their descriptions: never "equal" while they differ */
     mp_buf_reset(&tx);
     mp_buf_reset(&ty);
+    mp_types_canonical(&tx, want, flags);
+    mp_types_canonical(&ty, got, flags);
     canonical_sequences(&tx, want, flags);
     canonical_sequences(&ty, got, flags);
     mp_objects_canonical(&tx, want, 0);

@@ -240,6 +240,8 @@ struct mp_schema {
     size_t nobjects, capobjects;
     struct mp_sequence *seqs;         /* standalone sequences (model_column.h), any order */
     size_t nseqs, capseqs;
+    struct mp_utype *types;           /* PostgreSQL enum types and domains (model_type.h), any order */
+    size_t ntypes, captypes;
     bool has_dialect;                 /* read from a database of `dialect` (catalog readers); */
     enum mp_dialect dialect;          /* false: dialect-neutral (generators, parsed text) */
 };

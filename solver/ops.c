@@ -13,6 +13,7 @@ const char *mp_op_kind_name(enum mp_op_kind k)
         "rename index", "alter column type", "set not null", "drop not null", "set default",
         "drop default", "add unique", "drop unique", "create object", "drop object", "add check", "drop check",
         "alter column features", "set table options", "create sequence", "drop sequence", "alter sequence",
+        "create type", "drop type", "add enum value", "rename enum value", "rebuild enum type", "alter domain",
     };
     return (unsigned)k < MP_OP__COUNT ? names[k] : "?";
 }
@@ -21,6 +22,11 @@ bool mp_op_alters_column(enum mp_op_kind k)
 {
     return k == MP_OP_ALTER_TYPE || k == MP_OP_SET_NOT_NULL || k == MP_OP_DROP_NOT_NULL ||
            k == MP_OP_SET_DEFAULT || k == MP_OP_DROP_DEFAULT || k == MP_OP_ALTER_COLUMN_FEATURES;
+}
+
+bool mp_op_is_type_op(enum mp_op_kind k)
+{
+    return k >= MP_OP_CREATE_TYPE && k <= MP_OP_ALTER_DOMAIN;
 }
 
 bool mp_op_is_sequence_op(enum mp_op_kind k)
@@ -220,6 +226,41 @@ void mp_op_describe(struct mp_buf *b, const struct mp_op *op)
     case MP_OP_DROP_SEQUENCE:
         mp_buf_ident(b, op->name);
         break;
+    case MP_OP_CREATE_TYPE:
+    case MP_OP_DROP_TYPE:
+    case MP_OP_REBUILD_ENUM:
+    case MP_OP_ALTER_DOMAIN: {
+        const struct mp_utype *u = op->kind == MP_OP_DROP_TYPE ? op->utype.from : op->utype.def;
+        if (u)
+            mp_buf_printf(b, "%s ", mp_utype_kind_name(u->kind));
+        mp_buf_ident(b, op->name);
+        if (u && op->kind != MP_OP_DROP_TYPE) {
+            struct mp_schema one = {.types = (struct mp_utype *)u, .ntypes = 1};
+            struct mp_buf t = {0};
+            mp_types_canonical(&t, &one, 0);
+            const char *sp = strchr(mp_buf_str(&t), ' ');
+            sp = sp ? strchr(sp + 1, ' ') : NULL; /* after "<kind> <name>" */
+            if (sp) {
+                size_t n = strcspn(sp, "\n");
+                mp_buf_printf(b, "%s%.*s", op->kind == MP_OP_CREATE_TYPE ? "" : " to", (int)n, sp);
+            }
+            mp_buf_free(&t);
+        }
+        break;
+    }
+    case MP_OP_ADD_ENUM_VALUE:
+    case MP_OP_RENAME_ENUM_VALUE:
+        mp_buf_ident(b, op->name);
+        mp_buf_addc(b, ' ');
+        mp_buf_literal(b, op->utype.label ? op->utype.label : "");
+        if (op->kind == MP_OP_RENAME_ENUM_VALUE) {
+            mp_buf_add(b, " to ");
+            mp_buf_literal(b, op->utype.new_label ? op->utype.new_label : "");
+        } else if (op->utype.near) {
+            mp_buf_add(b, op->utype.before ? " before " : " after ");
+            mp_buf_literal(b, op->utype.near);
+        }
+        break;
     case MP_OP__COUNT:
         break;
     }
@@ -227,6 +268,10 @@ void mp_op_describe(struct mp_buf *b, const struct mp_op *op)
 
 size_t mp_op_tables(const struct mp_op *op, const char *out[2])
 {
+    if (mp_op_is_type_op(op->kind)) {
+        out[0] = op->name;
+        return 1;
+    }
     if (mp_op_is_sequence_op(op->kind)) {
         out[0] = op->seq ? op->seq->name : op->name;
         return 1;

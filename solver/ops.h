@@ -22,6 +22,7 @@
 
 #include "model.h"
 #include "model_column.h"
+#include "model_type.h"
 
 enum mp_op_kind {
     MP_OP_CREATE_TABLE,
@@ -52,6 +53,13 @@ enum mp_op_kind {
     MP_OP_CREATE_SEQUENCE,       /* standalone sequence `seq` (table: NULL) */
     MP_OP_DROP_SEQUENCE,         /* sequence `name` (table: NULL) */
     MP_OP_ALTER_SEQUENCE,        /* sequence `name` gets the options of `seq` (table: NULL) */
+    /* PostgreSQL enum types and domains (model_type.h; table: NULL, `name`: the type) */
+    MP_OP_CREATE_TYPE,           /* type utype.def */
+    MP_OP_DROP_TYPE,             /* type `name` (utype.from: as it was) */
+    MP_OP_ADD_ENUM_VALUE,        /* label utype.label, before or after utype.near (NULL: at the end) */
+    MP_OP_RENAME_ENUM_VALUE,     /* label utype.label becomes utype.new_label */
+    MP_OP_REBUILD_ENUM,          /* labels utype.from -> utype.def (removed or reordered labels) */
+    MP_OP_ALTER_DOMAIN,          /* domain utype.from -> utype.def (NOT NULL, DEFAULT, CHECKs) */
     MP_OP__COUNT
 };
 
@@ -80,11 +88,16 @@ struct mp_op {
     struct mp_colfeat from_feat; /* ALTER COLUMN FEATURES: the features before */
     bool strict, without_rowid; /* SET TABLE OPTIONS: the options after */
     const struct mp_sequence *seq; /* CREATE / ALTER SEQUENCE: the sequence as desired */
+    struct mp_typeop utype;     /* type steps (mp_op_is_type_op()) */
 };
 
 /* True for the kinds that act on a schema-level object rather than a table
  * (sequences): op->table is NULL, the planner orders them apart (plan.c). */
 bool mp_op_is_sequence_op(enum mp_op_kind k);
+
+/* True for the kinds that act on an enum type or a domain (op->table is
+ * NULL, op->name the type); the planner orders them apart (plan_type.c). */
+bool mp_op_is_type_op(enum mp_op_kind k);
 
 /* True for the kinds that alter one existing column in place. */
 bool mp_op_alters_column(enum mp_op_kind k);

@@ -48,9 +48,15 @@ static int plan_build(struct mp_arena *a, const struct mp_schema *start, const s
         free(lens);
     }
     if (!rc)
+        rc = mp_plan_emit_types(&x, cs, p, false);
+    if (!rc)
         rc = mp_plan_emit_steps(&x, order, p);
     if (!rc)
         rc = mp_plan_emit_sequences(&x, cs, p);
+    if (!rc)
+        rc = mp_plan_emit_types(&x, cs, p, true);
+    if (!rc)
+        rc = mp_plan_check_new_labels(p, err);
     free(order);
     free(indeg);
     return rc;
@@ -74,6 +80,11 @@ int mp_plan_build(struct mp_arena *a, const struct mp_schema *start,
         mp_table_project(p->final->tables[i], d);
     if (d == MP_SQLITE)
         p->final->nseqs = 0;
+    /* enum types and domains are PostgreSQL-only (model_type.h) */
+    for (size_t i = 0; d != MP_POSTGRES && i <= cs->n; i++)
+        if (i < cs->n ? mp_op_is_type_op(cs->ops[i].kind) : start->ntypes > 0)
+            return mp_error_set(err, MP_EINVAL, "enum types and domains are PostgreSQL-only (%s)",
+                                i < cs->n ? cs->ops[i].name : start->types[0].name);
     p->final->has_dialect = true;
     p->final->dialect = d;
     mp_vschema_name_checks(a, p->final, d);
@@ -110,6 +121,12 @@ void mp_plan_step_text(struct mp_buf *b, const struct mp_plan *p, size_t i)
         mp_buf_addc(b, '.');
         mp_buf_ident(b, s->op.name);
         mp_buf_add(b, " and its values\n");
+    } else if (s->op.kind == MP_OP_REBUILD_ENUM) {
+        struct mp_arena *a = mp_arena_new();
+        const char *loss = mp_plan_rebuild_loss(a, &s->op);
+        if (loss)
+            mp_buf_printf(b, "-- DATA LOSS: %s\n", loss);
+        mp_arena_free(a);
     } else if (s->op.kind == MP_OP_ADD_CHECK && !s->op.check.not_valid) {
         mp_buf_add(b, "-- FAILS when an existing row violates the check (nothing is changed then)\n");
     }
@@ -123,6 +140,8 @@ const char *mp_plan_step_data_loss(struct mp_arena *a, const struct mp_plan *p, 
         return mp_arena_printf(a, "drops table \"%s\" and its rows", s->op.table);
     if (s->op.kind == MP_OP_DROP_COLUMN)
         return mp_arena_printf(a, "drops column \"%s\".\"%s\" and its values", s->op.table, s->op.name);
+    if (s->op.kind == MP_OP_REBUILD_ENUM)
+        return mp_plan_rebuild_loss(a, &s->op);
     return NULL;
 }
 

@@ -85,7 +85,8 @@ void mp_plan_step_text(struct mp_buf *b, const struct mp_plan *p, size_t i);
 /* The rows or values step `i` of `p` destroys, as one line ("drops table
  * \"t\" and its rows"), or NULL when it keeps every value.  Drops of tables
  * and columns lose data; type changes are value-preserving casts only
- * (mp_type_widens) and lose none.  The script prints it as a "-- DATA LOSS:"
+ * (mp_type_widens) and lose none; the rebuild of an enum that loses labels
+ * is one (plan_type.c).  The script prints it as a "-- DATA LOSS:"
  * comment on the step; `migprop plan --fail-on-data-loss` exits 1 on one.
  * The string is static or in the plan's arena. */
 const char *mp_plan_step_data_loss(struct mp_arena *a, const struct mp_plan *p, size_t i);

@@ -155,6 +155,12 @@ static struct mp_op concrete(struct plan_ctx *x, const struct plan_node *n)
     case MP_OP_CREATE_SEQUENCE:
     case MP_OP_DROP_SEQUENCE:
     case MP_OP_ALTER_SEQUENCE:
+    case MP_OP_CREATE_TYPE:
+    case MP_OP_DROP_TYPE:
+    case MP_OP_ADD_ENUM_VALUE:
+    case MP_OP_RENAME_ENUM_VALUE:
+    case MP_OP_REBUILD_ENUM:
+    case MP_OP_ALTER_DOMAIN:
         op = *n->op;
         break;
     case MP_OP_CREATE_OBJECT:
@@ -306,12 +312,17 @@ static int emit(struct plan_ctx *x, struct mp_plan *p, struct mp_op op, long src
      * lets the step run */
     if (x->deferred_fks < 0)
         x->deferred_fks = x->d == MP_POSTGRES && mp_schema_has_deferred_fk(x->start);
-    if (x->deferred_fks && !mp_op_is_sequence_op(op.kind))
+    if (x->deferred_fks && !mp_op_is_sequence_op(op.kind) && !mp_op_is_type_op(op.kind))
         mp_buf_add(&b, "SET CONSTRAINTS ALL IMMEDIATE;\n");
     mp_sql_step(&b, &op, x->d, p->final, old, tmp, p->fault);
     st->sql = mp_arena_strdup(x->a, mp_buf_str(&b));
     mp_buf_free(&b);
     return 0;
+}
+
+int mp_plan_emit_op(struct plan_ctx *x, struct mp_plan *p, struct mp_op op, long src, const char *why)
+{
+    return emit(x, p, op, src, why, false);
 }
 
 int mp_plan_emit_naive(struct plan_ctx *x, const struct mp_changeset *cs, struct mp_plan *p)

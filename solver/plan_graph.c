@@ -519,6 +519,12 @@ static int node_events(struct plan_ctx *x, long ni)
     case MP_OP_CREATE_SEQUENCE:
     case MP_OP_DROP_SEQUENCE:
     case MP_OP_ALTER_SEQUENCE: /* ordered apart from the graph (plan.c) */
+    case MP_OP_CREATE_TYPE:
+    case MP_OP_DROP_TYPE:
+    case MP_OP_ADD_ENUM_VALUE:
+    case MP_OP_RENAME_ENUM_VALUE:
+    case MP_OP_REBUILD_ENUM:
+    case MP_OP_ALTER_DOMAIN: /* plan_type.c */
     case MP_OP__COUNT:
         break;
     }

@@ -237,8 +237,8 @@ int mp_plan_make_nodes(struct plan_ctx *x, const struct mp_changeset *cs)
 {
     for (size_t i = 0; i < cs->n; i++) {
         const struct mp_op *op = &cs->ops[i];
-        if (mp_op_is_sequence_op(op->kind))
-            continue; /* sequences: after the graph's steps (mp_plan_emit_sequences) */
+        if (mp_op_is_sequence_op(op->kind) || mp_op_is_type_op(op->kind))
+            continue; /* sequences: after the graph's steps (mp_plan_emit_sequences); types: plan_type.c */
         struct plan_node *n = mp_plan_add_node(x, op->kind, (long)i, op);
         long t;
         switch (op->kind) {

@@ -305,6 +305,32 @@ int mp_plan_emit_steps(struct plan_ctx *x, const long *order, struct mp_plan *p)
  * MP_EINTERNAL when one fails the virtual schema. */
 int mp_plan_emit_sequences(struct plan_ctx *x, const struct mp_changeset *cs, struct mp_plan *p);
 
+/* Render concrete step `op` (source index `src`, comment `why`) as the
+ * next step of p, validated against p->final; MP_EINTERNAL when it fails
+ * the virtual schema. */
+int mp_plan_emit_op(struct plan_ctx *x, struct mp_plan *p, struct mp_op op, long src, const char *why);
+
+/* ---- plan_type.c ---- */
+
+/* The type steps of `cs` (mp_op_is_type_op()): with `drops` false the
+ * creations and alterations, to run before the graph's steps (enums,
+ * their labels and rebuilds, then domains); with `drops` true the DROP
+ * TYPEs, after them (domains first).  MP_EINTERNAL when one fails the
+ * virtual schema. */
+int mp_plan_emit_types(struct plan_ctx *x, const struct mp_changeset *cs, struct mp_plan *p, bool drops);
+
+/* MP_EINVAL naming the label when a label that a step of `p` adds with
+ * ALTER TYPE ... ADD VALUE appears as a literal in a later step's SQL:
+ * PostgreSQL 12+ refuses an "unsafe use of new value" before the adding
+ * transaction commits, and the plan is one transaction ("ALTER TYPE",
+ * Notes). */
+int mp_plan_check_new_labels(const struct mp_plan *p, struct mp_error *err);
+
+/* What REBUILD ENUM step `op` takes away: "removes label 'x' of enum
+ * "mood" (a row holding it fails the step)", in `a`; NULL when it only
+ * reorders labels. */
+const char *mp_plan_rebuild_loss(struct mp_arena *a, const struct mp_op *op);
+
 /* The naive solver: the change set's operations in the order given, names
  * as written; objections of the virtual schema go to step->invalid. */
 int mp_plan_emit_naive(struct plan_ctx *x, const struct mp_changeset *cs, struct mp_plan *p);

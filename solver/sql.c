@@ -4,6 +4,7 @@
 
 #include "index_def.h"
 #include "model_check.h"
+#include "sql_type.h"
 
 
 #include <ctype.h>
@@ -359,8 +360,11 @@ void mp_sql_step(struct mp_buf *b, const struct mp_op *op, enum mp_dialect d,
             mp_buf_ident(b, op->name);
             mp_buf_add(b, ", 1)::");
         } else {
+            /* to an enum through text: no cast joins two enums, and text
+             * converts to any enum by its input function (8.7.4) */
+            const struct mp_utype *u = mp_type_utype(after, &op->column.type);
             mp_buf_ident(b, op->name);
-            mp_buf_add(b, "::");
+            mp_buf_add(b, u && u->kind == MP_UTYPE_ENUM ? "::text::" : "::");
         }
         mp_type_sql(b, &op->column.type, d);
         break;
@@ -436,6 +440,14 @@ void mp_sql_step(struct mp_buf *b, const struct mp_op *op, enum mp_dialect d,
         mp_buf_add(b, "DROP SEQUENCE ");
         mp_buf_ident(b, op->name);
         break;
+    case MP_OP_CREATE_TYPE:
+    case MP_OP_DROP_TYPE:
+    case MP_OP_ADD_ENUM_VALUE:
+    case MP_OP_RENAME_ENUM_VALUE:
+    case MP_OP_REBUILD_ENUM:
+    case MP_OP_ALTER_DOMAIN:
+        mp_sql_type_step(b, op, after);
+        return;
     case MP_OP__COUNT:
         return;
     }
@@ -444,6 +456,7 @@ void mp_sql_step(struct mp_buf *b, const struct mp_op *op, enum mp_dialect d,
 
 void mp_sql_schema(struct mp_buf *b, const struct mp_schema *s, enum mp_dialect d, enum mp_fault fault)
 {
+    mp_sql_utypes(b, s, d);
     for (size_t i = 0; d == MP_POSTGRES && i < s->nseqs; i++) {
         mp_buf_add(b, "CREATE SEQUENCE ");
         mp_buf_ident(b, s->seqs[i].name);

@@ -1,6 +1,7 @@
 /* text.c - parser for the schema and rename-hint text syntax (text.h). */
 #include "text.h"
 #include "model_column.h"
+#include "model_type.h"
 
 #include "index_def.h"
 #include "model_check.h"
@@ -415,7 +416,110 @@ static int each_line(struct mp_arena *a, const char *text, const char *file, int
 struct schema_ctx {
     struct mp_schema *s;
     struct mp_table *t;
+    long dom; /* the domain whose check lines follow, or -1 */
 };
+
+/* A single-quoted literal, quotes doubled inside; NULL when there is none. */
+static const char *literal(struct lex *l)
+{
+    skip_ws(l);
+    if (*l->p != '\'')
+        return NULL;
+    struct mp_buf b = {0};
+    for (l->p++; *l->p; l->p++) {
+        if (*l->p == '\'') {
+            if (l->p[1] != '\'')
+                break;
+            l->p++;
+        }
+        mp_buf_addc(&b, *l->p);
+    }
+    bool closed = *l->p == '\'';
+    if (closed)
+        l->p++;
+    const char *v = closed ? mp_arena_strdup(l->a, mp_buf_str(&b)) : NULL;
+    mp_buf_free(&b);
+    return v;
+}
+
+/* "enum <name> ('a', 'b')" and "domain <name> as <type> [collate <c>]
+ * [not null] [default <sql to the end of the line>]" (model_type.h);
+ * a domain's checks follow on lines of their own (domain_check_line). */
+static int type_line(struct lex *l, struct schema_ctx *c, bool is_enum)
+{
+    struct mp_utype u = {.kind = is_enum ? MP_UTYPE_ENUM : MP_UTYPE_DOMAIN};
+    int rc;
+    if (!(u.name = ident(l)))
+        return syntax(l, "a type name");
+    if (mp_schema_utype(c->s, MP_POSTGRES, u.name))
+        return mp_error_set(l->err, MP_EINVAL, "%s:%d: type \"%s\" appears twice", l->file, l->line, u.name);
+    c->t = NULL;
+    c->dom = -1;
+    if (is_enum) {
+        if (!punct(l, '('))
+            return syntax(l, "'('");
+        const char **v = NULL;
+        size_t n = 0, cap = 0;
+        if (!punct(l, ')')) {
+            do {
+                const char *lab = literal(l);
+                if (!lab)
+                    return syntax(l, "a quoted label");
+                *MP_PUSH(l->a, v, n, cap) = lab;
+            } while (punct(l, ','));
+            if (!punct(l, ')'))
+                return syntax(l, "')'");
+        }
+        u.labels.v = v;
+        u.labels.n = n;
+    } else {
+        if (!kw(l, "as"))
+            return syntax(l, "as <type>");
+        if ((rc = type(l, &u.base)))
+            return rc;
+        if (kw(l, "collate") && !(u.collation = ident(l)))
+            return syntax(l, "a collation name");
+        if (kw(l, "not")) {
+            if (!kw(l, "null"))
+                return syntax(l, "null");
+            u.not_null = true;
+        }
+        if (kw(l, "default")) {
+            skip_ws(l);
+            if (!*l->p)
+                return syntax(l, "a default expression");
+            u.default_sql = mp_arena_strdup(l->a, l->p);
+            l->p += strlen(l->p);
+        }
+        c->dom = (long)c->s->ntypes;
+    }
+    mp_schema_put_utype(l->a, c->s, &u);
+    return at_end(l) ? 0 : syntax(l, "end of line");
+}
+
+/* "[constraint <name>] check (<expr>) [not valid]" under a domain line. */
+static int domain_check_line(struct lex *l, struct mp_utype *u)
+{
+    const char *cname = NULL;
+    if (kw(l, "constraint") && !(cname = ident(l)))
+        return syntax(l, "a constraint name");
+    if (!kw(l, "check"))
+        return syntax(l, "check");
+    skip_ws(l);
+    const char *e = *l->p == '(' ? mp_sql_paren_end(l->p) : NULL;
+    if (!e)
+        return syntax(l, "check (expression)");
+    struct mp_check *k = MP_PUSH(l->a, u->checks, u->nchecks, u->capchecks);
+    k->name = cname;
+    k->expr = mp_expr_norm(l->a, mp_arena_strndup(l->a, l->p + 1, (size_t)(e - l->p) - 2));
+    l->p = e;
+    if (kw(l, "not")) {
+        if (!kw(l, "valid"))
+            return syntax(l, "valid");
+        k->not_valid = true;
+    }
+    return at_end(l) ? 0 : syntax(l, "end of line");
+}
 
 static int schema_line(struct lex *l, void *vctx)
 {
@@ -427,18 +531,26 @@ static int schema_line(struct lex *l, void *vctx)
         if (mp_schema_find_table(c->s, MP_POSTGRES, name) >= 0)
             return mp_error_set(l->err, MP_EINVAL, "%s:%d: table \"%s\" appears twice", l->file, l->line, name);
         c->t = mp_schema_add_table(l->a, c->s, name);
+        c->dom = -1;
         return at_end(l) ? 0 : syntax(l, "end of line");
     }
     if (kw(l, "sequence")) {
         c->t = NULL;
+        c->dom = -1;
         return sequence_line(l, c->s);
     }
+    bool is_enum = kw(l, "enum");
+    if (is_enum || kw(l, "domain"))
+        return type_line(l, c, is_enum);
+    if (c->dom >= 0)
+        return domain_check_line(l, &c->s->types[c->dom]);
     const char *why = NULL;
     int orc = mp_object_parse_line(l->a, c->s, l->p, &why);
     if (orc < 0)
         return mp_error_set(l->err, MP_EINVAL, "%s:%d: %s", l->file, l->line, why);
     if (orc > 0) {
         c->t = NULL; /* the lines of a table come before the objects */
+        c->dom = -1;
         return 0;
     }
     if (!c->t)
@@ -453,7 +565,7 @@ static int schema_line(struct lex *l, void *vctx)
 int mp_schema_parse(struct mp_arena *a, const char *text, const char *file, int first_line,
                     struct mp_schema **out, struct mp_error *err)
 {
-    struct schema_ctx c = {.s = mp_schema_new(a)};
+    struct schema_ctx c = {.s = mp_schema_new(a), .dom = -1};
     int rc = each_line(a, text, file, first_line, err, schema_line, &c);
     if (rc)
         return rc;

@@ -27,7 +27,15 @@
  *   function "f" args 'integer' sql CREATE OR REPLACE FUNCTION f(x integer) ...\n...
  *
  * (kinds: view, materialized view, trigger, function, procedure,
- * extension; `sql` takes the rest of the line, \n and \\ escaped).  Blank lines
+ * extension; `sql` takes the rest of the line, \n and \\ escaped), and
+ * PostgreSQL enum types and domains (model_type.h), a domain's checks on
+ * lines of their own after it:
+ *
+ *   enum "mood" ('sad', 'ok', 'it''s')
+ *   domain "posint" as integer collate "C" not null default 1
+ *     constraint "posint_check" check (value > 0)
+ *
+ * Blank lines
  * and lines starting with '#' are ignored.
  *
  * Rename hints, one per line:

@@ -251,6 +251,8 @@ static int apply_table_op(struct mp_arena *a, struct mp_schema *s, enum mp_diale
     long ti = -1;
     if (mp_op_is_sequence_op(op->kind))
         return mp_vschema_apply_sequence(a, s, d, op, err);
+    if (mp_op_is_type_op(op->kind))
+        return mp_vschema_apply_type(a, s, d, op, err);
     if (op->kind != MP_OP_CREATE_TABLE) {
         ti = mp_schema_find_table(s, d, op->table);
         if (ti < 0)
@@ -560,7 +562,8 @@ static int apply_table_op(struct mp_arena *a, struct mp_schema *s, enum mp_diale
             if (d == MP_SQLITE && t->strict && !mp_strict_type_ok(&op->column.type))
                 return fail(err, "cannot change the type of \"%s\": STRICT table \"%s\" refuses the new type",
                             c->name, t->name);
-            if (!mp_type_widens_in(d, &c->type, &op->column.type) && !op->lossy) {
+            if (!mp_type_widens_in(d, &c->type, &op->column.type) && !op->lossy &&
+                !mp_utype_change_ok(s, &c->type, s, &op->column.type)) {
                 struct mp_buf f = {0}, g = {0};
                 mp_type_canonical(&f, &c->type);
                 mp_type_canonical(&g, &op->column.type);
@@ -699,6 +702,12 @@ static int apply_table_op(struct mp_arena *a, struct mp_schema *s, enum mp_diale
     case MP_OP_CREATE_SEQUENCE:
     case MP_OP_DROP_SEQUENCE:
     case MP_OP_ALTER_SEQUENCE:
+    case MP_OP_CREATE_TYPE:
+    case MP_OP_DROP_TYPE:
+    case MP_OP_ADD_ENUM_VALUE:
+    case MP_OP_RENAME_ENUM_VALUE:
+    case MP_OP_REBUILD_ENUM:
+    case MP_OP_ALTER_DOMAIN:
     case MP_OP__COUNT:
         break;
     }

@@ -72,6 +72,14 @@ int mp_vschema_apply_features(struct mp_arena *a, struct mp_table *t, enum mp_di
 int mp_vschema_apply_sequence(struct mp_arena *a, struct mp_schema *s, enum mp_dialect d, const struct mp_op *op,
                             struct mp_error *err);
 
+/* Apply a type step (mp_op_is_type_op(): CREATE / DROP TYPE, ADD /
+ * RENAME ENUM VALUE, REBUILD ENUM, ALTER DOMAIN) to `s` (vschema_type.c).
+ * MP_EPRECOND on SQLite (no such types), for a name in use, a missing
+ * type or label, a label that exists, or a type a column or domain still
+ * uses (DROP TYPE). */
+int mp_vschema_apply_type(struct mp_arena *a, struct mp_schema *s, enum mp_dialect d, const struct mp_op *op,
+                          struct mp_error *err);
+
 /* On PostgreSQL, give every unnamed check of s the name the server gave
  * it when the tables were created in schema order (as mp_sql_schema()
  * creates them; AddRelationNewConstraints(): "<table>_<column>_check",

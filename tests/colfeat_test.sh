@@ -135,12 +135,13 @@ else
   "$M" plan --from "$W/s1.sql" --to "$W/s2.sql" --dialect postgres >"$W/out" 2>"$W/err"; st=$?
   if [ $st -eq 2 ] && grep -q "serial" "$W/err"; then ok "postgres: an integer column turned serial is refused by name"
   else bad "postgres: an integer column turned serial is refused by name (exit $st)"; fi
-  # still not modelled: enum types and domains
-  printf "CREATE TYPE mood AS ENUM ('a'); CREATE TABLE t(m mood);\n" >"$W/e.sql"
+  # still not modelled: composite types (enum types and domains are: tests/types_test.sh)
+  printf "CREATE TYPE pair AS (a int, b int); CREATE TABLE t(m pair);\n" >"$W/e.sql"
   db enum "$W/e.sql"
   "$M" schema --db "$(url enum)" >"$W/out" 2>"$W/err"; st=$?
-  if [ $st -eq 2 ] && grep -q "type mood (enum)" "$W/err"; then ok "postgres: an enum type is named as not modelled"
-  else bad "postgres: an enum type is named as not modelled (exit $st)"; fi
+  if [ $st -eq 2 ] && grep -q "composite type pair" "$W/err" && grep -q "column m of type pair (composite)" "$W/err"
+  then ok "postgres: a composite type is named as not modelled"
+  else bad "postgres: a composite type is named as not modelled (exit $st)"; fi
 fi
 
 echo "1..$tests"

@@ -63,10 +63,11 @@ else
   # (serial, identity, generated columns, COLLATE, free_seq and the
   # DEFERRABLE key in the fixture are modelled: tests/colfeat_test.sh; the
   # CHECK and the indexes qe..qc too: tests/checkidx_test.sh)
-  names=("type mood (enum)" "type posint (domain)"
+  # (enum types and domains too: tests/types_test.sh)
+  names=("composite type pair" "type fr (range)"
          "table p: EXCLUDE constraint" "table u: CHECK constraint u_x_ni NO INHERIT"
-         "table p: column m of type mood (enum)"
-         "table p: column d of type posint (domain)" "table u: UNLOGGED"
+         "table p: column m of type pair (composite)"
+         "table p: column d of type fr (range)" "table u: UNLOGGED"
          "UNIQUE NULLS NOT DISTINCT (z)"
          "table q: comment on the table"
          "table part: partitioned" "table part1: a partition" "table kid: inherits")

@@ -181,8 +181,8 @@ fi
 "$MP" check --dir "$HERE/dircheck/base" --properties ordering_valid >/dev/null 2>&1
 [ $? = 2 ] || fail "--dir with a property of the random suite is not a usage error"
 
-"$MP" check --dir "$HERE/dircheck/base" --jobs 2 >/dev/null 2>&1
-[ $? = 2 ] || fail "--dir with --jobs is not a usage error"
+"$MP" check --dir "$HERE/dircheck/base" --trial 3 >/dev/null 2>&1
+[ $? = 2 ] || fail "--dir with --trial is not a usage error"
 
 if [ "$BK" = postgres ]; then
     # the portable history agrees on both backends

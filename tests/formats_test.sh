@@ -6,35 +6,9 @@
 # psql -v ON_ERROR_STOP=1).  PostgreSQL runs under `migprop cluster`.
 # Prints TAP; exits 1 when a check failed.
 set -u
-M=$1
-B=$2
+. "$(dirname "$0")/lib.sh"
+mp_t_init formats-test "$1" "$2" f
 S=$(cd "$(dirname "$0")" && pwd)
-W=$(mktemp -d "${MIGPROP_TMPDIR:-${TMPDIR:-/tmp}}/formats-test.XXXXXX")
-trap 'rm -rf "$W"' EXIT
-n=0 fails=0 tests=0
-ok() { tests=$((tests + 1)); echo "ok $tests - $1"; }
-bad() { tests=$((tests + 1)); fails=$((fails + 1)); echo "not ok $tests - $1"; sed 's/^/# /' "$W/err" "$W/out" 2>/dev/null | head -20; }
-expect() {
-  local want=$1 desc=$2
-  shift 2
-  "$M" "$@" >"$W/out" 2>"$W/err"
-  local got=$?
-  if [ "$got" -eq "$want" ]; then ok "$desc"; else bad "$desc (exit $got, wanted $want)"; fi
-}
-has() { if grep -qF -- "$2" "$W/$1"; then ok "$3"; else bad "$3: '$2' not in std$1"; fi; }
-eq() { if [ "$1" = "$2" ]; then ok "$3"; else echo "got '$1' wanted '$2'" >"$W/err"; : >"$W/out"; bad "$3"; fi; }
-fresh() {
-  n=$((n + 1))
-  if [ "$B" = sqlite ]; then
-    DB="sqlite:$W/db$n.sqlite"
-  else
-    psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE f$n" >/dev/null || exit 2
-    DB="postgresql:///f$n?host=$PGHOST&user=$PGUSER"
-  fi
-}
-sql() {
-  if [ "$B" = sqlite ]; then sqlite3 "${DB#sqlite:}" "$1"; else psql -X -qtA -v ON_ERROR_STOP=1 -d "$DB" -c "$1"; fi
-}
 # raw FILE...: apply the files in order on DB with the database's own client
 raw() {
   local f

@@ -6,32 +6,10 @@
 # `migprop cluster` (DATABASE_URL, PGHOST, PGUSER set).  Prints TAP; exits 1
 # when a check failed.
 set -u
-M=$1
-B=$2
+. "$(dirname "$0")/lib.sh"
+mp_t_init generate-test "$1" "$2" gen
 HERE=$(cd "$(dirname "$0")" && pwd)
 G=$HERE/generate
-W=$(mktemp -d "${MIGPROP_TMPDIR:-${TMPDIR:-/tmp}}/generate_test.XXXXXX")
-trap 'rm -rf "$W"' EXIT
-n=0 fails=0 tests=0
-ok() { tests=$((tests + 1)); echo "ok $tests - $1"; }
-bad() { tests=$((tests + 1)); fails=$((fails + 1)); echo "not ok $tests - $1"; sed 's/^/# /' "$W/err" "$W/out" 2>/dev/null | head -30; }
-expect() {
-  local want=$1 desc=$2
-  shift 2
-  "$M" "$@" >"$W/out" 2>"$W/err"
-  local got=$?
-  if [ "$got" -eq "$want" ]; then ok "$desc"; else bad "$desc (exit $got, wanted $want)"; fi
-}
-eq() { if [ "$1" = "$2" ]; then ok "$3"; else echo "got '$1' wanted '$2'" >"$W/err"; : >"$W/out"; bad "$3"; fi; }
-fresh() {
-  n=$((n + 1))
-  if [ "$B" = sqlite ]; then
-    DB="sqlite:$W/db$n.sqlite"
-  else
-    psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE gen$n" >/dev/null || exit 2
-    DB="postgresql:///gen$n?host=$PGHOST&user=$PGUSER"
-  fi
-}
 # load FILE: run a DDL file on DB with the database's own client
 load() {
   if [ "$B" = sqlite ]; then sqlite3 -bail "${DB#sqlite:}" <"$1"; else psql -X -q -v ON_ERROR_STOP=1 -d "$DB" -f "$1" >/dev/null; fi

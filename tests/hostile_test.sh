@@ -6,12 +6,8 @@
 # non-UTF-8, a FIFO as an adapter file.  SQLite only (nothing here reaches
 # a server).  TAP.
 set -u
-M=$1
-W=$(mktemp -d "${MIGPROP_TMPDIR:-${TMPDIR:-/tmp}}/migprop-hostile.XXXXXX")
-trap 'rm -rf "$W"' EXIT
-fails=0 tests=0
-ok() { tests=$((tests + 1)); echo "ok $tests - $1"; }
-bad() { tests=$((tests + 1)); fails=$((fails + 1)); echo "not ok $tests - $1"; sed 's/^/# /' "$W/err" "$W/out" 2>/dev/null | head -6; }
+. "$(dirname "$0")/lib.sh"
+mp_t_init hostile-test "$1"
 # expect STATUS DESC ARGS...: migprop ARGS (at most 20 s: a hang fails) exits STATUS
 expect() {
   local want=$1 desc=$2
@@ -20,8 +16,6 @@ expect() {
   local got=$?
   if [ "$got" -eq "$want" ]; then ok "$desc"; else bad "$desc (exit $got, wanted $want)"; fi
 }
-has() { if grep -qF -- "$2" "$W/$1"; then ok "$3"; else bad "$3: '$2' not in std$1"; fi; }
-hasnt() { if grep -qF -- "$2" "$W/$1"; then bad "$3: '$2' in std$1"; else ok "$3"; fi; }
 
 printf 'CREATE TABLE a (id integer PRIMARY KEY);\nCREATE TABLE b (id integer PRIMARY KEY);\n' >"$W/from.sql"
 

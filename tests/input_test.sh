@@ -4,23 +4,9 @@
 # database it names.  PostgreSQL runs under `migprop cluster` (DATABASE_URL,
 # PGHOST, PGUSER set).  Prints TAP; exits 1 when a check failed.
 set -u
-M=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-B=$2
+. "$(dirname "$0")/lib.sh"
+mp_t_init input-test "$1" "$2" t
 S=$(cd "$(dirname "$0")" && pwd)
-W=$(mktemp -d "${MIGPROP_TMPDIR:-${TMPDIR:-/tmp}}/input-test.XXXXXX")
-trap 'rm -rf "$W"' EXIT
-fails=0 tests=0
-ok() { tests=$((tests + 1)); echo "ok $tests - $1"; }
-bad() { tests=$((tests + 1)); fails=$((fails + 1)); echo "not ok $tests - $1"; sed 's/^/# /' "$W/err" "$W/out" 2>/dev/null | head -20; }
-expect() {
-  local want=$1 desc=$2
-  shift 2
-  "$M" "$@" >"$W/out" 2>"$W/err"
-  local got=$?
-  if [ "$got" -eq "$want" ]; then ok "$desc"; else bad "$desc (exit $got, wanted $want)"; fi
-}
-has() { if grep -qF -- "$2" "$W/$1"; then ok "$3"; else bad "$3: '$2' not in std$1"; fi; }
-eq() { if [ "$1" = "$2" ]; then ok "$3"; else echo "got '$1' wanted '$2'" >"$W/err"; : >"$W/out"; bad "$3"; fi; }
 absent() { if [ -e "$1" ]; then bad "$2"; else ok "$2"; fi; }
 D=$S/formats/golang-migrate
 cd "$W" || exit 2

@@ -4,23 +4,10 @@
 # fixtures.  PostgreSQL runs under `migprop cluster` (PGHOST, PGUSER set) to
 # apply the order lint computes.  Prints TAP; exits 1 when a check failed.
 set -u
-M=$1
-B=$2
+. "$(dirname "$0")/lib.sh"
+mp_t_init lint-test "$1" "$2" lint
 HERE=$(cd "$(dirname "$0")" && pwd)
 L=$HERE/lint
-W=$(mktemp -d "${MIGPROP_TMPDIR:-${TMPDIR:-/tmp}}/lint_test.XXXXXX")
-trap 'rm -rf "$W"' EXIT
-n=0 fails=0 tests=0
-ok() { tests=$((tests + 1)); echo "ok $tests - $1"; }
-bad() { tests=$((tests + 1)); fails=$((fails + 1)); echo "not ok $tests - $1"; sed 's/^/# /' "$W/err" "$W/out" 2>/dev/null | head -30; }
-# expect STATUS DESC ARGS...: run migprop with ARGS, check the exit status
-expect() {
-  local want=$1 desc=$2
-  shift 2
-  "$M" "$@" >"$W/out" 2>"$W/err"
-  local got=$?
-  if [ "$got" -eq "$want" ]; then ok "$desc"; else bad "$desc (exit $got, wanted $want)"; fi
-}
 # has TEXT DESC: stdout has a line containing TEXT
 has() { if grep -qF -- "$1" "$W/out"; then ok "$2"; else bad "$2: '$1' not in the output"; fi; }
 hasnt() { if ! grep -qF -- "$1" "$W/out"; then ok "$2"; else bad "$2: '$1' in the output"; fi; }
@@ -29,16 +16,6 @@ count() {
   local got
   got=$(grep -cF -- "$1" "$W/out")
   if [ "$got" -eq "$2" ]; then ok "$3"; else bad "$3: '$1' on $got lines, wanted $2"; fi
-}
-# a fresh, empty database: sets DB (URL)
-fresh() {
-  n=$((n + 1))
-  if [ "$B" = sqlite ]; then
-    DB="sqlite:$W/db$n.sqlite"
-  else
-    psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE lint$n" >/dev/null || exit 2
-    DB="postgresql:///lint$n?host=$PGHOST&user=$PGUSER"
-  fi
 }
 lint() { "$M" lint --dialect "$B" "$@"; }
 

@@ -4,44 +4,9 @@
 # under `migprop cluster` (PGHOST, PGUSER set).  Prints TAP; exits 1 when a
 # check failed.
 set -u
-M=$1
-B=$2
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
-n=0 fails=0 tests=0
-ok() { tests=$((tests + 1)); echo "ok $tests - $1"; }
-bad() { tests=$((tests + 1)); fails=$((fails + 1)); echo "not ok $tests - $1"; sed 's/^/# /' "$W/err" "$W/out" 2>/dev/null | head -20; }
+. "$(dirname "$0")/lib.sh"
+mp_t_init migrate-test "$1" "$2" t
 
-# expect STATUS DESC ARGS...: run migprop with ARGS, check the exit status
-expect() {
-  local want=$1 desc=$2
-  shift 2
-  "$M" "$@" >"$W/out" 2>"$W/err"
-  local got=$?
-  if [ "$got" -eq "$want" ]; then ok "$desc"; else bad "$desc (exit $got, wanted $want)"; fi
-}
-# has FILE TEXT DESC: FILE (out or err) contains TEXT
-has() {
-  if grep -qF -- "$2" "$W/$1"; then ok "$3"; else bad "$3: '$2' not in std$1"; fi
-}
-# eq GOT WANT DESC
-eq() {
-  if [ "$1" = "$2" ]; then ok "$3"; else echo "got '$1' wanted '$2'" >"$W/err"; : >"$W/out"; bad "$3"; fi
-}
-# a fresh, empty database: sets DB (URL) and Q (query command)
-fresh() {
-  n=$((n + 1))
-  if [ "$B" = sqlite ]; then
-    DB="sqlite:$W/db$n.sqlite"
-  else
-    psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE t$n" >/dev/null || exit 2
-    DB="postgresql:///t$n?host=$PGHOST&user=$PGUSER"
-  fi
-}
-# sql QUERY: run on DB, print rows (| separated)
-sql() {
-  if [ "$B" = sqlite ]; then sqlite3 "${DB#sqlite:}" "$1"; else psql -X -qtA -v ON_ERROR_STOP=1 -d "$DB" -c "$1"; fi
-}
 mig() { # mig DIR FILE TEXT
   mkdir -p "$1"
   printf '%s\n' "$3" >"$1/$2"

@@ -6,34 +6,8 @@
 # The slow statement reads its length from a table, so that the test can
 # make the finishing run short.  PostgreSQL runs under `migprop cluster`.
 set -u
-M=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-B=$2
-W=$(mktemp -d "${MIGPROP_TMPDIR:-${TMPDIR:-/tmp}}/recover-test.XXXXXX")
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$W"' EXIT
-fails=0 tests=0 n=0
-ok() { tests=$((tests + 1)); echo "ok $tests - $1"; }
-bad() { tests=$((tests + 1)); fails=$((fails + 1)); echo "not ok $tests - $1"; sed 's/^/# /' "$W/err" "$W/out" 2>/dev/null | head -20; }
-expect() {
-  local want=$1 desc=$2
-  shift 2
-  "$M" "$@" >"$W/out" 2>"$W/err"
-  local got=$?
-  if [ "$got" -eq "$want" ]; then ok "$desc"; else bad "$desc (exit $got, wanted $want)"; fi
-}
-has() { if grep -qF -- "$2" "$W/$1"; then ok "$3"; else bad "$3: '$2' not in std$1"; fi; }
-eq() { if [ "$1" = "$2" ]; then ok "$3"; else echo "got '$1' wanted '$2'" >"$W/err"; : >"$W/out"; bad "$3"; fi; }
-fresh() {
-  n=$((n + 1))
-  if [ "$B" = sqlite ]; then
-    DB="sqlite:$W/db$n.sqlite"
-  else
-    psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE k$n" >/dev/null || exit 2
-    DB="postgresql:///k$n?host=$PGHOST&user=$PGUSER"
-  fi
-}
-sql() {
-  if [ "$B" = sqlite ]; then sqlite3 "${DB#sqlite:}" "$1"; else psql -X -qtA -v ON_ERROR_STOP=1 -d "$DB" -c "$1"; fi
-}
+. "$(dirname "$0")/lib.sh"
+mp_t_init recover-test "$1" "$2" k
 d=$W/m
 mkdir -p "$d"
 if [ "$B" = sqlite ]; then
@@ -47,6 +21,24 @@ printf -- '-- migprop:no-transaction\nCREATE TABLE a (id integer PRIMARY KEY);\n
 printf 'DROP TABLE b;\nDROP TABLE a;\n' >"$d/2_slow.down.sql"
 echo "CREATE TABLE c (id integer PRIMARY KEY);" >"$d/3_after.up.sql"
 
+# kill_in_slow: run `up` on DB and kill it (SIGKILL) once migration 2 is
+# running and in its slow statement; st is the runner's exit status
+kill_in_slow() {
+  "$M" migrate --dir "$d" --db "$DB" up >"$W/run.out" 2>&1 &
+  local pid=$!
+  for _ in $(seq 1 200); do
+    [ "$(sql "SELECT count(*) FROM migprop_migrations WHERE version = '2' AND status = 'running'" 2>/dev/null)" = 1 ] && break
+    sleep 0.05
+  done
+  sleep 0.5
+  kill -9 $pid
+  wait $pid 2>/dev/null
+  st=$?
+  # PostgreSQL: the killed runner's session may still sleep on the server,
+  # holding its advisory lock; end it as an operator would
+  [ "$B" = postgres ] && psql -X -qtA -d "$DB" -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()" >/dev/null
+}
+
 # the schema of a clean run, with the slow statement short
 fresh
 clean=$DB
@@ -55,19 +47,7 @@ expect 0 "a clean run" migrate --dir "$W/c" --db "$clean" up
 "$M" schema --db "$clean" >"$W/clean.schema"
 
 fresh
-"$M" migrate --dir "$d" --db "$DB" up >"$W/run.out" 2>&1 &
-pid=$!
-for _ in $(seq 1 200); do
-  [ "$(sql "SELECT count(*) FROM migprop_migrations WHERE version = '2' AND status = 'running'" 2>/dev/null)" = 1 ] && break
-  sleep 0.05
-done
-sleep 0.5
-kill -9 $pid
-wait $pid
-st=$?
-# PostgreSQL: the killed runner's session may still sleep on the server,
-# holding its advisory lock; end it as an operator would
-[ "$B" = postgres ] && psql -X -qtA -d "$DB" -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()" >/dev/null
+kill_in_slow
 eq "$st" 137 "the runner was killed in the slow statement"
 expect 1 "verify finds the dirty migration" migrate --dir "$d" --db "$DB" verify
 has out "dirty" "verify: says dirty"
@@ -75,8 +55,12 @@ expect 1 "up refuses a dirty database" migrate --dir "$d" --db "$DB" up
 cp "$W/out" "$W/before"
 expect 1 "recover proposes a plan (exit 1: something to recover)" migrate --dir "$d" --db "$DB" recover
 has out "after statement 1 of 3" "recover: statement 1 ran, the slow one did not finish"
-has out "2_slow.up.sql (line 3 is the first that did not finish)" "recover: names the file and line"
+has out "2_slow.up.sql (line 3 is the first that may not have finished)" "recover: names the file and line"
+has out "statement 2 (line 3) changes no schema (data, a query), so whether it ran cannot be told" \
+  "recover: the data statement after the schema's state is named as unknowable"
 has out "1. finish it: run statements 2..3" "recover: step 1 finishes it"
+has out "2. finish it, taking statement 2 as run: run statements 3..3 (from line 4)" \
+  "recover: step 2 finishes it without the data statement"
 has out "[risk: medium; data loss: none]" "recover: with its risk and data loss"
 has out "revert it" "recover: a revert is offered"
 eq "$(sql "SELECT status FROM migprop_migrations WHERE version = '2'")" running "recover without --apply changed nothing"
@@ -96,25 +80,26 @@ fresh
 printf -- '-- migprop:no-transaction\n%s\nCREATE TABLE a (id integer PRIMARY KEY);\n' "$slow" >"$d/2_slow.up.sql"
 printf 'DROP TABLE a;\n' >"$d/2_slow.down.sql"
 rm "$d/3_after.up.sql"
-"$M" migrate --dir "$d" --db "$DB" up >"$W/run.out" 2>&1 &
-pid=$!
-for _ in $(seq 1 200); do
-  [ "$(sql "SELECT count(*) FROM migprop_migrations WHERE version = '2' AND status = 'running'" 2>/dev/null)" = 1 ] && break
-  sleep 0.05
-done
-sleep 0.5
-kill -9 $pid
-wait $pid
-st=$?
-# PostgreSQL: the killed runner's session may still sleep on the server,
-# holding its advisory lock; end it as an operator would
-[ "$B" = postgres ] && psql -X -qtA -d "$DB" -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()" >/dev/null
+kill_in_slow
 expect 1 "recover after a kill in the first statement" migrate --dir "$d" --db "$DB" recover
 has out "after statement 0 of 2" "recover: nothing of it ran"
-has out "2. clear the record" "recover: clearing the record is offered"
+has out "2. clear the record: nothing of it changed the schema" "recover: clearing the record is offered"
+has out "3. finish it, taking statement 1 as run: run statements 2..2" "recover: or finishing it without the slow query"
 expect 0 "recover --apply 2 clears the record" migrate --dir "$d" --db "$DB" recover --apply 2
 expect 0 "verify accepts it" migrate --dir "$d" --db "$DB" verify
 expect 0 "status" migrate --dir "$d" --db "$DB" status
 has out "1 applied, 1 pending" "status: the migration is pending again"
+# killed in the slow query again: finishing it "taking statement 1 as run"
+# does not run the query again (it is still slow: a finish that ran it
+# would not end), and records the migration applied
+fresh
+kill_in_slow
+expect 1 "recover after a kill in the slow query" migrate --dir "$d" --db "$DB" recover
+has out "3. finish it, taking statement 1 as run: run statements 2..2" "recover: step 3 finishes it without the query"
+timeout 30 "$M" migrate --dir "$d" --db "$DB" recover --apply 3 >"$W/out" 2>"$W/err"
+eq "$?" 0 "recover --apply 3 does not run the slow query again"
+eq "$(sql "SELECT count(*) FROM migprop_migrations WHERE version = '2' AND status = 'applied'")" 1 \
+  "recover --apply 3 records it applied"
+expect 0 "verify accepts it" migrate --dir "$d" --db "$DB" verify
 echo "1..$tests"
 [ "$fails" -eq 0 ] || { echo "# $fails of $tests failed"; exit 1; }

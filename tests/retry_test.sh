@@ -6,35 +6,8 @@
 # behind another session's lock, and the runner's session terminated by
 # pg_terminate_backend (57P01, connection lost).  Prints TAP.
 set -u
-M=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-B=$2
-W=$(mktemp -d "${MIGPROP_TMPDIR:-${TMPDIR:-/tmp}}/retry-test.XXXXXX")
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$W"' EXIT
-fails=0 tests=0 n=0
-ok() { tests=$((tests + 1)); echo "ok $tests - $1"; }
-bad() { tests=$((tests + 1)); fails=$((fails + 1)); echo "not ok $tests - $1"; sed 's/^/# /' "$W/err" "$W/out" 2>/dev/null | head -20; }
-expect() {
-  local want=$1 desc=$2
-  shift 2
-  "$M" "$@" >"$W/out" 2>"$W/err"
-  local got=$?
-  if [ "$got" -eq "$want" ]; then ok "$desc"; else bad "$desc (exit $got, wanted $want)"; fi
-}
-has() { if grep -qF -- "$2" "$W/$1"; then ok "$3"; else bad "$3: '$2' not in std$1"; fi; }
-hasnt() { if grep -qF -- "$2" "$W/$1"; then bad "$3: '$2' in std$1"; else ok "$3"; fi; }
-eq() { if [ "$1" = "$2" ]; then ok "$3"; else echo "got '$1' wanted '$2'" >"$W/err"; : >"$W/out"; bad "$3"; fi; }
-fresh() {
-  n=$((n + 1))
-  if [ "$B" = sqlite ]; then
-    DB="sqlite:$W/db$n.sqlite"
-  else
-    psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE r$n" >/dev/null || exit 2
-    DB="postgresql:///r$n?host=$PGHOST&user=$PGUSER"
-  fi
-}
-sql() {
-  if [ "$B" = sqlite ]; then sqlite3 "${DB#sqlite:}" "$1"; else psql -X -qtA -v ON_ERROR_STOP=1 -d "$DB" -c "$1"; fi
-}
+. "$(dirname "$0")/lib.sh"
+mp_t_init retry-test "$1" "$2" r
 d=$W/m
 mkdir -p "$d"
 echo "CREATE TABLE hot (id integer PRIMARY KEY);" >"$d/1_hot.up.sql"

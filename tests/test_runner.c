@@ -639,6 +639,47 @@ static void api_failure_rolls_back(void **state)
     db_free(&d);
 }
 
+/* group: all or none, in one transaction; a version-1 options struct is
+ * still read (without the field) */
+static void api_group_all_or_none(void **state)
+{
+    (void)state;
+    struct db d;
+    db_new(&d);
+    static const struct mp_runner_embedded bad[] = {
+        {"1", "ok", "CREATE TABLE a (x int);", "DROP TABLE a;", 0},
+        {"2", "broken", "CREATE TABLE b (x int);\nINSERT INTO nosuch VALUES (1);", NULL, 0},
+    };
+    struct mp_runner_migrations *set;
+    assert_int_equal(mp_runner_migrations_new(&set), 0);
+    assert_int_equal(mp_runner_migrations_add_embedded(set, bad, 2), 0);
+    struct mp_runner *r;
+    assert_int_equal(mp_runner_open(&r, d.url, NULL), 0);
+    struct mp_runner_run_options o = MP_RUNNER_RUN_OPTIONS_INIT;
+    o.group = 1;
+    struct mp_runner_result res;
+    assert_int_equal(mp_runner_run(&res, r, set, &o), MP_RUNNER_EDB);
+    assert_int_equal(res.applied, 0);
+    assert_string_equal(res.failed_version, "2");
+    assert_non_null(strstr(mp_runner_error_last()->message, "--group: nothing applied"));
+    assert_int_equal(query(d.url, "SELECT count(*) FROM sqlite_master WHERE name IN ('a', 'b')"), 0);
+    assert_int_equal(query(d.url, "SELECT count(*) FROM migprop_migrations WHERE status = 'applied'"), 0);
+    assert_int_equal(query(d.url, "SELECT count(*) FROM migprop_migrations WHERE version = '2' AND status = 'failed'"),
+                     1);
+    /* version 1: no group, so migration 1 stays applied */
+    struct mp_runner_run_options v1 = MP_RUNNER_RUN_OPTIONS_INIT;
+    v1.version = 1;
+    v1.group = 1; /* not read: a version-1 caller has no such field */
+    assert_int_equal(mp_runner_run(&res, r, set, &v1), MP_RUNNER_EDB);
+    assert_int_equal(res.applied, 1);
+    assert_int_equal(query(d.url, "SELECT count(*) FROM migprop_migrations WHERE status = 'applied'"), 1);
+    v1.version = 3;
+    assert_int_equal(mp_runner_run(&res, r, set, &v1), MP_RUNNER_EINVAL);
+    mp_runner_free(r);
+    mp_runner_migrations_free(set);
+    db_free(&d);
+}
+
 /* Code migrations: count their calls, run SQL through the connection. */
 struct calls {
     int up, down;
@@ -866,6 +907,7 @@ int main(void)
         cmocka_unit_test(api_embedded_up_status_down),
         cmocka_unit_test(api_down_and_dry_run),
         cmocka_unit_test(api_failure_rolls_back),
+        cmocka_unit_test(api_group_all_or_none),
         cmocka_unit_test(api_code_migrations),
         cmocka_unit_test(api_errors_and_directories),
         cmocka_unit_test(api_postgres),

@@ -18,6 +18,7 @@
 #include "sql.h"
 #include "text.h"
 #include "vschema.h"
+#include "model_type.h"
 
 static struct mp_schema *parse(struct mp_arena *a, const char *text)
 {
@@ -969,6 +970,131 @@ static void objects_roundtrip_and_plan(void **state)
     mp_arena_free(a);
 }
 
+/* Enum types and domains (model_type.h): the canonical form reads back to
+ * the same text and tells every field apart; the diff and the planner put
+ * type creations and label additions before the table steps, drops after
+ * them, rebuild an enum that loses labels (a data-loss step) and refuse
+ * what PostgreSQL would (SQLite, a new label used in the same plan). */
+static const char *types_text =
+    "table \"t\"\n"
+    "  column \"id\" integer not null\n"
+    "  column \"m\" raw 'mood' default 'ok'\n"
+    "  primary key (\"id\")\n"
+    "domain \"d\" as raw 'character varying(20)' collate \"C\" not null default 'x'\n"
+    "  constraint \"d_check\" check (length(value) > 0)\n"
+    "  constraint \"d_check1\" check (value <> 'y')\n"
+    "enum \"mood\" ('sad', 'ok', 'it''s')\n";
+
+static void types_roundtrip_and_plan(void **state)
+{
+    (void)state;
+    struct mp_arena *a = mp_arena_new();
+    struct mp_schema *s = parse(a, types_text);
+    assert_int_equal(s->ntypes, 2);
+    struct mp_buf b = {0}, d = {0};
+    mp_schema_canonical(&b, s, MP_CANON_NAMES);
+    assert_string_equal(mp_buf_str(&b), types_text);
+    struct mp_schema *s2 = parse(a, mp_buf_str(&b));
+    assert_int_equal(mp_schema_diff(&d, s, s2), 0);
+    assert_ptr_equal(mp_type_utype(s2, &s2->tables[0]->cols[1].type), mp_schema_utype(s2, MP_POSTGRES, "mood"));
+    /* each field on its own makes the schemas differ */
+    struct mp_utype *dm = mp_schema_utype(s2, MP_POSTGRES, "d"), *en = mp_schema_utype(s2, MP_POSTGRES, "mood");
+    const char *lab = en->labels.v[0];
+    en->labels.v[0] = en->labels.v[1];
+    assert_true(mp_schema_diff(&d, s, s2) > 0);
+    en->labels.v[0] = lab;
+    dm->not_null = false;
+    assert_true(mp_schema_diff(&d, s, s2) > 0);
+    dm->not_null = true;
+    dm->default_sql = "'z'";
+    assert_true(mp_schema_diff(&d, s, s2) > 0);
+    dm->default_sql = "'x'";
+    dm->collation = NULL;
+    assert_true(mp_schema_diff(&d, s, s2) > 0);
+    dm->collation = "C";
+    dm->checks[1].expr = "value <> 'w'";
+    assert_true(mp_schema_diff(&d, s, s2) > 0);
+    dm->checks[1].expr = "value <> 'y'";
+    dm->base.raw = "text";
+    assert_true(mp_schema_diff(&d, s, s2) > 0);
+    dm->base.raw = "character varying(20)";
+    assert_int_equal(mp_schema_diff(&d, s, s2), 0);
+    /* the portable form keeps the types: no comparison across dialects
+     * calls such schemas equal */
+    mp_buf_reset(&b);
+    mp_schema_canonical(&b, s, MP_CANON_PORTABLE);
+    assert_non_null(strstr(mp_buf_str(&b), "enum \"mood\""));
+
+    /* labels added in the middle and at the end, a new domain and a
+     * column of it: types first, ADD VALUE next to the neighbour */
+    struct mp_schema *start = parse(a, "table \"t\"\n  column \"id\" integer not null\n  column \"m\" raw 'mood'\n"
+                                       "enum \"mood\" ('a', 'b')\n");
+    struct mp_schema *want = parse(a, "table \"t\"\n  column \"id\" integer not null\n  column \"m\" raw 'mood'\n"
+                                      "  column \"n\" raw 'pos'\n"
+                                      "domain \"pos\" as integer\n  check (value > 0)\n"
+                                      "enum \"mood\" ('x', 'a', 'y', 'b', 'c')\n");
+    struct mp_changeset cs = {0};
+    struct mp_error e = {0};
+    struct mp_plan *p = NULL;
+    assert_int_equal(mp_diff(a, start, want, NULL, MP_POSTGRES, &cs, &e), 0);
+    assert_int_equal(mp_plan_build(a, start, &cs, MP_POSTGRES, NULL, &p, &e), 0);
+    mp_buf_reset(&d);
+    assert_int_equal(mp_schema_diff(&d, want, p->final), 0);
+    mp_buf_reset(&b);
+    mp_plan_script(&b, p);
+    const char *sc = mp_buf_str(&b);
+    const char *ax = strstr(sc, "ADD VALUE 'x' BEFORE 'a';"), *ay = strstr(sc, "ADD VALUE 'y' AFTER 'a';");
+    const char *ac = strstr(sc, "ADD VALUE 'c';"), *cd = strstr(sc, "CREATE DOMAIN \"pos\" AS integer");
+    const char *add = strstr(sc, "ADD COLUMN \"n\" pos");
+    assert_non_null(ax);
+    assert_non_null(ay);
+    assert_non_null(ac);
+    assert_non_null(cd);
+    assert_non_null(add);
+    assert_true(ax < ay && ay < ac && ac < add && cd < add);
+    assert_null(mp_plan_step_data_loss(a, p, 0));
+    /* SQLite has no such types */
+    struct mp_changeset cs2 = {0};
+    assert_int_equal(mp_diff(a, start, want, NULL, MP_SQLITE, &cs2, &e), MP_EINVAL);
+    /* a label used by a later step of the same plan is refused */
+    struct mp_schema *want_d = mp_schema_clone(a, want);
+    want_d->tables[0]->cols[1].default_sql = "'y'::mood";
+    cs2 = (struct mp_changeset){0};
+    assert_int_equal(mp_diff(a, start, want_d, NULL, MP_POSTGRES, &cs2, &e), 0);
+    assert_int_equal(mp_plan_build(a, start, &cs2, MP_POSTGRES, NULL, &p, &e), MP_EINVAL);
+    assert_non_null(strstr(e.msg, "label 'y'"));
+
+    /* a removed label rebuilds the type, a data-loss step */
+    struct mp_schema *fewer = parse(a, "table \"t\"\n  column \"id\" integer not null\n  column \"m\" raw 'mood'\n"
+                                       "enum \"mood\" ('b')\n");
+    cs2 = (struct mp_changeset){0};
+    assert_int_equal(mp_diff(a, start, fewer, NULL, MP_POSTGRES, &cs2, &e), 0);
+    assert_int_equal(mp_plan_build(a, start, &cs2, MP_POSTGRES, NULL, &p, &e), 0);
+    assert_int_equal(p->n, 1);
+    assert_int_equal(p->steps[0].op.kind, MP_OP_REBUILD_ENUM);
+    assert_non_null(strstr(p->steps[0].sql, "USING \"m\"::text::\"mood__mp_new\""));
+    assert_non_null(mp_plan_step_data_loss(a, p, 0));
+    mp_buf_reset(&d);
+    assert_int_equal(mp_schema_diff(&d, fewer, p->final), 0);
+
+    /* the type goes after the column that used it changes to text */
+    struct mp_schema *gone = parse(a, "table \"t\"\n  column \"id\" integer not null\n  column \"m\" text\n");
+    cs2 = (struct mp_changeset){0};
+    assert_int_equal(mp_diff(a, start, gone, NULL, MP_POSTGRES, &cs2, &e), 0);
+    assert_int_equal(mp_plan_build(a, start, &cs2, MP_POSTGRES, NULL, &p, &e), 0);
+    assert_int_equal(p->n, 2);
+    assert_int_equal(p->steps[0].op.kind, MP_OP_ALTER_TYPE);
+    assert_int_equal(p->steps[1].op.kind, MP_OP_DROP_TYPE);
+    /* ... which the virtual schema refuses while the column uses it */
+    struct mp_schema *v = mp_schema_clone(a, start);
+    struct mp_op drop = {.kind = MP_OP_DROP_TYPE, .name = "mood"};
+    assert_int_equal(mp_vschema_apply(a, v, MP_POSTGRES, &drop, &e), MP_EPRECOND);
+    assert_non_null(strstr(e.msg, "column \"t\".\"m\" uses it"));
+    mp_buf_free(&b);
+    mp_buf_free(&d);
+    mp_arena_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -977,6 +1103,7 @@ int main(void)
         cmocka_unit_test(checks_and_indexes_roundtrip),
         cmocka_unit_test(objects_roundtrip_and_plan),
         cmocka_unit_test(colfeat_roundtrip),
+        cmocka_unit_test(types_roundtrip_and_plan),
         cmocka_unit_test(colfeat_plan),
         cmocka_unit_test(parse_error_names_line),
         cmocka_unit_test(preconditions),

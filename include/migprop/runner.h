@@ -269,19 +269,26 @@ enum mp_runner_strategy {
                            * ones up to it: `target` becomes the newest applied; "0" reverts all */
 };
 
-#define MP_RUNNER_RUN_OPTIONS_VERSION 1
+/* Version 2 added `group`; a version-1 struct (without it) is still read. */
+#define MP_RUNNER_RUN_OPTIONS_VERSION 2
 
 struct mp_runner_run_options {
-    unsigned int version;             /* MP_RUNNER_RUN_OPTIONS_VERSION */
+    unsigned int version;             /* MP_RUNNER_RUN_OPTIONS_VERSION (1 or 2) */
     enum mp_runner_strategy strategy; /* default MP_RUNNER_UP_ALL */
     const char *target;               /* MP_RUNNER_UP_TO, MP_RUNNER_GOTO: a version of the set */
     size_t steps;                     /* MP_RUNNER_UP_STEPS, MP_RUNNER_DOWN_STEPS; 0 means 1 */
     int dry_run;                      /* non-zero: decide what would run, run nothing */
     FILE *plan;                       /* dry run: one "would apply VERSION NAME (SOURCE)" line per
                                        * migration, as `migprop migrate plan`; NULL: not printed */
+    /* version 2: non-zero: the migrations applied (not reverted) go into one
+     * transaction committed once, all or none (Flyway's `group`; `migrate
+     * --group`).  A migration outside a transaction, or a SQLite one that
+     * turns foreign keys off, is MP_RUNNER_EINVAL before anything runs; a
+     * failure rolls back the whole group and is recorded on its migration. */
+    int group;
 };
 
-#define MP_RUNNER_RUN_OPTIONS_INIT {MP_RUNNER_RUN_OPTIONS_VERSION, MP_RUNNER_UP_ALL, NULL, 0, 0, NULL}
+#define MP_RUNNER_RUN_OPTIONS_INIT {MP_RUNNER_RUN_OPTIONS_VERSION, MP_RUNNER_UP_ALL, NULL, 0, 0, NULL, 0}
 
 /* What a run did (also filled, as far as it got, when it failed). */
 struct mp_runner_result {

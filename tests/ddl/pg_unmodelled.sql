@@ -1,9 +1,9 @@
 -- every PostgreSQL feature the model cannot hold, one each (hand-written)
 CREATE EXTENSION IF NOT EXISTS pgcrypto;
-CREATE TYPE mood AS ENUM ('a', 'b');
-CREATE DOMAIN posint AS int CHECK (VALUE > 0);
+CREATE TYPE pair AS (a int, b int);
+CREATE TYPE fr AS RANGE (subtype = float8);
 CREATE SEQUENCE free_seq;
-CREATE TABLE p(id serial PRIMARY KEY, m mood, d posint, g int GENERATED ALWAYS AS (id * 2) STORED,
+CREATE TABLE p(id serial PRIMARY KEY, m pair, d fr, g int GENERATED ALWAYS AS (id * 2) STORED,
                i int GENERATED ALWAYS AS IDENTITY, t text COLLATE "C", CHECK (id > 0),
                e int, EXCLUDE USING btree (e WITH =));
 CREATE UNLOGGED TABLE u(x int);
