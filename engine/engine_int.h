@@ -26,6 +26,11 @@ struct mp_trial {
     const char *label;      /* "trial-<n>" or the case file's name */
     struct mp_phase_times ph[MP_NDIALECTS]; /* time spent so far per backend (plan, execute,
                                              * readback; run.c attributes it to properties) */
+    /* SQLite: the trial's database right after its setup script, as
+     * sqlite3_serialize() gives it (in `a`), for the runs on fresh
+     * databases (fresh.c); NULL when the setup did not run or failed */
+    const unsigned char *sqlite_setup;
+    size_t sqlite_setup_size;
 };
 
 /* trial.c: the seconds since t0 (mp_now()) added to *acc; returns now. */

@@ -5,6 +5,8 @@
 #include "os.h"
 #include "executor.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <libpq-fe.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -45,6 +47,31 @@ static int fresh_db(struct mp_trial *t, struct mp_backend *b, const char **url, 
     }
     *url = b->conninfo;
     *schema = mp_arena_printf(t->a, "migprop_f_%s_%lu", mp_process_token(), n);
+    return 0;
+}
+
+/* Write the SQLite database image `img` (n bytes) as the file `path`:
+ * the fresh database starts as the trial's did after its setup.  0, or
+ * MP_EIO naming the file. */
+static int write_image(const char *path, const unsigned char *img, size_t n, struct mp_error *err)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return mp_error_set(err, MP_EIO, "%s: %s", path, strerror(errno));
+    while (n) {
+        ssize_t w = write(fd, img, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            int rc = mp_error_set(err, MP_EIO, "%s: %s", path, w < 0 ? strerror(errno) : "short write");
+            close(fd);
+            return rc;
+        }
+        img += w;
+        n -= (size_t)w;
+    }
+    if (close(fd) != 0)
+        return mp_error_set(err, MP_EIO, "%s: %s", path, strerror(errno));
     return 0;
 }
 
@@ -202,7 +229,13 @@ int mp_trial_fresh_run(struct mp_trial *t, struct mp_backend *b, int runners, lo
         return out->rc;
     struct mp_target *x = NULL;
     struct mp_buf setup = {0};
-    mp_trial_setup_sql(t, d, &setup);
+    if (d == MP_SQLITE && t->sqlite_setup) {
+        /* the start schema and rows from the trial's own setup, as bytes */
+        if ((out->rc = write_image(url + 7, t->sqlite_setup, t->sqlite_setup_size, err)))
+            return out->rc;
+    } else {
+        mp_trial_setup_sql(t, d, &setup);
+    }
     if (runners > 1)
         mp_buf_add(&setup, "CREATE TABLE \"_mp_runs\" (v text NOT NULL);\n");
     /* the runner processes, before the connection they must not inherit */
