@@ -119,20 +119,26 @@ static struct conn_state *conn_state(PGconn *c)
 
 /* The simple query, as the reader sent it before (a connection libpq will
  * not give a state to). */
+/* Statement result r into res[*n] (cleared past `max`); the first that
+ * is not rows sets *rc and `err`. */
+static void keep_result(PGconn *c, PGresult *r, PGresult **res, int max, int *n, int *rc, struct mp_error *err)
+{
+    if (PQresultStatus(r) != PGRES_TUPLES_OK && !*rc)
+        *rc = mp_pg_error(c, r, err);
+    if (*n < max)
+        res[(*n)++] = r;
+    else
+        PQclear(r);
+}
+
 static int send_simple(PGconn *c, const char *sql, PGresult **res, int max, int *n, struct mp_error *err)
 {
     if (!PQsendQuery(c, sql))
         return mp_pg_error(c, NULL, err);
     int rc = 0;
     PGresult *r;
-    while ((r = PQgetResult(c))) {
-        if (PQresultStatus(r) != PGRES_TUPLES_OK && !rc)
-            rc = mp_pg_error(c, r, err);
-        if (*n < max)
-            res[(*n)++] = r;
-        else
-            PQclear(r);
-    }
+    while ((r = PQgetResult(c)))
+        keep_result(c, r, res, max, n, &rc, err);
     return rc;
 }
 
@@ -206,12 +212,7 @@ int mp_pg_catalog_send(void *conn, const char *sql, void **res, int max, int *n,
             PQclear(r);
             continue; /* not run: after the error, as a simple query stops at it */
         }
-        if (PQresultStatus(r) != PGRES_TUPLES_OK && !rc)
-            rc = mp_pg_error(c, r, err);
-        if (*n < max)
-            res[(*n)++] = r;
-        else
-            PQclear(r);
+        keep_result(c, r, (PGresult **)res, max, n, &rc, err);
     }
     /* the Sync's result, then the pipeline is idle and can be left */
     PGresult *r;
