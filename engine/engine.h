@@ -89,6 +89,12 @@ const struct mp_schema *mp_trial_start(const struct mp_trial *t);
 const struct mp_renames *mp_trial_renames(const struct mp_trial *t);
 uint64_t mp_trial_seed_of(const struct mp_trial *t);
 
+/* The rows the trial's setup inserts (the generated ones), without those
+ * the start schema's triggers write while they go in, which
+ * mp_apply_result.data_before holds as well: what a property inserts to
+ * set up a database of its own the way the trial's was.  The trial's. */
+const struct mp_dataset *mp_trial_rows(const struct mp_trial *t);
+
 /* The run's planted self-test fault (fault.h), for properties that carry it
  * into the engine code they exercise (lint, generate); MP_FAULT_NONE
  * normally. */

@@ -40,6 +40,15 @@ double mp_phase_add(double *acc, double t0);
  * its rows), appended to b. */
 void mp_trial_setup_sql(const struct mp_trial *t, enum mp_dialect d, struct mp_buf *b);
 
+/* The start rows after a trial's setup (setup_rows.c): `gen`, the rows the
+ * setup inserted, with the tables the start schema's triggers of dialect d
+ * write to (an audit table) read back from `conn` instead, so that the rows
+ * a trigger wrote while the start rows went in count as start rows, not as
+ * rows from nowhere.  *out is `gen` itself when no trigger writes anywhere,
+ * else in `a`.  MP_EDB from mp_data_read(). */
+int mp_setup_rows(struct mp_arena *a, enum mp_dialect d, void *conn, const struct mp_schema *start,
+                  const struct mp_dataset *gen, const struct mp_dataset **out, struct mp_error *err);
+
 /* trial.c: a passing verdict of a trial whose read-back schemas hold an
  * object the model cannot represent (model.h, mp_unmodelled) proves
  * nothing: the comparison could not see it.  Returns MP_DISCARD with the

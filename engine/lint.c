@@ -24,7 +24,7 @@ const char *mp_lint_obj_name(enum mp_lint_obj o)
         [MP_LO_TABLE] = "table",           [MP_LO_VIEW] = "view",   [MP_LO_COLUMN] = "column",
         [MP_LO_INDEX] = "index",           [MP_LO_CONSTRAINT] = "constraint",
         [MP_LO_TYPE] = "type",             [MP_LO_FUNCTION] = "function",
-        [MP_LO_TRIGGER] = "trigger",
+        [MP_LO_TRIGGER] = "trigger",       [MP_LO_SEQUENCE] = "sequence",
     };
     return names[o];
 }

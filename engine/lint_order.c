@@ -23,7 +23,7 @@ struct obj {
     enum mp_lint_obj kind;
     const char *name;
     bool opaque;
-    const char *table;   /* an index: its table (dropped and renamed with it), or NULL */
+    const char *table;   /* an index or a trigger: its table (dropped and renamed with it), or NULL */
     const struct mp_lint_fact *uses; /* the facts of the statement that created it: what it */
     size_t nuses;                    /* references (an index's columns, a foreign key's table) */
     /* SQLite: a foreign key's reference to its parent column, named
@@ -37,6 +37,12 @@ struct obj {
      * rename changes them, as states share them */
     const char **deps;
     size_t ndeps;
+    /* a trigger (SQLite): the columns its body names, "t.c" by their current
+     * names (SQLite's ALTER TABLE RENAME rewrites them, and refuses DROP
+     * COLUMN of one: "error in trigger"); copied before a rename changes them */
+    const char **cols;
+    size_t ncols;
+    bool strict_table;   /* a SQLite STRICT table */
 };
 
 struct objs {
@@ -132,12 +138,13 @@ static const char *statement_table(const struct mp_lint_mig *m, long line)
     return ref;
 }
 
-/* The table of the index fact k of m creates: both extractors note the
- * table of CREATE INDEX ... ON t as a reference of the same statement just
- * before the index (NULL when there is none). */
+/* The table of the index or trigger fact k of m creates: both extractors
+ * note the table of CREATE INDEX ... ON t (CREATE TRIGGER ... ON t) as a
+ * reference of the same statement just before the index (NULL when there
+ * is none). */
 static const char *index_table(const struct mp_lint_mig *m, size_t k)
 {
-    if (m->f[k].obj != MP_LO_INDEX)
+    if (m->f[k].obj != MP_LO_INDEX && m->f[k].obj != MP_LO_TRIGGER)
         return NULL;
     for (size_t q = k; q-- > 0 && m->f[q].line == m->f[k].line;)
         if (m->f[q].act == MP_LA_REF && m->f[q].obj == MP_LO_TABLE)
@@ -155,21 +162,33 @@ static struct obj statement_obj(struct mp_arena *a, const struct mp_lint_mig *m,
         from--;
     while (to < m->n && m->f[to].line == f->line)
         to++;
-    struct obj o = {f->obj, f->name, f->opaque, index_table(m, k), &m->f[from], to - from, false, NULL, NULL, 0};
-    if (f->obj == MP_LO_VIEW) {
+    struct obj o = {f->obj, f->name, f->opaque, index_table(m, k), &m->f[from], to - from, false, NULL, NULL, 0,
+                    NULL, 0, f->strict};
+    /* a view: what it selects from; a trigger: the tables its body names
+     * (its own table aside, which drops it) */
+    if (f->obj == MP_LO_VIEW || f->obj == MP_LO_TRIGGER) {
         o.deps = mp_arena_alloc(a, (to - from + 1) * sizeof *o.deps);
         for (size_t q = from; q < to; q++)
-            if (m->f[q].act == MP_LA_REF && m->f[q].obj == MP_LO_TABLE && !m->f[q].note)
+            if (m->f[q].act == MP_LA_REF && m->f[q].obj == MP_LO_TABLE && !m->f[q].note &&
+                !(o.table && strcmp(m->f[q].name, o.table) == 0))
                 o.deps[o.ndeps++] = m->f[q].name;
+    }
+    if (f->obj == MP_LO_TRIGGER) {
+        o.cols = mp_arena_alloc(a, (to - from + 1) * sizeof *o.cols);
+        for (size_t q = from; q < to; q++)
+            if (m->f[q].act == MP_LA_REF && m->f[q].obj == MP_LO_COLUMN && !m->f[q].note && !m->f[q].nocheck)
+                o.cols[o.ncols++] = m->f[q].name;
     }
     return o;
 }
 
-/* A name a CREATE or RENAME must find free: tables, views, indexes and
- * columns (constraint names PostgreSQL may choose itself). */
+/* A name a CREATE or RENAME must find free: tables, views, indexes,
+ * columns, triggers and sequences (constraint names PostgreSQL may choose itself; a
+ * function may be created again OR REPLACE). */
 static bool name_checked(enum mp_lint_obj o)
 {
-    return o == MP_LO_TABLE || o == MP_LO_VIEW || o == MP_LO_INDEX || o == MP_LO_COLUMN;
+    return o == MP_LO_TABLE || o == MP_LO_VIEW || o == MP_LO_INDEX || o == MP_LO_COLUMN || o == MP_LO_TRIGGER ||
+           o == MP_LO_SEQUENCE;
 }
 
 /* Is object o (an index, a table, a constraint) built on column "t.c" of
@@ -259,6 +278,49 @@ static bool view_on_column(const struct objs *s, struct mp_arena *a, const char 
     return false;
 }
 
+/* Does a trigger's body name column "t.c" (SQLite refuses to drop it:
+ * "error in trigger ... after drop column")? */
+static bool trigger_on_column(const struct objs *s, const char *column)
+{
+    for (size_t i = 0; i < s->n; i++)
+        for (size_t q = 0; q < s->v[i].ncols; q++)
+            if (strcmp(s->v[i].cols[q], column) == 0)
+                return true;
+    return false;
+}
+
+/* PostgreSQL refuses DROP FUNCTION while a trigger executes it ("DROP
+ * FUNCTION": the trigger depends on it): does an object of s use function
+ * `fn`? */
+static bool function_used(const struct objs *s, const char *fn)
+{
+    for (size_t i = 0; i < s->n; i++)
+        for (size_t q = 0; s->v[i].kind != MP_LO_FUNCTION && q < s->v[i].nuses; q++)
+            if (s->v[i].uses[q].act == MP_LA_REF && s->v[i].uses[q].obj == MP_LO_FUNCTION &&
+                strcmp(s->v[i].uses[q].name, fn) == 0)
+                return true;
+    return false;
+}
+
+/* A trigger's body follows the rename of column (or, with `table`, of
+ * every column of table) `from` to `to`. */
+static void follow_column_rename(struct mp_arena *a, struct obj *o, const char *from, const char *to, bool table)
+{
+    for (size_t q = 0; q < o->ncols; q++) {
+        const char *c = o->cols[q], *now = NULL;
+        if (!table && strcmp(c, from) == 0)
+            now = to;
+        else if (table && mp_lint_owned_by(c, from))
+            now = mp_arena_printf(a, "%s%s", to, c + strlen(from));
+        if (!now)
+            continue;
+        const char **v = mp_arena_alloc(a, o->ncols * sizeof *v);
+        memcpy(v, o->cols, o->ncols * sizeof *v);
+        v[q] = now;
+        o->cols = v;
+    }
+}
+
 /* A view selecting from `from` follows its rename to `to`. */
 static void follow_rename(struct mp_arena *a, struct obj *o, const char *from, const char *to)
 {
@@ -289,8 +351,15 @@ static bool run(const struct mp_lint_ctx *c, struct objs *s, size_t i, bool stri
             if (find(s, f->obj, f->name) >= 0) {
                 if (strict && name_checked(f->obj) && !f->nocheck)
                     return false;
+                /* CREATE OR REPLACE FUNCTION: the new body's references */
+                if (f->obj == MP_LO_FUNCTION)
+                    s->v[find(s, f->obj, f->name)] = statement_obj(c->a, m, k);
                 break;
             }
+            /* SQLite refuses ADD COLUMN of another type to a STRICT table */
+            if (strict && f->loose_type && find(s, MP_LO_TABLE, mp_lint_table_of(c->a, f->name)) >= 0 &&
+                s->v[find(s, MP_LO_TABLE, mp_lint_table_of(c->a, f->name))].strict_table)
+                return false;
             *MP_PUSH(c->a, s->v, s->n, s->cap) = statement_obj(c->a, m, k);
             break;
         case MP_LA_DROP:
@@ -299,6 +368,15 @@ static bool run(const struct mp_lint_ctx *c, struct objs *s, size_t i, bool stri
             /* a view selecting the column: PostgreSQL refuses to drop it,
              * SQLite fails "error in view" */
             if (strict && f->obj == MP_LO_COLUMN && view_on_column(s, c->a, f->name))
+                return false;
+            if (strict && c->d == MP_SQLITE && f->obj == MP_LO_COLUMN && trigger_on_column(s, f->name))
+                return false;
+            if (strict && f->obj == MP_LO_FUNCTION && function_used(s, f->name))
+                return false;
+            /* PostgreSQL: DROP TRIGGER tr ON t finds tr on t only (its
+             * table as renamed since) */
+            if (strict && f->obj == MP_LO_TRIGGER && at >= 0 && s->v[at].table && index_table(m, k) &&
+                strcmp(s->v[at].table, index_table(m, k)) != 0)
                 return false;
             if (strict && (f->obj == MP_LO_TABLE || f->obj == MP_LO_VIEW) && table_referenced(s, c->d, f->name))
                 return false;
@@ -333,6 +411,7 @@ static bool run(const struct mp_lint_ctx *c, struct objs *s, size_t i, bool stri
                     if (s->v[q].table && strcmp(s->v[q].table, f->name) == 0)
                         s->v[q].table = f->new_name;
                     follow_rename(c->a, &s->v[q], f->name, f->new_name);
+                    follow_column_rename(c->a, &s->v[q], f->name, f->new_name, true);
                 }
             if (f->obj == MP_LO_VIEW)
                 for (size_t q = 0; q < s->n; q++)
@@ -342,6 +421,8 @@ static bool run(const struct mp_lint_ctx *c, struct objs *s, size_t i, bool stri
                 for (size_t q = 0; q < s->n && od && nd; q++)
                     if (s->v[q].fk && mp_lint_owned_by(f->name, s->v[q].table) && strcmp(s->v[q].parent_col, od + 1) == 0)
                         s->v[q].parent_col = nd + 1;
+                for (size_t q = 0; q < s->n; q++)
+                    follow_column_rename(c->a, &s->v[q], f->name, f->new_name, false);
             }
             s->v[at].name = f->new_name;
             break;

@@ -366,6 +366,30 @@ static void name_list_refs(struct pgx *x, const char *table, json_t *list)
     }
 }
 
+/* The columns of `table` an expression names unqualified (ColumnRef of
+ * one field): a generated column's, which must exist when it is added. */
+static void own_column_refs(struct pgx *x, const char *table, json_t *e)
+{
+    if (json_is_array(e)) {
+        for (size_t i = 0; i < json_array_size(e); i++)
+            own_column_refs(x, table, json_array_get(e, i));
+        return;
+    }
+    if (!json_is_object(e))
+        return;
+    json_t *fields = json_object_get(json_object_get(e, "ColumnRef"), "fields");
+    if (fields) {
+        const char *c = json_array_size(fields) == 1 ? jstr(node(json_array_get(fields, 0), "String"), "sval") : NULL;
+        if (c)
+            fact(x, MP_LA_REF, MP_LO_COLUMN, col(x, table, c));
+        return;
+    }
+    const char *k;
+    json_t *v;
+    json_object_foreach(e, k, v)
+        own_column_refs(x, table, v);
+}
+
 /* A constraint of table `table` (a table element, a column's, or ADD
  * CONSTRAINT); `column`: the column it is attached to, or NULL. */
 static void constraint(struct pgx *x, const char *table, const char *column, json_t *cn)
@@ -388,6 +412,10 @@ static void constraint(struct pgx *x, const char *table, const char *column, jso
         if (idx)
             fact(x, MP_LA_REF, MP_LO_INDEX, idx);
     } else if (strcmp(type, "CONSTR_CHECK") == 0) {
+        /* a table's CHECK (after its columns in CREATE TABLE): the columns
+         * it reads, which must exist, and which dropped drop it */
+        if (!column)
+            own_column_refs(x, table, json_object_get(cn, "raw_expr"));
         /* CHECK (c IS NOT NULL), valid unless NOT VALID: SET NOT NULL on c
          * can then skip its scan */
         const char *c = not_null_check(json_object_get(cn, "raw_expr"));
@@ -435,6 +463,9 @@ static void column_def(struct pgx *x, const char *table, json_t *cd, bool add)
                                  "the whole table under an ACCESS EXCLUSIVE lock (add the column without a "
                                  "default, then set it and backfill in batches)",
                                  table, name, fn));
+        /* ADD COLUMN ... GENERATED ALWAYS AS (expr): the columns it reads */
+        if (add && type && strcmp(type, "CONSTR_GENERATED") == 0)
+            own_column_refs(x, table, json_object_get(cn, "raw_expr"));
         constraint(x, table, name, cn);
     }
 }
@@ -586,14 +617,37 @@ static enum mp_lint_obj object_kind(const char *ot, bool *known)
         return MP_LO_TYPE;
     if (strcmp(ot, "OBJECT_FUNCTION") == 0 || strcmp(ot, "OBJECT_PROCEDURE") == 0)
         return MP_LO_FUNCTION;
+    if (strcmp(ot, "OBJECT_SEQUENCE") == 0)
+        return MP_LO_SEQUENCE;
     *known = false;
     return MP_LO_TABLE;
+}
+
+/* DROP TRIGGER name ON table: the table must exist (the trigger goes with
+ * it when the table is dropped first). */
+static void drop_trigger(struct pgx *x, json_t *st)
+{
+    json_t *objs = json_object_get(st, "objects");
+    for (size_t i = 0; i < json_array_size(objs); i++) {
+        json_t *items = json_object_get(node(json_array_get(objs, i), "List"), "items");
+        size_t n = json_array_size(items);
+        const char *t = n >= 2 ? jstr(node(json_array_get(items, n - 2), "String"), "sval") : NULL;
+        const char *tr = n >= 2 ? jstr(node(json_array_get(items, n - 1), "String"), "sval") : NULL;
+        if (!t || !tr)
+            continue;
+        fact(x, MP_LA_REF, MP_LO_TABLE, t)->nocheck = jbool(st, "missing_ok");
+        fact(x, MP_LA_DROP, MP_LO_TRIGGER, tr)->nocheck = jbool(st, "missing_ok");
+    }
 }
 
 static void drop(struct pgx *x, json_t *st)
 {
     const char *rt = jstr(st, "removeType");
     bool known;
+    if (rt && strcmp(rt, "OBJECT_TRIGGER") == 0) {
+        drop_trigger(x, st);
+        return;
+    }
     enum mp_lint_obj o = object_kind(rt ? rt : "", &known);
     if (!known)
         return;
@@ -654,6 +708,35 @@ static void rename_stmt(struct pgx *x, json_t *st)
     }
 }
 
+/* The relations a function's body names.  A LANGUAGE sql body is parsed
+ * and checked when the function is created (check_function_bodies, on by
+ * default: "CREATE FUNCTION", Notes), so what it names must exist then: its
+ * statements' references.  PostgreSQL records no dependency on them, and a
+ * plpgsql body is resolved only when it runs, so nothing else is. */
+static void function_body(struct pgx *x, json_t *st)
+{
+    const char *lang = NULL, *body = NULL;
+    json_t *opts = json_object_get(st, "options");
+    for (size_t i = 0; i < json_array_size(opts); i++) {
+        json_t *de = node(json_array_get(opts, i), "DefElem");
+        const char *dn = jstr(de, "defname");
+        json_t *arg = json_object_get(de, "arg");
+        if (dn && strcmp(dn, "language") == 0)
+            lang = jstr(node(arg, "String"), "sval");
+        else if (dn && strcmp(dn, "as") == 0)
+            body = jstr(node(json_array_get(json_object_get(node(arg, "List"), "items"), 0), "String"), "sval");
+    }
+    if (!lang || !body || strcmp(lang, "sql") != 0)
+        return;
+    PgQueryParseResult r = pg_query_parse(body);
+    json_t *root = r.error ? NULL : json_loads(r.parse_tree, 0, NULL);
+    json_t *stmts = json_object_get(root, "stmts");
+    for (size_t i = 0; i < json_array_size(stmts); i++)
+        query_refs(x, json_object_get(json_array_get(stmts, i), "stmt"));
+    json_decref(root);
+    pg_query_free_parse_result(r);
+}
+
 static void statement(struct pgx *x, json_t *stmt)
 {
     const char *kind;
@@ -702,6 +785,7 @@ static void statement(struct pgx *x, json_t *stmt)
             const char *n = last_name(json_object_get(st, "funcname"), NULL);
             if (n)
                 fact(x, MP_LA_CREATE, MP_LO_FUNCTION, n);
+            function_body(x, st);
         } else if (strcmp(kind, "CreateTrigStmt") == 0) {
             const char *schema, *t = rel_name(json_object_get(st, "relation"), &schema);
             if (t)
@@ -711,7 +795,13 @@ static void statement(struct pgx *x, json_t *stmt)
                 fact(x, MP_LA_REF, MP_LO_FUNCTION, fn)->soft = true;
             if (jstr(st, "trigname"))
                 fact(x, MP_LA_CREATE, MP_LO_TRIGGER, jstr(st, "trigname"));
-        } else if (strcmp(kind, "CreateSeqStmt") == 0 || strcmp(kind, "CreateExtensionStmt") == 0 ||
+        } else if (strcmp(kind, "CreateSeqStmt") == 0 || strcmp(kind, "AlterSeqStmt") == 0) {
+            /* a standalone sequence: created, or altered (it must exist) */
+            const char *schema, *n = rel_name(json_object_get(st, "sequence"), &schema);
+            if (n && !system_schema(schema))
+                fact(x, strcmp(kind, "CreateSeqStmt") == 0 ? MP_LA_CREATE : MP_LA_REF, MP_LO_SEQUENCE, n)->nocheck =
+                    jbool(st, strcmp(kind, "CreateSeqStmt") == 0 ? "if_not_exists" : "missing_ok");
+        } else if (strcmp(kind, "CreateExtensionStmt") == 0 ||
                    strcmp(kind, "CreateSchemaStmt") == 0 || strcmp(kind, "VariableSetStmt") == 0 ||
                    strcmp(kind, "TransactionStmt") == 0 || strcmp(kind, "CommentStmt") == 0) {
             /* nothing lint tracks */

@@ -224,6 +224,7 @@ static void create_table(struct scan *s)
         f->nocheck = if_not_exists;
         return;
     }
+    size_t created = s->c->migs[s->mig].n;
     fact(s, MP_LA_CREATE, MP_LO_TABLE, t)->nocheck = if_not_exists;
     if (!accept(s, "("))
         return;
@@ -233,6 +234,26 @@ static void create_table(struct scan *s)
             break;
         s->i++; /* the comma */
     }
+    /* the table options after the elements: STRICT, WITHOUT ROWID */
+    for (size_t k = s->i + 1; k < s->t.n; k++)
+        if (is(s, k, "strict"))
+            s->c->migs[s->mig].f[created].strict = true;
+}
+
+/* May a STRICT table hold a column of the type at the cursor ("STRICT
+ * Tables", 2: INT, INTEGER, REAL, TEXT, BLOB or ANY, and no column without
+ * one)? */
+static bool strict_type(struct scan *s)
+{
+    static const char *const ok[] = {"int", "integer", "real", "text", "blob", "any"};
+    bool more = s->i + 1 >= s->t.n || !s->t.v[s->i + 1].ident || constraint_word(s, s->i + 1) ||
+                is(s, s->i + 1, "not") || is(s, s->i + 1, "default") || is(s, s->i + 1, "references") ||
+                is(s, s->i + 1, "collate") || is(s, s->i + 1, "generated") || is(s, s->i + 1, "as") ||
+                is(s, s->i + 1, "null");
+    for (size_t k = 0; k < sizeof ok / sizeof *ok; k++)
+        if (is(s, s->i, ok[k]) && more)
+            return true;
+    return false;
 }
 
 static void create_index(struct scan *s)
@@ -293,7 +314,7 @@ static void alter_table(struct scan *s)
         const char *c = name_at(s);
         if (!c)
             return;
-        fact(s, MP_LA_CREATE, MP_LO_COLUMN, col(s, t, c));
+        fact(s, MP_LA_CREATE, MP_LO_COLUMN, col(s, t, c))->loose_type = !strict_type(s);
         for (; s->i < s->t.n; s->i++)
             if (is(s, s->i, "references")) {
                 s->i++;
@@ -390,6 +411,34 @@ static void view_columns(struct scan *s, size_t first)
     }
 }
 
+/* What the body of a trigger on `table` names, from the cursor on: the
+ * tables it writes and reads, the columns of NEW and OLD (its table's) and
+ * of an INSERT's column list.  SQLite resolves none of them when the
+ * trigger is created, but every later ALTER TABLE fails while one is
+ * missing ("error in trigger"), and DROP COLUMN of one is refused: the
+ * facts are soft (checked when the directory creates the object), so
+ * lint's order creates the trigger after them and drops it first. */
+static void trigger_body(struct scan *s, const char *table)
+{
+    size_t first = s->c->migs[s->mig].n, body = s->i;
+    for (size_t k = body; k + 2 < s->t.n; k++) {
+        if ((is(s, k, "new") || is(s, k, "old")) && strcmp(s->t.v[k + 1].v, ".") == 0 && s->t.v[k + 2].ident)
+            fact(s, MP_LA_REF, MP_LO_COLUMN, col(s, table, s->t.v[k + 2].v));
+        if (!is(s, k, "into"))
+            continue;
+        s->i = k + 1;
+        const char *into = name_at(s);
+        if (into && accept(s, "("))
+            for (; s->i < s->t.n && !is(s, s->i, ")"); s->i++)
+                if (s->t.v[s->i].ident)
+                    fact(s, MP_LA_REF, MP_LO_COLUMN, col(s, into, s->t.v[s->i].v));
+    }
+    s->i = body;
+    table_refs(s);
+    for (size_t k = first; k < s->c->migs[s->mig].n; k++)
+        s->c->migs[s->mig].f[k].soft = true;
+}
+
 static void statement(struct scan *s)
 {
     s->i = 0;
@@ -421,6 +470,8 @@ static void statement(struct scan *s)
                 fact(s, MP_LA_REF, MP_LO_TABLE, t);
             if (tr)
                 fact(s, MP_LA_CREATE, MP_LO_TRIGGER, tr);
+            if (t && tr)
+                trigger_body(s, t);
         }
     } else if (accept(s, "alter")) {
         if (accept(s, "table"))

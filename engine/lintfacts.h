@@ -7,7 +7,7 @@
 #include "lint.h"
 
 enum mp_lint_obj { MP_LO_TABLE, MP_LO_VIEW, MP_LO_COLUMN, MP_LO_INDEX, MP_LO_CONSTRAINT, MP_LO_TYPE,
-                   MP_LO_FUNCTION, MP_LO_TRIGGER };
+                   MP_LO_FUNCTION, MP_LO_TRIGGER, MP_LO_SEQUENCE };
 
 enum mp_lint_act {
     MP_LA_CREATE, /* the statement creates the object */
@@ -37,6 +37,9 @@ struct mp_lint_fact {
     bool note;              /* carries only the warning below: no existence check */
     bool parent;            /* SQLite REFERENCES (nocheck): the order checks the parent at the end */
     bool retype;            /* PostgreSQL ALTER COLUMN TYPE: refused under a view selecting it */
+    bool strict;            /* SQLite CREATE TABLE ... STRICT */
+    bool loose_type;        /* SQLite ADD COLUMN of a type a STRICT table refuses (not INT,
+                             * INTEGER, REAL, TEXT, BLOB or ANY: "STRICT Tables", 2) */
     const char *warn_code;  /* a warning to report when the fact is checked, or NULL */
     const char *warn_msg;
     enum mp_lint_when {

@@ -277,6 +277,7 @@ struct search {
 /* The tactics, largest first. */
 enum {
     T_TABLES,       /* 1. whole tables: a start table with what it becomes, then new tables */
+    T_OBJECTS,      /*    views, triggers, functions, sequences: a start one with what it becomes, then new ones */
     T_COLUMNS,      /* 2. columns: a start column with what it becomes, then added ones */
     T_CONSTRAINTS,  /* 3. foreign keys, indexes, unique constraints, on either side */
     T_UNCHANGED,    /* 4. changes undone: a dropped start table kept, an altered column left as it was */
@@ -296,8 +297,14 @@ static struct cand *new_cand(struct mp_arena *a, const struct cand *b)
 /* A candidate made: offered when `ok` and still a valid pair of schemas. */
 static enum mp_shrink_res offer(struct search *s, struct cand *c, bool ok, void **out)
 {
-    /* views and triggers over what the candidate left out go with it */
+    /* views and triggers over what the candidate left out go with it, and
+     * the other dialect's objects (the failure is of dialect d) */
     if (ok) {
+        struct mp_schema *both[2] = {c->start, c->desired};
+        for (int k = 0; k < 2; k++)
+            for (size_t i = both[k]->nobjects; i-- > 0;)
+                if (!mp_object_in(&both[k]->objects[i], s->d))
+                    del_at(both[k]->objects, &both[k]->nobjects, sizeof *both[k]->objects, i);
         mp_schema_prune_objects(c->start, s->d);
         mp_schema_prune_objects(c->desired, s->d);
     }
@@ -334,6 +341,57 @@ static enum mp_shrink_res drop_tables(struct search *s, const struct cand *b, ui
         struct cand *c = new_cand(a, b);
         cand_drop_table(c, NULL, dt->name);
         return offer(s, c, true, out);
+    }
+    return MP_SHRINK_NO_MORE;
+}
+
+/* Remove object `o` (of another schema) from `s` when it has it. */
+static void remove_object(struct mp_schema *s, enum mp_dialect d, const struct mp_object *o)
+{
+    const struct mp_object *x = mp_schema_find_object(s, d, o);
+    if (x)
+        del_at(s->objects, &s->nobjects, sizeof *s->objects, (size_t)(x - s->objects));
+}
+
+/* Remove standalone sequence `name` from `s` when it has it. */
+static void remove_sequence(struct mp_schema *s, enum mp_dialect d, const char *name)
+{
+    for (size_t i = 0; i < s->nseqs; i++)
+        if (mp_name_eq(d, s->seqs[i].name, name)) {
+            mp_schema_remove_sequence(s, i);
+            return;
+        }
+}
+
+static enum mp_shrink_res drop_objects(struct search *s, const struct cand *b, uint64_t idx, void **out)
+{
+    uint64_t k = 0;
+    for (int side = 0; side < 2; side++) {
+        const struct mp_schema *from = side ? b->desired : b->start;
+        for (size_t i = 0; i < from->nobjects; i++) {
+            const struct mp_object *o = &from->objects[i];
+            if (side && mp_schema_find_object(b->start, s->d, o))
+                continue; /* the start's, offered above */
+            if (k++ != idx)
+                continue;
+            struct cand *c = new_cand(s->a, b);
+            remove_object(c->start, s->d, o);
+            remove_object(c->desired, s->d, o);
+            return offer(s, c, true, out);
+        }
+    }
+    /* standalone sequences: a start one with what it becomes, then new ones */
+    for (int side = 0; side < 2; side++) {
+        const struct mp_schema *from = side ? b->desired : b->start;
+        for (size_t i = 0; i < from->nseqs; i++) {
+            const char *name = from->seqs[i].name;
+            if ((side && mp_schema_sequence(b->start, s->d, name)) || k++ != idx)
+                continue;
+            struct cand *c = new_cand(s->a, b);
+            remove_sequence(c->start, s->d, name);
+            remove_sequence(c->desired, s->d, name);
+            return offer(s, c, true, out);
+        }
     }
     return MP_SHRINK_NO_MORE;
 }
@@ -544,7 +602,7 @@ static enum mp_shrink_res drop_rows(struct search *s, const struct cand *b, uint
 static enum mp_shrink_res case_shrink(const void *cand, size_t tactic, uint64_t i, void **out, void *env)
 {
     static enum mp_shrink_res (*const tactics[T_COUNT])(struct search *, const struct cand *, uint64_t, void **) = {
-        [T_TABLES] = drop_tables,     [T_COLUMNS] = drop_columns,   [T_CONSTRAINTS] = drop_constraints,
+        [T_TABLES] = drop_tables,     [T_OBJECTS] = drop_objects,   [T_COLUMNS] = drop_columns,   [T_CONSTRAINTS] = drop_constraints,
         [T_UNCHANGED] = undo_changes, [T_PRESENT] = add_at_start,   [T_UNRENAMED] = undo_renames,
         [T_ROWS] = drop_rows,
     };

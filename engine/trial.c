@@ -37,6 +37,11 @@ uint64_t mp_trial_seed_of(const struct mp_trial *t)
     return t->seed;
 }
 
+const struct mp_dataset *mp_trial_rows(const struct mp_trial *t)
+{
+    return &t->data;
+}
+
 enum mp_fault mp_trial_fault(const struct mp_trial *t)
 {
     return t->fault;
@@ -105,6 +110,12 @@ static void run_plan(struct mp_trial *t, struct mp_backend *b, struct mp_apply_r
     }
     if (d == MP_SQLITE)
         keep_setup_image(t, mp_backend_conn(b));
+    if ((t->needs & MP_NEED_DATA) && mp_setup_rows(t->a, d, mp_backend_conn(b), t->c->start, &t->data,
+                                                   &r->data_before, &e)) {
+        t->infra_error = true;
+        t->infra = e;
+        goto done;
+    }
     /* through the executor, as a user's migrations: the plan split into
      * 1-3 migrations (from the trial's seed), each in its own transaction
      * (PostgreSQL: a savepoint of the trial's transaction) with its

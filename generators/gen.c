@@ -4,6 +4,7 @@
 #include "model_check.h"
 #include "sqlexpr.h"
 #include "gen_features.h"
+#include "gen_sequences.h"
 #include "vschema.h"
 
 #include <ctype.h>
@@ -903,6 +904,8 @@ int mp_gen_check_schema(struct mp_arena *a, const struct mp_schema *s, enum mp_d
     int rc = 0;
     for (size_t i = 0; i < s->nobjects && !rc; i++) {
         const struct mp_object *o = &s->objects[order[i]];
+        if (!mp_object_in(o, d))
+            continue;
         struct mp_op op = {.kind = MP_OP_CREATE_OBJECT, .table = o->table ? o->table : o->name, .object = o};
         rc = mp_vschema_apply(a, v, d, &op, err);
     }
@@ -989,8 +992,11 @@ int mp_gen_case(struct mp_arena *a, struct mp_rng *r, unsigned size, struct mp_c
 {
     struct mp_rng views = *r;
     int rc = gen_case(a, r, size, 0, 0, out, err);
-    if (!rc)
+    if (!rc) {
         mp_gen_views(a, &views, out);
+        mp_gen_triggers(a, &views, out);
+        mp_gen_sequences(a, &views, out);
+    }
     return rc;
 }
 

@@ -39,6 +39,19 @@ int mp_gen_case(struct mp_arena *a, struct mp_rng *r, unsigned size, struct mp_c
  * mp_gen_case() calls it; the scaled cases of benchmarks stay without. */
 void mp_gen_views(struct mp_arena *a, const struct mp_rng *seed, struct mp_case *c);
 
+/* Add triggers, functions and materialized views to case `c`
+ * (gen_triggers.c), each as the dialect that has it writes it (objects
+ * restricted to one dialect, model_object.h): maybe an AFTER INSERT trigger
+ * on a start table that copies the new row's key into an audit table added
+ * for it (SQLite: the trigger; PostgreSQL: a plpgsql function and the
+ * trigger), the audit table dropped (and the trigger with it) or renamed in
+ * the desired schema now and then; maybe a SQL function counting a table's
+ * rows and a materialized view over a table (PostgreSQL only).  Carried to
+ * the desired schema by the identities of what they use, like the views.
+ * Draws from a copy of `seed`; a case either dialect cannot build is left
+ * as it was.  mp_gen_case() calls it after mp_gen_views(). */
+void mp_gen_triggers(struct mp_arena *a, const struct mp_rng *seed, struct mp_case *c);
+
 /* A case of a chosen scale, for benchmarks: `ntables` start tables and
  * `nchanges` random changes (each of the kinds above; one change may yield
  * several operations, e.g. a swap).  Same validity checks and errors as

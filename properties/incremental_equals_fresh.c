@@ -7,7 +7,9 @@
  * with the group's renames as hints).  The generated history must build the
  * schema (canonical form) that one migration generated from nothing to the
  * last state builds, and applied to a database holding the trial's rows it
- * must keep the rows of every column the change set keeps. */
+ * must keep the rows of every column the change set keeps: the start rows
+ * as they are once the trial's rows went in, with those the start schema's
+ * triggers wrote (an audit table's). */
 #include "properties.h"
 
 #include <stdlib.h>
@@ -37,6 +39,8 @@ static void group_hints(struct mp_arena *a, const struct mp_plan *p, size_t from
     struct mp_renames cols = {0};
     for (size_t i = from; i < to; i++) {
         const struct mp_op *op = &p->steps[i].op;
+        if (!op->table)
+            continue; /* a sequence's or a type's step: no table to follow */
         const char *orig = op->table;
         for (size_t k = 0; k < nt; k++)
             if (strcmp(tab[k].cur, op->table) == 0)
@@ -87,10 +91,13 @@ static int next_migration(struct mp_trial *t, struct mp_backend *b, const char *
 }
 
 /* Apply `set` to a fresh database of b: the first migration, then the
- * trial's rows, then the rest; read the schema and rows back. */
+ * rows the trial's setup inserted, then the rest; read the schema and rows
+ * back (`got`).  The first migration builds the start schema, whose
+ * triggers write rows of their own as the rows go in (an audit table's):
+ * `before` gets the start tables' rows as read back then. */
 static int apply_with_rows(struct mp_trial *t, struct mp_backend *b, const struct mp_migset *set,
-                           const struct mp_dataset *rows, struct mp_schema **s, struct mp_dataset *got,
-                           struct mp_error *err)
+                           const struct mp_dataset *rows, struct mp_dataset *before, struct mp_schema **s,
+                           struct mp_dataset *got, struct mp_error *err)
 {
     enum mp_dialect d = mp_backend_dialect(b);
     struct mp_arena *a = mp_trial_arena(t);
@@ -103,6 +110,7 @@ static int apply_with_rows(struct mp_trial *t, struct mp_backend *b, const struc
     struct mp_buf sql = {0};
     mp_data_sql(&sql, rows, d);
     if (!(rc = mp_exec_up_steps(x, set, &xc, 1, &rep, err)) && (!sql.len || !(rc = mp_backend_exec(b, mp_buf_str(&sql), err))) &&
+        !(rc = mp_data_read(a, d, mp_backend_conn(b), mp_trial_start(t), before, err)) &&
         !(rc = mp_exec_up(x, set, &xc, NULL, &rep, err)) && !(rc = mp_backend_introspect(b, a, s, err)))
         rc = mp_data_read(a, d, mp_backend_conn(b), *s, got, err);
     mp_buf_free(&sql);
@@ -293,14 +301,14 @@ static enum mp_verdict check(struct mp_trial *t, struct mp_backend *b, struct mp
         mp_buf_free(&sd);
     }
     /* the rows: the first migration (the start schema), the rows, the rest */
-    if (v == MP_PASS && iset.n && r->data_before && r->data_before->n) {
+    if (v == MP_PASS && iset.n && mp_trial_rows(t)->n) {
         struct mp_schema *s2 = NULL;
-        struct mp_dataset rows;
-        if (apply_with_rows(t, b, &iset, r->data_before, &s2, &rows, &e)) {
+        struct mp_dataset before = {0}, rows = {0};
+        if (apply_with_rows(t, b, &iset, mp_trial_rows(t), &before, &s2, &rows, &e)) {
             mp_buf_printf(diag, "the generated migrations do not apply to a database holding the trial's rows: %s",
                           e.msg);
             v = MP_FAIL;
-        } else if (kept_rows_differ(t, d, r->data_before, &rows, diag)) {
+        } else if (kept_rows_differ(t, d, &before, &rows, diag)) {
             mp_buf_add(diag, "(rows of kept columns changed through the generated migrations)");
             v = MP_FAIL;
         }

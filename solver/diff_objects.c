@@ -74,6 +74,8 @@ int mp_diff_objects(struct mp_arena *a, const struct mp_schema *start, const str
     for (size_t i = 0; i < n; i++) {
         const struct mp_object *o = &start->objects[i];
         const struct mp_object *w = mp_schema_find_object(desired, d, o);
+        if (!mp_object_in(o, d))
+            continue; /* the other dialect's */
         if (!w) {
             fate[i] = 1;
             continue;
@@ -91,7 +93,7 @@ int mp_diff_objects(struct mp_arena *a, const struct mp_schema *start, const str
     for (bool more = true; more;) {
         more = false;
         for (size_t i = 0; i < n; i++)
-            for (size_t j = 0; j < n && !fate[i]; j++)
+            for (size_t j = 0; j < n && !fate[i] && mp_object_in(&start->objects[i], d); j++)
                 if (fate[j] && mp_object_refers(d, &start->objects[i], &start->objects[j])) {
                     fate[i] = mp_schema_find_object(desired, d, &start->objects[i]) ? 2 : 1;
                     more = true;
@@ -106,6 +108,8 @@ int mp_diff_objects(struct mp_arena *a, const struct mp_schema *start, const str
         }
     for (size_t i = 0; i < desired->nobjects; i++) {
         const struct mp_object *w = &desired->objects[i];
+        if (!mp_object_in(w, d))
+            continue;
         const struct mp_object *o = mp_schema_find_object(start, d, w);
         if (o && !fate[o - start->objects])
             continue;

@@ -515,7 +515,7 @@ void mp_schema_index_names(struct mp_schema *s, enum mp_dialect d)
     for (size_t i = 0; i < s->ntables; i++)
         mp_schema_rel_table(s, s->tables[i], true);
     for (size_t i = 0; i < s->nobjects; i++)
-        if (mp_object_kind_is_relation(s->objects[i].kind))
+        if (mp_object_kind_is_relation(s->objects[i].kind) && mp_object_in(&s->objects[i], d))
             mp_schema_rel_add(s, s->objects[i].name, NULL);
 }
 
@@ -850,7 +850,7 @@ static void canonical_table(struct mp_buf *b, const struct mp_table *t, int flag
         mp_buf_add(&tmp, x->unique ? "  unique index " : "  index ");
         mp_buf_ident(&tmp, x->name);
         mp_buf_addc(&tmp, ' ');
-        mp_index_canonical(&tmp, x);
+        mp_index_canonical_ex(&tmp, x, flags & MP_CANON_PORTABLE);
         mp_buf_addc(&tmp, '\n');
         lines[i] = take(&tmp);
     }
@@ -992,7 +992,7 @@ size_t mp_schema_diff_ex(struct mp_buf *b, const struct mp_schema *want,
         flags |= MP_CANON_PORTABLE;
     bool project = false;
     if (!want->has_dialect && got->has_dialect) {
-        project = got->dialect == MP_SQLITE && want->nseqs;
+        project = (got->dialect == MP_SQLITE && want->nseqs) || mp_schema_has_dialect_objects(want);
         for (size_t i = 0; i < want->ntables && !project; i++)
             project = mp_table_has_features(want->tables[i]);
     }
@@ -1003,6 +1003,7 @@ size_t mp_schema_diff_ex(struct mp_buf *b, const struct mp_schema *want,
             mp_table_project(p->tables[i], got->dialect);
         if (got->dialect == MP_SQLITE)
             p->nseqs = 0; /* SQLite has no sequences */
+        mp_schema_project_objects(p, got->dialect);
         p->has_dialect = true;
         p->dialect = got->dialect;
         size_t n = mp_schema_diff_ex(b, p, got, flags);
@@ -1036,8 +1037,8 @@ size_t mp_schema_diff_ex(struct mp_buf *b, const struct mp_schema *want,
     mp_types_canonical(&ty, got, flags);
     canonical_sequences(&tx, want, flags);
     canonical_sequences(&ty, got, flags);
-    mp_objects_canonical(&tx, want, 0);
-    mp_objects_canonical(&ty, got, 0);
+    mp_objects_canonical(&tx, want, flags & MP_CANON_PORTABLE);
+    mp_objects_canonical(&ty, got, flags & MP_CANON_PORTABLE);
     canonical_unmodelled(&tx, want);
     canonical_unmodelled(&ty, got);
     if (strcmp(mp_buf_str(&tx), mp_buf_str(&ty)) != 0) {
@@ -1106,7 +1107,7 @@ static bool sqlite_text_affinity(const struct mp_type *t)
 
 bool mp_type_widens_in(enum mp_dialect d, const struct mp_type *from, const struct mp_type *to)
 {
-    if (mp_type_widens(from, to))
+    if (mp_type_widens(from, to) || (d == MP_POSTGRES && mp_type_widens_pg(from, to)))
         return true;
     return d == MP_SQLITE && (from->kind == MP_TYPE_RAW || to->kind == MP_TYPE_RAW) && sqlite_text_affinity(from) &&
            sqlite_text_affinity(to);

@@ -48,9 +48,33 @@ void mp_object_add_dep(struct mp_arena *a, struct mp_object *o, const char *tabl
     dp->column = mp_arena_strdup(a, column);
 }
 
+bool mp_object_in(const struct mp_object *o, enum mp_dialect d)
+{
+    return !o->has_dialect || o->dialect == d;
+}
+
+bool mp_schema_has_dialect_objects(const struct mp_schema *s)
+{
+    for (size_t i = 0; i < s->nobjects; i++)
+        if (s->objects[i].has_dialect)
+            return true;
+    return false;
+}
+
+void mp_schema_project_objects(struct mp_schema *s, enum mp_dialect d)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < s->nobjects; i++)
+        if (mp_object_in(&s->objects[i], d)) {
+            s->objects[k] = s->objects[i];
+            s->objects[k++].has_dialect = false;
+        }
+    s->nobjects = k;
+}
+
 struct mp_object mp_object_copy(struct mp_arena *a, const struct mp_object *o)
 {
-    struct mp_object c = {.kind = o->kind};
+    struct mp_object c = {.kind = o->kind, .has_dialect = o->has_dialect, .dialect = o->dialect};
     c.name = mp_arena_strdup(a, o->name);
     c.args = mp_arena_strdup(a, o->args);
     c.table = mp_arena_strdup(a, o->table);
@@ -65,7 +89,7 @@ const struct mp_object *mp_schema_find_object(const struct mp_schema *s, enum mp
 {
     for (size_t i = 0; i < s->nobjects; i++) {
         const struct mp_object *x = &s->objects[i];
-        if (x->kind == o->kind && mp_name_eq(d, x->name, o->name) && str_eq0(d, x->args, o->args) &&
+        if (mp_object_in(x, d) && x->kind == o->kind && mp_name_eq(d, x->name, o->name) && str_eq0(d, x->args, o->args) &&
             (x->kind != MP_OBJ_TRIGGER || str_eq0(d, x->table, o->table)))
             return x;
     }
@@ -75,7 +99,8 @@ const struct mp_object *mp_schema_find_object(const struct mp_schema *s, enum mp
 const struct mp_object *mp_schema_relation_object(const struct mp_schema *s, enum mp_dialect d, const char *name)
 {
     for (size_t i = 0; i < s->nobjects; i++)
-        if (mp_object_kind_is_relation(s->objects[i].kind) && mp_name_eq(d, s->objects[i].name, name))
+        if (mp_object_kind_is_relation(s->objects[i].kind) && mp_object_in(&s->objects[i], d) &&
+            mp_name_eq(d, s->objects[i].name, name))
             return &s->objects[i];
     return NULL;
 }
@@ -366,7 +391,8 @@ static int cmp_obj(const void *x, const void *y)
     if (c)
         return c;
     c = strcmp(a->args ? a->args : "", b->args ? b->args : "");
-    return c ? c : strcmp(a->table ? a->table : "", b->table ? b->table : "");
+    c = strcmp(a->table ? a->table : "", b->table ? b->table : "");
+    return c ? c : (a->has_dialect ? 1 + (int)a->dialect : 0) - (b->has_dialect ? 1 + (int)b->dialect : 0);
 }
 
 void mp_objects_canonical(struct mp_buf *b, const struct mp_schema *s, int flags)
@@ -380,8 +406,11 @@ void mp_objects_canonical(struct mp_buf *b, const struct mp_schema *s, int flags
         v[i] = &s->objects[i];
     qsort(v, s->nobjects, sizeof *v, cmp_obj);
     struct mp_buf n = {0};
+    bool portable = (flags & MP_CANON_PORTABLE) != 0;
     for (size_t i = 0; i < s->nobjects; i++) {
         const struct mp_object *o = v[i];
+        if (portable && o->kind != MP_OBJ_VIEW && o->kind != MP_OBJ_TRIGGER)
+            continue;
         mp_buf_add(b, mp_object_kind_name(o->kind));
         mp_buf_addc(b, ' ');
         mp_buf_ident(b, o->name);
@@ -392,6 +421,12 @@ void mp_objects_canonical(struct mp_buf *b, const struct mp_schema *s, int flags
         if (o->table) {
             mp_buf_add(b, " on ");
             mp_buf_ident(b, o->table);
+        }
+        if (o->has_dialect)
+            mp_buf_printf(b, " only %s", mp_dialect_name(o->dialect));
+        if (portable && o->kind == MP_OBJ_TRIGGER) {
+            mp_buf_addc(b, '\n');
+            continue;
         }
         if ((flags & MP_CANON_NAMES) && o->ndeps) {
             mp_buf_add(b, " uses (");
@@ -537,6 +572,17 @@ int mp_object_parse_line(struct mp_arena *a, struct mp_schema *s, const char *li
     if (word(&p, "on") && !(o.table = ident(a, &p))) {
         *why = "expected a table name after on";
         return -1;
+    }
+    if (word(&p, "only")) {
+        o.has_dialect = true;
+        if (word(&p, "sqlite"))
+            o.dialect = MP_SQLITE;
+        else if (word(&p, "postgres"))
+            o.dialect = MP_POSTGRES;
+        else {
+            *why = "expected sqlite or postgres after only";
+            return -1;
+        }
     }
     if (k == MP_OBJ_TRIGGER && !o.table) {
         *why = "expected on <table> after the trigger's name";

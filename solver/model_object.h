@@ -53,6 +53,12 @@ struct mp_object {
     const char *args;   /* functions, procedures: identity arguments ("integer, text"); NULL otherwise */
     const char *table;  /* triggers: the table they are on; NULL otherwise */
     const char *sql;    /* the creating statement, no trailing ';' */
+    /* only in dialect `dialect` (a dialect-neutral schema, e.g. a generated
+     * case, that holds a trigger as each dialect writes it); read-backs
+     * never set it.  mp_object_in() tells; mp_schema_project_objects()
+     * keeps what one dialect has. */
+    bool has_dialect;
+    enum mp_dialect dialect;
     struct mp_objdep *deps; /* what it uses; empty: unknown (mp_object_deps() scans `sql`) */
     size_t ndeps, capdeps;
 };
@@ -66,15 +72,26 @@ struct mp_object *mp_schema_add_object(struct mp_arena *a, struct mp_schema *s, 
  * duplicates are ignored.  Strings copied into `a`. */
 void mp_object_add_dep(struct mp_arena *a, struct mp_object *o, const char *table, const char *column);
 
+/* True when `o` exists in dialect `d` (it is not restricted to the other). */
+bool mp_object_in(const struct mp_object *o, enum mp_dialect d);
+
+/* True when `s` has an object restricted to one dialect. */
+bool mp_schema_has_dialect_objects(const struct mp_schema *s);
+
+/* Remove from `s` the objects not in dialect `d` and clear the others'
+ * restriction: the objects as dialect d's DDL renders them. */
+void mp_schema_project_objects(struct mp_schema *s, enum mp_dialect d);
+
 /* Deep copy of `o` into `a`. */
 struct mp_object mp_object_copy(struct mp_arena *a, const struct mp_object *o);
 
-/* The object of `s` of the same kind, name and arguments as `o` (`o` may
- * come from another schema), or NULL; names compare by dialect `d`. */
+/* The object of `s` in dialect `d` (mp_object_in) of the same kind, name
+ * and arguments as `o` (`o` may come from another schema), or NULL; names
+ * compare by dialect `d`. */
 const struct mp_object *mp_schema_find_object(const struct mp_schema *s, enum mp_dialect d,
                                               const struct mp_object *o);
 
-/* The relation-kind object (view, materialized view) of `s` named `name`, or NULL. */
+/* The relation-kind object (view, materialized view) of `s` in dialect `d` named `name`, or NULL. */
 const struct mp_object *mp_schema_relation_object(const struct mp_schema *s, enum mp_dialect d, const char *name);
 
 /* Append the comparison text of a creating statement: runs of white space
@@ -133,7 +150,12 @@ void mp_schema_prune_objects(struct mp_schema *s, enum mp_dialect d);
  * the statement normalized (mp_object_norm(), newlines and backslashes
  * escaped as \n, \\); with MP_CANON_NAMES (flags of model.h, the case-file
  * form) the statement as written instead, and the dependencies as
- * `uses ("t"."a", "u")` before `sql`. */
+ * `uses ("t"."a", "u")` before `sql`.  An object of one dialect only says
+ * so after its name and table: `trigger "tr" on "t" only postgres sql ...`.
+ * MP_CANON_PORTABLE (two dialects' read-backs compared) leaves out the
+ * kinds SQLite has not (functions, procedures, materialized views,
+ * extensions) and prints a trigger without its statement (each dialect
+ * writes its body in its own language): `trigger "tr" on "t"`. */
 void mp_objects_canonical(struct mp_buf *b, const struct mp_schema *s, int flags);
 
 /* Parse one line of the schema syntax (text.h) if it is an object line.

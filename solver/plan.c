@@ -80,6 +80,7 @@ int mp_plan_build(struct mp_arena *a, const struct mp_schema *start,
         mp_table_project(p->final->tables[i], d);
     if (d == MP_SQLITE)
         p->final->nseqs = 0;
+    mp_schema_project_objects(p->final, d);
     /* enum types and domains are PostgreSQL-only (model_type.h) */
     for (size_t i = 0; d != MP_POSTGRES && i <= cs->n; i++)
         if (i < cs->n ? mp_op_is_type_op(cs->ops[i].kind) : start->ntypes > 0)
@@ -129,6 +130,8 @@ void mp_plan_step_text(struct mp_buf *b, const struct mp_plan *p, size_t i)
         mp_arena_free(a);
     } else if (s->op.kind == MP_OP_ADD_CHECK && !s->op.check.not_valid) {
         mp_buf_add(b, "-- FAILS when an existing row violates the check (nothing is changed then)\n");
+    } else if (s->op.kind == MP_OP_ALTER_PK && s->op.unique.cols.n) {
+        mp_buf_add(b, "-- FAILS when two existing rows share a value of the new key (nothing is changed then)\n");
     }
     mp_buf_add(b, s->sql);
 }

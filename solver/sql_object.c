@@ -34,6 +34,7 @@ void mp_sql_objects(struct mp_buf *b, const struct mp_schema *s, enum mp_dialect
 {
     size_t *order = mp_schema_object_order(s, d);
     for (size_t i = 0; i < s->nobjects; i++)
-        mp_sql_object_create(b, &s->objects[order[i]]);
+        if (mp_object_in(&s->objects[order[i]], d))
+            mp_sql_object_create(b, &s->objects[order[i]]);
     free(order);
 }

@@ -5,6 +5,7 @@
 #include "sql.h"
 
 #include <string.h>
+#include <strings.h>
 
 int mp_vschema_object_apply(struct mp_arena *a, struct mp_schema *s, enum mp_dialect d, const struct mp_op *op,
                             struct mp_error *err)
@@ -16,7 +17,7 @@ int mp_vschema_object_apply(struct mp_arena *a, struct mp_schema *s, enum mp_dia
         if (!x)
             return mp_error_set(err, MP_EPRECOND, "%s \"%s\" does not exist", kind, o->name);
         for (size_t i = 0; i < s->nobjects; i++)
-            if (mp_object_refers(d, &s->objects[i], x))
+            if (mp_object_in(&s->objects[i], d) && mp_object_refers(d, &s->objects[i], x))
                 return mp_error_set(err, MP_EPRECOND, "cannot drop %s \"%s\": %s \"%s\" depends on it", kind,
                                     o->name, mp_object_kind_name(s->objects[i].kind), s->objects[i].name);
         size_t k = (size_t)(x - s->objects);
@@ -26,11 +27,22 @@ int mp_vschema_object_apply(struct mp_arena *a, struct mp_schema *s, enum mp_dia
         s->nobjects--;
         return 0;
     }
-    if (mp_schema_find_object(s, d, o))
+    const struct mp_object *had = mp_schema_find_object(s, d, o);
+    /* PostgreSQL "CREATE FUNCTION": OR REPLACE replaces one of the same
+     * name and arguments */
+    if (had && (o->kind == MP_OBJ_FUNCTION || o->kind == MP_OBJ_PROCEDURE) &&
+        strncasecmp(o->sql, "CREATE OR REPLACE ", 18) == 0) {
+        s->objects[had - s->objects] = mp_object_copy(a, o);
+        if (s->has_dialect)
+            s->objects[had - s->objects].has_dialect = false;
+        return 0;
+    }
+    if (had)
         return mp_error_set(err, MP_EPRECOND, "%s \"%s\" already exists", kind, o->name);
     /* SQLite "CREATE TRIGGER": trigger names are schema-wide */
     for (size_t i = 0; d == MP_SQLITE && o->kind == MP_OBJ_TRIGGER && i < s->nobjects; i++)
-        if (s->objects[i].kind == MP_OBJ_TRIGGER && mp_name_eq(d, s->objects[i].name, o->name))
+        if (s->objects[i].kind == MP_OBJ_TRIGGER && mp_object_in(&s->objects[i], d) &&
+            mp_name_eq(d, s->objects[i].name, o->name))
             return mp_error_set(err, MP_EPRECOND, "trigger \"%s\" already exists (on table \"%s\")", o->name,
                                 s->objects[i].table ? s->objects[i].table : "");
     /* PostgreSQL "CREATE VIEW": the name must be distinct from any relation
@@ -50,7 +62,10 @@ int mp_vschema_object_apply(struct mp_arena *a, struct mp_schema *s, enum mp_dia
                                 kind, o->name, dp->column && t ? "column" : "table", dp->table,
                                 dp->column && t ? "\".\"" : "", dp->column && t ? dp->column : "");
     }
-    *MP_PUSH(a, s->objects, s->nobjects, s->capobjects) = mp_object_copy(a, o);
+    struct mp_object *no = MP_PUSH(a, s->objects, s->nobjects, s->capobjects);
+    *no = mp_object_copy(a, o);
+    if (s->has_dialect)
+        no->has_dialect = false; /* a virtual schema of one dialect holds its objects as that dialect's */
     if (mp_object_kind_is_relation(o->kind))
         mp_schema_rel_add(s, s->objects[s->nobjects - 1].name, NULL);
     return 0;
@@ -69,6 +84,12 @@ int mp_vschema_object_guard(const struct mp_schema *s, enum mp_dialect d, const 
         return 0;
     for (size_t i = 0; i < s->nobjects; i++) {
         const struct mp_object *o = &s->objects[i];
+        if (!mp_object_in(o, d))
+            continue; /* the other dialect's (a dialect-neutral schema replayed) */
+        /* PostgreSQL records no dependency of a function on what its body
+         * uses ("CREATE FUNCTION": the body is checked when it is created) */
+        if (o->kind == MP_OBJ_FUNCTION || o->kind == MP_OBJ_PROCEDURE)
+            continue;
         /* DROP TABLE takes the table's own triggers with it */
         if (op->kind == MP_OP_DROP_TABLE && o->kind == MP_OBJ_TRIGGER && o->table && mp_name_eq(d, o->table, op->table))
             continue;

@@ -50,6 +50,23 @@ expect 0 "seed: migrate up in lint's order applies" migrate --quiet --dir "$W/or
 expect 0 "seed: the reordered directory lints clean" lint "$W/ordered"
 count "error:" 0 "seed: the reordered directory has no errors"
 
+# ---- triggers and functions: lint's order models what they use ----
+# (SQLite: a trigger goes with its table, its body's tables and columns are
+# dropped after it; PostgreSQL: a trigger's function is dropped after it, a
+# SQL function's body is checked when it is created)
+if [ "$B" = sqlite ]; then td=$L/triggers-sqlite; want="2_base 4_drop_trigger 3_drop_done 1_drop_tasks"
+else td=$L/triggers-pg; want="3_base 1_count 4_drop_trigger 2_drop_fn"; fi
+lint "$td" --order >"$W/out" 2>"$W/err"
+got=$(grep -v '^(' "$W/out" | xargs -n1 basename | sed 's/\.up\.sql$//' | tr '\n' ' ' | sed 's/ $//')
+if [ "$got" = "$want" ]; then ok "triggers ($B) --order: $want"; else bad "triggers ($B) --order: got '$got', wanted '$want'"; fi
+fresh
+expect 1 "triggers ($B): migrate up in the declared order fails" migrate --quiet --dir "$td" --db "$DB" up
+rm -rf "$W/tordered" && mkdir "$W/tordered"
+k=0
+for m in $got; do k=$((k + 1)); cp "$td/$m.up.sql" "$W/tordered/${k}_${m#*_}.up.sql"; done
+fresh
+expect 0 "triggers ($B): migrate up in lint's order applies" migrate --quiet --dir "$W/tordered" --db "$DB" up
+
 # ---- json ----
 expect 1 "seed --format json exits 1" lint "$L/seed" --format json
 if python3 -m json.tool "$W/out" >/dev/null 2>"$W/err"; then ok "json: parses"; else bad "json: does not parse"; fi

@@ -1,0 +1,4 @@
+CREATE TABLE tasks (id integer PRIMARY KEY, done integer);
+CREATE TABLE audit (n bigint);
+CREATE FUNCTION audit_fn() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN INSERT INTO audit (n) SELECT NEW.id; RETURN NULL; END$$;
+CREATE TRIGGER trg AFTER INSERT ON tasks FOR EACH ROW EXECUTE FUNCTION audit_fn();

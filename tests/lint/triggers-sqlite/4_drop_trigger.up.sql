@@ -1,0 +1,2 @@
+DROP TRIGGER trg;
+DROP TABLE audit;
