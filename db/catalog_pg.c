@@ -4,6 +4,7 @@
  * information_schema and has the index details: PERFORMANCE.md, lesson 6). */
 #include "backend.h"
 #include "catalog_pg_feat.h"
+#include "catalog_pg_send.h"
 #include "catalog_pg_type.h"
 #include "dberror.h"
 #include "index_def.h"
@@ -332,21 +333,10 @@ int mp_introspect_pg(void *pgconn, struct mp_arena *a, struct mp_schema **out, s
     for (size_t i = 0; introspect_parts[i]; i++)
         mp_buf_add(&q, introspect_parts[i]);
     mp_buf_add(&q, mp_pg_type_queries);
-    int sent = PQsendQuery(p->conn, mp_buf_str(&q));
-    mp_buf_free(&q);
-    if (!sent)
-        return mp_pg_error(p->conn, NULL, err);
     PGresult *res[MP_PG_NRESULTS] = {0};
-    PGresult *r;
-    int n = 0, rc = 0;
-    while ((r = PQgetResult(p->conn))) {
-        if (PQresultStatus(r) != PGRES_TUPLES_OK && !rc)
-            rc = mp_pg_error(p->conn, r, err);
-        if (n < MP_PG_NRESULTS)
-            res[n++] = r;
-        else
-            PQclear(r);
-    }
+    int n = 0;
+    int rc = mp_pg_catalog_send(p->conn, mp_buf_str(&q), (void **)res, MP_PG_NRESULTS, &n, err);
+    mp_buf_free(&q);
     if (!rc && n != MP_PG_NRESULTS)
         rc = mp_error_set(err, MP_EDB, "introspection returned %d result sets", n);
     struct mp_schema *s = mp_schema_new(a);

@@ -26,6 +26,11 @@ struct mp_trial {
     const char *label;      /* "trial-<n>" or the case file's name */
     struct mp_phase_times ph[MP_NDIALECTS]; /* time spent so far per backend (plan, execute,
                                              * readback; run.c attributes it to properties) */
+    /* SQLite: the trial's database right after its setup script, as
+     * sqlite3_serialize() gives it (in `a`), for the runs on fresh
+     * databases (fresh.c); NULL when the setup did not run or failed */
+    const unsigned char *sqlite_setup;
+    size_t sqlite_setup_size;
 };
 
 /* trial.c: the seconds since t0 (mp_now()) added to *acc; returns now. */
@@ -60,8 +65,9 @@ void mp_trial_failure_kind(const struct mp_apply_result *r, const char *prop, en
 void mp_fresh_cleanup(void);
 
 /* fresh.c: open the fresh database at `url` (PostgreSQL: with `schema` as
- * the search path); with `setup` (SQL) create it first and run setup in it.
- * *x is the caller's (mp_target_close); on an error it is NULL. */
+ * the search path, on the process's kept connection, which closing *x
+ * keeps for the next run); with `setup` (SQL) create it first and run setup
+ * in it.  *x is the caller's (mp_target_close); on an error it is NULL. */
 int mp_fresh_open(const char *url, const char *schema, const char *setup, struct mp_target **x,
                   struct mp_error *err);
 

@@ -5,6 +5,9 @@
 #include "os.h"
 #include "executor.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +50,31 @@ static int fresh_db(struct mp_trial *t, struct mp_backend *b, const char **url, 
     return 0;
 }
 
+/* Write the SQLite database image `img` (n bytes) as the file `path`:
+ * the fresh database starts as the trial's did after its setup.  0, or
+ * MP_EIO naming the file. */
+static int write_image(const char *path, const unsigned char *img, size_t n, struct mp_error *err)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return mp_error_set(err, MP_EIO, "%s: %s", path, strerror(errno));
+    while (n) {
+        ssize_t w = write(fd, img, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            int rc = mp_error_set(err, MP_EIO, "%s: %s", path, w < 0 ? strerror(errno) : "short write");
+            close(fd);
+            return rc;
+        }
+        img += w;
+        n -= (size_t)w;
+    }
+    if (close(fd) != 0)
+        return mp_error_set(err, MP_EIO, "%s: %s", path, strerror(errno));
+    return 0;
+}
+
 /* Remove the fresh database: the SQLite files, or the PostgreSQL schema
  * through `x` when it is open (else a new connection); closes x. */
 static void fresh_drop(struct mp_trial *t, const char *url, const char *schema, struct mp_target *x)
@@ -72,12 +100,70 @@ static void fresh_drop(struct mp_trial *t, const char *url, const char *schema, 
     mp_target_close(x);
 }
 
+/* Runs one PostgreSQL connection of this process serves before a new one
+ * replaces it (backend_pg.c, MP_PG_TRIALS_PER_CONN, says why a few dozen). */
+#define MP_FRESH_RUNS_PER_CONN 25
+
+/* The process's PostgreSQL connection for the runs on fresh databases
+ * (the trial process's, or a runner process's of the pool), kept from run
+ * to run: a new connection costs a backend start and cold catalog caches.
+ * Between two runs it is idle, outside any transaction, holding no
+ * advisory lock. */
+static PGconn *kept_pg;
+static pid_t kept_owner;
+static char *kept_url;
+static unsigned kept_runs;
+
+static void kept_drop(void)
+{
+    if (!kept_pg)
+        return;
+    if (kept_owner != getpid())
+        close(PQsocket(kept_pg)); /* the parent's (fork): not a word to its server */
+    PQfinish(kept_pg);
+    kept_pg = NULL;
+    free(kept_url);
+    kept_url = NULL;
+}
+
+/* A target on the kept connection to `url` (a new connection when there
+ * is none, it is another server's, broken, in a transaction or has served
+ * MP_FRESH_RUNS_PER_CONN runs); closing the target keeps the connection.
+ * Errors as mp_target_open(). */
+static int kept_open(const char *url, struct mp_target **x, struct mp_error *err)
+{
+    if (kept_pg && (kept_owner != getpid() || strcmp(kept_url, url) != 0 || PQstatus(kept_pg) != CONNECTION_OK ||
+                    PQtransactionStatus(kept_pg) != PQTRANS_IDLE || kept_runs >= MP_FRESH_RUNS_PER_CONN))
+        kept_drop();
+    if (!kept_pg) {
+        /* as mp_target_open() connects */
+        PGconn *c = PQconnectdb(url);
+        if (!c || PQstatus(c) != CONNECTION_OK) {
+            const char *m = c ? PQerrorMessage(c) : "out of memory";
+            int rc = mp_error_set(err, MP_EIO, "connecting to PostgreSQL: %.*s", (int)strcspn(m, "\n"), m);
+            PQfinish(c);
+            return rc;
+        }
+        PQclear(PQexec(c, "SET client_min_messages = warning"));
+        kept_pg = c;
+        kept_owner = getpid();
+        kept_url = mp_xstrdup(url);
+        kept_runs = 0;
+    } else {
+        /* a lock a failed run left would be another schema's; drop it anyway */
+        PQclear(PQexec(kept_pg, "SELECT pg_advisory_unlock_all()"));
+    }
+    kept_runs++;
+    *x = mp_target_wrap(MP_POSTGRES, kept_pg, false);
+    return 0;
+}
+
 /* Open the fresh database; with `setup` (SQL) create it first and run
  * setup in it, in one round trip on PostgreSQL (engine_int.h). */
 int mp_fresh_open(const char *url, const char *schema, const char *setup, struct mp_target **x,
                   struct mp_error *err)
 {
-    int rc = mp_target_open(url, x, err);
+    int rc = schema ? kept_open(url, x, err) : mp_target_open(url, x, err);
     if (rc)
         return rc;
     if (!schema) {
@@ -143,7 +229,13 @@ int mp_trial_fresh_run(struct mp_trial *t, struct mp_backend *b, int runners, lo
         return out->rc;
     struct mp_target *x = NULL;
     struct mp_buf setup = {0};
-    mp_trial_setup_sql(t, d, &setup);
+    if (d == MP_SQLITE && t->sqlite_setup) {
+        /* the start schema and rows from the trial's own setup, as bytes */
+        if ((out->rc = write_image(url + 7, t->sqlite_setup, t->sqlite_setup_size, err)))
+            return out->rc;
+    } else {
+        mp_trial_setup_sql(t, d, &setup);
+    }
     if (runners > 1)
         mp_buf_add(&setup, "CREATE TABLE \"_mp_runs\" (v text NOT NULL);\n");
     /* the runner processes, before the connection they must not inherit */

@@ -8,6 +8,7 @@
 #include "planmig.h"
 #include "sql.h"
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -69,6 +70,25 @@ void mp_trial_setup_sql(const struct mp_trial *t, enum mp_dialect d, struct mp_b
     mp_data_sql(b, &t->data, d);
 }
 
+/* Keep the SQLite database `db` as it is now (after the setup script) in
+ * t->sqlite_setup: the fresh databases of exactly_once and atomic_on_kill
+ * start from this image instead of running the script again (its pages,
+ * as "The SQLite Database File Format" stores them, so a file with these
+ * bytes is the same database).  Nothing is kept when SQLite cannot
+ * serialize it (then the script runs). */
+static void keep_setup_image(struct mp_trial *t, sqlite3 *db)
+{
+    sqlite3_int64 n = 0;
+    unsigned char *img = sqlite3_serialize(db, "main", &n, 0);
+    if (img && n > 0) {
+        unsigned char *copy = mp_arena_alloc(t->a, (size_t)n);
+        memcpy(copy, img, (size_t)n);
+        t->sqlite_setup = copy;
+        t->sqlite_setup_size = (size_t)n;
+    }
+    sqlite3_free(img);
+}
+
 static void run_plan(struct mp_trial *t, struct mp_backend *b, struct mp_apply_result *r)
 {
     enum mp_dialect d = mp_backend_dialect(b);
@@ -88,6 +108,8 @@ static void run_plan(struct mp_trial *t, struct mp_backend *b, struct mp_apply_r
         r->setup_failed = true;
         goto done;
     }
+    if (d == MP_SQLITE)
+        keep_setup_image(t, mp_backend_conn(b));
     if ((t->needs & MP_NEED_DATA) && mp_setup_rows(t->a, d, mp_backend_conn(b), t->c->start, &t->data,
                                                    &r->data_before, &e)) {
         t->infra_error = true;
