@@ -89,11 +89,11 @@ static void write_results(FILE *f, int status, const struct mp_timing *timing, c
     }
 }
 
-/* A new temporary file for a worker's results, under the scratch
- * directory (tmpfs where there is one); its descriptor, or -1. */
-static int fresh_tmpfile(char *path, size_t cap)
+/* A new temporary file for a worker's results in `dir`, the run's
+ * owner-locked scratch directory; its descriptor, or -1. */
+static int fresh_tmpfile(const char *dir, char *path, size_t cap)
 {
-    if ((size_t)snprintf(path, cap, "%s/migprop-job-XXXXXX", mp_scratch_dir()) >= cap) {
+    if ((size_t)snprintf(path, cap, "%s/worker-XXXXXX", dir) >= cap) {
         errno = ENAMETOOLONG;
         return -1;
     }
@@ -118,8 +118,17 @@ int mp_run_jobs(const struct mp_run_config *cfg, struct mp_point *pts, size_t n,
     fflush(NULL);
     pid_t parent = getpid();
     double t0 = mp_now();
+    /* the workers' result files, in a directory whose owner lock (held by
+     * this process and its workers) tells a later run's sweep whether they
+     * are stale: a run killed with SIGKILL leaves them to that sweep */
+    char *dir = NULL;
+    struct mp_error de = {0};
+    if (mp_scratch_mkdtemp("migprop-jobs-", &dir, &de)) {
+        fprintf(stderr, "migprop: %s\n", de.msg);
+        nw = 0;
+    }
     for (unsigned j = 0; j < nw; j++) {
-        int fd = fresh_tmpfile(paths[j], sizeof paths[j]);
+        int fd = fresh_tmpfile(dir, paths[j], sizeof paths[j]);
         if (fd < 0) {
             fprintf(stderr, "migprop: temporary file: %s\n", strerror(errno));
             nw = j;
@@ -147,7 +156,7 @@ int mp_run_jobs(const struct mp_run_config *cfg, struct mp_point *pts, size_t n,
     }
     /* a signal to the parent (SIGTERM from a CI runner) reaches the workers */
     mp_interrupt_forward(pids, nw);
-    int status = 0;
+    int status = nw ? 0 : 2; /* no worker started: an infrastructure error */
     char *logs = calloc((size_t)nw * loglen + 1, 1);
     struct mp_point *wp = calloc((size_t)nw * n + 1, sizeof *wp);
     if (!logs || !wp)
@@ -260,6 +269,9 @@ int mp_run_jobs(const struct mp_run_config *cfg, struct mp_point *pts, size_t n,
     }
     for (size_t i = 0; i < (size_t)nw * n; i++)
         mp_point_free(&wp[i]);
+    if (dir)
+        mp_rmtree(dir, NULL);
+    free(dir);
     free(wp);
     free(logs);
     free(paths);

@@ -7,6 +7,7 @@
 #include "os.h"
 #include "pgcluster.h"
 #include "text.h"
+#include "gen_types.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -117,6 +118,9 @@ int mp_run_trials(const struct mp_run_config *cfg, struct mp_point *pts, size_t 
                 mp_arena_free(t.a);
                 break;
             }
+            /* enum types and domains: PostgreSQL-only (gen_types.h) */
+            if (!cfg->backends[MP_SQLITE])
+                mp_gen_types(t.a, t.seed, &gc);
             t.c = &gc;
             snprintf(lbuf, sizeof lbuf, "trial %ld", trial_no);
             label = lbuf;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "model_check.h"
 
 struct ctx {
     struct mp_arena *a;
@@ -100,6 +101,47 @@ static void extra_index(struct ctx *c, const struct mp_table *lt, const struct m
             mp_arena_printf(c->a, "%s in a migration, or add the index to the migrations", drop));
 }
 
+/* The check of t with c's expression, NOT VALID or not (a NOT VALID one is
+ * a finding of its own, not-valid), or -1. */
+static long find_check(const struct mp_table *t, const struct mp_check *c)
+{
+    struct mp_check k = *c;
+    k.not_valid = false;
+    long i = mp_table_find_check(t, &k, NULL);
+    k.not_valid = true;
+    return i >= 0 ? i : mp_table_find_check(t, &k, NULL);
+}
+
+/* CHECK constraints match by expression (both sides read back from the
+ * same dialect's catalogs, so in the same normal form); names do not
+ * count, as in the canonical form. */
+static void compare_checks(struct ctx *c, const struct mp_table *et, const struct mp_table *lt)
+{
+    struct mp_arena *a = c->a;
+    for (size_t i = 0; i < et->nchecks; i++)
+        if (find_check(lt, &et->checks[i]) < 0)
+            add(c, "missing-constraint", mp_arena_printf(a, "check constraint of \"%s\"", et->name),
+                mp_arena_printf(a, "CHECK (%s) on \"%s\" is missing", et->checks[i].expr, et->name), run_up(c));
+    for (size_t i = 0; i < lt->nchecks; i++) {
+        const struct mp_check *k = &lt->checks[i];
+        if (find_check(et, k) >= 0)
+            continue;
+        /* SQLite has no DROP CONSTRAINT ("ALTER TABLE" 1): the table is
+         * rebuilt without it (7) */
+        const char *fix = c->d == MP_POSTGRES && k->name
+                              ? mp_arena_printf(a, "ALTER TABLE \"%s\" DROP CONSTRAINT \"%s\" in a migration, or add "
+                                                   "the check to the migrations", lt->name, k->name)
+                              : "rebuild the table without it in a migration (`migprop generate` writes one), or add "
+                                "the check to the migrations";
+        add(c, "extra-constraint",
+            mp_arena_printf(a, "check constraint%s%s%s of \"%s\"", k->name ? " \"" : "", k->name ? k->name : "",
+                            k->name ? "\"" : "", lt->name),
+            mp_arena_printf(a, "CHECK (%s) on \"%s\" is not in the expected schema: rows the migrations allow may "
+                               "be refused", k->expr, lt->name),
+            fix);
+    }
+}
+
 static void compare_table(struct ctx *c, const struct mp_table *et, const struct mp_table *lt)
 {
     struct mp_arena *a = c->a;
@@ -188,6 +230,7 @@ static void compare_table(struct ctx *c, const struct mp_table *et, const struct
                 mp_arena_printf(a, "%s on \"%s\" is not in the expected schema", fk_text(a, &lt->fks[i]), lt->name),
                 "drop it in a migration, or add it to the migrations");
     }
+    compare_checks(c, et, lt);
 }
 
 static bool listed(const struct mp_schema *s, const char *what)

@@ -8,6 +8,9 @@
  *       in the expected schema, not in the database: run the migrations
  *   extra-table, extra-column, extra-index, extra-constraint
  *       in the database only: drop it in a migration, or add it to them
+ *       (constraints: primary key, unique, foreign key, and CHECK matched
+ *       by expression; an extra CHECK names its DROP CONSTRAINT on
+ *       PostgreSQL, a rebuild on SQLite)
  *   orphaned-index  an index on a table or column the expected schema lacks
  *   column-differs  type, NOT NULL or default differ
  *   not-valid       PostgreSQL: a constraint added NOT VALID and never
@@ -42,7 +45,7 @@ struct mp_validate_result {
 /* Compare `live` (read from the database) with `expected`, dialect d,
  * appending findings to *out (zeroed by the caller): the expected tables in
  * their order (columns, primary key, indexes, unique constraints, foreign
- * keys), then the database's extra tables, the NOT VALID constraints and
+ * keys, CHECK constraints), then the database's extra tables, the NOT VALID constraints and
  * the unmodelled objects that differ; memory from `a`.  `from_dir`: the expected schema is a migration
  * directory's (the recommendations name `migprop migrate up`).
  * `not_valid` (may be NULL): the database's NOT VALID constraints as

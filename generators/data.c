@@ -3,6 +3,7 @@
 #include "model_column.h"
 
 #include "model_check.h"
+#include "gen_types.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -126,6 +127,8 @@ void mp_data_gen(struct mp_arena *a, struct mp_rng *r, const struct mp_schema *s
                     in_n[c] = mp_check_in_values(a, d, t->checks[k].expr, col->name, &in_v[c]);
                 for (size_t k = 0; dc && k < dt->nchecks && !in_n[c]; k++)
                     in_n[c] = mp_check_in_values(a, d, dt->checks[k].expr, dc->name, &in_v[c]);
+                if (!in_n[c]) /* an enum column: its labels (gen_types.h) */
+                    in_n[c] = mp_gen_type_labels(a, start, &col->type, desired, dc ? &dc->type : NULL, &in_v[c]);
                 if (in_n[c])
                     dom = in_n[c];
                 if (uniq[c] && dom && rows > dom && nonnull[c])
@@ -212,12 +215,12 @@ void mp_data_gen(struct mp_arena *a, struct mp_rng *r, const struct mp_schema *s
                         if (avail == 0 || used_up || (!nonnull[c] && mp_rng_chance(r, 1, 4))) {
                             v[c] = NULL; /* first row of a self-reference, or a NULL reference */
                             if (nonnull[c] && self)
-                                v[c] = value(a, r, &col->type, row, true); /* itself */
+                                v[c] = value(a, r, mp_gen_type_value_type(start, &col->type), row, true); /* itself */
                         } else {
                             size_t pick = uniq[c] ? (self ? row - 1 : row) : (size_t)mp_rng_below(r, avail);
                             v[c] = self ? tr->rows[pick][fk_col[c]] : pr->rows[pick][fk_col[c]];
                             if (!v[c] && nonnull[c])
-                                v[c] = value(a, r, &col->type, row, true);
+                                v[c] = value(a, r, mp_gen_type_value_type(start, &col->type), row, true);
                         }
                         continue;
                     }
@@ -229,7 +232,7 @@ void mp_data_gen(struct mp_arena *a, struct mp_rng *r, const struct mp_schema *s
                     if (in_n[c])
                         v[c] = in_v[c][uniq[c] ? row % in_n[c] : (size_t)mp_rng_below(r, in_n[c])];
                     else
-                        v[c] = value(a, r, &col->type, row, uniq[c]);
+                        v[c] = value(a, r, mp_gen_type_value_type(start, &col->type), row, uniq[c]);
                 }
                 tr->rows[tr->nrows++] = v;
             }

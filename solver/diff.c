@@ -188,7 +188,7 @@ static int diff_table(struct mp_arena *a, const struct mp_schema *start, const s
                     translate_cols(a, srt, drt, h, d, &f->ref_cols, &tf.ref_cols);
         if (keep) {
             tf.ref_table = drt->name;
-            keep = fk_in(d, dt, &tf);
+            keep = fk_in(d, dt, &tf) && !mp_diff_fk_on_changed_pk(start, desired, h, d, f);
         }
         if (!keep) {
             struct mp_op *op = mp_changeset_add(a, out, MP_OP_DROP_FK);
@@ -265,7 +265,8 @@ static int diff_table(struct mp_arena *a, const struct mp_schema *start, const s
             mp_error_set(err, MP_EINVAL,
                          "column \"%s\".\"%s\": changing the type from %s to %s is not a value-preserving cast "
                          "(planned: integer to bigint or a wide numeric, varchar to a longer varchar or text, "
-                         "numeric to a wider numeric)",
+                         "numeric to a wider numeric; PostgreSQL also smallint to integer or bigint, "
+                         "character(n) to text or a varchar as long)",
                          st->name, c->name, mp_buf_str(&f), mp_buf_str(&g));
             mp_buf_free(&f);
             mp_buf_free(&g);
@@ -319,10 +320,9 @@ static int diff_table(struct mp_arena *a, const struct mp_schema *start, const s
             op->position = (int)i;
         }
     }
-    struct mp_names pk;
-    if (!translate_cols(a, st, dt, h, d, &st->pk, &pk) || !mp_names_eq(d, &pk, &dt->pk))
-        return mp_error_set(err, MP_EINVAL,
-                            "table \"%s\": changing the primary key is not supported by this version", dt->name);
+    int prc = mp_diff_pk(a, st, dt, h, d, out, err);
+    if (prc)
+        return prc;
     /* unique constraints match by their (translated) columns */
     bool *matched = mp_arena_alloc(a, (dt->nuniques + 1) * sizeof *matched);
     for (size_t i = 0; i < st->nuniques; i++) {
@@ -361,7 +361,7 @@ static int diff_table(struct mp_arena *a, const struct mp_schema *start, const s
                 struct mp_table one = {0};
                 one.fks = &tf;
                 one.nfks = 1;
-                found = fk_in(d, &one, f);
+                found = fk_in(d, &one, f) && !mp_diff_fk_on_changed_pk(start, desired, h, d, &st->fks[j]);
             }
         }
         if (!found) {
@@ -420,6 +420,17 @@ int mp_diff_ex(struct mp_arena *a, const struct mp_schema *start, const struct m
                 (mp_name_eq(d, o->old_name, r->old_name) || mp_name_eq(d, o->new_name, r->new_name)))
                 return mp_error_set(err, MP_EINVAL, "rename hints %zu and %zu name the same object", j + 1, i + 1);
         }
+    }
+    /* what SQLite cannot hold is refused by name, before any plan */
+    for (int side = 0; d == MP_SQLITE && side < 2; side++) {
+        const struct mp_schema *s = side ? desired : start;
+        for (size_t i = 0; i < s->ntables; i++)
+            for (size_t j = 0; j < s->tables[i]->nindexes; j++) {
+                const char *why = mp_index_sqlite_refusal(&s->tables[i]->indexes[j]);
+                if (why)
+                    return mp_error_set(err, MP_EINVAL, "table \"%s\": index \"%s\": %s", s->tables[i]->name,
+                                        s->tables[i]->indexes[j].name, why);
+            }
     }
     int trc = mp_diff_types(a, start, desired, d, out, err);
     if (trc)

@@ -38,9 +38,13 @@ const char *mp_diff_column_target(const struct mp_table *st, const struct mp_tab
  * Column changes become ALTER TYPE / SET|DROP NOT NULL / SET|DROP DEFAULT;
  * unique constraints are matched by their columns; an index hinted as
  * renamed and otherwise equal becomes RENAME INDEX.
+ * A primary key that changes, comes or goes is one ALTER PRIMARY KEY
+ * (mp_diff_pk()).
  * Errors (MP_EINVAL): a hint naming a table, column or index that does not
- * exist, two hints for one object, or a primary key that changes (not
- * supported: drop and re-create the table), each naming the object. */
+ * exist, two hints for one object, a type change that is not a
+ * value-preserving cast (without MP_DIFF_ALLOW_NARROWING), a desired
+ * PostgreSQL primary key over a column without NOT NULL, each naming the
+ * object. */
 /* Flags of mp_diff_ex(). */
 enum {
     MP_DIFF_ALLOW_NARROWING = 1 /* type changes may narrow (a down plan undoing a widening) */
@@ -63,6 +67,29 @@ int mp_diff_objects(struct mp_arena *a, const struct mp_schema *start, const str
 int mp_diff(struct mp_arena *a, const struct mp_schema *start, const struct mp_schema *desired,
             const struct mp_renames *hints, enum mp_dialect d, struct mp_changeset *out,
             struct mp_error *err);
+
+/* ---- primary keys (diff_pk.c) ---- */
+
+/* True when start table `st`'s primary key, its columns translated under
+ * the hints, is not desired table `dt`'s (other columns, order, or a key
+ * that comes or goes; a change of the constraint name alone is not one). */
+bool mp_diff_pk_changes(const struct mp_table *st, const struct mp_table *dt, const struct mp_renames *h,
+                        enum mp_dialect d);
+
+/* True when start foreign key `f` references the primary key of a table
+ * whose key changes: PostgreSQL's DROP CONSTRAINT of the key refuses while
+ * the foreign key depends on its index, so the diff drops it and adds it
+ * again (its desired form) around the change.  SQLite is held to the same
+ * rule: its rebuild of the table would leave the key without a unique
+ * key between the steps that make one ("foreign key mismatch"). */
+bool mp_diff_fk_on_changed_pk(const struct mp_schema *start, const struct mp_schema *desired,
+                              const struct mp_renames *h, enum mp_dialect d, const struct mp_fk *f);
+
+/* Append ALTER PRIMARY KEY (table: st's name; unique: dt's key name and
+ * columns) when the key changes.  MP_EINVAL naming the column when a
+ * PostgreSQL desired key has a column without NOT NULL. */
+int mp_diff_pk(struct mp_arena *a, const struct mp_table *st, const struct mp_table *dt, const struct mp_renames *h,
+               enum mp_dialect d, struct mp_changeset *out, struct mp_error *err);
 
 /* ---- column features and sequences (diff_column.c) ---- */
 

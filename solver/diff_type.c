@@ -25,9 +25,13 @@ static bool label_in(const struct mp_names *n, const char *lab)
     return false;
 }
 
-/* ADD VALUE for each label of `to` that `from` lacks, left to right: after
- * the label before it (which exists by then), the first one before the
- * first old label, a last one appended. */
+/* ADD VALUE for each label of `to` that `from` lacks: BEFORE the first
+ * old label after it, appended when none follows.  A label added in the
+ * plan's transaction cannot be named as another's neighbour there
+ * (PostgreSQL "ALTER TYPE", Notes: "unsafe use of new value"), so only old
+ * labels are; the steps of one type run in the order of `position`, the
+ * label's place in `to` (plan_type.c), which makes a run of new labels
+ * before one old label, or at the end, come out in order. */
 static void add_values(struct mp_arena *a, const struct mp_utype *from, const struct mp_utype *to,
                        struct mp_changeset *out)
 {
@@ -39,14 +43,12 @@ static void add_values(struct mp_arena *a, const struct mp_utype *from, const st
         op->utype.label = to->labels.v[i];
         op->utype.from = from;
         op->utype.def = to;
-        if (i + 1 == to->labels.n && i > 0) {
-            op->utype.near = NULL;
-        } else if (i > 0) {
-            op->utype.near = to->labels.v[i - 1];
-        } else if (from->labels.n) {
-            op->utype.near = from->labels.v[0];
-            op->utype.before = true;
-        }
+        op->position = (int)i;
+        for (size_t j = i + 1; j < to->labels.n && !op->utype.near; j++)
+            if (label_in(&from->labels, to->labels.v[j])) {
+                op->utype.near = to->labels.v[j];
+                op->utype.before = true;
+            }
     }
 }
 

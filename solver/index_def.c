@@ -76,9 +76,9 @@ void mp_index_tidy(struct mp_index *x)
 
 /* The key list and the clauses after it; `sql`: SQL spelling for dialect d
  * (upper-case keywords, bare operator class), else canonical. */
-static void keys_text(struct mp_buf *b, const struct mp_index *x, bool sql)
+static void keys_text(struct mp_buf *b, const struct mp_index *x, bool sql, bool portable)
 {
-    if (x->method)
+    if (x->method && !portable)
         mp_buf_printf(b, sql ? "USING %s " : "using %s ", x->method);
     mp_buf_addc(b, '(');
     for (size_t i = 0; i < x->cols.n; i++) {
@@ -99,18 +99,18 @@ static void keys_text(struct mp_buf *b, const struct mp_index *x, bool sql)
             mp_buf_add(b, sql ? " COLLATE " : " collate ");
             mp_buf_ident(b, k.collate);
         }
-        if (k.opclass) {
+        if (k.opclass && !portable) {
             mp_buf_addc(b, ' ');
             mp_buf_ident(b, k.opclass);
         }
         if (k.desc)
             mp_buf_add(b, sql ? " DESC" : " desc");
-        if (k.nulls)
+        if (k.nulls && !portable)
             mp_buf_add(b, k.nulls == MP_NULLS_FIRST ? (sql ? " NULLS FIRST" : " nulls first")
                                                     : (sql ? " NULLS LAST" : " nulls last"));
     }
     mp_buf_addc(b, ')');
-    if (x->include.n) {
+    if (x->include.n && !portable) {
         mp_buf_add(b, sql ? " INCLUDE " : " include ");
         mp_names_sql(b, &x->include);
     }
@@ -128,18 +128,24 @@ static void keys_text(struct mp_buf *b, const struct mp_index *x, bool sql)
 
 void mp_index_canonical(struct mp_buf *b, const struct mp_index *x)
 {
-    keys_text(b, x, false);
+    keys_text(b, x, false, false);
+}
+
+void mp_index_canonical_ex(struct mp_buf *b, const struct mp_index *x, bool portable)
+{
+    keys_text(b, x, false, portable);
 }
 
 void mp_index_sql(struct mp_buf *b, const struct mp_index *x, const char *table, enum mp_dialect d)
 {
-    (void)d; /* one spelling serves both; what SQLite lacks fails there as written */
+    /* one spelling serves both, less on SQLite what it does not keep
+     * (mp_index_project()); NULLS NOT DISTINCT fails there as written */
     mp_buf_add(b, x->unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ");
     mp_buf_ident(b, x->name);
     mp_buf_add(b, " ON ");
     mp_buf_ident(b, table);
     mp_buf_addc(b, ' ');
-    keys_text(b, x, true);
+    keys_text(b, x, true, d == MP_SQLITE);
     mp_buf_add(b, ";\n");
 }
 
@@ -152,13 +158,16 @@ static bool str_eq_ci(const char *x, const char *y)
 
 bool mp_index_def_eq(enum mp_dialect d, const struct mp_index *x, const struct mp_index *y)
 {
+    /* SQLite keeps neither USING, INCLUDE, NULLS FIRST / LAST nor operator
+     * classes (mp_index_project()): they do not tell its indexes apart */
+    bool pg = d == MP_POSTGRES;
     if (x->unique != y->unique || x->cols.n != y->cols.n || x->nulls_not_distinct != y->nulls_not_distinct ||
-        !str_eq_ci(x->method, y->method) || !mp_expr_eq(x->where, y->where) ||
-        !mp_names_eq(d, &x->include, &y->include))
+        (pg && !str_eq_ci(x->method, y->method)) || !mp_expr_eq(x->where, y->where) ||
+        (pg && !mp_names_eq(d, &x->include, &y->include)))
         return false;
     for (size_t i = 0; i < x->cols.n; i++) {
         struct mp_index_key p = mp_index_key_at(x, i), q = mp_index_key_at(y, i);
-        if (!p.expr != !q.expr || p.desc != q.desc || p.nulls != q.nulls)
+        if (!p.expr != !q.expr || p.desc != q.desc || (pg && p.nulls != q.nulls))
             return false;
         if (p.expr ? !mp_expr_eq(p.expr, q.expr) : !mp_name_eq(d, x->cols.v[i], y->cols.v[i]))
             return false;
@@ -167,7 +176,7 @@ bool mp_index_def_eq(enum mp_dialect d, const struct mp_index *x, const struct m
         if (d == MP_SQLITE ? !str_eq_ci(p.collate, q.collate)
                            : (!p.collate != !q.collate || (p.collate && strcmp(p.collate, q.collate) != 0)))
             return false;
-        if (!str_eq_ci(p.opclass, q.opclass))
+        if (pg && !str_eq_ci(p.opclass, q.opclass))
             return false;
     }
     return true;

@@ -42,6 +42,10 @@ void mp_index_tidy(struct mp_index *x);
  * with each KEY "col" or (expr), then [ collate "c"][ opclass "o"][ desc]
  * [ nulls first|last].  A plain index prints ("a", "b"), as always. */
 void mp_index_canonical(struct mp_buf *b, const struct mp_index *x);
+/* The same, without what SQLite cannot keep (mp_index_project()) when
+ * `portable`: the form two dialects' read-backs compare in
+ * (MP_CANON_PORTABLE). */
+void mp_index_canonical_ex(struct mp_buf *b, const struct mp_index *x, bool portable);
 
 /* Append CREATE [UNIQUE] INDEX "name" ON "table" ... ;\n in dialect d. */
 void mp_index_sql(struct mp_buf *b, const struct mp_index *x, const char *table, enum mp_dialect d);
@@ -71,5 +75,23 @@ int mp_index_parse_sql(struct mp_arena *a, const char *sql, struct mp_index *out
  * canonical line at *p (advanced), into x. MP_EINVAL with `what` naming the
  * expected part. */
 int mp_index_parse_canonical(struct mp_arena *a, const char **p, struct mp_index *x, const char **what);
+
+/* ---- options only PostgreSQL has (index_portable.c) ---- */
+
+/* True when `x` uses USING, an operator class, NULLS FIRST / LAST,
+ * INCLUDE or NULLS NOT DISTINCT. */
+bool mp_index_pg_only(const struct mp_index *x);
+
+/* `x` as dialect d keeps it, in place (x's key array is changed: call it
+ * on a copy, as mp_table_project() is): on SQLite USING, operator
+ * classes, NULLS FIRST / LAST and INCLUDE are dropped (SQLite builds the
+ * same keys as a B-tree; they never change which rows are accepted);
+ * NULLS NOT DISTINCT is kept, for mp_index_sqlite_refusal().  PostgreSQL:
+ * unchanged. */
+void mp_index_project(struct mp_index *x, enum mp_dialect d);
+
+/* Why SQLite cannot hold `x` (a unique index with NULLS NOT DISTINCT, which
+ * SQLite's NULL-distinct unique indexes would weaken), or NULL. */
+const char *mp_index_sqlite_refusal(const struct mp_index *x);
 
 #endif

@@ -850,7 +850,7 @@ static void canonical_table(struct mp_buf *b, const struct mp_table *t, int flag
         mp_buf_add(&tmp, x->unique ? "  unique index " : "  index ");
         mp_buf_ident(&tmp, x->name);
         mp_buf_addc(&tmp, ' ');
-        mp_index_canonical(&tmp, x);
+        mp_index_canonical_ex(&tmp, x, flags & MP_CANON_PORTABLE);
         mp_buf_addc(&tmp, '\n');
         lines[i] = take(&tmp);
     }
@@ -1107,7 +1107,7 @@ static bool sqlite_text_affinity(const struct mp_type *t)
 
 bool mp_type_widens_in(enum mp_dialect d, const struct mp_type *from, const struct mp_type *to)
 {
-    if (mp_type_widens(from, to))
+    if (mp_type_widens(from, to) || (d == MP_POSTGRES && mp_type_widens_pg(from, to)))
         return true;
     return d == MP_SQLITE && (from->kind == MP_TYPE_RAW || to->kind == MP_TYPE_RAW) && sqlite_text_affinity(from) &&
            sqlite_text_affinity(to);

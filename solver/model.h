@@ -79,6 +79,17 @@ bool mp_type_widens(const struct mp_type *from, const struct mp_type *to);
  * affinity). */
 bool mp_type_widens_in(enum mp_dialect d, const struct mp_type *from, const struct mp_type *to);
 
+/* PostgreSQL's value-preserving changes among its own spellings
+ * (diff_cast.c): character(n) to text, character varying, varchar(m >= n)
+ * or character(m >= n) (the trailing blanks PostgreSQL removes are padding,
+ * "semantically insignificant", manual 8.3: not data loss); varchar(n) or
+ * text to character varying without a length and back; smallint to
+ * integer, bigint or a numeric with 5 integer digits (8.1.1).  Not
+ * timestamp to timestamp with time zone or back (8.5.1.3: the conversion
+ * takes the value as local time of the session's TimeZone).  mp_type_widens_in()
+ * on PostgreSQL adds these to mp_type_widens(). */
+bool mp_type_widens_pg(const struct mp_type *from, const struct mp_type *to);
+
 /* Same default expression once each dialect's decoration is dropped
  * ('x'::text and 'x', TRUE and true); NULL equals only NULL. */
 bool mp_default_eq(const char *x, const char *y);

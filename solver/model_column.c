@@ -2,6 +2,8 @@
  * the model (model_column.h). */
 #include "model_column.h"
 
+#include "index_def.h"
+
 #include <ctype.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -321,6 +323,9 @@ bool mp_table_has_features(const struct mp_table *t)
     for (size_t i = 0; i < t->ncols; i++)
         if (memcmp(&t->cols[i].feat, &none, sizeof none) != 0)
             return true;
+    for (size_t i = 0; i < t->nindexes; i++)
+        if (mp_index_pg_only(&t->indexes[i]))
+            return true;
     return false;
 }
 
@@ -328,6 +333,8 @@ void mp_table_project(struct mp_table *t, enum mp_dialect d)
 {
     for (size_t i = 0; i < t->ncols; i++)
         mp_column_project(&t->cols[i], d);
+    for (size_t i = 0; i < t->nindexes; i++)
+        mp_index_project(&t->indexes[i], d);
     if (d == MP_POSTGRES)
         t->strict = t->without_rowid = false;
 }

@@ -83,9 +83,13 @@ bool mp_strict_type_ok(const struct mp_type *t);
 /* Drop from `t` what dialect d cannot hold, as its DDL renders it
  * (sql.c leaves it out): on PostgreSQL STRICT, WITHOUT ROWID, AUTOINCREMENT
  * and SQLite's collations; on SQLite identity, serial and PostgreSQL's
- * collations.  An identity or serial column is NOT NULL on PostgreSQL. */
+ * collations, and the index options only PostgreSQL has (mp_index_project():
+ * USING, operator classes, NULLS FIRST / LAST, INCLUDE).  An identity or
+ * serial column is NOT NULL on PostgreSQL.  The table must be a copy
+ * (mp_table_clone()): its index key arrays are changed in place. */
 void mp_table_project(struct mp_table *t, enum mp_dialect d);
-/* True when `t` or one of its columns has a feature of model_column.h. */
+/* True when `t` or one of its columns has a feature of model_column.h, or
+ * one of its indexes an option only PostgreSQL has (mp_index_pg_only()). */
 bool mp_table_has_features(const struct mp_table *t);
 void mp_column_project(struct mp_column *c, enum mp_dialect d);
 

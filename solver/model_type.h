@@ -43,7 +43,8 @@ struct mp_typeop {
     const struct mp_utype *from; /* DROP TYPE, REBUILD ENUM, ALTER DOMAIN: the type before */
     const char *label;           /* ADD / RENAME ENUM VALUE: the label (added, or its old name) */
     const char *new_label;       /* RENAME ENUM VALUE: the new name */
-    const char *near;            /* ADD ENUM VALUE: the neighbour, NULL: after the last label */
+    const char *near;            /* ADD ENUM VALUE: the neighbour, NULL: after the last label
+                                  * (op->position: the label's place among the desired labels) */
     bool before;                 /* ADD ENUM VALUE: BEFORE `near` (false: AFTER) */
 };
 

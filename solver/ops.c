@@ -14,6 +14,7 @@ const char *mp_op_kind_name(enum mp_op_kind k)
         "drop default", "add unique", "drop unique", "create object", "drop object", "add check", "drop check",
         "alter column features", "set table options", "create sequence", "drop sequence", "alter sequence",
         "create type", "drop type", "add enum value", "rename enum value", "rebuild enum type", "alter domain",
+        "alter primary key",
     };
     return (unsigned)k < MP_OP__COUNT ? names[k] : "?";
 }
@@ -231,7 +232,7 @@ void mp_op_describe(struct mp_buf *b, const struct mp_op *op)
     case MP_OP_REBUILD_ENUM:
     case MP_OP_ALTER_DOMAIN: {
         const struct mp_utype *u = op->kind == MP_OP_DROP_TYPE ? op->utype.from : op->utype.def;
-        if (u)
+        if (u && (op->kind == MP_OP_CREATE_TYPE || op->kind == MP_OP_DROP_TYPE))
             mp_buf_printf(b, "%s ", mp_utype_kind_name(u->kind));
         mp_buf_ident(b, op->name);
         if (u && op->kind != MP_OP_DROP_TYPE) {
@@ -260,6 +261,20 @@ void mp_op_describe(struct mp_buf *b, const struct mp_op *op)
             mp_buf_add(b, op->utype.before ? " before " : " after ");
             mp_buf_literal(b, op->utype.near);
         }
+        break;
+    case MP_OP_ALTER_PK:
+        mp_buf_add(b, "of ");
+        mp_buf_ident(b, op->table);
+        mp_buf_add(b, " to ");
+        if (!op->unique.cols.n) {
+            mp_buf_add(b, "none");
+            break;
+        }
+        if (op->unique.name) {
+            mp_buf_ident(b, op->unique.name);
+            mp_buf_addc(b, ' ');
+        }
+        names_list(b, &op->unique.cols);
         break;
     case MP_OP__COUNT:
         break;

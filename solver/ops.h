@@ -60,6 +60,9 @@ enum mp_op_kind {
     MP_OP_RENAME_ENUM_VALUE,     /* label utype.label becomes utype.new_label */
     MP_OP_REBUILD_ENUM,          /* labels utype.from -> utype.def (removed or reordered labels) */
     MP_OP_ALTER_DOMAIN,          /* domain utype.from -> utype.def (NOT NULL, DEFAULT, CHECKs) */
+    MP_OP_ALTER_PK,              /* `table`'s primary key becomes `unique` (name, columns; no
+                                  * columns: none); as a plan step `name` is the key's
+                                  * constraint name before (PostgreSQL), NULL for none */
     MP_OP__COUNT
 };
 
@@ -79,7 +82,7 @@ struct mp_op {
                                  * order so the final column order matches */
     struct mp_fk fk;            /* ADD FK, DROP FK (cols on `table`) */
     struct mp_index index;      /* ADD INDEX */
-    struct mp_unique unique;    /* ADD UNIQUE, DROP UNIQUE */
+    struct mp_unique unique;    /* ADD UNIQUE, DROP UNIQUE; ALTER PK: the key after */
     struct mp_check check;      /* ADD CHECK, DROP CHECK */
     bool lossy;                 /* ALTER TYPE: a narrowing cast is intended (down plans,
                                  * whose values came from the narrower type) */

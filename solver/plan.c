@@ -130,6 +130,8 @@ void mp_plan_step_text(struct mp_buf *b, const struct mp_plan *p, size_t i)
         mp_arena_free(a);
     } else if (s->op.kind == MP_OP_ADD_CHECK && !s->op.check.not_valid) {
         mp_buf_add(b, "-- FAILS when an existing row violates the check (nothing is changed then)\n");
+    } else if (s->op.kind == MP_OP_ALTER_PK && s->op.unique.cols.n) {
+        mp_buf_add(b, "-- FAILS when two existing rows share a value of the new key (nothing is changed then)\n");
     }
     mp_buf_add(b, s->sql);
 }

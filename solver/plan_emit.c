@@ -170,9 +170,17 @@ static struct mp_op concrete(struct plan_ctx *x, const struct plan_node *n)
         op.object = n->op->object;
         op.table = n->op->table;
         break;
+    case MP_OP_ALTER_PK:
+        /* the old key's constraint name: PostgreSQL named an unnamed one
+         * after the table when it was created ("<table>_pkey") */
+        if (x->tabs[t].st->pk.n)
+            op.name = x->tabs[t].st->pk_name ? x->tabs[t].st->pk_name
+                      : x->d == MP_POSTGRES ? mp_pg_auto_pkey_name(x->a, x->start, x->tabs[t].st->name)
+                                            : NULL;
+        /* fall through */
     case MP_OP_ADD_UNIQUE:
     case MP_OP_DROP_UNIQUE: {
-        bool add = n->kind == MP_OP_ADD_UNIQUE;
+        bool add = n->kind != MP_OP_DROP_UNIQUE;
         op.table = cur_table(x, t);
         op.unique = n->op->unique;
         op.unique.cols.v = mp_arena_alloc(x->a, (op.unique.cols.n + 1) * sizeof(char *));
@@ -292,6 +300,27 @@ static int emit(struct plan_ctx *x, struct mp_plan *p, struct mp_op op, long src
             op.check.name = t->checks[ci].name;
         st->op = op;
     }
+    /* SQLite builds PostgreSQL-only index options as a plain B-tree
+     * (mp_index_project()): the step says what it builds */
+    if (x->d == MP_SQLITE && op.kind == MP_OP_ADD_INDEX && mp_index_pg_only(&op.index)) {
+        struct mp_index px = op.index;
+        mp_index_copy_def(x->a, &px, &op.index);
+        mp_index_project(&px, x->d);
+        op.index = px;
+        st->op = op;
+    }
+    if (x->d == MP_SQLITE && op.kind == MP_OP_CREATE_TABLE) {
+        bool pg_only = false;
+        for (size_t i = 0; i < op.def->nindexes; i++)
+            pg_only |= mp_index_pg_only(&op.def->indexes[i]);
+        if (pg_only) {
+            struct mp_table *def = mp_table_clone(x->a, op.def);
+            for (size_t i = 0; i < def->nindexes; i++)
+                mp_index_project(&def->indexes[i], x->d);
+            op.def = def;
+            st->op = op;
+        }
+    }
     struct mp_error e = {0};
     if (mp_vschema_apply(x->a, p->final, x->d, &op, &e)) {
         if (!lenient) {
@@ -312,7 +341,8 @@ static int emit(struct plan_ctx *x, struct mp_plan *p, struct mp_op op, long src
      * lets the step run */
     if (x->deferred_fks < 0)
         x->deferred_fks = x->d == MP_POSTGRES && mp_schema_has_deferred_fk(x->start);
-    if (x->deferred_fks && !mp_op_is_sequence_op(op.kind) && !mp_op_is_type_op(op.kind))
+    if (x->deferred_fks && !mp_op_is_sequence_op(op.kind) &&
+        (!mp_op_is_type_op(op.kind) || op.kind == MP_OP_REBUILD_ENUM || op.kind == MP_OP_ALTER_DOMAIN))
         mp_buf_add(&b, "SET CONSTRAINTS ALL IMMEDIATE;\n");
     mp_sql_step(&b, &op, x->d, p->final, old, tmp, p->fault);
     st->sql = mp_arena_strdup(x->a, mp_buf_str(&b));
@@ -386,8 +416,10 @@ int mp_plan_emit_steps(struct plan_ctx *x, const long *order, struct mp_plan *p)
     long *pos = malloc((x->nnodes + 1) * sizeof *pos);
     if (!pos)
         mp_oom();
+    /* steps already in p (the type steps, plan_type.c) come first */
+    size_t base = p->n;
     for (size_t i = 0; i < x->nnodes; i++)
-        pos[order[i]] = (long)i + 1;
+        pos[order[i]] = (long)(base + i) + 1;
     size_t *in_start, *in_edges;
     mp_plan_incoming(x, &in_start, &in_edges);
     for (size_t i = 0; i < x->nnodes && !rc; i++) {
@@ -398,12 +430,12 @@ int mp_plan_emit_steps(struct plan_ctx *x, const long *order, struct mp_plan *p)
             const struct plan_edge *ed = &x->edges[in_edges[k]];
             const char *r = edge_reason(x, ed, pos[ed->from]);
             bool dup = false;
-            for (size_t q = p->ndeps; q-- > 0 && p->deps[q].to == i && !dup;)
+            for (size_t q = p->ndeps; q-- > 0 && p->deps[q].to == base + i && !dup;)
                 dup = p->deps[q].from == (size_t)pos[ed->from] - 1;
             if (!dup) {
                 struct mp_plan_dep *dp = MP_PUSH(x->a, p->deps, p->ndeps, p->capdeps);
                 dp->from = (size_t)pos[ed->from] - 1;
-                dp->to = i;
+                dp->to = base + i;
                 dp->why = strchr(r, ':') ? strchr(r, ':') + 2 : r;
             }
             if (nwhy < 3 && !strstr(mp_buf_str(&why), r))

@@ -220,9 +220,13 @@ void mp_plan_ev(struct plan_ctx *x, long node, enum role r, enum key_kind k, lon
 
 void mp_plan_res_text(struct mp_buf *b, struct plan_ctx *x, const struct plan_res *r)
 {
-    const struct col_id *ci = r->kind == K_COL || r->kind == K_TYPE ? &x->tabs[r->t].cols[r->c] : NULL;
+    const struct col_id *ci =
+        r->kind == K_COL || r->kind == K_TYPE || r->kind == K_NOTNULL ? &x->tabs[r->t].cols[r->c] : NULL;
     switch (r->kind) {
-    case K_TYPE: mp_buf_add(b, "the new type of "); /* fall through */
+    case K_TYPE:
+    case K_NOTNULL:
+        mp_buf_add(b, r->kind == K_TYPE ? "the new type of " : "NOT NULL of ");
+        /* fall through */
     case K_COL:
         mp_buf_printf(b, "column \"%s\".\"%s\"", mp_plan_tname(x, r->t), ci->final ? ci->final : ci->start);
         break;
@@ -234,6 +238,7 @@ void mp_plan_res_text(struct mp_buf *b, struct plan_ctx *x, const struct plan_re
     case K_SHAPE: mp_buf_printf(b, "table \"%s\" as it is then", mp_plan_tname(x, r->t)); break;
     case K_OBJ: mp_buf_add(b, r->name); break;
     case K_CONNAME: mp_buf_printf(b, "constraint name \"%s\"", r->name); break;
+    case K_PKEY: mp_buf_printf(b, "the new primary key of \"%s\"", mp_plan_tname(x, r->t)); break;
     }
 }
 
@@ -273,6 +278,11 @@ static int fk_events(struct plan_ctx *x, long node, long t, const struct mp_fk *
     if (!col_ids(x, t, &f->cols, final, c) || !col_ids(x, rt, &f->ref_cols, final, rc))
         return -1;
     enum role r = need ? NEED : USE;
+    /* a key added to a table whose primary key changes waits for the
+     * change: PostgreSQL ties a foreign key to the index it found, and
+     * DROP CONSTRAINT of that primary key would refuse then */
+    if (need)
+        ev(x, node, NEED, key2(K_PKEY, rt, 0), NULL);
     for (size_t i = 0; i < f->cols.n; i++)
         ev(x, node, r, k_col(t, c[i]), NULL);
     if (rt == t && need)
@@ -335,6 +345,43 @@ static bool index_has_text(const struct mp_index *ix)
 static struct plan_key k_conname(struct plan_ctx *x, long t, const char *name)
 {
     return key2(K_CONNAME, t, name_id(x, name));
+}
+
+/* Events of ALTER PRIMARY KEY on start table t: it uses the old key's
+ * columns (dropped after it) and their NOT NULL (dropped after it), and
+ * kills the old unique key (foreign keys on it are dropped first); it needs
+ * the new key's columns, their NOT NULL, and makes the new unique key and
+ * K_PKEY (foreign keys are added after it).  PostgreSQL: the old
+ * constraint name is freed, the new one taken. */
+static int pk_events(struct plan_ctx *x, long ni, long t, const struct mp_op *op)
+{
+    const struct mp_table *st = x->tabs[t].st;
+    size_t n = st->pk.n > op->unique.cols.n ? st->pk.n : op->unique.cols.n;
+    long *ids = mp_arena_alloc(x->a, (n + 1) * sizeof *ids);
+    if (st->pk.n) {
+        if (!col_ids(x, t, &st->pk, false, ids))
+            return -1;
+        for (size_t i = 0; i < st->pk.n; i++) {
+            ev(x, ni, USE, k_col(t, ids[i]), NULL);
+            ev(x, ni, USE, key2(K_NOTNULL, t, ids[i]), NULL);
+        }
+        ev(x, ni, KILL, k_unique(x, t, ids, st->pk.n), NULL);
+        if (x->d == MP_POSTGRES && st->pk_name)
+            ev(x, ni, REL, k_rel(x, st->pk_name), st->pk_name);
+    }
+    if (op->unique.cols.n) {
+        if (!col_ids(x, t, &op->unique.cols, true, ids))
+            return -1;
+        for (size_t i = 0; i < op->unique.cols.n; i++) {
+            ev(x, ni, NEED, k_col(t, ids[i]), NULL);
+            ev(x, ni, NEED, key2(K_NOTNULL, t, ids[i]), NULL);
+        }
+        ev(x, ni, MAKE, k_unique(x, t, ids, op->unique.cols.n), NULL);
+        if (x->d == MP_POSTGRES && op->unique.name)
+            ev(x, ni, ACQ, k_rel(x, op->unique.name), op->unique.name);
+    }
+    ev(x, ni, MAKE, key2(K_PKEY, t, 0), NULL);
+    return 0;
 }
 
 static int node_events(struct plan_ctx *x, long ni)
@@ -476,6 +523,10 @@ static int node_events(struct plan_ctx *x, long ni)
         /* a start column altered in place: it only has to be there, which
          * it is from the start to the end (a dropped column is not altered) */
         ev(c, ni, USE, k_col(t, n->c), NULL);
+        /* a new primary key needs its columns NOT NULL first; an old one
+         * keeps them so until it goes (pk_events) */
+        if (n->kind == MP_OP_SET_NOT_NULL || n->kind == MP_OP_DROP_NOT_NULL)
+            ev(c, ni, n->kind == MP_OP_SET_NOT_NULL ? MAKE : KILL, key2(K_NOTNULL, t, n->c), NULL);
         /* a new default is checked against the column's new type */
         if (n->kind == MP_OP_ALTER_TYPE || n->kind == MP_OP_SET_DEFAULT)
             ev(c, ni, n->kind == MP_OP_ALTER_TYPE ? MAKE : NEED, k_type(t, n->c),
@@ -513,6 +564,10 @@ static int node_events(struct plan_ctx *x, long ni)
     }
     case MP_OP_SET_TABLE_OPTIONS:
         ev(c, ni, NEED, k_table(t), NULL);
+        return 0;
+    case MP_OP_ALTER_PK:
+        if (pk_events(c, ni, t, op))
+            return mp_plan_bad(c, op, "the primary key names an unknown column");
         return 0;
     case MP_OP_CREATE_OBJECT:
     case MP_OP_DROP_OBJECT:

@@ -252,7 +252,7 @@ int mp_plan_make_nodes(struct plan_ctx *x, const struct mp_changeset *cs)
         case MP_OP_CREATE_TABLE:
             t = mp_plan_tab_final(x, op->def->name);
             n->def = mp_table_clone(x->a, op->def);
-            x->tabs[t].create_node = (long)(n - x->nodes); /* the node, not the op: sequence and type ops have none */
+            x->tabs[t].create_node = (long)(x->nnodes - 1); /* a node index: ops planned apart have none */
             break;
         case MP_OP_ADD_COLUMN:
         case MP_OP_ADD_FK:
@@ -279,7 +279,7 @@ int mp_plan_make_nodes(struct plan_ctx *x, const struct mp_changeset *cs)
             if (op->kind == MP_OP_RENAME_INDEX && mp_table_find_index(x->tabs[t].st, x->d, op->name) < 0)
                 return mp_plan_bad(x, op, "no such index in the start schema");
             if (op->kind == MP_OP_DROP_TABLE) {
-                x->tabs[t].drop_node = (long)(n - x->nodes);
+                x->tabs[t].drop_node = (long)(x->nnodes - 1);
                 n->detached = mp_arena_alloc(x->a, (x->tabs[t].st->nfks + 1) * sizeof(bool));
             }
             break;

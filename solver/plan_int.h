@@ -72,7 +72,9 @@ enum key_kind {
     K_TYPE,     /* the new type of a column: (table, column) */
     K_SHAPE,    /* a table as the objects that use it see it: (table) */
     K_OBJ,      /* a schema-level object: (name number of "<kind> <name>") */
-    K_CONNAME   /* a CHECK constraint name of a table (PostgreSQL): (table, name) */
+    K_CONNAME,  /* a CHECK constraint name of a table (PostgreSQL): (table, name) */
+    K_NOTNULL,  /* a column's NOT NULL, which a primary key needs: (table, column) */
+    K_PKEY      /* a table's primary key as ALTER PRIMARY KEY leaves it: (table) */
 };
 
 /* A resource.  Built with identities and name numbers (mp_plan_name_id());
@@ -90,7 +92,7 @@ struct plan_key {
  * fields before they became ranks, and a name as written. */
 struct plan_res {
     enum key_kind kind;
-    long t, c;             /* table and column identities (K_COL, K_TYPE, K_TABLE, K_UNIQUE) */
+    long t, c;             /* table and column identities (K_COL, K_TYPE, K_NOTNULL, K_TABLE, K_UNIQUE, K_PKEY) */
     const char *name;      /* K_REL, K_COLNAME: the name; K_POS: the added column */
 };
 

@@ -25,6 +25,8 @@ static int kind_priority(enum mp_op_kind k)
         /* objects go before the tables change and come back after */
         [MP_OP_DROP_OBJECT] = -1, [MP_OP_CREATE_OBJECT] = 18,
         [MP_OP_DROP_CHECK] = 1, [MP_OP_ADD_CHECK] = 15,
+        /* after the new key's columns are NOT NULL, before keys that use it */
+        [MP_OP_ALTER_PK] = 14,
     };
     return prio[k];
 }

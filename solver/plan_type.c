@@ -29,15 +29,25 @@ static int type_rank(const struct mp_op *op)
     }
 }
 
-/* By rank, then type name, then change-set order (the ADD VALUE steps of
- * one type name the labels added before them). */
+static int cmp_str0(const char *x, const char *y)
+{
+    return strcmp(x ? x : "", y ? y : "");
+}
+
+/* By rank, type name, the place of an added label in the desired enum
+ * (diff_type.c), label, then change-set order: the input order of the
+ * change set never matters (ops.h). */
 static int cmp_type_op(const struct mp_changeset *cs, size_t i, size_t j)
 {
     const struct mp_op *a = &cs->ops[i], *b = &cs->ops[j];
     int ra = type_rank(a), rb = type_rank(b);
     if (ra != rb)
         return ra - rb;
-    int c = strcmp(a->name ? a->name : "", b->name ? b->name : "");
+    int c = cmp_str0(a->name, b->name);
+    if (!c && a->kind == MP_OP_ADD_ENUM_VALUE && a->position != b->position)
+        return a->position - b->position;
+    if (!c)
+        c = cmp_str0(a->utype.label, b->utype.label);
     return c ? c : (i > j) - (i < j);
 }
 

@@ -106,9 +106,9 @@ static void fk_clause(struct mp_buf *b, const struct mp_fk *f)
     mp_sql_fk_deferrable(b, f);
 }
 
-static void create_index(struct mp_buf *b, const struct mp_index *x, const char *table)
+static void create_index(struct mp_buf *b, const struct mp_index *x, const char *table, enum mp_dialect d)
 {
-    mp_index_sql(b, x, table, MP_POSTGRES);
+    mp_index_sql(b, x, table, d);
 }
 
 static void create_table(struct mp_buf *b, const struct mp_table *t, enum mp_dialect d,
@@ -168,7 +168,7 @@ static void create_table(struct mp_buf *b, const struct mp_table *t, enum mp_dia
             mp_buf_add(b, " NOT VALID;\n");
         }
     for (size_t i = 0; with_indexes && i < t->nindexes; i++)
-        create_index(b, &t->indexes[i], as_name ? as_name : t->name);
+        create_index(b, &t->indexes[i], as_name ? as_name : t->name, d);
 }
 
 void mp_sql_create_table(struct mp_buf *b, const struct mp_table *t, enum mp_dialect d,
@@ -198,7 +198,7 @@ bool mp_sql_needs_rebuild(enum mp_dialect d, const struct mp_op *op)
         return true;
     return op->kind == MP_OP_SET_TABLE_OPTIONS || op->kind == MP_OP_ADD_FK || op->kind == MP_OP_DROP_FK ||
            op->kind == MP_OP_ADD_UNIQUE || op->kind == MP_OP_DROP_UNIQUE || op->kind == MP_OP_ADD_CHECK ||
-           op->kind == MP_OP_DROP_CHECK || mp_op_alters_column(op->kind);
+           op->kind == MP_OP_DROP_CHECK || op->kind == MP_OP_ALTER_PK || mp_op_alters_column(op->kind);
 }
 
 static void alter(struct mp_buf *b, const char *table)
@@ -258,7 +258,7 @@ static void rebuild(struct mp_buf *b, const struct mp_table *old, const struct m
     mp_buf_ident(b, now->name);
     mp_buf_add(b, ";\n");
     for (size_t i = 0; i < now->nindexes; i++)
-        create_index(b, &now->indexes[i], now->name);
+        create_index(b, &now->indexes[i], now->name, MP_SQLITE);
 }
 
 void mp_sql_step(struct mp_buf *b, const struct mp_op *op, enum mp_dialect d,
@@ -321,7 +321,7 @@ void mp_sql_step(struct mp_buf *b, const struct mp_op *op, enum mp_dialect d,
         mp_buf_ident(b, op->fk.name ? op->fk.name : "?unnamed foreign key?");
         break;
     case MP_OP_ADD_INDEX:
-        create_index(b, &op->index, op->table);
+        create_index(b, &op->index, op->table, d);
         return;
     case MP_OP_DROP_INDEX:
         mp_buf_add(b, "DROP INDEX ");
@@ -335,7 +335,7 @@ void mp_sql_step(struct mp_buf *b, const struct mp_op *op, enum mp_dialect d,
             mp_buf_add(b, "DROP INDEX ");
             mp_buf_ident(b, op->name);
             mp_buf_add(b, ";\n");
-            create_index(b, &t->indexes[xi], t->name);
+            create_index(b, &t->indexes[xi], t->name, d);
             return;
         }
         mp_buf_add(b, "ALTER INDEX ");
@@ -448,6 +448,9 @@ void mp_sql_step(struct mp_buf *b, const struct mp_op *op, enum mp_dialect d,
     case MP_OP_ALTER_DOMAIN:
         mp_sql_type_step(b, op, after);
         return;
+    case MP_OP_ALTER_PK:
+        mp_sql_alter_pk(b, op);
+        break;
     case MP_OP__COUNT:
         return;
     }

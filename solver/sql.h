@@ -60,6 +60,11 @@ void mp_sql_fk_deferrable(struct mp_buf *b, const struct mp_fk *f);
 void mp_sql_alter_column_features(struct mp_buf *b, const struct mp_op *op, enum mp_dialect d);
 /* " AS type INCREMENT BY n MINVALUE n MAXVALUE n START WITH n [NO] CYCLE". */
 void mp_sql_sequence_options(struct mp_buf *b, const struct mp_sequence *q);
+/* PostgreSQL "ALTER TABLE": one statement that drops the primary key
+ * op->name (when there is one) and adds op->unique as the new one (when it
+ * has columns), "ALTER TABLE t DROP CONSTRAINT old, ADD [CONSTRAINT n]
+ * PRIMARY KEY (...)", without the final ";\n" (sql_pk.c). */
+void mp_sql_alter_pk(struct mp_buf *b, const struct mp_op *op);
 /* Append the creating statement of object `o` (its `sql` and ";\n"), or
  * the DROP of its kind: DROP VIEW, DROP MATERIALIZED VIEW, DROP TRIGGER
  * (on PostgreSQL "... ON table"), DROP FUNCTION / PROCEDURE name(args),

@@ -232,6 +232,8 @@ static int check_create(const struct mp_schema *s, enum mp_dialect d, const stru
         for (size_t j = 0; j < x->cols.n; j++)
             if (mp_index_key_is_column(x, j) && !mp_table_column(t, d, x->cols.v[j]))
                 return fail(err, "index column \"%s\" does not exist in \"%s\"", x->cols.v[j], t->name);
+        if (d == MP_SQLITE && mp_index_sqlite_refusal(x))
+            return fail(err, "index \"%s\": %s", x->name, mp_index_sqlite_refusal(x));
     }
     return mp_vschema_check_create(NULL, s, d, (struct mp_table *)t, err);
 }
@@ -480,11 +482,14 @@ static int apply_table_op(struct mp_arena *a, struct mp_schema *s, enum mp_diale
         for (size_t i = 0; i < x->include.n; i++)
             if (!mp_table_column(t, d, x->include.v[i]))
                 return fail(err, "INCLUDE column \"%s\" does not exist in \"%s\"", x->include.v[i], t->name);
+        if (d == MP_SQLITE && mp_index_sqlite_refusal(x))
+            return fail(err, "index \"%s\": %s", x->name, mp_index_sqlite_refusal(x));
         struct mp_index *nx = mp_table_add_index(a, t);
         nx->name = mp_arena_strdup(a, x->name);
         nx->unique = x->unique;
         nx->cols = mp_names_copy(a, &x->cols);
         mp_index_copy_def(a, nx, x);
+        mp_index_project(nx, d); /* what SQLite keeps of it (sql.c renders the same) */
         nx->id = mp_schema_new_id(s);
         mp_schema_rel_add(s, nx->name, NULL);
         return 0;
@@ -696,6 +701,9 @@ static int apply_table_op(struct mp_arena *a, struct mp_schema *s, enum mp_diale
     case MP_OP_ALTER_COLUMN_FEATURES:
     case MP_OP_SET_TABLE_OPTIONS:
         return mp_vschema_apply_features(a, t, d, op, err);
+
+    case MP_OP_ALTER_PK:
+        return mp_vschema_apply_pk(a, s, d, t, op, err);
 
     case MP_OP_CREATE_OBJECT:
     case MP_OP_DROP_OBJECT:

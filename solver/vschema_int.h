@@ -23,5 +23,10 @@ int mp_vschema_check_op(struct mp_arena *a, struct mp_schema *s, enum mp_dialect
 int mp_vschema_check_create(struct mp_arena *a, const struct mp_schema *s, enum mp_dialect d,
                             struct mp_table *t, struct mp_error *err);
 
+/* ALTER PRIMARY KEY of concrete step `op` on table t of s: the key
+ * op->unique replaces t's (none when it has no columns).  MP_EPRECOND
+ * naming the rule, s unchanged on error (vschema_pk.c). */
+int mp_vschema_apply_pk(struct mp_arena *a, struct mp_schema *s, enum mp_dialect d, struct mp_table *t,
+                        const struct mp_op *op, struct mp_error *err);
 
 #endif

@@ -2,10 +2,12 @@
 # dirjobs_test.sh MIGPROP sqlite|postgres - `migprop check --dir DIR --jobs N`:
 # on the vaultwarden fixtures (tests/fixtures/vaultwarden-*) and on a copy
 # with a planted defect (tests/dirjobs/, see its SOURCE.md), TAP and JUnit of
-# --jobs 1 and --jobs 2 are the same bytes (the timings aside: `X trials/s`,
+# --jobs 1 and --jobs 2 are the same bytes (PostgreSQL: JUnit on the copy) (the timings aside: `X trials/s`,
 # `found after N trials in X s, shrunk in Y s`), as are the case directories
 # of the failure; --jobs 3 with fewer trials than workers works; SIGINT
-# leaves no worker, no scratch directory and (postgres) no schema behind.
+# leaves no worker, no scratch directory and (postgres) no schema behind;
+# (sqlite) the result files of a run killed with SIGKILL go with the next
+# run's sweep, those of a live run stay.
 # postgres: run under `migprop cluster` (DATABASE_URL set).  Prints TAP.
 set -u
 MP=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -17,24 +19,27 @@ export MIGPROP_FAILURE_DB=
 n=0 fails=0
 ok() { n=$((n + 1)); echo "ok $n - $1 [$BK]"; }
 bad() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1 [$BK]"; }
+# IT: random trials per property on vaultwarden; PIT: on the planted copy
+# (its failure is trial 2); SS: the shrink budget in checks, not seconds,
+# so a loaded machine shrinks as far; JUNIT: the formats compared on
+# vaultwarden (PostgreSQL, where a trial costs more, JUnit on the planted copy only)
 if [ "$BK" = postgres ]; then
     URL=${DATABASE_URL:?run under migprop cluster}
-    VW=$HERE/fixtures/vaultwarden-postgresql IT=3
+    VW=$HERE/fixtures/vaultwarden-postgresql IT=2 PIT=3 SS=8 VWF=tap
 else
-    URL= VW=$HERE/fixtures/vaultwarden-sqlite IT=25
+    URL= VW=$HERE/fixtures/vaultwarden-sqlite IT=25 PIT=25 SS=30 VWF="tap junit"
 fi
 # the planted copy: vaultwarden plus a migration whose down loses a column
 cp -r "$VW" "$T/planted" && cp -r "$HERE/dirjobs/down-loses-column/." "$T/planted/" || exit 2
 
 # run NAME JOBS FORMAT ARGS...: check --dir in its own directory $T/NAME.JOBS,
-# cases under cases/ there (the same relative path in every report); the
-# shrink budget in checks, not seconds, so a loaded machine shrinks as far
+# cases under cases/ there (the same relative path in every report)
 run() {
     name=$1 j=$2 fmt=$3
     shift 3
     mkdir -p "$T/$name.$j"
-    (cd "$T/$name.$j" && "$MP" check --backend "$BK" ${URL:+--pg-url "$URL"} --seed 7 --iterations "$IT" \
-        --shrink-steps 30 --shrink-time 600 --out cases --format "$fmt" --jobs "$j" "$@" >report 2>err)
+    (cd "$T/$name.$j" && "$MP" check --backend "$BK" ${URL:+--pg-url "$URL"} --seed 7 \
+        --shrink-steps "$SS" --shrink-time 600 --out cases --format "$fmt" --jobs "$j" "$@" >report 2>err)
     echo $? >"$T/$name.$j/rc"
 }
 # the report with its timings masked
@@ -65,9 +70,9 @@ has() {
 }
 
 # the real history: every property holds or is skipped
-for f in tap junit; do
-    run "vw-$f" 1 "$f" --dir "$VW"
-    run "vw-$f" 2 "$f" --dir "$VW"
+for f in $VWF; do
+    run "vw-$f" 1 "$f" --dir "$VW" --iterations "$IT"
+    run "vw-$f" 2 "$f" --dir "$VW" --iterations "$IT"
     same "vw-$f" 1 2 0
 done
 has vw-tap.2 "^ok [0-9]* - step_roundtrip \[$BK\]\$"
@@ -75,8 +80,8 @@ has vw-tap.2 "^# $IT trials, [0-9.]* trials/s\$"
 # the planted defect: the same failure, the same shrunk case, the same case
 # file (step_roundtrip, the property that fails, first found at trial 2)
 for f in tap junit; do
-    run "planted-$f" 1 "$f" --dir "$T/planted" --properties step_roundtrip
-    run "planted-$f" 2 "$f" --dir "$T/planted" --properties step_roundtrip
+    run "planted-$f" 1 "$f" --dir "$T/planted" --properties step_roundtrip --iterations "$PIT"
+    run "planted-$f" 2 "$f" --dir "$T/planted" --properties step_roundtrip --iterations "$PIT"
     same "planted-$f" 1 2 1
 done
 has planted-tap.2 "^not ok 1 - step_roundtrip \[$BK\]"
@@ -128,6 +133,37 @@ if [ "$BK" = postgres ]; then
         k=$((k + 1))
     done
     [ "$schemas" = 0 ] && ok "SIGINT: no schema left on the server" || bad "SIGINT: $schemas schemas left on the server"
+fi
+if [ "$BK" = sqlite ]; then
+    # the workers' result files of a run killed with SIGKILL (the random
+    # suite's --jobs and --dir's): owner-locked directories that a later run
+    # removes once their lock is free, and leaves alone while their run lives
+    S=$T/stale
+    mkdir -p "$S"
+    MIGPROP_TMPDIR=$S "$MP" check --backend sqlite --iterations 1000000 --seed 1 --no-shrink --jobs 2 \
+        --out "$S.cases" >/dev/null 2>&1 &
+    pa=$!
+    MIGPROP_TMPDIR=$S "$MP" check --backend sqlite --iterations 1000000 --seed 1 --jobs 2 \
+        --properties step_roundtrip --out "$S.cases" --dir "$VW" >/dev/null 2>&1 &
+    pb=$!
+    k=0
+    while [ $k -lt 100 ] && ! { ls -d "$S"/migprop-jobs-* && ls -d "$S"/migprop-dirjobs-*; } >/dev/null 2>&1; do
+        sleep 0.1
+        k=$((k + 1))
+    done
+    live=$(cd "$S" && ls -d migprop-jobs-* migprop-dirjobs-* 2>/dev/null | tr '\n' ' ')
+    MIGPROP_TMPDIR=$S "$MP" check --backend sqlite --iterations 1 --jobs 2 --out "$S.cases" --dir "$VW" >/dev/null 2>&1
+    kept=0
+    for d in $live; do [ -d "$S/$d" ] && kept=$((kept + 1)); done
+    [ "$kept" = 2 ] && ok "stale: a live run's result directories stay ($live)" ||
+        bad "stale: $kept of the live runs' 2 result directories ($live) survived another run"
+    kill -9 "$pa" "$pb"
+    wait "$pa" "$pb" 2>/dev/null
+    sleep 1 # the workers die with their parents (PR_SET_PDEATHSIG), and with them the lock
+    MIGPROP_TMPDIR=$S "$MP" check --backend sqlite --iterations 1 --jobs 2 --out "$S.cases" --dir "$VW" >/dev/null 2>&1
+    left=$(cd "$S" && ls -d migprop-job* migprop-dirjobs-* 2>/dev/null | tr '\n' ' ')
+    [ -z "$left" ] && ok "stale: a killed run's result directories go with the next run" ||
+        bad "stale: left after a killed run and the next: $left"
 fi
 echo "1..$n"
 [ "$fails" = 0 ]

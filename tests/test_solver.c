@@ -1032,18 +1032,25 @@ static void types_roundtrip_and_plan(void **state)
     struct mp_schema *want = parse(a, "table \"t\"\n  column \"id\" integer not null\n  column \"m\" raw 'mood'\n"
                                       "  column \"n\" raw 'pos'\n"
                                       "domain \"pos\" as integer\n  check (value > 0)\n"
-                                      "enum \"mood\" ('x', 'a', 'y', 'b', 'c')\n");
+                                      "enum \"mood\" ('x', 'w', 'a', 'y', 'b', 'c', 'd')\n");
     struct mp_changeset cs = {0};
     struct mp_error e = {0};
     struct mp_plan *p = NULL;
     assert_int_equal(mp_diff(a, start, want, NULL, MP_POSTGRES, &cs, &e), 0);
+    /* the change set's order does not matter: reversed, the labels still
+     * come out in the desired order */
+    for (size_t i = 0; i < cs.n / 2; i++) {
+        struct mp_op tmp = cs.ops[i];
+        cs.ops[i] = cs.ops[cs.n - 1 - i];
+        cs.ops[cs.n - 1 - i] = tmp;
+    }
     assert_int_equal(mp_plan_build(a, start, &cs, MP_POSTGRES, NULL, &p, &e), 0);
     mp_buf_reset(&d);
     assert_int_equal(mp_schema_diff(&d, want, p->final), 0);
     mp_buf_reset(&b);
     mp_plan_script(&b, p);
     const char *sc = mp_buf_str(&b);
-    const char *ax = strstr(sc, "ADD VALUE 'x' BEFORE 'a';"), *ay = strstr(sc, "ADD VALUE 'y' AFTER 'a';");
+    const char *ax = strstr(sc, "ADD VALUE 'x' BEFORE 'a';"), *ay = strstr(sc, "ADD VALUE 'y' BEFORE 'b';");
     const char *ac = strstr(sc, "ADD VALUE 'c';"), *cd = strstr(sc, "CREATE DOMAIN \"pos\" AS integer");
     const char *add = strstr(sc, "ADD COLUMN \"n\" pos");
     assert_non_null(ax);
@@ -1090,6 +1097,20 @@ static void types_roundtrip_and_plan(void **state)
     struct mp_op drop = {.kind = MP_OP_DROP_TYPE, .name = "mood"};
     assert_int_equal(mp_vschema_apply(a, v, MP_POSTGRES, &drop, &e), MP_EPRECOND);
     assert_non_null(strstr(e.msg, "column \"t\".\"m\" uses it"));
+    /* RENAME VALUE: the old label must exist and the new one must not */
+    struct mp_op ren = {.kind = MP_OP_RENAME_ENUM_VALUE, .name = "mood", .utype = {.label = "a", .new_label = "b"}};
+    assert_int_equal(mp_vschema_apply(a, v, MP_POSTGRES, &ren, &e), MP_EPRECOND);
+    ren.utype.new_label = "z";
+    assert_int_equal(mp_vschema_apply(a, v, MP_POSTGRES, &ren, &e), 0);
+    assert_string_equal(mp_schema_utype(v, MP_POSTGRES, "mood")->labels.v[0], "z");
+    mp_buf_reset(&b);
+    mp_sql_step(&b, &ren, MP_POSTGRES, v, NULL, NULL, MP_FAULT_NONE);
+    assert_string_equal(mp_buf_str(&b), "ALTER TYPE \"mood\" RENAME VALUE 'a' TO 'z';\n");
+    /* an added label that exists is refused; on SQLite every type step is */
+    struct mp_op addv = {.kind = MP_OP_ADD_ENUM_VALUE, .name = "mood", .utype = {.label = "z"}};
+    assert_int_equal(mp_vschema_apply(a, v, MP_POSTGRES, &addv, &e), MP_EPRECOND);
+    addv.utype.label = "q";
+    assert_int_equal(mp_vschema_apply(a, v, MP_SQLITE, &addv, &e), MP_EPRECOND);
     mp_buf_free(&b);
     mp_buf_free(&d);
     mp_arena_free(a);
