@@ -772,6 +772,11 @@ static void statement(struct pgx *x, json_t *stmt)
             const char *n = last_name(json_object_get(st, "typeName"), NULL);
             if (n)
                 fact(x, MP_LA_CREATE, MP_LO_TYPE, n);
+        } else if (strcmp(kind, "AlterEnumStmt") == 0 || strcmp(kind, "AlterDomainStmt") == 0) {
+            /* ALTER TYPE ... ADD / RENAME VALUE, ALTER DOMAIN: the type must exist */
+            const char *n = last_name(json_object_get(st, "typeName"), NULL);
+            if (n)
+                fact(x, MP_LA_REF, MP_LO_TYPE, n)->soft = true;
         } else if (strcmp(kind, "CreateDomainStmt") == 0) {
             const char *n = last_name(json_object_get(st, "domainname"), NULL);
             type_ref(x, json_object_get(st, "typeName"));
