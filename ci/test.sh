@@ -37,9 +37,9 @@ build-asan/migprop selftest --seed 1 --iterations 150 --backend sqlite >/dev/nul
 build-asan/migprop runner-check --runner migprop --backend sqlite --iterations 5 --sequences 3 \
   --out "$(mktemp -d)" >/dev/null
 build-asan/migprop bench --suite solver --repeat 1 --max-ops 1000 >/dev/null
-# the fuzz targets (tests/fuzz, clang + libFuzzer + ASan/UBSan), 20 s each
-# from the seed corpora: about 2 min with the build
-MIGPROP_FUZZ_SECONDS=60 ci/fuzz.sh
+# the fuzz targets (tests/fuzz, clang + libFuzzer + ASan/UBSan), 30 s each
+# from the seed corpora: about 3 min with the build
+MIGPROP_FUZZ_SECONDS=30 ci/fuzz.sh
 # no cluster, scratch database or postgres of this run left behind
 if [ -n "$(ls -A "$MIGPROP_TMPDIR")" ]; then
   echo "ci/test.sh: left behind in $MIGPROP_TMPDIR:" >&2
