@@ -33,29 +33,35 @@ static int syntax(struct lex *l, const char *what)
                         what, l->p);
 }
 
+/* The text between the quote at l->p and its closing twin (the same
+ * character, doubled inside to stand for itself: SQL's rule for "ident"
+ * and 'literal'), in the arena; NULL when it is not closed. */
+static const char *quoted(struct lex *l)
+{
+    char q = *l->p;
+    struct mp_buf b = {0};
+    for (l->p++; *l->p; l->p++) {
+        if (*l->p == q) {
+            if (l->p[1] != q)
+                break;
+            l->p++;
+        }
+        mp_buf_addc(&b, *l->p);
+    }
+    bool closed = *l->p == q;
+    if (closed)
+        l->p++;
+    const char *v = closed ? mp_arena_strdup(l->a, mp_buf_str(&b)) : NULL;
+    mp_buf_free(&b);
+    return v;
+}
+
 /* An identifier: "quoted" or a bare word. NULL at end of line. */
 static const char *ident(struct lex *l)
 {
     skip_ws(l);
-    if (*l->p == '"') {
-        struct mp_buf b = {0};
-        for (l->p++; *l->p; l->p++) {
-            if (*l->p == '"') {
-                if (l->p[1] != '"')
-                    break;
-                l->p++;
-            }
-            mp_buf_addc(&b, *l->p);
-        }
-        if (*l->p != '"') {
-            mp_buf_free(&b);
-            return NULL;
-        }
-        l->p++;
-        const char *s = mp_arena_strdup(l->a, mp_buf_str(&b));
-        mp_buf_free(&b);
-        return s;
-    }
+    if (*l->p == '"')
+        return quoted(l);
     const char *s = l->p;
     while (isalnum((unsigned char)*l->p) || *l->p == '_' || (unsigned char)*l->p >= 0x80)
         l->p++;
@@ -423,23 +429,7 @@ struct schema_ctx {
 static const char *literal(struct lex *l)
 {
     skip_ws(l);
-    if (*l->p != '\'')
-        return NULL;
-    struct mp_buf b = {0};
-    for (l->p++; *l->p; l->p++) {
-        if (*l->p == '\'') {
-            if (l->p[1] != '\'')
-                break;
-            l->p++;
-        }
-        mp_buf_addc(&b, *l->p);
-    }
-    bool closed = *l->p == '\'';
-    if (closed)
-        l->p++;
-    const char *v = closed ? mp_arena_strdup(l->a, mp_buf_str(&b)) : NULL;
-    mp_buf_free(&b);
-    return v;
+    return *l->p == '\'' ? quoted(l) : NULL;
 }
 
 /* "enum <name> ('a', 'b')" and "domain <name> as <type> [collate <c>]
