@@ -8,6 +8,7 @@
 #include "pgcluster.h"
 #include "text.h"
 #include "gen_types.h"
+#include "gen_pgindex.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -121,6 +122,9 @@ int mp_run_trials(const struct mp_run_config *cfg, struct mp_point *pts, size_t 
             /* enum types and domains: PostgreSQL-only (gen_types.h) */
             if (!cfg->backends[MP_SQLITE] && !(needs & MP_NEED_NO_TYPES))
                 mp_gen_types(t.a, t.seed, &gc);
+            /* index methods, NULLS order, operator classes: PostgreSQL-only too */
+            if (!cfg->backends[MP_SQLITE])
+                mp_gen_pg_index_options(t.a, t.seed, &gc);
             t.c = &gc;
             snprintf(lbuf, sizeof lbuf, "trial %ld", trial_no);
             label = lbuf;
