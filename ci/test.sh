@@ -28,10 +28,16 @@ cmake -B build-asan -DCMAKE_BUILD_TYPE=Debug -DMIGPROP_SANITIZE=ON -DMIGPROP_WER
 cmake --build build-asan -j"$(nproc)" >/dev/null
 build-asan/tests/test_solver >/dev/null
 build-asan/tests/test_runner >/dev/null
-tests/migrate_test.sh build-asan/migprop sqlite >/dev/null
-tests/lint_test.sh build-asan/migprop sqlite >/dev/null
-build-asan/migprop cluster tests/lint_test.sh build-asan/migprop postgres >/dev/null
-tests/generate_test.sh build-asan/migprop sqlite >/dev/null
+# tap_quiet CMD...: run a TAP test script quietly; on failure print its not-ok lines
+tap_quiet() {
+  local log="$MIGPROP_TMPDIR/tap.log"
+  "$@" >"$log" 2>&1 || { { grep -A12 '^not ok' "$log" | head -80 || true; tail -20 "$log"; } >&2; rm -f "$log"; return 1; }
+  rm -f "$log"
+}
+tap_quiet tests/migrate_test.sh build-asan/migprop sqlite
+tap_quiet tests/lint_test.sh build-asan/migprop sqlite
+tap_quiet build-asan/migprop cluster tests/lint_test.sh build-asan/migprop postgres
+tap_quiet tests/generate_test.sh build-asan/migprop sqlite
 build-asan/migprop check --iterations 60 --seed 13 --scenarios scenarios --format tap >/dev/null
 build-asan/migprop selftest --seed 1 --iterations 150 --backend sqlite >/dev/null
 build-asan/migprop runner-check --runner migprop --backend sqlite --iterations 5 --sequences 3 \
