@@ -38,8 +38,8 @@ tap_quiet tests/migrate_test.sh build-asan/migprop sqlite
 tap_quiet tests/lint_test.sh build-asan/migprop sqlite
 tap_quiet build-asan/migprop cluster tests/lint_test.sh build-asan/migprop postgres
 tap_quiet tests/generate_test.sh build-asan/migprop sqlite
-build-asan/migprop check --iterations 60 --seed 13 --scenarios scenarios --format tap >/dev/null
-build-asan/migprop selftest --seed 1 --iterations 150 --backend sqlite >/dev/null
+tap_quiet build-asan/migprop check --iterations 60 --seed 13 --scenarios scenarios --format tap
+tap_quiet build-asan/migprop selftest --seed 1 --iterations 150 --backend sqlite
 build-asan/migprop runner-check --runner migprop --backend sqlite --iterations 5 --sequences 3 \
   --out "$(mktemp -d)" >/dev/null
 build-asan/migprop bench --suite solver --repeat 1 --max-ops 1000 >/dev/null
