@@ -192,11 +192,22 @@ struct mp_work_queue {
 int mp_run_trials(const struct mp_run_config *cfg, struct mp_point *pts, size_t n, unsigned needs,
                   struct mp_timing *timing, struct mp_work_queue *q, char *log);
 
+/* run.c: shrink and write the failure of point pt at trial k (the run's
+ * k-th trial, as mp_run_trials() numbers them) as mp_run_trials() does
+ * when it finds it, the trial made and checked again first: the --jobs
+ * workers leave the shrinking of the first failures to the parent, so a
+ * later failure one of them found is not shrunk or saved (a single process
+ * never checks a point after its first failure).  Its time goes to
+ * pt->phases.shrink.  Nothing is written when the check passes this time
+ * or the run is interrupted. */
+void mp_run_shrink_found(const struct mp_run_config *cfg, struct mp_point *pt, unsigned needs, unsigned long k);
+
 /* The number of trials of a run: the fixed cases, then the random ones. */
 unsigned long mp_run_total(const struct mp_run_config *cfg);
 
 /* jobs.c: mp_run_trials() in cfg->jobs worker processes sharing one
- * mp_work_queue, their results merged in trial order, so the points are
+ * mp_work_queue, their results merged in trial order and each point's
+ * first failure shrunk here (mp_run_shrink_found()), so the points are
  * those one process makes.  Each worker dies with the parent
  * (PR_SET_PDEATHSIG). */
 int mp_run_jobs(const struct mp_run_config *cfg, struct mp_point *pts, size_t n, unsigned needs,

@@ -1,6 +1,8 @@
 /* jobs.c - worker processes (--jobs): each takes small batches of trials
  * from a shared queue and writes its results to a file; the parent merges
- * them in trial order, so the report is the one a single process makes. */
+ * them in trial order and shrinks each point's first failure, so the
+ * report, the case files and the failure database are those a single
+ * process makes. */
 #include "engine_int.h"
 #include "interrupt.h"
 #include "progress.h"
@@ -143,7 +145,11 @@ int mp_run_jobs(const struct mp_run_config *cfg, struct mp_point *pts, size_t n,
             if (!log)
                 mp_oom();
             struct mp_timing tm[MP_NDIALECTS] = {{0}};
-            int st = mp_run_trials(cfg, pts, n, needs, tm, q, log);
+            /* the first failures are shrunk by the parent once it knows
+             * which are first (mp_run_shrink_found()) */
+            struct mp_run_config wc = *cfg;
+            wc.shrink = false;
+            int st = mp_run_trials(&wc, pts, n, needs, tm, q, log);
             FILE *f = fdopen(fd, "wb");
             if (f) {
                 write_results(f, st, tm, log, loglen, pts, n);
@@ -264,6 +270,8 @@ int mp_run_jobs(const struct mp_run_config *cfg, struct mp_point *pts, size_t n,
                 pt->case_path = src->case_path, src->case_path = NULL;
                 if (status == 0)
                     status = 1;
+                if (cfg->shrink)
+                    mp_run_shrink_found(cfg, pt, needs, k);
             }
         }
     }

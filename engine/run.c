@@ -63,6 +63,57 @@ static int interrupted(void)
     return sig ? sig : mp_pgcluster_interrupted() ? SIGINT : 0;
 }
 
+/* Trial k of the run (a fixed case, then the random trials) as
+ * mp_run_trials() runs it: *t with its case (in *gc for a random trial),
+ * seed and rows, *label its name in the report (in lbuf, cap bytes, or the
+ * fixed case's), *trial_no its random trial number or -1.  t->a is the
+ * caller's to free, also on error.  0, or 2 when the case cannot be made
+ * (reported on stderr). */
+static int trial_make(const struct mp_run_config *cfg, unsigned long k, unsigned needs, struct mp_trial *t,
+                      struct mp_case *gc, char *lbuf, size_t cap, const char **label, long *trial_no)
+{
+    *t = (struct mp_trial){.a = mp_arena_new(), .solver = cfg->solver, .fault = cfg->fault, .keep_dir = cfg->keep_dir,
+                           .needs = needs, .backends = cfg->backends};
+    if (k < cfg->nfixed) {
+        t->c = &cfg->fixed[k].c;
+        *label = cfg->fixed[k].name;
+        *trial_no = -1;
+        /* the rule `replay` follows too */
+        const struct mp_casefile *file = cfg->fixed[k].file;
+        t->seed = mp_case_trial_seed(file ? &file->meta : NULL, *label);
+    } else {
+        *trial_no = cfg->only_trial >= 0 ? cfg->only_trial : (long)(k - cfg->nfixed);
+        t->seed = mp_trial_seed(cfg->seed, (uint64_t)*trial_no);
+        struct mp_rng rng;
+        mp_rng_seed(&rng, t->seed);
+        struct mp_error e = {0};
+        if (mp_gen_case(t->a, &rng, mp_gen_size((unsigned long)*trial_no), gc, &e)) {
+            fprintf(stderr, "migprop: trial %ld: %s\n", *trial_no, e.msg);
+            return 2;
+        }
+        /* enum types and domains: PostgreSQL-only (gen_types.h) */
+        if (!cfg->backends[MP_SQLITE] && !(needs & MP_NEED_NO_TYPES))
+            mp_gen_types(t->a, t->seed, gc);
+        /* index methods, NULLS order, operator classes: PostgreSQL-only too */
+        if (!cfg->backends[MP_SQLITE])
+            mp_gen_pg_index_options(t->a, t->seed, gc);
+        t->c = gc;
+        snprintf(lbuf, cap, "trial %ld", *trial_no);
+        *label = lbuf;
+    }
+    t->label = k < cfg->nfixed ? *label : mp_arena_printf(t->a, "trial-%ld", *trial_no);
+    if (k < cfg->nfixed && cfg->fixed[k].file && cfg->fixed[k].file->has_rows) {
+        t->data = cfg->fixed[k].file->data; /* the case's own rows, as replay runs it */
+    } else if (!cfg->no_data) {
+        /* rows from a stream of their own, so they never shift the case */
+        struct mp_rng drng;
+        mp_rng_seed(&drng, t->seed ^ 0xda7ada7ada7ada7aULL);
+        size_t rows = *trial_no < 0 ? 4 : 1 + (size_t)(*trial_no / 10 < 11 ? *trial_no / 10 : 11);
+        mp_data_gen(t->a, &drng, t->c->start, t->c->desired, &t->c->renames, rows, &t->data);
+    }
+    return 0;
+}
+
 int mp_run_trials(const struct mp_run_config *cfg, struct mp_point *pts, size_t n, unsigned needs,
                   struct mp_timing *timing, struct mp_work_queue *queue, char *log)
 {
@@ -93,51 +144,16 @@ int mp_run_trials(const struct mp_run_config *cfg, struct mp_point *pts, size_t 
             break;
         }
         memset(verdict, 0, n);
-        struct mp_trial t = {.a = mp_arena_new(), .solver = cfg->solver, .fault = cfg->fault, .keep_dir = cfg->keep_dir,
-                             .needs = needs, .backends = cfg->backends};
-        double gen0 = mp_now();
+        struct mp_trial t;
         struct mp_case gc;
         const char *label;
         long trial_no;
         char lbuf[64];
-        if (k < cfg->nfixed) {
-            t.c = &cfg->fixed[k].c;
-            label = cfg->fixed[k].name;
-            trial_no = -1;
-            /* the rule `replay` follows too */
-            const struct mp_casefile *file = cfg->fixed[k].file;
-            t.seed = mp_case_trial_seed(file ? &file->meta : NULL, label);
-        } else {
-            trial_no = cfg->only_trial >= 0 ? cfg->only_trial : (long)(k - cfg->nfixed);
-            t.seed = mp_trial_seed(cfg->seed, (uint64_t)trial_no);
-            struct mp_rng rng;
-            mp_rng_seed(&rng, t.seed);
-            struct mp_error e = {0};
-            if (mp_gen_case(t.a, &rng, mp_gen_size((unsigned long)trial_no), &gc, &e)) {
-                fprintf(stderr, "migprop: trial %ld: %s\n", trial_no, e.msg);
-                status = 2;
-                mp_arena_free(t.a);
-                break;
-            }
-            /* enum types and domains: PostgreSQL-only (gen_types.h) */
-            if (!cfg->backends[MP_SQLITE] && !(needs & MP_NEED_NO_TYPES))
-                mp_gen_types(t.a, t.seed, &gc);
-            /* index methods, NULLS order, operator classes: PostgreSQL-only too */
-            if (!cfg->backends[MP_SQLITE])
-                mp_gen_pg_index_options(t.a, t.seed, &gc);
-            t.c = &gc;
-            snprintf(lbuf, sizeof lbuf, "trial %ld", trial_no);
-            label = lbuf;
-        }
-        t.label = k < cfg->nfixed ? label : mp_arena_printf(t.a, "trial-%ld", trial_no);
-        if (k < cfg->nfixed && cfg->fixed[k].file && cfg->fixed[k].file->has_rows) {
-            t.data = cfg->fixed[k].file->data; /* the case's own rows, as replay runs it */
-        } else if (!cfg->no_data) {
-            /* rows from a stream of their own, so they never shift the case */
-            struct mp_rng drng;
-            mp_rng_seed(&drng, t.seed ^ 0xda7ada7ada7ada7aULL);
-            size_t rows = trial_no < 0 ? 4 : 1 + (size_t)(trial_no / 10 < 11 ? trial_no / 10 : 11);
-            mp_data_gen(t.a, &drng, t.c->start, t.c->desired, &t.c->renames, rows, &t.data);
+        double gen0 = mp_now();
+        if (trial_make(cfg, k, needs, &t, &gc, lbuf, sizeof lbuf, &label, &trial_no)) {
+            status = 2;
+            mp_arena_free(t.a);
+            break;
         }
         double gen = mp_now() - gen0; /* charged to the first property checked */
         for (int d = 0; d < MP_NDIALECTS; d++) {
@@ -230,6 +246,33 @@ int mp_run_trials(const struct mp_run_config *cfg, struct mp_point *pts, size_t 
     if (abandoned || interrupted())
         status = MP_RUN_INTERRUPTED_BASE + interrupted();
     return status;
+}
+
+void mp_run_shrink_found(const struct mp_run_config *cfg, struct mp_point *pt, unsigned needs, unsigned long k)
+{
+    const struct mp_property *prop = NULL;
+    for (size_t j = 0; j < cfg->nprops; j++)
+        if (cfg->props[j].name == pt->property)
+            prop = &cfg->props[j];
+    struct mp_backend *b = cfg->backends[pt->backend];
+    if (!prop || !b)
+        return;
+    double s0 = mp_now();
+    struct mp_trial t;
+    struct mp_case gc;
+    const char *label;
+    long trial_no;
+    char lbuf[64];
+    if (trial_make(cfg, k, needs, &t, &gc, lbuf, sizeof lbuf, &label, &trial_no) == 0) {
+        /* the check again, so the trial holds what the worker's did */
+        struct mp_buf diag = {0};
+        enum mp_verdict v = mp_trial_unmodelled_discard(&t, prop->check(&t, b, &diag), &diag);
+        if (v == MP_FAIL && !t.infra_error && !interrupted())
+            mp_failure_shrink_write(cfg, pt, &t, prop, pt->backend, trial_no);
+        mp_buf_free(&diag);
+    }
+    mp_arena_free(t.a);
+    mp_phase_add(&pt->phases.shrink, s0);
 }
 
 int mp_run(const struct mp_run_config *cfg, FILE *out)
