@@ -161,9 +161,41 @@ void mp_point_discard(struct mp_point *p, const char *reason, unsigned long coun
 /* Timing of one backend, printed as comments after the points (the only
  * part of a report that differs between two runs with the same seed). */
 struct mp_timing {
-    unsigned long trials;
-    double seconds;
+    unsigned long trials; /* trials in which a property was checked on it */
+    double seconds;       /* the work charged to it (mp_timing_from_phases()) */
 };
+
+/* run_charge.c: where a check's time goes.  A check on one backend may do
+ * work on another (dialect_agreement [sqlite] applies the plan on
+ * PostgreSQL too, and the PostgreSQL points then reuse it): that work is
+ * the other backend's, charged to the first of its points checked after it
+ * in the same trial (the one that would have done it), else to the same
+ * property's point there, so each backend's figures are its own and add up
+ * (struct mp_phase_times, the "trials in X s" lines, JUnit time). */
+struct mp_charge {
+    struct mp_phase_times before[MP_NDIALECTS]; /* the trial's t->ph when the check began */
+    double t0;                                  /* mp_now() then */
+};
+/* Work done for a backend by another backend's check, not yet charged to a
+ * point of its own (one per trial, zeroed before its first check). */
+struct mp_carry {
+    struct mp_phase_times ph[MP_NDIALECTS]; /* plan, execute, readback only */
+    const char *property[MP_NDIALECTS];     /* the property whose check did it; NULL: none */
+};
+/* Before a check of trial t. */
+void mp_charge_begin(struct mp_charge *c, const struct mp_trial *t);
+/* After the check of point pt in trial t: its own backend's work and the
+ * rest of its time (compare) to pt->phases and pt->seconds, other
+ * backends' work to `carry`, and what `carry` holds for pt's backend to
+ * pt. */
+void mp_charge_end(const struct mp_charge *c, const struct mp_trial *t, struct mp_point *pt, struct mp_carry *carry);
+/* At the end of a trial: what `carry` still holds (no later check on that
+ * backend) to the point of the property that did it on that backend. */
+void mp_carry_settle(struct mp_carry *carry, struct mp_point *pts, size_t n);
+/* timing[d].seconds: the sum of the phase times of the points on d, so the
+ * "trials in X s" lines add up with --stats (summed over the workers with
+ * --jobs: work time, not wall time).  The trial counts are left as they are. */
+void mp_timing_from_phases(struct mp_timing *timing, const struct mp_point *pts, size_t n);
 
 /* run_report.c: the run's report in cfg->format on `out`, through the
  * reporter (report.h), and the same in TAP on cfg->tap_file and in JUnit
@@ -201,7 +233,7 @@ struct mp_work_queue {
 
 /* run.c: run the trials k of [0, total) of the shard (all of them when
  * `q` is NULL, else the batches this process takes from q), filling pts
- * (with their phase times), timing and, when `log` is given,
+ * (with their phase times), the trial counts of timing and, when `log` is given,
  * log[point * total + k] with 'p', 'd' or 'f' for the trials it ran.
  * Returns 0, 1 (a property failed) or 2. */
 int mp_run_trials(const struct mp_run_config *cfg, struct mp_point *pts, size_t n, unsigned needs,

@@ -119,7 +119,6 @@ int mp_run_jobs(const struct mp_run_config *cfg, struct mp_point *pts, size_t n,
     q->batch = MP_JOBS_BATCH;
     fflush(NULL);
     pid_t parent = getpid();
-    double t0 = mp_now();
     /* the workers' result files, in a directory whose owner lock (held by
      * this process and its workers) tells a later run's sweep whether they
      * are stale: a run killed with SIGKILL leaves them to that sweep */
@@ -224,9 +223,6 @@ int mp_run_jobs(const struct mp_run_config *cfg, struct mp_point *pts, size_t n,
             status = ws;
     }
     mp_interrupt_forward(NULL, 0);
-    double wall = mp_now() - t0;
-    for (int d = 0; d < MP_NDIALECTS; d++)
-        timing[d].seconds = timing[d].trials ? wall : 0;
     /* merge in trial order: the report is the one a single process makes */
     for (size_t i = 0; i < n; i++) {
         struct mp_point *pt = &pts[i];

@@ -156,11 +156,11 @@ int mp_run_trials(const struct mp_run_config *cfg, struct mp_point *pts, size_t 
             break;
         }
         double gen = mp_now() - gen0; /* charged to the first property checked */
+        struct mp_carry carry = {0};
         for (int d = 0; d < MP_NDIALECTS; d++) {
             struct mp_backend *b = cfg->backends[d];
             if (!b)
                 continue;
-            double t0 = mp_now();
             bool any = false;
             for (size_t i = 0; i < n; i++) {
                 struct mp_point *pt = &pts[i];
@@ -171,15 +171,12 @@ int mp_run_trials(const struct mp_run_config *cfg, struct mp_point *pts, size_t 
                     if (cfg->props[j].name == pt->property)
                         prop = &cfg->props[j];
                 struct mp_buf diag = {0};
-                struct mp_phase_times before = t.ph[d], *pp = &pt->phases;
-                double c0 = mp_now();
+                struct mp_phase_times *pp = &pt->phases;
+                struct mp_charge charge;
+                mp_charge_begin(&charge, &t);
                 enum mp_verdict v = mp_trial_unmodelled_discard(&t, prop->check(&t, b, &diag), &diag);
-                double spent = mp_now() - c0, plan = t.ph[d].plan - before.plan,
-                       exec = t.ph[d].execute - before.execute, rb = t.ph[d].readback - before.readback;
-                pt->seconds += spent;
+                mp_charge_end(&charge, &t, pt, &carry);
                 pp->generate += gen, gen = 0;
-                pp->plan += plan, pp->execute += exec, pp->readback += rb;
-                pp->compare += spent > plan + exec + rb ? spent - plan - exec - rb : 0;
                 any = true;
                 if (interrupted()) {
                     /* a check the signal cut short (the cluster's servers are
@@ -214,11 +211,10 @@ int mp_run_trials(const struct mp_run_config *cfg, struct mp_point *pts, size_t 
             }
             if (abandoned)
                 break;
-            if (any) {
+            if (any)
                 timing[d].trials++;
-                timing[d].seconds += mp_now() - t0;
-            }
         }
+        mp_carry_settle(&carry, pts, n);
         mp_arena_free(t.a);
         for (size_t i = 0; i < n; i++) {
             if (!abandoned && (verdict[i] == 'p' || verdict[i] == 'd')) {
@@ -306,6 +302,7 @@ int mp_run(const struct mp_run_config *cfg, FILE *out)
     int status = cfg->jobs > 1 ? mp_run_jobs(cfg, pts, n, needs, timing)
                                : mp_run_trials(cfg, pts, n, needs, timing, NULL, NULL);
     mp_progress_end();
+    mp_timing_from_phases(timing, pts, n);
     if (cfg->phases) {
         memset(cfg->phases, 0, cfg->nprops * MP_NDIALECTS * sizeof *cfg->phases);
         for (size_t i = 0; i < n; i++)
