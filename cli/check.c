@@ -66,9 +66,11 @@ static const char usage[] =
     "  --case FILE                     also run this case file first (repeatable)\n"
     "  --regressions DIR               also replay every *.case file in DIR first (repeatable)\n"
     "                                  (./" MP_CHECK_SCENARIOS_DIR " is replayed by default when no case is given)\n"
-    "  --jobs N                        run trials in N worker processes, 1 .. " MP_STR(MP_CHECK_MAX_JOBS)
-    "\n"
-    "                                  (the same report for any N)\n"
+    "  --jobs N|auto                   run trials in N worker processes, 1 .. " MP_STR(MP_CHECK_MAX_JOBS)
+    " (1: none; the same\n"
+    "                                  report for any N); auto (default): one per CPU this process\n"
+    "                                  may run on, at most " MP_STR(MP_JOBS_AUTO_MAX) " (" MP_STR(MP_JOBS_AUTO_MAX_PG) " with PostgreSQL) and at most\n"
+    "                                  the trials to run\n"
     "  --shard I/N                     run only trials k with k mod N = I-1, N <= " MP_STR(MP_CHECK_MAX_SHARDS) "\n"
     "                                  (a CI matrix of N machines)\n"
     "  --out DIR                       write shrunk failing cases here (default " MP_CHECK_DEFAULT_OUT ")\n"
@@ -101,7 +103,8 @@ static const char usage_more[] =
     "exit status: 0 all properties hold, 1 a property failed, 2 usage or infrastructure error,\n"
     "             130 interrupted by SIGINT, 143 by SIGTERM\n"
     "environment: MIGPROP_REQUIRE_POSTGRES=1 makes an unavailable PostgreSQL an error, not a skip;\n"
-    "             MIGPROP_FAILURE_DB=DIR is the default of --failure-db, empty: no failure database\n";
+    "             MIGPROP_FAILURE_DB=DIR is the default of --failure-db, empty: no failure database;\n"
+    "             MIGPROP_JOBS=N|auto is the default of --jobs (empty: auto)\n";
 
 static uint64_t random_seed(void)
 {
@@ -177,6 +180,23 @@ static int parse_shard(const char *v, unsigned *index, unsigned *count)
     *index = (unsigned)i;
     *count = (unsigned)n;
     return 0;
+}
+
+/* `--jobs N|auto` (and MIGPROP_JOBS, named `what`): N worker processes,
+ * 1 .. MP_CHECK_MAX_JOBS (1: none), or auto (engine.h, mp_jobs_auto()). */
+static int parse_jobs(const char *what, const char *v, struct mp_run_config *cfg)
+{
+    uint64_t u;
+    if (strcmp(v, "auto") == 0) {
+        cfg->jobs_auto = true;
+        return 0;
+    }
+    int rc = mp_cli_u64("check", what, v, 1, MP_CHECK_MAX_JOBS, &u);
+    if (!rc) {
+        cfg->jobs = (unsigned)u;
+        cfg->jobs_auto = false;
+    }
+    return rc;
 }
 
 /* Judge the saved failure at `path` as `migprop replay` does (its
@@ -297,7 +317,9 @@ int mp_cmd_check(int argc, char **argv)
         .shrink_steps = MP_CHECK_DEFAULT_SHRINK_STEPS,
         .out_dir = MP_CHECK_DEFAULT_OUT,
         .failure_db = MP_FAILDB_DEFAULT_DIR,
+        .jobs_auto = true,
     };
+    bool jobs_given = false;
     bool have_seed = false, want[MP_NDIALECTS] = {true, true}, explicit_backend = false, cases_given = false;
     const char *pg_url = NULL, *dir = NULL, *expect_schema = NULL, *props_arg = NULL;
     bool fail_on_drop = false;
@@ -379,8 +401,8 @@ int mp_cmd_check(int argc, char **argv)
             add_case(&files, mp_xstrdup(optarg));
             break;
         case OPT_JOBS:
-            if (!(rc = mp_cli_u64("check", "--jobs", optarg, 1, MP_CHECK_MAX_JOBS, &u)))
-                cfg.jobs = (unsigned)u;
+            rc = parse_jobs("--jobs", optarg, &cfg);
+            jobs_given = true;
             break;
         case OPT_SHARD:
             rc = parse_shard(optarg, &cfg.shard_index, &cfg.shard_count);
@@ -456,6 +478,10 @@ int mp_cmd_check(int argc, char **argv)
     }
     if (!rc && optind < argc)
         rc = mp_cli_extra_argument("check", argv[optind]);
+    /* MIGPROP_JOBS: the default of --jobs (empty: auto) */
+    const char *jobs_env = getenv("MIGPROP_JOBS");
+    if (!rc && !jobs_given && jobs_env && *jobs_env)
+        rc = parse_jobs("MIGPROP_JOBS", jobs_env, &cfg);
     if (!rc && !dir && (expect_schema || fail_on_drop))
         rc = mp_cli_error("check", "%s needs --dir", expect_schema ? "--expect-schema" : "--fail-on-drop");
     /* the history trials read no case files */

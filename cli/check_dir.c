@@ -2,6 +2,7 @@
 #include "commands.h"
 #include "cliopt.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,7 +54,8 @@ int mp_check_dir(const char *dir, const char *props, const char *expect_schema, 
         .out_dir = run->out_dir,
         .shard_index = run->shard_index,
         .shard_count = run->shard_count,
-        .jobs = run->jobs,
+        /* auto: the CPUs (mp_dirjobs_run() starts no more than the trials) */
+        .jobs = run->jobs_auto ? mp_jobs_auto(ULONG_MAX, run->backends[MP_POSTGRES] != NULL) : run->jobs,
     };
     for (int d = 0; d < MP_NDIALECTS; d++) {
         cfg.backends[d] = run->backends[d];

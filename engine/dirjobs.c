@@ -171,7 +171,8 @@ int mp_dirjobs_run(const struct mp_dirjobs_spec *s, struct mp_dirjobs **out, str
     atomic_init(&sh->stop_unit, MP_DIRJOBS_NO_STOP);
     for (size_t u = 0; u < s->nunits; u++)
         atomic_init(&sh->stop[u], MP_DIRJOBS_NO_STOP);
-    unsigned nw = s->jobs;
+    /* no more workers than trials: the others would only start and stop */
+    unsigned nw = npos < s->jobs ? (unsigned)(npos ? npos : 1) : s->jobs;
     pid_t *pids = calloc(nw, sizeof *pids);
     const char **paths = calloc(nw, sizeof *paths);
     char *dir = NULL;

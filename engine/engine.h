@@ -197,6 +197,7 @@ struct mp_run_config {
                                    * directory per trial and backend) instead of in memory */
     bool no_data;                 /* insert no rows before the plan */
     unsigned jobs;                /* worker processes (0, 1: none); the report does not depend on it */
+    bool jobs_auto;               /* instead of `jobs`: mp_jobs_auto() of the trials to run (run.c) */
     unsigned shard_index, shard_count; /* run only trials k with k % count == index - 1 (count 0: all) */
     bool shrink;                  /* shrink each first failure and write it as a case file */
     double shrink_time;           /* seconds per failure (0: MP_SHRINK_DEFAULT_SECONDS, 30) */
@@ -248,6 +249,32 @@ enum mp_verdict mp_check_case(const struct mp_case *c, const struct mp_dataset *
                               const struct mp_plan_options *plan, const struct mp_property *prop,
                               struct mp_backend *const bk[MP_NDIALECTS], enum mp_dialect d, struct mp_buf *diag,
                               char *kind, size_t *nops);
+
+/* `--jobs auto` takes at most this many workers: past it a run gains
+ * little on a shared machine, and each worker holds memory, a trial
+ * database and, with PostgreSQL, connections of its own. */
+#define MP_JOBS_AUTO_MAX 8
+/* ... and at most this many when PostgreSQL is in the run: a worker holds
+ * up to 6 connections at once (its trials', its fresh runs' and the 4
+ * runner processes' of exactly_once, each kept from trial to trial), and
+ * the disposable cluster takes 40 (db/pgcluster.c, max_connections; 3 of
+ * them reserved for superusers): 8 workers ran out of connections
+ * ("remaining connection slots are reserved") and failed exactly_once
+ * falsely, 6 did not; 4 leave room for the parent and a --pg-url
+ * server's other clients. */
+#define MP_JOBS_AUTO_MAX_PG 4
+
+/* The CPUs this process may run on: sched_getaffinity(2)'s CPU_COUNT, else
+ * sysconf(_SC_NPROCESSORS_ONLN); at least 1. */
+unsigned mp_jobs_cpus(void);
+
+/* `--jobs auto` with `cpus` CPUs for a run of `trials` trials (with
+ * PostgreSQL in it or not): cpus, at most MP_JOBS_AUTO_MAX (with
+ * PostgreSQL MP_JOBS_AUTO_MAX_PG) and at most `trials`, at least 1. */
+unsigned mp_jobs_auto_for(unsigned cpus, unsigned long trials, bool postgres);
+
+/* mp_jobs_auto_for() of mp_jobs_cpus(). */
+unsigned mp_jobs_auto(unsigned long trials, bool postgres);
 
 /* Run all trials and print the report to `out`.  Returns 0 when every
  * property passed, 1 when one failed (or failed its health check), 2 on an

@@ -298,6 +298,19 @@ int mp_run(const struct mp_run_config *cfg, FILE *out)
     unsigned long trials = mp_run_total(cfg);
     if (cfg->shard_count > 1)
         trials = trials / cfg->shard_count + (trials % cfg->shard_count >= cfg->shard_index ? 1 : 0);
+    /* --jobs auto: the CPUs, no more workers than trials (every option
+     * works with workers: the report, case files and failure database do
+     * not depend on their number) */
+    struct mp_run_config jc = *cfg;
+    if (cfg->jobs_auto)
+        jc.jobs = mp_jobs_auto(trials, cfg->backends[MP_POSTGRES] != NULL);
+    jc.jobs_auto = false;
+    /* on stderr: the report is the same for any number of workers */
+    if (cfg->stats && cfg->jobs_auto)
+        fprintf(stderr, "migprop: jobs %u (auto: %u CPUs, %lu trials)\n", jc.jobs, mp_jobs_cpus(), trials);
+    else if (cfg->stats)
+        fprintf(stderr, "migprop: jobs %u\n", jc.jobs > 1 ? jc.jobs : 1);
+    cfg = &jc;
     mp_progress_begin(cfg->format == MP_FORMAT_HUMAN && isatty(STDERR_FILENO), trials);
     int status = cfg->jobs > 1 ? mp_run_jobs(cfg, pts, n, needs, timing)
                                : mp_run_trials(cfg, pts, n, needs, timing, NULL, NULL);

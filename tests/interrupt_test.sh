@@ -34,11 +34,13 @@ run() {
   if [ -z "$why" ]; then echo "ok $n - $name"; else
     echo "not ok $n - $name:$why"; sed 's/^/# /' "$e" | tail -5; fails=1; fi
 }
-run "SIGINT, SQLite" INT 130 2 --backend sqlite --seed 1
-run "SIGTERM, SQLite" TERM 143 2 --backend sqlite --seed 1
+# --jobs 1: these are the single process's path (the default, --jobs auto,
+# forks workers on a machine with two CPUs: the --jobs 2 runs below)
+run "SIGINT, SQLite" INT 130 2 --backend sqlite --seed 1 --jobs 1
+run "SIGTERM, SQLite" TERM 143 2 --backend sqlite --seed 1 --jobs 1
 run "SIGINT, SQLite, --jobs 2" INT 130 2 --backend sqlite --seed 1 --jobs 2
 run "SIGTERM, SQLite, --jobs 2" TERM 143 2 --backend sqlite --seed 1 --jobs 2
-run "SIGINT, PostgreSQL (disposable cluster)" INT 130 8 --backend postgres --seed 1
+run "SIGINT, PostgreSQL (disposable cluster)" INT 130 8 --backend postgres --seed 1 --jobs 1
 run "SIGTERM, PostgreSQL, --jobs 2" TERM 143 8 --backend postgres --seed 1 --jobs 2
 echo "1..$n"
 exit $fails

@@ -1,6 +1,6 @@
 /* test_engine.c - unit tests of the engine's shrink core (search order,
- * restarts, dead ends, budgets, ownership) and of the reporter's three
- * formats. */
+ * restarts, dead ends, budgets, ownership), of the reporter's three
+ * formats, of --jobs auto's limits and of each backend's time charged. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "engine_int.h"
@@ -307,6 +308,70 @@ static void unmodelled_read_back_discards(void **state)
     mp_arena_free(a);
 }
 
+/* ---- --jobs auto: the CPUs, capped, never more than the trials ---- */
+
+static void jobs_auto_limits(void **state)
+{
+    (void)state;
+    assert_int_equal(mp_jobs_auto_for(2, 100, false), 2);
+    assert_int_equal(mp_jobs_auto_for(64, 100, false), MP_JOBS_AUTO_MAX);
+    assert_int_equal(mp_jobs_auto_for(64, 100, true), MP_JOBS_AUTO_MAX_PG);
+    assert_int_equal(mp_jobs_auto_for(3, 100, true), 3);
+    assert_int_equal(mp_jobs_auto_for(8, 1, false), 1); /* --trial K: the serial path */
+    assert_int_equal(mp_jobs_auto_for(8, 0, false), 1);
+    assert_int_equal(mp_jobs_auto_for(0, 100, false), 1);
+    assert_true(mp_jobs_cpus() >= 1);
+}
+
+/* ---- a check's time: another backend's work is that backend's ---- */
+
+static void charge_to_the_backend_that_worked(void **state)
+{
+    (void)state;
+    struct mp_point pts[3] = {
+        {.property = "dialect_agreement", .backend = MP_SQLITE},
+        {.property = "ordering_valid", .backend = MP_POSTGRES},
+        {.property = "dialect_agreement", .backend = MP_POSTGRES},
+    };
+    struct mp_trial t = {0};
+    struct mp_carry carry = {0};
+    struct mp_charge c;
+    /* dialect_agreement [sqlite]: 1 s of SQLite execution and 5 s of
+     * PostgreSQL's by the timers, 10 ms by the clock: all of the clock's
+     * time is PostgreSQL's, none is left to the point */
+    mp_charge_begin(&c, &t);
+    t.ph[MP_SQLITE].execute += 1;
+    t.ph[MP_POSTGRES].plan += 0.5, t.ph[MP_POSTGRES].execute += 4, t.ph[MP_POSTGRES].readback += 0.5;
+    usleep(10 * 1000);
+    mp_charge_end(&c, &t, &pts[0], &carry);
+    assert_true(pts[0].phases.execute == 1 && pts[0].phases.plan == 0 && pts[0].phases.readback == 0);
+    assert_true(pts[0].phases.compare == 0 && pts[0].seconds == 0);
+    assert_string_equal(carry.property[MP_POSTGRES], "dialect_agreement");
+    /* ordering_valid [postgres], the first PostgreSQL point after it, reuses it */
+    mp_charge_begin(&c, &t);
+    mp_charge_end(&c, &t, &pts[1], &carry);
+    assert_true(pts[1].phases.plan == 0.5 && pts[1].phases.execute == 4 && pts[1].phases.readback == 0.5);
+    assert_true(pts[1].seconds >= 5);
+    assert_null(carry.property[MP_POSTGRES]);
+    mp_carry_settle(&carry, pts, 3);
+    assert_true(pts[2].phases.execute == 0);
+    /* nothing checked on PostgreSQL after it: the same property's point there */
+    mp_charge_begin(&c, &t);
+    t.ph[MP_POSTGRES].execute += 2;
+    mp_charge_end(&c, &t, &pts[0], &carry);
+    mp_carry_settle(&carry, pts, 3);
+    assert_true(pts[2].phases.execute == 2 && pts[2].seconds >= 2);
+    assert_null(carry.property[MP_POSTGRES]);
+    /* the trials lines are the sums of the phases */
+    struct mp_timing tm[MP_NDIALECTS] = {{0}};
+    mp_timing_from_phases(tm, pts, 3);
+    double pg = 0;
+    for (int i = 1; i < 3; i++)
+        pg += pts[i].phases.plan + pts[i].phases.execute + pts[i].phases.readback + pts[i].phases.compare;
+    assert_true(tm[MP_POSTGRES].seconds == pg && tm[MP_POSTGRES].seconds >= 7);
+    assert_true(tm[MP_SQLITE].seconds == 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -320,6 +385,8 @@ int main(void)
         cmocka_unit_test(plan_at_the_end_and_verdict),
         cmocka_unit_test(yaml_quoting),
         cmocka_unit_test(unmodelled_read_back_discards),
+        cmocka_unit_test(jobs_auto_limits),
+        cmocka_unit_test(charge_to_the_backend_that_worked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
