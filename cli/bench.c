@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 #include <math.h>
+#include <pwd.h>
 #include <spawn.h>
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -58,7 +59,8 @@ static const char usage[] =
     "  --out DIR          also write DIR/bench.json and DIR/bench.svg\n"
     "  --trials N         the trials suite's trials per figure, 1 .. " MP_STR(MP_BENCH_MAX_TRIALS) " (default "
     MP_STR(MP_BENCH_DEFAULT_TRIALS) ")\n"
-    "  --backend B        the trials suite's backends: sqlite, postgres or all (default all)\n"
+    "  --backend B        the trials and executor suites' backends: sqlite, postgres or all\n"
+    "                     (default all)\n"
     "  -h, --help         print this help\n"
     "\n"
     "suites:\n"
@@ -70,9 +72,10 @@ static const char usage[] =
     "           default suite's time goes, per phase (generate, plan, execute, readback,\n"
     "           compare, shrink) and per property, each with its share of the run\n"
     "  executor `migrate up` of 10 and 100 generated migrations against executing the\n"
-    "           same SQL raw in-process (SQLite file database), and the command-line\n"
-    "           runners on the same files: migprop (a commit each, and --group), dbmate and\n"
-    "           sql-migrate when installed\n"
+    "           same SQL raw in-process, and the command-line runners on the same files:\n"
+    "           migprop (a commit each, and --group), dbmate and sql-migrate when installed;\n"
+    "           on a new SQLite file and a new database of the disposable PostgreSQL\n"
+    "           cluster for every run\n"
     "  cluster  time until a disposable PostgreSQL answers, cold (initdb) and from the\n"
     "           cached pristine data directory\n"
     "  shrink   the naive solver's failures over 10 seeds (SQLite), found and reported\n"
@@ -540,12 +543,47 @@ static int suite_shrink(struct results *res, unsigned repeat, uint64_t seed)
 
 /* ---- executor ---- */
 
-static int suite_executor(struct results *res, unsigned repeat)
+/* Where the executor suite's runs go: a new SQLite file, or a new database
+ * on the disposable PostgreSQL cluster, for every run.  `url` is what
+ * migprop and dbmate take, `sqlm` sql-migrate's dialect and datasource. */
+struct exec_db {
+    enum mp_dialect d;
+    const char *dir;          /* scratch directory (migration files; SQLite: the database) */
+    struct mp_target *admin;  /* PostgreSQL: a connection to the cluster's own database */
+    const char *host, *port, *user;
+};
+
+/* A new empty database for one run; its URL for migprop and dbmate in
+ * *url, sql-migrate's config entry in *sqlm.  0, or an error. */
+static int exec_db_fresh(struct mp_arena *a, const struct exec_db *x, const char *tag, const char **url,
+                         const char **sqlm, struct mp_error *e)
+{
+    if (x->d == MP_SQLITE) {
+        char *path = mp_arena_printf(a, "%s/%s.sqlite", x->dir, tag);
+        unlink(path);
+        *url = mp_arena_printf(a, "sqlite:%s", path);
+        *sqlm = mp_arena_printf(a, "  dialect: sqlite3\n  datasource: %s\n", path);
+        return 0;
+    }
+    /* CREATE DATABASE runs outside a transaction block: one statement each */
+    char *name = mp_arena_printf(a, "mp_bench_%s", tag);
+    int rc = mp_target_exec(x->admin, "(bench)", 1, mp_arena_printf(a, "DROP DATABASE IF EXISTS %s", name), e);
+    if (!rc)
+        rc = mp_target_exec(x->admin, "(bench)", 1, mp_arena_printf(a, "CREATE DATABASE %s", name), e);
+    *url = mp_arena_printf(a, "postgres://%s@/%s?host=%s&port=%s&sslmode=disable", x->user, name, x->host, x->port);
+    *sqlm = mp_arena_printf(a, "  dialect: postgres\n  datasource: host=%s port=%s dbname=%s user=%s sslmode=disable\n",
+                            x->host, x->port, name, x->user);
+    return rc;
+}
+
+/* `migrate up` in-process, the same SQL raw in-process, and the runners'
+ * command lines, on fresh databases of one dialect; rows named with
+ * `where` ("sqlite file", "postgres"). */
+static int executor_rows(struct results *res, unsigned repeat, const struct exec_db *x, const char *where)
 {
     static const size_t sizes[] = {10, 100};
     int rc = 0;
-    char dir[256];
-    snprintf(dir, sizeof dir, "/tmp/migprop-bench-%ld", (long)getpid());
+    const char *dir = x->dir;
     for (size_t si = 0; si < sizeof sizes / sizeof *sizes && !rc; si++) {
         size_t nm = sizes[si];
         struct mp_arena *a = mp_arena_new();
@@ -580,12 +618,14 @@ static int suite_executor(struct results *res, unsigned repeat)
         for (unsigned r = 0; r < repeat && !rc; r++) {
             for (int raw = 0; raw < 2 && !rc; raw++) {
                 mkdir(dir, 0700);
-                char *path = mp_arena_printf(a, "%s/db%d.sqlite", dir, raw);
-                unlink(path);
+                const char *url, *sqlm;
                 struct mp_target *t;
                 struct mp_error e = {0};
-                if ((rc = mp_target_open(mp_arena_printf(a, "sqlite:%s", path), &t, &e)))
+                if ((rc = exec_db_fresh(a, x, raw ? "raw" : "up", &url, &sqlm, &e)) ||
+                    (rc = mp_target_open(url, &t, &e))) {
+                    fprintf(stderr, "migprop bench: executor: %s\n", e.msg);
                     break;
+                }
                 double t0 = mp_now();
                 if (raw) {
                     for (size_t i = 0; i < set.n && !rc; i++)
@@ -596,18 +636,21 @@ static int suite_executor(struct results *res, unsigned repeat)
                 }
                 (raw ? tr : tm)[r] = mp_now() - t0;
                 mp_target_close(t);
-                unlink(path);
+                if (x->d == MP_SQLITE)
+                    unlink(url + 7);
                 if (rc)
                     fprintf(stderr, "migprop bench: executor: %s\n", e.msg);
             }
         }
         rmdir(dir);
-        struct row w = {.suite = "executor", .name = "migrate up (sqlite file)", .x = (double)nm,
-                        .t = stats(tm, repeat), .unit = "migrations"};
+        struct row w = {.suite = "executor", .name = mp_arena_printf(bench_arena(), "migrate up (%s)", where),
+                        .x = (double)nm, .t = stats(tm, repeat), .unit = "migrations"};
         w.per = w.t.median > 0 ? w.x / w.t.median : 0;
         add_row(res, w);
-        struct row v = {.suite = "executor", .name = "raw, 1 tx each (limit)", .x = (double)nm,
-                        .t = stats(tr, repeat), .unit = "migrations"};
+        struct row v = {.suite = "executor",
+                        .name = x->d == MP_SQLITE ? "raw, 1 tx each (limit)"
+                                                  : mp_arena_printf(bench_arena(), "raw, 1 tx each (limit, %s)", where),
+                        .x = (double)nm, .t = stats(tr, repeat), .unit = "migrations"};
         v.per = v.t.median > 0 ? v.x / v.t.median : 0;
         add_row(res, v);
         /* the command-line runners on the same migrations, when installed:
@@ -629,35 +672,40 @@ static int suite_executor(struct results *res, unsigned repeat)
             bool ok = true;
             for (unsigned r = 0; r < repeat && ok; r++) {
                 char *mdir = mp_arena_printf(a, "%s/m", dir);
-                char *db = mp_arena_printf(a, "%s/db.sqlite", dir);
                 struct mp_error e = {0};
-                if (mp_rmtree(dir, &e) || mp_mkdir_p(mdir, &e))
+                const char *url, *sqlm;
+                if (mp_rmtree(dir, &e) || mp_mkdir_p(mdir, &e) || exec_db_fresh(a, x, "cli", &url, &sqlm, &e)) {
+                    fprintf(stderr, "migprop bench: executor: %s\n", e.msg);
+                    ok = false;
                     break;
+                }
                 for (size_t i = 0; i < set.n && ok; i++)
                     ok = mp_migdir_write_style(a, mdir, peers[pi].style, mp_arena_printf(a, "%04zu", i + 1), "m",
                                                set.v[i].up.sql, NULL, false, &e) == 0;
                 FILE *cf = fopen(mp_arena_printf(a, "%s/c.yml", dir), "w");
                 if (cf) {
-                    fprintf(cf, "b:\n  dialect: sqlite3\n  datasource: %s\n  dir: %s\n", db, mdir);
+                    fprintf(cf, "b:\n%s  dir: %s\n", sqlm, mdir);
                     fclose(cf);
                 }
                 char self[1024];
                 ssize_t sl = readlink("/proc/self/exe", self, sizeof self - 1);
                 self[sl > 0 ? sl : 0] = 0;
-                char *url = mp_arena_printf(a, "sqlite:%s", db);
-                char *own[] = {self, "migrate", "--quiet", "--dir", mdir, "--db", url, "up", NULL, NULL};
+                char *curl = mp_arena_strdup(a, url);
+                char *own[] = {self, "migrate", "--quiet", "--dir", mdir, "--db", curl, "up", NULL, NULL};
                 if (pi == 1)
                     own[8] = "--group"; /* one commit for the whole run */
-                char *dbmate[] = {"dbmate", "--url", url, "--migrations-dir", mdir, "--no-dump-schema", "up", NULL};
-                char *sqlm[] = {"sql-migrate", "up", mp_arena_printf(a, "-config=%s/c.yml", dir), "-env=b", NULL};
-                char *const *cmd = pi <= 1 ? own : pi == 2 ? dbmate : sqlm;
+                char *dbmate[] = {"dbmate", "--url", curl, "--migrations-dir", mdir, "--no-dump-schema", "up", NULL};
+                char *sqlmig[] = {"sql-migrate", "up", mp_arena_printf(a, "-config=%s/c.yml", dir), "-env=b", NULL};
+                char *const *cmd = pi <= 1 ? own : pi == 2 ? dbmate : sqlmig;
                 double t0 = mp_now();
                 ok = ok && run_quiet(cmd);
                 tp[r] = mp_now() - t0;
             }
             if (ok) {
-                struct row w2 = {.suite = "executor", .name = peers[pi].name, .x = (double)nm, .t = stats(tp, repeat),
-                                 .unit = "migrations"};
+                struct row w2 = {.suite = "executor",
+                                 .name = x->d == MP_SQLITE ? peers[pi].name
+                                                           : mp_arena_printf(bench_arena(), "%s (%s)", peers[pi].name, where),
+                                 .x = (double)nm, .t = stats(tp, repeat), .unit = "migrations"};
                 w2.per = w2.t.median > 0 ? w2.x / w2.t.median : 0;
                 add_row(res, w2);
             }
@@ -672,6 +720,57 @@ static int suite_executor(struct results *res, unsigned repeat)
         free(tr);
         mp_arena_free(a);
     }
+    return rc;
+}
+
+/* The executor suite on SQLite files, then on the disposable PostgreSQL
+ * cluster (skipped, saying so, when it cannot start); `only`: one dialect
+ * (--backend), or -1. */
+static int suite_executor(struct results *res, unsigned repeat, int only)
+{
+    char dir[256];
+    snprintf(dir, sizeof dir, "/tmp/migprop-bench-%ld", (long)getpid());
+    int rc = 0;
+    if (only < 0 || only == MP_SQLITE) {
+        struct exec_db x = {.d = MP_SQLITE, .dir = dir};
+        rc = executor_rows(res, repeat, &x, "sqlite file");
+    }
+    if (rc || (only >= 0 && only != MP_POSTGRES))
+        return rc;
+    struct mp_backend *b = NULL;
+    struct mp_backend_config bc = {.quiet = true};
+    struct mp_error e = {0};
+    if (mp_backend_open(MP_POSTGRES, &bc, &b, &e)) {
+        fprintf(stderr, "migprop bench: executor on postgres: %s (skipped)\n", e.msg);
+        return 0;
+    }
+    PQconninfoOption *opts = PQconninfoParse(b->conninfo, NULL);
+    struct exec_db x = {.d = MP_POSTGRES, .dir = dir, .host = "", .port = "5432", .user = ""};
+    struct mp_arena *a = mp_arena_new();
+    for (PQconninfoOption *o = opts; o && o->keyword; o++) {
+        if (!o->val)
+            continue;
+        if (strcmp(o->keyword, "host") == 0)
+            x.host = mp_arena_strdup(a, o->val);
+        else if (strcmp(o->keyword, "port") == 0)
+            x.port = mp_arena_strdup(a, o->val);
+        else if (strcmp(o->keyword, "user") == 0)
+            x.user = mp_arena_strdup(a, o->val);
+    }
+    PQconninfoFree(opts);
+    if (!x.user[0]) {
+        struct passwd *pw = getpwuid(geteuid());
+        x.user = mp_arena_strdup(a, pw ? pw->pw_name : "postgres");
+    }
+    if ((rc = mp_target_open(b->conninfo, &x.admin, &e))) {
+        fprintf(stderr, "migprop bench: executor on postgres: %s\n", e.msg);
+        rc = 2;
+    } else {
+        rc = executor_rows(res, repeat, &x, "postgres");
+        mp_target_close(x.admin);
+    }
+    mp_arena_free(a);
+    mp_backend_close(b);
     return rc;
 }
 
@@ -988,7 +1087,7 @@ int mp_cmd_bench(int argc, char **argv)
     if (all || strcmp(suite, "solver") == 0)
         rc = suite_solver(&res, repeat, max_ops, seed, &solver_exp);
     if (!rc && (all || strcmp(suite, "executor") == 0))
-        rc = suite_executor(&res, repeat);
+        rc = suite_executor(&res, repeat, only);
     if (!rc && (all || strcmp(suite, "cluster") == 0))
         rc = suite_cluster(&res, repeat);
     if (!rc && (all || strcmp(suite, "trials") == 0))

@@ -84,6 +84,21 @@ bool mp_fresh_image(struct mp_trial *t, const unsigned char **img, size_t *n);
 int mp_fresh_open(const char *url, const char *schema, const char *setup, struct mp_target **x,
                   struct mp_error *err);
 
+/* fresh_pg.c: the PostgreSQL schema of this process's runs on fresh
+ * databases, one name for all its runs (static storage), so that no run
+ * creates or drops a schema: that resets every backend's cached plans.
+ * mp_fresh_pg_setup() appends to q the SQL that makes `schema` the search
+ * path, creating it first unless it already exists on `url`;
+ * mp_fresh_pg_created() records that it does (after that SQL ran);
+ * mp_fresh_pg_release() empties it on x after a run, or drops it (any
+ * error: the next run makes a new one); mp_fresh_pg_cleanup() drops it at
+ * the process's end, on `conn` (a PGconn *, idle) or a new connection. */
+const char *mp_fresh_pg_schema(void);
+void mp_fresh_pg_setup(struct mp_buf *q, const char *url, const char *schema);
+void mp_fresh_pg_created(const char *url, const char *schema);
+void mp_fresh_pg_release(struct mp_target *x, const char *url, const char *schema);
+void mp_fresh_pg_cleanup(void *conn);
+
 /* runpool.c: executor processes kept from trial to trial for the runs on
  * fresh databases; at most MP_RUNPOOL_MAX run one job at once. */
 #define MP_RUNPOOL_MAX 16

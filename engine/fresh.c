@@ -18,10 +18,14 @@ static char *fresh_dir;     /* owner-locked scratch directory (base/os.h), made 
 static pid_t fresh_owner;   /* the process that made it: forked workers share it */
 static unsigned long fresh_counter;
 
+static PGconn *kept_pg;
+static pid_t kept_owner;
+
 void mp_fresh_cleanup(void)
 {
     if (fresh_dir && getpid() == fresh_owner)
         mp_rmtree(fresh_dir, NULL);
+    mp_fresh_pg_cleanup(kept_pg && kept_owner == getpid() ? kept_pg : NULL);
 }
 
 /* A URL (and PostgreSQL schema) of a new empty database. */
@@ -46,7 +50,12 @@ static int fresh_db(struct mp_trial *t, struct mp_backend *b, const char **url, 
         return 0;
     }
     *url = b->conninfo;
-    *schema = mp_arena_printf(t->a, "migprop_f_%s_%lu", mp_process_token(), n);
+    *schema = mp_arena_strdup(t->a, mp_fresh_pg_schema());
+    static bool at_exit;
+    if (!at_exit) {
+        at_exit = true; /* forked workers inherit it; cleanup looks at the owner */
+        atexit(mp_fresh_cleanup);
+    }
     return 0;
 }
 
@@ -91,12 +100,7 @@ static void fresh_drop(struct mp_trial *t, const char *url, const char *schema, 
     struct mp_error e = {0};
     if (!x && mp_target_open(url, &x, &e))
         return;
-    struct mp_buf q = {0};
-    mp_buf_add(&q, "DROP SCHEMA IF EXISTS ");
-    mp_buf_ident(&q, schema);
-    mp_buf_add(&q, " CASCADE");
-    mp_target_exec(x, "(cleanup)", 1, mp_buf_str(&q), &e);
-    mp_buf_free(&q);
+    mp_fresh_pg_release(x, url, schema);
     mp_target_close(x);
 }
 
@@ -109,8 +113,6 @@ static void fresh_drop(struct mp_trial *t, const char *url, const char *schema, 
  * to run: a new connection costs a backend start and cold catalog caches.
  * Between two runs it is idle, outside any transaction, holding no
  * advisory lock. */
-static PGconn *kept_pg;
-static pid_t kept_owner;
 static char *kept_url;
 static unsigned kept_runs;
 
@@ -193,14 +195,12 @@ int mp_fresh_open(const char *url, const char *schema, const char *setup, struct
         }
     } else if (setup) {
         struct mp_buf q = {0};
-        mp_buf_add(&q, "CREATE SCHEMA ");
-        mp_buf_ident(&q, schema);
-        mp_buf_add(&q, "; SET search_path TO ");
-        mp_buf_ident(&q, schema);
-        mp_buf_add(&q, ";\n");
+        mp_fresh_pg_setup(&q, url, schema);
         mp_buf_add(&q, setup);
         rc = mp_target_exec(*x, "(setup)", 1, mp_buf_str(&q), err);
         mp_buf_free(&q);
+        if (!rc)
+            mp_fresh_pg_created(url, schema);
     } else {
         rc = mp_target_set_schema(*x, schema, err);
     }
