@@ -35,6 +35,9 @@ struct mp_trial {
      * (fresh_image.c), made the first time a run needs it; NULL before */
     const unsigned char *sqlite_fresh;
     size_t sqlite_fresh_size;
+    /* SQLite, MP_NEED_FRESH: the schema text (mp_sqlite_schema_text) of
+     * the trial's database when res[MP_SQLITE].got was read; else NULL */
+    const char *sqlite_got_text;
 };
 
 /* trial.c: the seconds since t0 (mp_now()) added to *acc; returns now. */
@@ -76,6 +79,13 @@ void mp_fresh_cleanup(void);
  * is no setup image or SQLite could not build it: then the caller runs
  * the setup script instead. */
 bool mp_fresh_image(struct mp_trial *t, const unsigned char **img, size_t *n);
+
+/* fresh_same.c: the schema of the SQLite connection `conn` as text (in
+ * `a`): every row of sqlite_schema (type, name, table, SQL text) but those
+ * of migprop's bookkeeping tables, ordered.  Two databases with the same
+ * text have the same schema, and so the same read-back: introspection
+ * reads nothing else.  NULL when the query fails. */
+const char *mp_sqlite_schema_text(void *conn, struct mp_arena *a);
 
 /* fresh.c: open the fresh database at `url` (PostgreSQL: with `schema` as
  * the search path, on the process's kept connection, which closing *x

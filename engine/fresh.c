@@ -211,6 +211,26 @@ int mp_fresh_open(const char *url, const char *schema, const char *setup, struct
     return rc;
 }
 
+/* The schema the fresh database x holds now: on SQLite the trial's own
+ * read-back when the schema text is the trial's (fresh_same.c), else read
+ * back.  Errors as mp_introspect_conn(). */
+static int fresh_schema(struct mp_trial *t, const struct mp_apply_result *r, struct mp_target *x,
+                        const struct mp_schema **out, struct mp_error *err)
+{
+    if (mp_target_dialect(x) == MP_SQLITE && t->sqlite_got_text) {
+        const char *now = mp_sqlite_schema_text(mp_target_conn(x), t->a);
+        if (now && strcmp(now, t->sqlite_got_text) == 0) {
+            *out = r->got;
+            return 0;
+        }
+    }
+    struct mp_schema *s = NULL;
+    int rc = mp_introspect_conn(mp_target_dialect(x), mp_target_conn(x), (const char *const[]){"_mp_migrations", NULL},
+                                t->a, &s, err);
+    *out = s;
+    return rc;
+}
+
 int mp_trial_fresh_run(struct mp_trial *t, struct mp_backend *b, int runners, long kill_at, bool after_commit,
                        struct mp_fresh_result *out)
 {
@@ -279,12 +299,9 @@ int mp_trial_fresh_run(struct mp_trial *t, struct mp_backend *b, int runners, lo
     /* what the database holds now */
     t0 = mp_phase_add(&ph->execute, t0);
     struct mp_exec_config xc = {.table = "_mp_migrations", .fault = t->fault};
-    struct mp_schema *s = NULL;
     if ((out->rc = mp_exec_records(x, &xc, &out->applied_rows, &out->bad_rows, err)) ||
-        (out->rc = mp_introspect_conn(mp_target_dialect(x), mp_target_conn(x),
-                                      (const char *const[]){"_mp_migrations", NULL}, t->a, &s, err)))
+        (out->rc = fresh_schema(t, r, x, &out->schema, err)))
         goto end;
-    out->schema = s;
     if (runners > 1 &&
         ((out->rc = mp_target_query_long(x, "SELECT count(*) FROM \"_mp_runs\"", &out->runs_counted, err)) ||
          (out->rc = mp_target_query_long(x, "SELECT count(DISTINCT v) FROM \"_mp_runs\"", &out->runs_distinct, err))))
@@ -310,9 +327,8 @@ int mp_trial_fresh_run(struct mp_trial *t, struct mp_backend *b, int runners, lo
         t0 = mp_phase_add(&ph->execute, t0);
         if (!out->completed)
             snprintf(out->first_failure, sizeof out->first_failure, "the run after the kill failed: %.400s", e2.msg);
-        struct mp_schema *f = NULL;
-        if (out->completed && !mp_introspect_conn(mp_target_dialect(x), mp_target_conn(x),
-                                                  (const char *const[]){"_mp_migrations", NULL}, t->a, &f, &e2))
+        const struct mp_schema *f = NULL;
+        if (out->completed && !fresh_schema(t, r, x, &f, &e2))
             out->final = f;
     }
 end:
