@@ -156,6 +156,52 @@ static int run_one(struct mp_target *t, const struct mp_exec_config *cfg, const 
         sec = &wsec;
     }
     fkoff = sec->fk_off && t->d == MP_SQLITE;
+    /* PostgreSQL: BEGIN, the statements and the record in one round trip
+     * (mp_target_run_joined()), then COMMIT: not in the same string, so
+     * that a runner killed while its statements run leaves a transaction
+     * the server rolls back, as when each went alone, never one it commits
+     * after the runner is gone.  A --group run (savepoints) and the
+     * self-test faults that take the transaction or the statement
+     * splitting away go the long way. */
+    bool joined = t->d == MP_POSTGRES && !t->nested && !notx && !sec->fn && sec->sql &&
+                  t->fault != MP_FAULT_NO_TRANSACTION && t->fault != MP_FAULT_SPLIT_SEMICOLON;
+    if (joined) {
+        hook(cfg, MP_EXEC_BEFORE, m, up, 0, NULL);
+        began = true;
+        long nrun = ++t->nrun;
+        struct mp_buf suffix = {0};
+        mp_tracking_record_sql(t, m, up, &suffix);
+        bool ran = false;
+        double t0 = (mp_now() * 1e3);
+        rc = mp_target_run_joined(t, sec, t->nested ? "SAVEPOINT migprop_migration;\n" : "BEGIN;\n",
+                                  mp_buf_str(&suffix), &ran, err);
+        mp_buf_free(&suffix);
+        double ms = (mp_now() * 1e3) - t0;
+        *ms_out = ms;
+        if (rc) {
+            /* a string the server refused to parse began nothing */
+            if (PQtransactionStatus(t->pg) != PQTRANS_IDLE)
+                mp_target_tx_rollback(t);
+            struct mp_error e2 = {0};
+            /* the statements failed: their failure is recorded, as below */
+            if (!ran && up && !mp_target_tx_begin(t, &e2)) {
+                if (mp_tracking_record(t, m, "failed", (long)ms, err->msg, &e2))
+                    mp_target_tx_rollback(t);
+                else
+                    mp_target_tx_commit(t, &e2);
+            }
+            goto out;
+        }
+        /* fault injection: the statements and the record ran, nothing is
+         * committed */
+        if (cfg && cfg->kill_before_commit == nrun)
+            raise(SIGKILL);
+        if ((rc = mp_target_tx_commit(t, err)))
+            mp_target_tx_rollback(t);
+        else if (cfg && cfg->kill_after_commit == nrun)
+            raise(SIGKILL);
+        goto out;
+    }
     bool in_tx_fault = t->fault == MP_FAULT_PRAGMA_IN_TX;
     if (fkoff && !in_tx_fault && (rc = mp_target_q(t, "PRAGMA foreign_keys=OFF", 0, NULL, err)))
         goto out;

@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 #include <stdbool.h>
 
+#include "buf.h"
 #include "executor.h"
 
 struct mp_target {
@@ -60,6 +61,19 @@ void mp_target_tx_rollback(struct mp_target *t);
  * statement at a time (outside a transaction).  Errors: MP_EDB
  * "PATH:LINE: message", t->fail_line set to LINE. */
 int mp_target_run_section(struct mp_target *t, const struct mp_migsql *sec, bool alone, struct mp_error *err);
+
+/* PostgreSQL: `prefix` (one statement: BEGIN or SAVEPOINT), the section's
+ * SQL and `suffix` (the tracking record) sent as one query string: one
+ * round trip, where the statements one by one cost three (PostgreSQL "Multiple
+ * Statements in a Simple Query": the server stops at the first error and
+ * skips the rest).  An error in the section names its line as
+ * mp_target_run_section() does; *ran tells whether the section's
+ * statements all succeeded (false: the error is theirs or the prefix's;
+ * true with an error: the suffix failed).  After any error
+ * the transaction is aborted: the caller rolls back.  Not for code
+ * sections or ones that must run alone. */
+int mp_target_run_joined(struct mp_target *t, const struct mp_migsql *sec, const char *prefix, const char *suffix,
+                         bool *ran, struct mp_error *err);
 
 /* Transaction control in section `sec` (SQL, not a callback), before it
  * runs; `in_tx`: it runs inside the runner's transaction (not a
@@ -156,6 +170,14 @@ bool mp_tracking_is_applied(const struct mp_track_row *w);
  * skips 'applied' records. */
 int mp_tracking_record(struct mp_target *t, const struct mp_migration *m, const char *status, long ms,
                        const char *error, struct mp_error *err);
+
+/* PostgreSQL: append to `out` the statement, ending in ";\n", that
+ * mp_tracking_record(t, m, "applied", ...) runs (up) or
+ * mp_tracking_delete(t, m->version) (down), with literal values, for a
+ * query string of several statements (mp_target_run_joined()); its
+ * execution time is measured by the server from the string's arrival.
+ * Nothing for the no-record self-test fault (up). */
+void mp_tracking_record_sql(struct mp_target *t, const struct mp_migration *m, bool up, struct mp_buf *out);
 
 /* Re-read under the lock: is `version` recorded as applied now? */
 int mp_tracking_applied_now(struct mp_target *t, const char *version, bool *applied, struct mp_error *err);

@@ -166,6 +166,94 @@ out:
     return rc;
 }
 
+int mp_target_run_joined(struct mp_target *t, const struct mp_migsql *sec, const char *prefix, const char *suffix,
+                         bool *ran, struct mp_error *err)
+{
+    *ran = false;
+    const char *sql = sec->sql ? sec->sql : "";
+    const char *path = sec->path ? sec->path : "(migration)";
+    long base = sec->line > 0 ? sec->line : 1;
+    struct mp_sql_stmt *sv = NULL;
+    long ns = mp_sql_statements(sql, strlen(sql), &sv);
+    if (ns < 0)
+        mp_oom();
+    /* "\n;": a last line comment of the section, or a statement without its
+     * semicolon, must not swallow or join the suffix */
+    size_t np = strlen(prefix), nsql = strlen(sql);
+    struct mp_buf q = {0};
+    mp_buf_add(&q, prefix);
+    mp_buf_add(&q, sql);
+    static const char glue[] = "\n;\n";
+    mp_buf_add(&q, glue);
+    mp_buf_add(&q, suffix);
+    const char *full = mp_buf_str(&q);
+    int rc = 0;
+    bool failed_in_section = false, glue_error = false;
+    if (!PQsendQuery(t->pg, full)) {
+        rc = mp_target_db_error(t, err, path, NULL);
+        failed_in_section = true;
+        goto out;
+    }
+    long done = 0; /* statements that succeeded, the prefix's one first */
+    PGresult *r;
+    while ((r = PQgetResult(t->pg))) {
+        ExecStatusType st = PQresultStatus(r);
+        if (st == PGRES_COPY_IN)
+            PQputCopyEnd(t->pg, "migprop: COPY FROM STDIN is not supported in migrations");
+        if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+            done++;
+        } else if (st != PGRES_EMPTY_QUERY && !rc) {
+            /* where the server says it failed, else the first statement
+             * not done: the prefix's, the section's or the suffix's */
+            const char *pos = PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION);
+            long at = -1; /* byte offset into the section */
+            if (pos) {
+                size_t b = char_to_byte(full, atol(pos));
+                /* the glue is the section's: its syntax error at the end
+                 * of input points there */
+                at = b < np ? -2 : b - np <= nsql + sizeof glue - 1 ? (long)(b - np < nsql ? b - np : nsql) : -3;
+                glue_error = b >= np + nsql;
+            } else {
+                at = done < 1 ? -2 : done - 1 < ns ? (long)sv[done - 1].start : -3;
+            }
+            if (at >= 0) {
+                failed_in_section = true;
+                rc = pg_fail(t, r, path, base + mp_sql_line_of(sql, (size_t)at) - 1, err);
+            } else {
+                /* the transaction's start, the record or the commit: the
+                 * section's statements did not fail */
+                failed_in_section = at == -2;
+                rc = mp_target_db_error(t, err, at == -2 ? prefix : "recording the migration", r);
+            }
+        }
+        PQclear(r);
+    }
+    if (rc && failed_in_section && glue_error && strcmp(err->sqlstate, "42601") == 0 &&
+        PQtransactionStatus(t->pg) == PQTRANS_IDLE) {
+        /* a syntax error at the section's end (an unclosed parenthesis...)
+         * is reported "at or near" the glue, and the server ran nothing
+         * of the string: the section alone, in its transaction, gives
+         * the message it gives without us */
+        struct mp_error e2 = {0};
+        PGresult *b = PQexec(t->pg, prefix);
+        bool began = PQresultStatus(b) == PGRES_COMMAND_OK;
+        PQclear(b);
+        if (began && run_sql(t, sec, false, &e2) != 0) {
+            *err = e2;
+            rc = e2.code;
+        } else if (began) {
+            /* alone it ran: the record then, as the suffix would have */
+            failed_in_section = false;
+            rc = mp_target_exec(t, "(tracking)", 1, suffix, err);
+        }
+    }
+    *ran = !failed_in_section;
+out:
+    mp_buf_free(&q);
+    free(sv);
+    return rc;
+}
+
 int mp_target_run_section(struct mp_target *t, const struct mp_migsql *sec, bool alone, struct mp_error *err)
 {
     if (sec->fn)

@@ -353,6 +353,49 @@ int mp_tracking_record(struct mp_target *t, const struct mp_migration *m, const 
     return rc;
 }
 
+/* `s` as a PostgreSQL literal for t's connection (PQescapeLiteral: right
+ * whatever standard_conforming_strings says). */
+static void pg_literal(struct mp_target *t, struct mp_buf *out, const char *s)
+{
+    char *q = PQescapeLiteral(t->pg, s, strlen(s));
+    if (!q)
+        mp_oom();
+    mp_buf_add(out, q);
+    PQfreemem(q);
+}
+
+void mp_tracking_record_sql(struct mp_target *t, const struct mp_migration *m, bool up, struct mp_buf *out)
+{
+    if (!up) {
+        mp_buf_printf(out, "DELETE FROM %s WHERE version = ", t->table);
+        pg_literal(t, out, m->version);
+        mp_buf_add(out, ";\n");
+        return;
+    }
+    if (t->fault == MP_FAULT_NO_RECORD)
+        return; /* self-test fault, as mp_tracking_record() */
+    /* the statements' time as the server saw it: statement_timestamp() is
+     * when the query string arrived, for all its statements (PostgreSQL
+     * "Current Date/Time") */
+    mp_buf_printf(out,
+                  "INSERT INTO %s AS m (version, name, checksum, applied_at, execution_time_ms, status, "
+                  "error_message, attempts) VALUES (",
+                  t->table);
+    pg_literal(t, out, m->version);
+    mp_buf_add(out, ", ");
+    pg_literal(t, out, m->name ? m->name : "");
+    mp_buf_add(out, ", ");
+    pg_literal(t, out, m->checksum);
+    mp_buf_printf(out,
+                  ", clock_timestamp(), "
+                  "(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::bigint, 'applied', NULL, %ld) "
+                  "ON CONFLICT (version) DO UPDATE SET name = excluded.name, "
+                  "checksum = excluded.checksum, applied_at = excluded.applied_at, "
+                  "execution_time_ms = excluded.execution_time_ms, status = excluded.status, "
+                  "error_message = excluded.error_message, attempts = excluded.attempts;\n",
+                  t->attempt > 0 ? t->attempt : 1L);
+}
+
 int mp_tracking_applied_now(struct mp_target *t, const char *version, bool *applied, struct mp_error *err)
 {
     *applied = false;

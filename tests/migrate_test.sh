@@ -170,6 +170,26 @@ eq "$(sql "SELECT count(*) FROM migprop_migrations")" 0 "to 0: every record gone
 expect 0 "to 0: schema" schema --db "$DB"
 eq "$(cat "$W/out")" "" "to 0: empty schema"
 
+# ---- the record: execution time, a line comment at the end, a quote in the name ----
+d=$W/record
+if [ "$B" = postgres ]; then slow="SELECT pg_sleep(0.3);"; else slow="WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) SELECT count(*) FROM c;"; fi
+mig "$d" "1_it's_slow.up.sql" "CREATE TABLE r (id integer PRIMARY KEY);
+$slow
+INSERT INTO r VALUES (1); -- a last comment, no newline after it"
+printf '%s' "$(cat "$d/1_it's_slow.up.sql")" >"$d/1_it's_slow.up.sql"
+fresh
+expect 0 "a migration ending in a line comment" migrate --dir "$d" --db "$DB" up
+eq "$(sql "SELECT name || ' ' || status FROM migprop_migrations WHERE version = '1'")" "it's_slow applied" \
+  "its record: the name with its quote, applied"
+eq "$(sql "SELECT count(*) FROM r")" 1 "its last statement ran"
+ms=$(sql "SELECT execution_time_ms FROM migprop_migrations WHERE version = '1'")
+if [ "$B" = postgres ]; then
+  [ "$ms" -ge 300 ] && [ "$ms" -lt 5000 ] && ok "the record's time is the statements' ($ms ms)" ||
+    bad "the record's time is the statements' (got $ms ms, wanted 300 .. 5000)"
+else
+  [ "$ms" -gt 0 ] && ok "the record's time is the statements' ($ms ms)" || bad "the record's time (got $ms ms)"
+fi
+
 # ---- outside a transaction: dirty state and repair ----
 d=$W/notx
 mig "$d" 1_a.up.sql "CREATE TABLE a (id integer PRIMARY KEY, s text);"
