@@ -112,6 +112,20 @@ static void hook(const struct mp_exec_config *cfg, enum mp_exec_event ev, const 
     cfg->hook(ev, &info, cfg->hook_payload);
 }
 
+/* Record m as failed with `msg` after its statements failed and their
+ * transaction was rolled back: in a transaction of its own (a failure to
+ * record is not the migration's error, which stays the one reported). */
+static void record_failed(struct mp_target *t, const struct mp_migration *m, double ms, const char *msg)
+{
+    struct mp_error e2 = {0};
+    if (mp_target_tx_begin(t, &e2))
+        return;
+    if (mp_tracking_record(t, m, "failed", (long)ms, msg, &e2))
+        mp_target_tx_rollback(t);
+    else
+        mp_target_tx_commit(t, &e2);
+}
+
 /* SQLite, after a migration that ran with foreign keys off: the first
  * violation left behind is an error (SQLite "ALTER TABLE" 7, step 10). */
 static int fk_check(struct mp_target *t, struct mp_error *err)
@@ -182,14 +196,9 @@ static int run_one(struct mp_target *t, const struct mp_exec_config *cfg, const 
             /* a string the server refused to parse began nothing */
             if (PQtransactionStatus(t->pg) != PQTRANS_IDLE)
                 mp_target_tx_rollback(t);
-            struct mp_error e2 = {0};
             /* the statements failed: their failure is recorded, as below */
-            if (!ran && up && !mp_target_tx_begin(t, &e2)) {
-                if (mp_tracking_record(t, m, "failed", (long)ms, err->msg, &e2))
-                    mp_target_tx_rollback(t);
-                else
-                    mp_target_tx_commit(t, &e2);
-            }
+            if (!ran && up)
+                record_failed(t, m, ms, err->msg);
             goto out;
         }
         /* fault injection: the statements and the record ran, nothing is
@@ -262,12 +271,8 @@ static int run_one(struct mp_target *t, const struct mp_exec_config *cfg, const 
             mp_tracking_mark_dirty(t, m->version, err->msg, &e2);
         } else {
             mp_target_tx_rollback(t);
-            if (up && !mp_target_tx_begin(t, &e2)) {
-                if (mp_tracking_record(t, m, "failed", (long)ms, err->msg, &e2))
-                    mp_target_tx_rollback(t);
-                else
-                    mp_target_tx_commit(t, &e2);
-            }
+            if (up)
+                record_failed(t, m, ms, err->msg);
         }
         goto out;
     }

@@ -111,6 +111,87 @@ static int pg_fail(struct mp_target *t, PGresult *r, const char *path, long line
     return rc;
 }
 
+/* Where a statement of a query string failed. */
+enum pg_where { PG_IN_PREFIX, PG_IN_SECTION, PG_IN_SUFFIX };
+
+/* "\n;": a last line comment of the section, or a statement without its
+ * semicolon, must not swallow or join the suffix */
+static const char glue[] = "\n;\n";
+
+/* PostgreSQL: `prefix` (empty, or one statement), the section's SQL (ns
+ * statements sv) and `suffix` (empty, or statements after the glue) as
+ * one query string, its results read to the end.  The first error is set
+ * in err, naming the section's line when it is the section's; *where says
+ * whose it is, *glue_error that the server pointed at the glue. */
+static int pg_run_string(struct mp_target *t, const struct mp_migsql *sec, const struct mp_sql_stmt *sv, long ns,
+                         const char *prefix, const char *suffix, enum pg_where *where, bool *glue_error,
+                         struct mp_error *err)
+{
+    const char *sql = sec->sql ? sec->sql : "";
+    const char *path = sec->path ? sec->path : "(migration)";
+    long base = sec->line > 0 ? sec->line : 1;
+    size_t np = strlen(prefix), nsql = strlen(sql);
+    long npre = np ? 1 : 0;
+    bool has_suffix = suffix[0] != 0;
+    struct mp_buf q = {0};
+    mp_buf_add(&q, prefix);
+    mp_buf_add(&q, sql);
+    if (has_suffix) {
+        mp_buf_add(&q, glue);
+        mp_buf_add(&q, suffix);
+    }
+    const char *full = mp_buf_str(&q);
+    int rc = 0;
+    *where = PG_IN_SECTION;
+    *glue_error = false;
+    if (!PQsendQuery(t->pg, full)) {
+        rc = mp_target_db_error(t, err, path, NULL);
+        mp_buf_free(&q);
+        return rc;
+    }
+    long done = 0; /* statements that succeeded, the prefix's first */
+    PGresult *r;
+    while ((r = PQgetResult(t->pg))) {
+        ExecStatusType st = PQresultStatus(r);
+        if (st == PGRES_COPY_IN)
+            PQputCopyEnd(t->pg, "migprop: COPY FROM STDIN is not supported in migrations");
+        if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+            done++;
+        } else if (st != PGRES_EMPTY_QUERY && !rc) {
+            /* the statement the server names, else the first not done */
+            const char *pos = PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION);
+            long line = 0, idx = done - npre;
+            if (pos) {
+                size_t at = char_to_byte(full, atol(pos));
+                /* the glue is the section's: its syntax error at the end
+                 * of input points there */
+                if (at < np)
+                    *where = PG_IN_PREFIX;
+                else if (at - np > nsql + (has_suffix ? sizeof glue - 1 : 0))
+                    *where = PG_IN_SUFFIX;
+                else
+                    line = mp_sql_line_of(sql, at - np < nsql ? at - np : nsql);
+                *glue_error = has_suffix && at >= np + nsql && *where == PG_IN_SECTION;
+            } else if (idx < 0) {
+                *where = PG_IN_PREFIX;
+            } else if (idx < ns) {
+                line = sv[idx].line;
+            } else if (has_suffix) {
+                *where = PG_IN_SUFFIX;
+            } else {
+                line = mp_sql_line_of(sql, nsql);
+            }
+            if (*where == PG_IN_SECTION)
+                rc = pg_fail(t, r, path, base + line - 1, err);
+            else
+                rc = mp_target_db_error(t, err, *where == PG_IN_PREFIX ? prefix : "recording the migration", r);
+        }
+        PQclear(r);
+    }
+    mp_buf_free(&q);
+    return rc;
+}
+
 static int run_sql(struct mp_target *t, const struct mp_migsql *sec, bool alone, struct mp_error *err)
 {
     const char *sql = sec->sql ? sec->sql : "";
@@ -137,31 +218,11 @@ static int run_sql(struct mp_target *t, const struct mp_migsql *sec, bool alone,
             PQclear(r);
             free(one);
         }
-        goto out;
+    } else {
+        enum pg_where where;
+        bool glue_error;
+        rc = pg_run_string(t, sec, sv, ns, "", "", &where, &glue_error, err);
     }
-    if (!PQsendQuery(t->pg, sql)) {
-        rc = mp_target_db_error(t, err, path, NULL);
-        goto out;
-    }
-    long done = 0;
-    PGresult *r;
-    while ((r = PQgetResult(t->pg))) {
-        ExecStatusType st = PQresultStatus(r);
-        if (st == PGRES_COPY_IN)
-            PQputCopyEnd(t->pg, "migprop: COPY FROM STDIN is not supported in migrations");
-        if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
-            done++;
-        } else if (st != PGRES_EMPTY_QUERY && !rc) {
-            /* the statement the server names, else the first not done */
-            const char *pos = PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION);
-            long line = done < ns ? sv[done].line : mp_sql_line_of(sql, strlen(sql));
-            if (pos)
-                line = mp_sql_line_of(sql, char_to_byte(sql, atol(pos)));
-            rc = pg_fail(t, r, path, base + line - 1, err);
-        }
-        PQclear(r);
-    }
-out:
     free(sv);
     return rc;
 }
@@ -169,67 +230,16 @@ out:
 int mp_target_run_joined(struct mp_target *t, const struct mp_migsql *sec, const char *prefix, const char *suffix,
                          bool *ran, struct mp_error *err)
 {
-    *ran = false;
     const char *sql = sec->sql ? sec->sql : "";
-    const char *path = sec->path ? sec->path : "(migration)";
-    long base = sec->line > 0 ? sec->line : 1;
     struct mp_sql_stmt *sv = NULL;
     long ns = mp_sql_statements(sql, strlen(sql), &sv);
     if (ns < 0)
         mp_oom();
-    /* "\n;": a last line comment of the section, or a statement without its
-     * semicolon, must not swallow or join the suffix */
-    size_t np = strlen(prefix), nsql = strlen(sql);
-    struct mp_buf q = {0};
-    mp_buf_add(&q, prefix);
-    mp_buf_add(&q, sql);
-    static const char glue[] = "\n;\n";
-    mp_buf_add(&q, glue);
-    mp_buf_add(&q, suffix);
-    const char *full = mp_buf_str(&q);
-    int rc = 0;
-    bool failed_in_section = false, glue_error = false;
-    if (!PQsendQuery(t->pg, full)) {
-        rc = mp_target_db_error(t, err, path, NULL);
-        failed_in_section = true;
-        goto out;
-    }
-    long done = 0; /* statements that succeeded, the prefix's one first */
-    PGresult *r;
-    while ((r = PQgetResult(t->pg))) {
-        ExecStatusType st = PQresultStatus(r);
-        if (st == PGRES_COPY_IN)
-            PQputCopyEnd(t->pg, "migprop: COPY FROM STDIN is not supported in migrations");
-        if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
-            done++;
-        } else if (st != PGRES_EMPTY_QUERY && !rc) {
-            /* where the server says it failed, else the first statement
-             * not done: the prefix's, the section's or the suffix's */
-            const char *pos = PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION);
-            long at = -1; /* byte offset into the section */
-            if (pos) {
-                size_t b = char_to_byte(full, atol(pos));
-                /* the glue is the section's: its syntax error at the end
-                 * of input points there */
-                at = b < np ? -2 : b - np <= nsql + sizeof glue - 1 ? (long)(b - np < nsql ? b - np : nsql) : -3;
-                glue_error = b >= np + nsql;
-            } else {
-                at = done < 1 ? -2 : done - 1 < ns ? (long)sv[done - 1].start : -3;
-            }
-            if (at >= 0) {
-                failed_in_section = true;
-                rc = pg_fail(t, r, path, base + mp_sql_line_of(sql, (size_t)at) - 1, err);
-            } else {
-                /* the transaction's start, the record or the commit: the
-                 * section's statements did not fail */
-                failed_in_section = at == -2;
-                rc = mp_target_db_error(t, err, at == -2 ? prefix : "recording the migration", r);
-            }
-        }
-        PQclear(r);
-    }
-    if (rc && failed_in_section && glue_error && strcmp(err->sqlstate, "42601") == 0 &&
-        PQtransactionStatus(t->pg) == PQTRANS_IDLE) {
+    enum pg_where where;
+    bool glue_error;
+    int rc = pg_run_string(t, sec, sv, ns, prefix, suffix, &where, &glue_error, err);
+    free(sv);
+    if (rc && glue_error && strcmp(err->sqlstate, "42601") == 0 && PQtransactionStatus(t->pg) == PQTRANS_IDLE) {
         /* a syntax error at the section's end (an unclosed parenthesis...)
          * is reported "at or near" the glue, and the server ran nothing
          * of the string: the section alone, in its transaction, gives
@@ -243,14 +253,11 @@ int mp_target_run_joined(struct mp_target *t, const struct mp_migsql *sec, const
             rc = e2.code;
         } else if (began) {
             /* alone it ran: the record then, as the suffix would have */
-            failed_in_section = false;
+            where = PG_IN_SUFFIX;
             rc = mp_target_exec(t, "(tracking)", 1, suffix, err);
         }
     }
-    *ran = !failed_in_section;
-out:
-    mp_buf_free(&q);
-    free(sv);
+    *ran = !rc || where == PG_IN_SUFFIX;
     return rc;
 }
 
