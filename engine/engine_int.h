@@ -6,8 +6,6 @@
 
 #include "engine.h"
 
-#include <sys/types.h>
-
 /* A trial: one case with its rows, checked by the properties on the active
  * backends.  Everything it allocates lives in `a`, freed in one call by
  * whoever made the trial (run.c, mp_check_case). */
@@ -110,20 +108,6 @@ void mp_fresh_pg_setup(struct mp_buf *q, const char *url, const char *schema);
 void mp_fresh_pg_created(const char *url, const char *schema);
 void mp_fresh_pg_release(struct mp_target *x, const char *url, const char *schema);
 void mp_fresh_pg_cleanup(void *conn);
-
-/* spawner.c: fork a process running main_fn(fd) (it exits when main_fn
- * returns) with *fd this side of a socketpair to it (close-on-exec) and
- * *pid its pid.  The process is a child of the spawner, a process forked
- * from the caller on the first call (without the descriptors keep_closed
- * names, n of them, -1 for none) and dying with it; reap it with
- * mp_spawner_wait().  MP_EIO when neither the spawner nor a new one
- * forks. */
-int mp_spawner_fork(void (*main_fn)(int fd), const int *keep_closed, size_t n, pid_t *pid, int *fd,
-                    struct mp_error *err);
-
-/* spawner.c: wait for process `pid` of mp_spawner_fork() to end; *status
- * as waitpid(2) gives it.  -1 (*status 0) when the spawner cannot tell. */
-int mp_spawner_wait(pid_t pid, int *status);
 
 /* runpool.c: executor processes kept from trial to trial for the runs on
  * fresh databases; at most MP_RUNPOOL_MAX run one job at once. */

@@ -2,7 +2,7 @@
  * databases (fresh.c): forked once and reused from trial to trial, so a
  * run costs no fork, no copy-on-write faults of the trial process's memory
  * and no exit; a runner that dies (killed on purpose) is replaced at the
- * next run, forked by the spawner (spawner.c), not by the trial process. */
+ * next run. */
 #include "engine_int.h"
 #include "executor.h"
 #include "os.h"
@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -250,37 +251,45 @@ static bool serve(int fd)
     return true;
 }
 
-/* A worker's life: jobs until its parent goes. */
-static void serve_all(int fd)
-{
-    while (serve(fd))
-        ;
-}
-
-/* Start worker i, forked by the spawner (spawner.c), which is forked
- * once and dies with this process, taking its workers with it. */
+/* Start worker i: a process that serves jobs until its parent goes. */
 static int spawn(int i, struct mp_error *err)
 {
-    int fds[MP_RUNPOOL_MAX];
-    for (int k = 0; k < MP_RUNPOOL_MAX; k++)
-        fds[k] = pool[k].pid > 0 ? pool[k].fd : -1; /* the other workers' ends: theirs alone */
-    pid_t pid;
-    int fd;
-    int rc = mp_spawner_fork(serve_all, fds, MP_RUNPOOL_MAX, &pid, &fd, err);
-    if (rc)
-        return rc;
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+        return mp_error_set(err, MP_EIO, "socketpair: %s", strerror(errno));
+    fflush(NULL);
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(sv[0]);
+        close(sv[1]);
+        return mp_error_set(err, MP_EIO, "fork: %s", strerror(errno));
+    }
+    if (pid == 0) {
+        close(sv[0]);
+        for (int k = 0; k < MP_RUNPOOL_MAX; k++)
+            if (pool[k].pid > 0)
+                close(pool[k].fd); /* the other workers' ends: theirs alone */
+        /* die with the parent; it may have died before the prctl */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+            _exit(1);
+        while (serve(sv[1]))
+            ;
+        _exit(0);
+    }
+    close(sv[1]);
     pool[i].pid = pid;
-    pool[i].fd = fd;
+    pool[i].fd = sv[0];
     return 0;
 }
 
-/* Forget worker i, reaping it (through the spawner, its parent); *status:
- * how it ended (0 when the spawner cannot tell). */
+/* Forget worker i, reaping it; *status: how it ended. */
 static void reap(int i, int *status)
 {
     close(pool[i].fd);
     int st = 0;
-    mp_spawner_wait(pool[i].pid, &st);
+    while (waitpid(pool[i].pid, &st, 0) < 0 && errno == EINTR)
+        ;
     pool[i].pid = 0;
     pool[i].fd = -1;
     if (status)
