@@ -41,6 +41,31 @@ static int prep(sqlite3 *db, const char *sql, const char *arg, sqlite3_stmt **st
     return 0;
 }
 
+/* The per-table queries of one introspection, prepared once for all its
+ * tables (a prepare parses, resolves the pragma functions and plans; the
+ * schema does not change meanwhile) and finalized at its end. */
+struct table_queries {
+    sqlite3_stmt *cols, *fks, *create, *indexes;
+};
+
+/* *slot prepared from `sql` the first time, reset after, bound to `arg`. */
+static int prep_kept(sqlite3 *db, sqlite3_stmt **slot, const char *sql, const char *arg, struct mp_error *err)
+{
+    if (!*slot)
+        return prep(db, sql, arg, slot, err);
+    sqlite3_reset(*slot);
+    sqlite3_bind_text(*slot, 1, arg, -1, SQLITE_STATIC);
+    return 0;
+}
+
+static void table_queries_free(struct table_queries *q)
+{
+    sqlite3_finalize(q->cols);
+    sqlite3_finalize(q->fks);
+    sqlite3_finalize(q->create);
+    sqlite3_finalize(q->indexes);
+}
+
 static enum mp_fk_action action(const char *s)
 {
     if (!s) return MP_FK_NO_ACTION;
@@ -95,13 +120,15 @@ static void scan_create(struct mp_arena *a, struct mp_schema *s, struct mp_table
 }
 
 static int introspect_table(sqlite3 *db, struct mp_arena *a, struct mp_schema *s, struct mp_table *t,
-                            struct mp_error *err)
+                            struct table_queries *tq, struct mp_error *err)
 {
     sqlite3_stmt *st;
     int rc;
-    if ((rc = prep(db, "SELECT name, type, \"notnull\", dflt_value, pk, hidden FROM pragma_table_xinfo(?1) ORDER BY cid",
-                   t->name, &st, err)))
+    if ((rc = prep_kept(db, &tq->cols,
+                        "SELECT name, type, \"notnull\", dflt_value, pk, hidden FROM pragma_table_xinfo(?1) ORDER BY cid",
+                        t->name, err)))
         return rc;
+    st = tq->cols;
     const char *pk[64] = {0};
     size_t npk = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -127,13 +154,15 @@ static int introspect_table(sqlite3 *db, struct mp_arena *a, struct mp_schema *s
                 npk = (size_t)k;
         }
     }
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     t->pk = mp_names_make(a, npk, pk);
 
-    if ((rc = prep(db, "SELECT id, \"table\", \"from\", \"to\", on_delete, on_update, \"match\" "
-                       "FROM pragma_foreign_key_list(?1) ORDER BY id, seq",
-                   t->name, &st, err)))
+    if ((rc = prep_kept(db, &tq->fks,
+                        "SELECT id, \"table\", \"from\", \"to\", on_delete, on_update, \"match\" "
+                        "FROM pragma_foreign_key_list(?1) ORDER BY id, seq",
+                        t->name, err)))
         return rc;
+    st = tq->fks;
     int last = -1;
     struct mp_fk *f = NULL;
     size_t cap1 = 0, cap2 = 0;
@@ -151,31 +180,35 @@ static int introspect_table(sqlite3 *db, struct mp_arena *a, struct mp_schema *s
         /* NULL: REFERENCES p without a column list, p's primary key (resolved in resolve_fks) */
         names_push(a, &f->ref_cols, &cap2, col_text(a, st, 3));
     }
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
 
     /* the CREATE text, for what the pragmas do not show (after the foreign
      * keys, whose options it completes; before the indexes, whose column
      * collations default to the columns') */
-    if ((rc = prep(db, "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?1 AND sql IS NOT NULL", t->name,
-                   &st, err)))
+    if ((rc = prep_kept(db, &tq->create,
+                        "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?1 AND sql IS NOT NULL", t->name,
+                        err)))
         return rc;
+    st = tq->create;
     if (sqlite3_step(st) == SQLITE_ROW)
         mp_sqlite_read_features(a, s, t, (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
 
     /* key columns of each index (xinfo "key" = 1), in order; cid -2 is an
      * expression, desc / coll the order and collation.  An index of CREATE
      * INDEX (origin "c") is read from its stored text (expressions, DESC,
      * COLLATE, WHERE: index_def.h), its column keys named as the table
      * names them; the automatic indexes of UNIQUE constraints hold columns */
-    if ((rc = prep(db, "SELECT il.name, il.\"unique\", il.origin, il.partial, ii.name, ii.cid, ii.\"desc\", ii.coll, "
-                       "ii.seqno, m.sql "
-                       "FROM pragma_index_list(?1) AS il "
-                       "JOIN pragma_index_xinfo(il.name) AS ii "
-                       "LEFT JOIN sqlite_schema AS m ON m.type = 'index' AND m.name = il.name "
-                       "WHERE ii.key = 1 ORDER BY il.name, ii.seqno",
-                   t->name, &st, err)))
+    if ((rc = prep_kept(db, &tq->indexes,
+                        "SELECT il.name, il.\"unique\", il.origin, il.partial, ii.name, ii.cid, ii.\"desc\", ii.coll, "
+                        "ii.seqno, m.sql "
+                        "FROM pragma_index_list(?1) AS il "
+                        "JOIN pragma_index_xinfo(il.name) AS ii "
+                        "LEFT JOIN sqlite_schema AS m ON m.type = 'index' AND m.name = il.name "
+                        "WHERE ii.key = 1 ORDER BY il.name, ii.seqno",
+                        t->name, err)))
         return rc;
+    st = tq->indexes;
     const char *cur = NULL;
     struct mp_names *cols = NULL;
     struct mp_index *made = NULL;
@@ -251,7 +284,7 @@ static int introspect_table(sqlite3 *db, struct mp_arena *a, struct mp_schema *s
         if (cols)
             names_push(a, cols, &cap, col_text(a, st, 4));
     }
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     return 0;
 }
 
@@ -377,9 +410,12 @@ int mp_introspect_sqlite(void *db, struct mp_arena *a, struct mp_schema **out, s
     for (size_t i = 0; i < sc->nobjects; i++)
         if (sc->objects[i].kind == MP_OBJ_VIEW)
             view_deps(s->db, a, &sc->objects[i]);
-    for (size_t i = 0; i < sc->ntables; i++)
-        if ((rc = introspect_table(s->db, a, sc, sc->tables[i], err)))
-            return rc;
+    struct table_queries q = {0};
+    for (size_t i = 0; i < sc->ntables && !rc; i++)
+        rc = introspect_table(s->db, a, sc, sc->tables[i], &q, err);
+    table_queries_free(&q);
+    if (rc)
+        return rc;
 
     resolve_fks(a, sc);
     sc->has_dialect = true;

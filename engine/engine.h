@@ -50,7 +50,9 @@ enum {
     MP_NEED_DATA = 1,   /* read the rows back after the plan */
     MP_NEED_RERUN = 2,  /* run the executor a second time, read schema and rows again */
     MP_NEED_DOWN = 4,   /* give the migrations down sections, revert them all, read again */
-    MP_NEED_NO_TYPES = 8 /* holds no verdict on enum types and domains: random cases draw none (gen_types.h) */
+    MP_NEED_NO_TYPES = 8, /* holds no verdict on enum types and domains: random cases draw none (gen_types.h) */
+    MP_NEED_FRESH = 16  /* runs on fresh databases (mp_trial_fresh_run): SQLite keeps the read-back's schema
+                         * text, so that a fresh database with the same schema shares the read-back */
 };
 
 /* What happened when the trial's plan ran on one backend (memoised: every

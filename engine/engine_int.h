@@ -31,6 +31,13 @@ struct mp_trial {
      * databases (fresh.c); NULL when the setup did not run or failed */
     const unsigned char *sqlite_setup;
     size_t sqlite_setup_size;
+    /* the same with migprop's bookkeeping tables, in WAL format
+     * (fresh_image.c), made the first time a run needs it; NULL before */
+    const unsigned char *sqlite_fresh;
+    size_t sqlite_fresh_size;
+    /* SQLite, MP_NEED_FRESH: the schema text (mp_sqlite_schema_text) of
+     * the trial's database when res[MP_SQLITE].got was read; else NULL */
+    const char *sqlite_got_text;
 };
 
 /* trial.c: the seconds since t0 (mp_now()) added to *acc; returns now. */
@@ -63,6 +70,22 @@ void mp_trial_failure_kind(const struct mp_apply_result *r, const char *prop, en
 /* fresh.c: remove the fresh databases' directory if it is empty (also run
  * at exit); a worker process calls it before _exit. */
 void mp_fresh_cleanup(void);
+
+/* fresh_image.c: the bytes of the SQLite file a run on a fresh database
+ * starts from (*img, *n bytes, in t's arena, made once per trial): the
+ * trial's setup image (t->sqlite_setup) with the run counter "_mp_runs"
+ * and the tracking table "_mp_migrations" (created by the executor, with
+ * t's fault) added, its header saying WAL.  false, *img NULL, when there
+ * is no setup image or SQLite could not build it: then the caller runs
+ * the setup script instead. */
+bool mp_fresh_image(struct mp_trial *t, const unsigned char **img, size_t *n);
+
+/* fresh_same.c: the schema of the SQLite connection `conn` as text (in
+ * `a`): every row of sqlite_schema (type, name, table, SQL text) but those
+ * of migprop's bookkeeping tables, ordered.  Two databases with the same
+ * text have the same schema, and so the same read-back: introspection
+ * reads nothing else.  NULL when the query fails. */
+const char *mp_sqlite_schema_text(void *conn, struct mp_arena *a);
 
 /* fresh.c: open the fresh database at `url` (PostgreSQL: with `schema` as
  * the search path, on the process's kept connection, which closing *x

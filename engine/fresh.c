@@ -169,20 +169,30 @@ int mp_fresh_open(const char *url, const char *schema, const char *setup, struct
     if (rc)
         return rc;
     if (!schema) {
-        /* the harness's own scratch file on tmpfs: no fsync (a killed
-         * process loses nothing the kernel has; only a power cut would),
-         * and a write-ahead log, which survives a killed writer as the
-         * rollback journal does, with fewer writes and syncs (SQLite
-         * "WAL", "PRAGMA synchronous"); journal_mode is stored in the
-         * file, synchronous is per connection.  A runner closing the last
-         * connection checkpoints the log under an exclusive lock for a
-         * moment: hence the busy timeout. */
-        sqlite3_busy_timeout(mp_target_conn(*x), 60000);
-        rc = mp_target_exec(*x, "(setup)", 1,
-                            setup ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;" : "PRAGMA synchronous=OFF;",
-                            err);
-        if (!rc && setup)
-            rc = mp_target_exec(*x, "(setup)", 1, setup, err);
+        /* the harness's own scratch file on tmpfs, in a write-ahead log
+         * (SQLite "WAL"), which survives a killed writer as the rollback
+         * journal does, with fewer writes and syncs; journal_mode is
+         * stored in the file.  The busy timeout covers the moments a
+         * connection holds the log's shared index exclusively.  The file
+         * is removed after the run, so a connection closing last need not
+         * copy the log into it (SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE). */
+        sqlite3 *db = mp_target_conn(*x);
+        sqlite3_busy_timeout(db, 60000);
+        sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
+        if (setup) {
+            /* no fsync (a killed process loses nothing the kernel has;
+             * only a power cut would; synchronous is per connection), set
+             * first so that the switch to WAL syncs nothing */
+            rc = mp_target_exec(*x, "(setup)", 1, "PRAGMA synchronous=OFF; PRAGMA journal_mode=WAL;", err);
+            if (!rc)
+                rc = mp_target_exec(*x, "(setup)", 1, setup, err);
+        } else {
+            /* a file already in WAL format (fresh_image.c): open its log
+             * and shared index with a read of the header alone.  Nothing
+             * that needs the schema (PRAGMA synchronous does): parsed
+             * now, it would be parsed again once the runners changed it. */
+            rc = mp_target_exec(*x, "(setup)", 1, "PRAGMA schema_version;", err);
+        }
     } else if (setup) {
         struct mp_buf q = {0};
         mp_fresh_pg_setup(&q, url, schema);
@@ -198,6 +208,26 @@ int mp_fresh_open(const char *url, const char *schema, const char *setup, struct
         mp_target_close(*x);
         *x = NULL;
     }
+    return rc;
+}
+
+/* The schema the fresh database x holds now: on SQLite the trial's own
+ * read-back when the schema text is the trial's (fresh_same.c), else read
+ * back.  Errors as mp_introspect_conn(). */
+static int fresh_schema(struct mp_trial *t, const struct mp_apply_result *r, struct mp_target *x,
+                        const struct mp_schema **out, struct mp_error *err)
+{
+    if (mp_target_dialect(x) == MP_SQLITE && t->sqlite_got_text) {
+        const char *now = mp_sqlite_schema_text(mp_target_conn(x), t->a);
+        if (now && strcmp(now, t->sqlite_got_text) == 0) {
+            *out = r->got;
+            return 0;
+        }
+    }
+    struct mp_schema *s = NULL;
+    int rc = mp_introspect_conn(mp_target_dialect(x), mp_target_conn(x), (const char *const[]){"_mp_migrations", NULL},
+                                t->a, &s, err);
+    *out = s;
     return rc;
 }
 
@@ -229,22 +259,26 @@ int mp_trial_fresh_run(struct mp_trial *t, struct mp_backend *b, int runners, lo
         return out->rc;
     struct mp_target *x = NULL;
     struct mp_buf setup = {0};
-    if (d == MP_SQLITE && t->sqlite_setup) {
-        /* the start schema and rows from the trial's own setup, as bytes */
-        if ((out->rc = write_image(url + 7, t->sqlite_setup, t->sqlite_setup_size, err)))
+    const unsigned char *img = NULL;
+    size_t img_n = 0;
+    bool from_image = d == MP_SQLITE && mp_fresh_image(t, &img, &img_n);
+    if (from_image) {
+        /* the start schema and rows from the trial's own setup, the run
+         * counter and the tracking table, as bytes (fresh_image.c) */
+        if ((out->rc = write_image(url + 7, img, img_n, err)))
             return out->rc;
     } else {
         mp_trial_setup_sql(t, d, &setup);
+        if (runners > 1)
+            mp_buf_add(&setup, "CREATE TABLE \"_mp_runs\" (v text NOT NULL);\n");
     }
-    if (runners > 1)
-        mp_buf_add(&setup, "CREATE TABLE \"_mp_runs\" (v text NOT NULL);\n");
     /* the runner processes, before the connection they must not inherit */
     int nr = runners < 1 ? 1 : runners > MP_RUNPOOL_MAX ? MP_RUNPOOL_MAX : runners;
     if ((out->rc = mp_runpool_start(nr, err))) {
         mp_buf_free(&setup);
         return out->rc;
     }
-    if ((out->rc = mp_fresh_open(url, schema, mp_buf_str(&setup), &x, err))) {
+    if ((out->rc = mp_fresh_open(url, schema, from_image ? NULL : mp_buf_str(&setup), &x, err))) {
         mp_buf_free(&setup);
         fresh_drop(t, url, schema, NULL);
         return out->rc;
@@ -265,12 +299,9 @@ int mp_trial_fresh_run(struct mp_trial *t, struct mp_backend *b, int runners, lo
     /* what the database holds now */
     t0 = mp_phase_add(&ph->execute, t0);
     struct mp_exec_config xc = {.table = "_mp_migrations", .fault = t->fault};
-    struct mp_schema *s = NULL;
     if ((out->rc = mp_exec_records(x, &xc, &out->applied_rows, &out->bad_rows, err)) ||
-        (out->rc = mp_introspect_conn(mp_target_dialect(x), mp_target_conn(x),
-                                      (const char *const[]){"_mp_migrations", NULL}, t->a, &s, err)))
+        (out->rc = fresh_schema(t, r, x, &out->schema, err)))
         goto end;
-    out->schema = s;
     if (runners > 1 &&
         ((out->rc = mp_target_query_long(x, "SELECT count(*) FROM \"_mp_runs\"", &out->runs_counted, err)) ||
          (out->rc = mp_target_query_long(x, "SELECT count(DISTINCT v) FROM \"_mp_runs\"", &out->runs_distinct, err))))
@@ -296,9 +327,8 @@ int mp_trial_fresh_run(struct mp_trial *t, struct mp_backend *b, int runners, lo
         t0 = mp_phase_add(&ph->execute, t0);
         if (!out->completed)
             snprintf(out->first_failure, sizeof out->first_failure, "the run after the kill failed: %.400s", e2.msg);
-        struct mp_schema *f = NULL;
-        if (out->completed && !mp_introspect_conn(mp_target_dialect(x), mp_target_conn(x),
-                                                  (const char *const[]){"_mp_migrations", NULL}, t->a, &f, &e2))
+        const struct mp_schema *f = NULL;
+        if (out->completed && !fresh_schema(t, r, x, &f, &e2))
             out->final = f;
     }
 end:

@@ -164,6 +164,8 @@ static void run_plan(struct mp_trial *t, struct mp_backend *b, struct mp_apply_r
     }
     r->got = got;
     void *conn = mp_backend_conn(b);
+    if (d == MP_SQLITE && (t->needs & MP_NEED_FRESH))
+        t->sqlite_got_text = mp_sqlite_schema_text(conn, t->a);
     if ((t->needs & MP_NEED_DATA)) {
         struct mp_dataset *ds = mp_arena_alloc(t->a, sizeof *ds);
         if (mp_data_read(t->a, d, conn, got, ds, &e)) {

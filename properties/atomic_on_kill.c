@@ -59,5 +59,5 @@ const struct mp_property mp_prop_atomic_on_kill = {
     "atomic_on_kill",
     "an executor killed inside a migration leaves a recorded boundary, and the next run completes",
     check,
-    0,
+    MP_NEED_FRESH,
 };

@@ -44,5 +44,5 @@ const struct mp_property mp_prop_exactly_once = {
     "exactly_once",
     "4 executors started together on a fresh database apply each migration once and all exit 0",
     check,
-    0,
+    MP_NEED_FRESH,
 };

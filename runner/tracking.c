@@ -153,16 +153,19 @@ static int has_columns(struct mp_target *t, const char *const *cols, bool *has, 
     return rc;
 }
 
+/* The columns the upgrade looks at (the first three), and "version",
+ * which every shape has: found, the table is there. */
+static const char *const upgrade_cols[] = {"execution_ms", "error", "attempts", "version"};
+
 /* A tracking table of the first shape (execution_ms, error; no attempts)
  * becomes the current one in place: two renames and a column with its
  * default (ALTER TABLE ... RENAME COLUMN: SQLite 3.25+, PostgreSQL).  Each
- * step only when still needed, so running it twice changes nothing. */
-static int upgrade(struct mp_target *t, struct mp_error *err)
+ * step only when still needed, so running it twice changes nothing.
+ * has[]: which of upgrade_cols[0..2] the table has (has_columns()). */
+static int upgrade_from(struct mp_target *t, const bool has[3], struct mp_error *err)
 {
     static const char *const renames[][2] = {{"execution_ms", "execution_time_ms"}, {"error", "error_message"}};
-    static const char *const cols[] = {"execution_ms", "error", "attempts"};
-    bool has[3];
-    int rc = has_columns(t, cols, has, 3, err);
+    int rc = 0;
     for (size_t i = 0; i < 2 && !rc; i++)
         if (has[i])
             rc = tq(t, 0, NULL, err, "ALTER TABLE %s RENAME COLUMN %s TO %s", t->table, renames[i][0], renames[i][1]);
@@ -171,10 +174,27 @@ static int upgrade(struct mp_target *t, struct mp_error *err)
     return rc;
 }
 
+/* The upgrade after reading the columns. */
+static int upgrade(struct mp_target *t, struct mp_error *err)
+{
+    bool has[3];
+    int rc = has_columns(t, upgrade_cols, has, 3, err);
+    return rc ? rc : upgrade_from(t, has, err);
+}
+
 int mp_tracking_ensure(struct mp_target *t, struct mp_error *err)
 {
-    int rc;
-    if (t->d == MP_SQLITE)
+    int rc = 0;
+    bool has[4] = {false, false, false, false};
+    /* SQLite: the columns first.  A table that is there (it has a version
+     * column) needs no CREATE ... IF NOT EXISTS, and its columns tell the
+     * upgrade what to do: one query, where the statement and the upgrade's
+     * own column query would be two */
+    if (t->d == MP_SQLITE && (rc = has_columns(t, upgrade_cols, has, 4, err)))
+        goto out;
+    if (has[3])
+        rc = upgrade_from(t, has, err);
+    else if (t->d == MP_SQLITE)
         rc = tq(t, 0, NULL, err,
                 "CREATE TABLE IF NOT EXISTS %s (version TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, "
                 "checksum TEXT NOT NULL, applied_at TEXT NOT NULL, execution_time_ms INTEGER NOT NULL DEFAULT 0, "
@@ -189,8 +209,9 @@ int mp_tracking_ensure(struct mp_target *t, struct mp_error *err)
                 "status text NOT NULL CHECK (status IN ('applied','failed','running','dirty')), error_message text, "
                 "attempts integer NOT NULL DEFAULT 1)",
                 t->table);
-    if (!rc)
+    if (!rc && !has[3])
         rc = upgrade(t, err);
+out:
     t->track_current = !rc;
     if (rc)
         mp_error_prefix(err, "creating the tracking table %s: ", t->table);
@@ -439,11 +460,36 @@ int mp_tracking_repair(struct mp_target *t, const char *version, const char *che
     return tq(t, 2, v, err, "DELETE FROM %s WHERE version = $1 AND $2 = $2", t->table);
 }
 
+/* SQLite: the status column alone, counted by the database (every shape
+ * of the table has it, so no column query first); -1 when there is no
+ * table to count. */
+static int records_sqlite(struct mp_target *t, size_t *applied, size_t *other)
+{
+    struct mp_buf q = {0};
+    mp_buf_printf(&q, "SELECT count(*), count(*) FILTER (WHERE status = 'applied') FROM %s", t->table);
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+    if (sqlite3_prepare_v2(t->lite, mp_buf_str(&q), -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+        sqlite3_int64 all = sqlite3_column_int64(st, 0), ok = sqlite3_column_int64(st, 1);
+        *applied = (size_t)ok;
+        *other = (size_t)(all - ok);
+        rc = 0;
+    }
+    sqlite3_finalize(st);
+    mp_buf_free(&q);
+    return rc;
+}
+
 int mp_exec_records(struct mp_target *t, const struct mp_exec_config *cfg, size_t *applied, size_t *other,
                     struct mp_error *err)
 {
     *applied = *other = 0;
     mp_tracking_use(t, cfg);
+    if (t->d == MP_SQLITE) {
+        if (records_sqlite(t, applied, other))
+            *applied = *other = 0; /* no tracking table yet: nothing recorded */
+        return 0;
+    }
     struct mp_track_rows r;
     int rc = mp_tracking_load(t, &r, err);
     if (rc) {
