@@ -226,9 +226,11 @@ void mp_timing_from_phases(struct mp_timing *timing, const struct mp_point *pts,
  * the report on `out` (the property failures and the health checks).
  * `interrupted` (a signal number, or 0) marks a partial report: the
  * health check is left out and a "interrupted after N trials" comment
- * follows the points. */
+ * follows the points.  `wall`: the seconds the trials took on the clock;
+ * with workers or both backends a last comment gives the run's own rate
+ * (the per-backend lines sum the work done, over every worker). */
 size_t mp_run_report(FILE *out, const struct mp_run_config *cfg, const struct mp_point *pts, size_t n,
-                     const struct mp_timing *timing, int interrupted);
+                     const struct mp_timing *timing, int interrupted, double wall);
 
 /* stats.c: `check --stats`: report comments on what the run tested (the
  * trials, discards by reason, operation kinds and change-set sizes, the

@@ -312,8 +312,10 @@ int mp_run(const struct mp_run_config *cfg, FILE *out)
         fprintf(stderr, "migprop: jobs %u\n", jc.jobs > 1 ? jc.jobs : 1);
     cfg = &jc;
     mp_progress_begin(cfg->format == MP_FORMAT_HUMAN && isatty(STDERR_FILENO), trials);
+    double w0 = mp_now();
     int status = cfg->jobs > 1 ? mp_run_jobs(cfg, pts, n, needs, timing)
                                : mp_run_trials(cfg, pts, n, needs, timing, NULL, NULL);
+    double wall = mp_now() - w0;
     mp_progress_end();
     mp_timing_from_phases(timing, pts, n);
     if (cfg->phases) {
@@ -328,7 +330,7 @@ int mp_run(const struct mp_run_config *cfg, FILE *out)
         status = MP_RUN_INTERRUPTED_BASE + interrupted();
         fprintf(stderr, "migprop: interrupted by %s\n", interrupted() == SIGTERM ? "SIGTERM" : "SIGINT");
     }
-    if (mp_run_report(out, cfg, pts, n, timing, interrupted()) && status == 0)
+    if (mp_run_report(out, cfg, pts, n, timing, interrupted(), wall) && status == 0)
         status = 1;
     if (cfg->first_failure) {
         *cfg->first_failure = -1;

@@ -217,7 +217,7 @@ static void discard_point(struct mp_arena *a, const struct mp_run_config *cfg, c
 
 /* The run's report in format `f` on `out`; the number of failing points. */
 static size_t report_one(FILE *out, enum mp_format f, const struct mp_run_config *cfg, const struct mp_point *pts,
-                       size_t n, const struct mp_timing *timing, int interrupted)
+                       size_t n, const struct mp_timing *timing, int interrupted, double wall)
 {
     struct mp_arena *a = mp_arena_new();
     const char *solver = cfg->solver == MP_SOLVER_NAIVE ? "naive" : "default";
@@ -268,11 +268,20 @@ static size_t report_one(FILE *out, enum mp_format f, const struct mp_run_config
     }
     if (cfg->stats)
         mp_run_stats(r, cfg, pts, n, timing);
+    unsigned long most = 0;
+    int backends = 0;
     for (int d = 0; d < MP_NDIALECTS; d++)
-        if (timing[d].trials)
+        if (timing[d].trials) {
             mp_reporter_comment(r, "%s: %lu trials in %.3f s (%.1f trials/s)", mp_dialect_name((enum mp_dialect)d),
                                 timing[d].trials, timing[d].seconds,
                                 timing[d].seconds > 0 ? timing[d].trials / timing[d].seconds : 0.0);
+            backends++;
+            most = timing[d].trials > most ? timing[d].trials : most;
+        }
+    unsigned workers = cfg->jobs > 1 ? cfg->jobs : 1;
+    if (most && wall > 0 && (backends > 1 || workers > 1))
+        mp_reporter_comment(r, "%lu trials in %.3f s on the clock (%.1f trials/s), %u worker%s", most, wall,
+                            most / wall, workers, workers == 1 ? "" : "s");
     size_t failed = mp_reporter_failed(r);
     mp_reporter_close(r);
     mp_arena_free(a);
@@ -280,12 +289,12 @@ static size_t report_one(FILE *out, enum mp_format f, const struct mp_run_config
 }
 
 size_t mp_run_report(FILE *out, const struct mp_run_config *cfg, const struct mp_point *pts, size_t n,
-                     const struct mp_timing *timing, int interrupted)
+                     const struct mp_timing *timing, int interrupted, double wall)
 {
-    size_t failed = report_one(out, cfg->format, cfg, pts, n, timing, interrupted);
+    size_t failed = report_one(out, cfg->format, cfg, pts, n, timing, interrupted, wall);
     if (cfg->tap_file)
-        report_one(cfg->tap_file, MP_FORMAT_TAP, cfg, pts, n, timing, interrupted);
+        report_one(cfg->tap_file, MP_FORMAT_TAP, cfg, pts, n, timing, interrupted, wall);
     if (cfg->junit_file)
-        report_one(cfg->junit_file, MP_FORMAT_JUNIT, cfg, pts, n, timing, interrupted);
+        report_one(cfg->junit_file, MP_FORMAT_JUNIT, cfg, pts, n, timing, interrupted, wall);
     return failed;
 }

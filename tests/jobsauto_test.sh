@@ -43,6 +43,9 @@ if [ "${#cpu[@]}" = 2 ]; then
     bad "two CPUs: the default run had $k child processes (exit $rc), want 2"; fi
   has err "migprop: jobs 2 (auto: 2 CPUs, 250 trials)" "two CPUs: --stats says jobs 2 on stderr"
   hasnt out "jobs 2" "the report does not say it"
+  # the per-backend line sums the workers' work; the run's own rate is the clock's
+  grep -Eq '^# 250 trials in [0-9.]+ s on the clock \([0-9.]+ trials/s\), 2 workers$' "$W/out" &&
+    ok "two workers: the report gives the run's rate on the clock" || bad "two workers: no '250 trials ... on the clock ..., 2 workers' line"
 else
   for i in 1 2 3; do ok "# SKIP fewer than two CPUs here"; done
 fi
@@ -54,6 +57,7 @@ for how in "MIGPROP_JOBS=1" "--jobs 1"; do
   if [ "$how" = "--jobs 1" ]; then read -r k rc < <(kids env MIGPROP_JOBS=2 "$M" "${RUN[@]}" --jobs 1)
   else read -r k rc < <(kids env MIGPROP_JOBS=1 "$M" "${RUN[@]}"); fi
   if [ "$rc" = 0 ] && [ "$k" = 0 ]; then ok "$how: no worker"; else bad "$how: $k child processes (exit $rc), want 0"; fi
+  hasnt out "on the clock" "$how, one backend: the backend's line is the run's rate"
   has err "migprop: jobs 1" "$how: --stats says jobs 1"
   hasnt err "auto" "$how: not auto"
 done
