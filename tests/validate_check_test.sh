@@ -5,20 +5,9 @@
 # when the checks agree (a NOT VALID one aside).  PostgreSQL runs under
 # `migprop cluster` (PGHOST, PGUSER set).  Prints TAP.
 set -u
-M=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-B=$2
-W=$(mktemp -d "${MIGPROP_TMPDIR:-${TMPDIR:-/tmp}}/validate_check.XXXXXX")
-trap 'rm -rf "$W"' EXIT
-tests=0 fails=0
-ok() { tests=$((tests + 1)); echo "ok $tests - $1"; }
-bad() { tests=$((tests + 1)); fails=$((fails + 1)); echo "not ok $tests - $1"; sed 's/^/# /' "$W/err" "$W/out" 2>/dev/null | head -30; }
-expect() {
-  local want=$1 desc=$2
-  shift 2
-  "$M" "$@" >"$W/out" 2>"$W/err"
-  local got=$?
-  if [ "$got" -eq "$want" ]; then ok "$desc"; else bad "$desc (exit $got, wanted $want)"; fi
-}
+. "$(dirname "$0")/lib.sh"
+mp_t_init validate_check "$1" "$2"
+# has TEXT DESC / hasnt: in stdout or stderr (lib.sh's take one of them)
 has() { if grep -qF -- "$1" "$W/out" "$W/err"; then ok "$2"; else bad "$2: '$1' not in the output"; fi; }
 hasnt() { if grep -qF -- "$1" "$W/out" "$W/err"; then bad "$2: '$1' in the output"; else ok "$2"; fi; }
 D=$W/migrations
@@ -56,5 +45,4 @@ else
 fi
 expect 1 "json: the extra check" validate --db "$DB" --dir "$D" --format json
 has '"kind": "extra-constraint"' "json: kind extra-constraint"
-echo "1..$tests"
-[ "$fails" -eq 0 ]
+mp_t_done
