@@ -28,6 +28,17 @@ void mp_fresh_cleanup(void)
     mp_fresh_pg_cleanup(kept_pg && kept_owner == getpid() ? kept_pg : NULL);
 }
 
+/* mp_fresh_cleanup() at exit, registered once (forked workers inherit
+ * it; the cleanup looks at who owns what) */
+static void cleanup_at_exit(void)
+{
+    static bool registered;
+    if (!registered) {
+        registered = true;
+        atexit(mp_fresh_cleanup);
+    }
+}
+
 /* A URL (and PostgreSQL schema) of a new empty database. */
 static int fresh_db(struct mp_trial *t, struct mp_backend *b, const char **url, const char **schema,
                     struct mp_error *err)
@@ -41,7 +52,7 @@ static int fresh_db(struct mp_trial *t, struct mp_backend *b, const char **url, 
             if (rc)
                 return rc;
             fresh_owner = getpid();
-            atexit(mp_fresh_cleanup);
+            cleanup_at_exit();
         }
         /* the pid too: worker processes forked after a first run share
          * the directory and the counter */
@@ -51,11 +62,7 @@ static int fresh_db(struct mp_trial *t, struct mp_backend *b, const char **url, 
     }
     *url = b->conninfo;
     *schema = mp_arena_strdup(t->a, mp_fresh_pg_schema());
-    static bool at_exit;
-    if (!at_exit) {
-        at_exit = true; /* forked workers inherit it; cleanup looks at the owner */
-        atexit(mp_fresh_cleanup);
-    }
+    cleanup_at_exit();
     return 0;
 }
 

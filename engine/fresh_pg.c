@@ -4,7 +4,7 @@
  *
  * Why not a new schema per run: CREATE SCHEMA and DROP SCHEMA change
  * pg_namespace, and every backend of the server that sees the committed
- * change resets all its cached plans (src/backend/utils/cache/plancache.c:
+ * change resets all its cached plans (PostgreSQL's plan cache: its
  * PlanCacheSysCallback on NAMESPACEOID calls ResetPlanCache()).  The
  * catalog reader's prepared statements (db/catalog_pg_send.h) were then
  * planned again at the next read: 4-11 ms a read, against 0.2-0.4 ms from
@@ -35,7 +35,8 @@ static void own(void)
     /* inherited through fork(): the parent's schema stays the parent's */
     owner = getpid();
     gen = 0;
-    made_url = NULL; /* not freed: the parent's copy (a leak of one string per worker) */
+    free(made_url); /* this process's copy of the parent's string */
+    made_url = NULL;
     name[0] = 0;
 }
 
