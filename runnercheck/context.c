@@ -26,7 +26,11 @@ int mp_rc_fresh(struct mp_rc *c, struct mp_error *err)
         c->db = c->path;
         c->dsn = c->path;
     } else {
-        c->db = mp_arena_printf(c->a, "rc_%s_%lu", mp_process_token(), c->n);
+        /* numbered per process, not per check: one process runs many
+         * checks (selftest), and a database a check could not drop must
+         * not be the next check's name */
+        static unsigned long seq;
+        c->db = mp_arena_printf(c->a, "rc_%s_%lu", mp_process_token(), ++seq);
         struct mp_target *t;
         struct mp_buf q = {0};
         mp_buf_add(&q, "CREATE DATABASE ");
@@ -71,7 +75,17 @@ void mp_rc_drop_db(struct mp_rc *c)
     mp_buf_add(&q, "DROP DATABASE IF EXISTS ");
     mp_buf_ident(&q, c->db);
     mp_buf_add(&q, " WITH (FORCE)");
-    mp_target_exec(t, "(cleanup)", 1, mp_buf_str(&q), &e);
+    /* FORCE ends the runners' sessions left behind, but may not end an
+     * autovacuum worker's (not our role's: "must be a member of the role
+     * whose process is being terminated"); a plain DROP DATABASE makes
+     * autovacuum leave by itself (PostgreSQL "DROP DATABASE") */
+    if (mp_target_exec(t, "(cleanup)", 1, mp_buf_str(&q), &e)) {
+        mp_buf_reset(&q);
+        mp_buf_add(&q, "DROP DATABASE IF EXISTS ");
+        mp_buf_ident(&q, c->db);
+        if (mp_target_exec(t, "(cleanup)", 1, mp_buf_str(&q), &e))
+            fprintf(stderr, "migprop runner-check: could not drop database %s: %s\n", c->db, e.msg);
+    }
     mp_buf_free(&q);
     mp_target_close(t);
 }
