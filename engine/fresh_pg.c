@@ -152,6 +152,14 @@ void mp_fresh_pg_release(struct mp_target *x, const char *url, const char *schem
     mp_buf_free(&q);
 }
 
+/* Notices dropped: at exit the disposable cluster may already be stopped,
+ * and its "terminating connection" warning is no news to anyone. */
+static void no_notices(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
 void mp_fresh_pg_cleanup(void *conn)
 {
     if (owner != getpid() || !made_url)
@@ -163,6 +171,7 @@ void mp_fresh_pg_cleanup(void *conn)
         mine = true;
     }
     if (PQstatus(c) == CONNECTION_OK) {
+        PQsetNoticeProcessor(c, no_notices, NULL);
         struct mp_buf q = {0};
         mp_buf_add(&q, "DROP SCHEMA IF EXISTS ");
         mp_buf_ident(&q, name);

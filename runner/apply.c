@@ -145,6 +145,14 @@ static int fk_check(struct mp_target *t, struct mp_error *err)
                                : mp_target_db_error(t, err, "PRAGMA foreign_key_check", NULL);
 }
 
+/* Does section `sec` run on PostgreSQL with BEGIN, its statements and its
+ * record in one query string (run_one())? */
+static bool joinable(const struct mp_target *t, const struct mp_migsql *sec)
+{
+    return t->d == MP_POSTGRES && !t->nested && !sec->no_transaction && !sec->fn && sec->sql &&
+           t->fault != MP_FAULT_NO_TRANSACTION && t->fault != MP_FAULT_SPLIT_SEMICOLON;
+}
+
 /* Run m up (`up`) or down.  On failure the error is recorded and MP_EDB
  * returned; `*skipped` when another runner applied it meanwhile.  The
  * hooks see BEFORE and then AFTER or ERROR, unless it was skipped. */
@@ -177,21 +185,42 @@ static int run_one(struct mp_target *t, const struct mp_exec_config *cfg, const 
      * after the runner is gone.  A --group run (savepoints) and the
      * self-test faults that take the transaction or the statement
      * splitting away go the long way. */
-    bool joined = t->d == MP_POSTGRES && !t->nested && !notx && !sec->fn && sec->sql &&
-                  t->fault != MP_FAULT_NO_TRANSACTION && t->fault != MP_FAULT_SPLIT_SEMICOLON;
-    if (joined) {
+    if (joinable(t, orig)) {
         hook(cfg, MP_EXEC_BEFORE, m, up, 0, NULL);
         began = true;
         long nrun = ++t->nrun;
         struct mp_buf suffix = {0};
         mp_tracking_record_sql(t, m, up, &suffix);
         bool ran = false;
+        /* the COMMIT of the migration before, when it was left to this
+         * string: it runs first, so that migration is committed before
+         * this one's statements start (a kill while they run rolls back
+         * this one alone), and the time of this one's statements is
+         * taken after it (tracking.c) */
+        bool carry = t->commit_pending;
+        t->commit_pending = false;
+        long nok = 0;
         double t0 = (mp_now() * 1e3);
-        rc = mp_target_run_joined(t, sec, t->nested ? "SAVEPOINT migprop_migration;\n" : "BEGIN;\n",
-                                  mp_buf_str(&suffix), &ran, err);
+        rc = mp_target_run_joined(t, sec,
+                                  carry ? "COMMIT;\nBEGIN;\nSELECT set_config('migprop.started', clock_timestamp()::text, "
+                                          "true);\n"
+                                        : "BEGIN;\n",
+                                  mp_buf_str(&suffix), &ran, &nok, err);
         mp_buf_free(&suffix);
         double ms = (mp_now() * 1e3) - t0;
         *ms_out = ms;
+        if (carry) {
+            /* the COMMIT's fate first: the server refused the whole
+             * string (its transaction, still open, is now aborted), or the
+             * COMMIT itself failed, or it ran */
+            PGTransactionStatusType ts = PQtransactionStatus(t->pg);
+            t->carry = nok >= 1 ? MP_CARRY_OK : ts == PQTRANS_INERROR ? MP_CARRY_NOT_RUN : MP_CARRY_FAILED;
+            if (t->carry != MP_CARRY_OK) {
+                if (ts != PQTRANS_IDLE)
+                    mp_target_tx_rollback(t);
+                goto out; /* apply_list() sorts out both migrations */
+            }
+        }
         if (rc) {
             /* a string the server refused to parse began nothing */
             if (PQtransactionStatus(t->pg) != PQTRANS_IDLE)
@@ -199,6 +228,12 @@ static int run_one(struct mp_target *t, const struct mp_exec_config *cfg, const 
             /* the statements failed: their failure is recorded, as below */
             if (!ran && up)
                 record_failed(t, m, ms, err->msg);
+            goto out;
+        }
+        /* the statements and the record ran: the COMMIT is left to the
+         * next migration's string (apply_list() commits the last) */
+        if (t->defer_commit) {
+            t->commit_pending = true;
             goto out;
         }
         /* fault injection: the statements and the record ran, nothing is
@@ -319,6 +354,9 @@ static int run_with_retries(struct mp_target *t, const struct mp_exec_config *cf
     for (t->attempt = 1;; t->attempt++) {
         t->fail_line = 0;
         rc = run_one(t, cfg, m, up, skipped, ms, err);
+        /* a failed carried COMMIT is the migration before's (apply_list()) */
+        if (t->carry == MP_CARRY_FAILED || t->carry == MP_CARRY_NOT_RUN)
+            break;
         if (!rc || rc != MP_EDB || notx || t->nested || (unsigned)t->attempt > retries ||
             !mp_retry_is_transient(t, err))
             break;
@@ -448,6 +486,36 @@ static int group_end(struct mp_target *t, const struct mp_migset *set, const str
     return rc;
 }
 
+/* Count and log migration m, done (applied or reverted) in `ms`. */
+static void done_one(struct mp_target *t, const struct mp_exec_config *cfg, struct mp_exec_report *rep,
+                     const struct mp_migration *m, bool up, double ms)
+{
+    rep->ms += ms;
+    if (up)
+        rep->applied++;
+    else
+        rep->reverted++;
+    log_line(cfg, "%s %s %s (%.1f ms)", up ? (t->nested && cfg && cfg->group ? "ran" : "applied") : "reverted",
+             m->raw_version, m->name, ms);
+}
+
+/* COMMIT the transaction migration m left open (t->commit_pending).  On
+ * failure it is rolled back and m is the run's failed migration. */
+static int commit_pending(struct mp_target *t, const struct mp_migset *set, struct mp_exec_report *rep,
+                          const struct mp_migration *m, struct mp_error *err)
+{
+    t->commit_pending = false;
+    int rc = mp_target_tx_commit(t, err);
+    if (rc) {
+        if (PQtransactionStatus(t->pg) != PQTRANS_IDLE)
+            mp_target_tx_rollback(t);
+        mp_error_prefix(err, "committing %s %s: ", m->raw_version, m->name);
+        rep->failed = m >= set->v && m < set->v + set->n ? m - set->v : -1;
+        rep->failed_line = 0;
+    }
+    return rc;
+}
+
 static int apply_list(struct mp_target *t, const struct mp_migset *set, const struct mp_exec_config *cfg,
                       const struct mp_migration *const *list, size_t n, bool up, struct mp_exec_report *rep,
                       struct mp_error *err)
@@ -471,7 +539,18 @@ static int apply_list(struct mp_target *t, const struct mp_migset *set, const st
             return rc;
         }
     }
-    for (size_t i = 0; i < n; i++) {
+    /* PostgreSQL: each migration's COMMIT rides at the head of the next
+     * one's query string (run_one()), so a migration costs one round trip,
+     * not two; a migration is counted and logged once its COMMIT is known
+     * to have succeeded.  Not with hooks (AFTER promises a committed
+     * record) or the kill faults, which stop at the COMMIT. */
+    bool defer = t->d == MP_POSTGRES && !t->nested && !(cfg && (cfg->dry_run || cfg->hook ||
+                                                               cfg->kill_before_commit || cfg->kill_after_commit));
+    const struct mp_migration *pend = NULL; /* applied, its COMMIT pending */
+    double pend_ms = 0;
+    int rc = 0;
+    t->defer_commit = defer;
+    for (size_t i = 0; i < n && !rc; i++) {
         const struct mp_migration *m = list[i];
         if (cfg && cfg->dry_run) {
             log_line(cfg, "would %s %s %s (%s)%s", up ? "apply" : "revert", m->raw_version, m->name,
@@ -479,26 +558,83 @@ static int apply_list(struct mp_target *t, const struct mp_migset *set, const st
             rep->planned++;
             continue;
         }
+        /* a migration that goes the long way commits the one before first */
+        if (pend && !joinable(t, up ? &m->up : &m->down)) {
+            rc = commit_pending(t, set, rep, pend, err);
+            if (!rc)
+                done_one(t, cfg, rep, pend, up, pend_ms);
+            pend = NULL;
+            if (rc)
+                break;
+        }
         bool skipped;
         double ms = 0;
         t->fail_line = 0;
-        int rc = run_with_retries(t, cfg, m, up, &skipped, &ms, err);
+        t->carry = MP_CARRY_NONE;
+        rc = run_with_retries(t, cfg, m, up, &skipped, &ms, err);
+        if (pend && t->carry == MP_CARRY_FAILED) {
+            /* the COMMIT of the one before failed: that one is not applied */
+            mp_error_prefix(err, "committing %s %s: ", pend->raw_version, pend->name);
+            rep->failed = pend >= set->v && pend < set->v + set->n ? pend - set->v : -1;
+            rep->failed_line = 0;
+            pend = NULL;
+            break;
+        }
+        if (pend && t->carry == MP_CARRY_NOT_RUN) {
+            /* the server refused this string before its COMMIT ran, and
+             * the error aborted the one before's transaction: run that one
+             * again alone, committed, then this one alone for its error */
+            t->defer_commit = false;
+            double ms2 = 0;
+            t->fail_line = 0;
+            t->carry = MP_CARRY_NONE;
+            rc = run_with_retries(t, cfg, pend, up, &skipped, &ms2, err);
+            if (rc) {
+                rep->failed = pend >= set->v && pend < set->v + set->n ? pend - set->v : -1;
+                rep->failed_line = t->fail_line;
+                pend = NULL;
+                break;
+            }
+            if (!skipped)
+                done_one(t, cfg, rep, pend, up, ms2);
+            pend = NULL;
+            t->fail_line = 0;
+            rc = run_with_retries(t, cfg, m, up, &skipped, &ms, err);
+            t->defer_commit = defer;
+        } else if (pend && t->carry == MP_CARRY_OK) {
+            done_one(t, cfg, rep, pend, up, pend_ms);
+            pend = NULL;
+        }
         if (rc) {
             rep->failed = m >= set->v && m < set->v + set->n ? m - set->v : -1;
             rep->failed_line = t->fail_line;
-            return rc;
+            break;
         }
         if (skipped)
             continue;
-        rep->ms += ms;
-        if (up)
-            rep->applied++;
-        else
-            rep->reverted++;
-        log_line(cfg, "%s %s %s (%.1f ms)", up ? (t->nested && cfg && cfg->group ? "ran" : "applied") : "reverted",
-                 m->raw_version, m->name, ms);
+        if (t->commit_pending) {
+            pend = m;
+            pend_ms = ms;
+            continue;
+        }
+        done_one(t, cfg, rep, m, up, ms);
     }
-    return 0;
+    if (pend) {
+        /* the last one's COMMIT; after a later migration failed before its
+         * string went (so carried nothing), that failure stays the run's */
+        struct mp_error e2 = {0};
+        struct mp_exec_report r2 = *rep;
+        int crc = commit_pending(t, set, rc ? &r2 : rep, pend, rc ? &e2 : err);
+        if (!crc)
+            done_one(t, cfg, rep, pend, up, pend_ms);
+        else if (!rc)
+            rc = crc;
+        else
+            log_line(cfg, "%s", e2.msg);
+    }
+    t->defer_commit = false;
+    t->commit_pending = false;
+    return rc;
 }
 
 /* Apply the pending migrations up to `target` (NULL: all), at most `max`

@@ -18,6 +18,16 @@
 #include "buf.h"
 #include "executor.h"
 
+/* What a query string that began with the pending COMMIT of the
+ * migration before did with it (struct mp_target.carry). */
+enum mp_carry {
+    MP_CARRY_NONE,    /* it carried none */
+    MP_CARRY_OK,      /* the COMMIT succeeded: that migration is applied */
+    MP_CARRY_FAILED,  /* the COMMIT failed (or its result was lost): the error is that migration's */
+    MP_CARRY_NOT_RUN, /* the server refused the string before it ran any (a syntax error): that
+                       * migration's transaction was aborted, nothing of it is committed */
+};
+
 struct mp_target {
     enum mp_dialect d;
     sqlite3 *lite;
@@ -34,6 +44,12 @@ struct mp_target {
     long nrun;           /* migrations this target has started (fault injection) */
     long attempt;        /* the current migration's try, 1-based (its record's attempts) */
     enum mp_fault fault; /* the planted self-test fault of the current command (cfg->fault) */
+    /* PostgreSQL, a run of migrations each in its own transaction
+     * (apply.c): a migration's COMMIT goes at the head of the next one's
+     * query string, one round trip a migration instead of two */
+    bool defer_commit;       /* this run may leave a migration's COMMIT to the next one */
+    bool commit_pending;     /* the last migration's statements and record ran, its transaction is open */
+    enum mp_carry carry;     /* what the last query string did with a pending COMMIT it carried */
 };
 
 /* ---- target.c ---- */
@@ -62,18 +78,22 @@ void mp_target_tx_rollback(struct mp_target *t);
  * "PATH:LINE: message", t->fail_line set to LINE. */
 int mp_target_run_section(struct mp_target *t, const struct mp_migsql *sec, bool alone, struct mp_error *err);
 
-/* PostgreSQL: `prefix` (one statement: BEGIN or SAVEPOINT), the section's
- * SQL and `suffix` (the tracking record) sent as one query string: one
+/* PostgreSQL: `prefix` (statements of ours, each ending in ";\n": BEGIN
+ * or SAVEPOINT, after the COMMIT of the migration before when it carries
+ * one), the section's SQL and `suffix` (the tracking record) sent as one
+ * query string: one
  * round trip, where the statements one by one cost three (PostgreSQL "Multiple
  * Statements in a Simple Query": the server stops at the first error and
  * skips the rest).  An error in the section names its line as
  * mp_target_run_section() does; *ran tells whether the section's
  * statements all succeeded (false: the error is theirs or the prefix's;
- * true with an error: the suffix failed).  After any error
- * the transaction is aborted: the caller rolls back.  Not for code
- * sections or ones that must run alone. */
+ * true with an error: the suffix failed), *nok how many of the string's
+ * statements succeeded, the prefix's first (the server parses the whole
+ * string before it runs any, so a syntax error anywhere leaves 0).  After
+ * any error the transaction is aborted: the caller rolls back.  Not for
+ * code sections or ones that must run alone. */
 int mp_target_run_joined(struct mp_target *t, const struct mp_migsql *sec, const char *prefix, const char *suffix,
-                         bool *ran, struct mp_error *err);
+                         bool *ran, long *nok, struct mp_error *err);
 
 /* Transaction control in section `sec` (SQL, not a callback), before it
  * runs; `in_tx`: it runs inside the runner's transaction (not a

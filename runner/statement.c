@@ -118,20 +118,24 @@ enum pg_where { PG_IN_PREFIX, PG_IN_SECTION, PG_IN_SUFFIX };
  * semicolon, must not swallow or join the suffix */
 static const char glue[] = "\n;\n";
 
-/* PostgreSQL: `prefix` (empty, or one statement), the section's SQL (ns
- * statements sv) and `suffix` (empty, or statements after the glue) as
- * one query string, its results read to the end.  The first error is set
- * in err, naming the section's line when it is the section's; *where says
- * whose it is, *glue_error that the server pointed at the glue. */
+/* PostgreSQL: `prefix` (empty, or statements of ours, each ending in
+ * ";\n"), the section's SQL (ns statements sv) and `suffix` (empty, or
+ * statements after the glue) as one query string, its results read to
+ * the end.  The first error is set in err, naming the section's line when
+ * it is the section's; *where says whose it is, *glue_error that the
+ * server pointed at the glue, *nok how many statements succeeded (the
+ * prefix's first). */
 static int pg_run_string(struct mp_target *t, const struct mp_migsql *sec, const struct mp_sql_stmt *sv, long ns,
-                         const char *prefix, const char *suffix, enum pg_where *where, bool *glue_error,
+                         const char *prefix, const char *suffix, enum pg_where *where, bool *glue_error, long *nok,
                          struct mp_error *err)
 {
     const char *sql = sec->sql ? sec->sql : "";
     const char *path = sec->path ? sec->path : "(migration)";
     long base = sec->line > 0 ? sec->line : 1;
     size_t np = strlen(prefix), nsql = strlen(sql);
-    long npre = np ? 1 : 0;
+    long npre = 0;
+    for (const char *c = prefix; *c; c++)
+        npre += *c == ';';
     bool has_suffix = suffix[0] != 0;
     struct mp_buf q = {0};
     mp_buf_add(&q, prefix);
@@ -144,6 +148,7 @@ static int pg_run_string(struct mp_target *t, const struct mp_migsql *sec, const
     int rc = 0;
     *where = PG_IN_SECTION;
     *glue_error = false;
+    *nok = 0;
     if (!PQsendQuery(t->pg, full)) {
         rc = mp_target_db_error(t, err, path, NULL);
         mp_buf_free(&q);
@@ -181,13 +186,25 @@ static int pg_run_string(struct mp_target *t, const struct mp_migsql *sec, const
             } else {
                 line = mp_sql_line_of(sql, nsql);
             }
-            if (*where == PG_IN_SECTION)
+            if (*where == PG_IN_SECTION) {
                 rc = pg_fail(t, r, path, base + line - 1, err);
-            else
-                rc = mp_target_db_error(t, err, *where == PG_IN_PREFIX ? prefix : "recording the migration", r);
+            } else if (*where == PG_IN_SUFFIX) {
+                rc = mp_target_db_error(t, err, "recording the migration", r);
+            } else {
+                /* the prefix's statement that failed, one a line: its
+                 * `done`-th, without its ";" (all of it when the server
+                 * named no position and nothing ran) */
+                const char *ps = prefix;
+                for (long k = 0; k < done && strchr(ps, '\n'); k++)
+                    ps = strchr(ps, '\n') + 1;
+                char *what = mp_xstrndup(ps, strcspn(ps, ";\n"));
+                rc = mp_target_db_error(t, err, what, r);
+                free(what);
+            }
         }
         PQclear(r);
     }
+    *nok = done;
     mp_buf_free(&q);
     return rc;
 }
@@ -221,14 +238,15 @@ static int run_sql(struct mp_target *t, const struct mp_migsql *sec, bool alone,
     } else {
         enum pg_where where;
         bool glue_error;
-        rc = pg_run_string(t, sec, sv, ns, "", "", &where, &glue_error, err);
+        long nok;
+        rc = pg_run_string(t, sec, sv, ns, "", "", &where, &glue_error, &nok, err);
     }
     free(sv);
     return rc;
 }
 
 int mp_target_run_joined(struct mp_target *t, const struct mp_migsql *sec, const char *prefix, const char *suffix,
-                         bool *ran, struct mp_error *err)
+                         bool *ran, long *nok, struct mp_error *err)
 {
     const char *sql = sec->sql ? sec->sql : "";
     struct mp_sql_stmt *sv = NULL;
@@ -237,7 +255,7 @@ int mp_target_run_joined(struct mp_target *t, const struct mp_migsql *sec, const
         mp_oom();
     enum pg_where where;
     bool glue_error;
-    int rc = pg_run_string(t, sec, sv, ns, prefix, suffix, &where, &glue_error, err);
+    int rc = pg_run_string(t, sec, sv, ns, prefix, suffix, &where, &glue_error, nok, err);
     free(sv);
     if (rc && glue_error && strcmp(err->sqlstate, "42601") == 0 && PQtransactionStatus(t->pg) == PQTRANS_IDLE) {
         /* a syntax error at the section's end (an unclosed parenthesis...)

@@ -374,9 +374,11 @@ void mp_tracking_record_sql(struct mp_target *t, const struct mp_migration *m, b
     }
     if (t->fault == MP_FAULT_NO_RECORD)
         return; /* self-test fault, as mp_tracking_record() */
-    /* the statements' time as the server saw it: statement_timestamp() is
-     * when the query string arrived, for all its statements (PostgreSQL
-     * "Current Date/Time") */
+    /* the statements' time as the server saw it: from migprop.started
+     * when the string set it (after the COMMIT of the migration before it
+     * carried, apply.c), else from statement_timestamp(), when the query
+     * string arrived, for all its statements (PostgreSQL "Current
+     * Date/Time", "set_config") */
     mp_buf_printf(out,
                   "INSERT INTO %s AS m (version, name, checksum, applied_at, execution_time_ms, status, "
                   "error_message, attempts) VALUES (",
@@ -388,7 +390,8 @@ void mp_tracking_record_sql(struct mp_target *t, const struct mp_migration *m, b
     pg_literal(t, out, m->checksum);
     mp_buf_printf(out,
                   ", clock_timestamp(), "
-                  "(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::bigint, 'applied', NULL, %ld) "
+                  "(extract(epoch FROM clock_timestamp() - coalesce(nullif(current_setting('migprop.started', true), "
+                  "'')::timestamptz, statement_timestamp())) * 1000)::bigint, 'applied', NULL, %ld) "
                   "ON CONFLICT (version) DO UPDATE SET name = excluded.name, "
                   "checksum = excluded.checksum, applied_at = excluded.applied_at, "
                   "execution_time_ms = excluded.execution_time_ms, status = excluded.status, "

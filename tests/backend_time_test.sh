@@ -59,5 +59,13 @@ else
     addsup "$W/t$j" sqlite "--jobs $j"
     addsup "$W/t$j" postgres "--jobs $j"
   done
+  # on a disposable cluster of its own, stopped before the exit cleanup:
+  # stderr holds no server notice ("terminating connection ...")
+  for j in 1 2; do
+    env -u DATABASE_URL "$M" check --backend postgres --iterations 4 --seed 4 --jobs $j >"$W/own$j" 2>"$W/err"
+    if grep -q "WARNING\|terminating connection" "$W/err"; then
+      bad "--jobs $j, own cluster: a server notice on stderr"; sed 's/^/# /' "$W/err" | tail -3
+    else ok "--jobs $j, own cluster: no server notice on stderr"; fi
+  done
 fi
 mp_t_done

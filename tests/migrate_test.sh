@@ -284,6 +284,51 @@ has err "held the migration lock" "--lock-timeout: says why"
 wait "$holder"
 expect 0 "--lock-timeout: works once the lock is free" migrate --dir "$d" --db "$DB" --lock-timeout 0.3 up
 
+# ---- PostgreSQL: a migration's COMMIT goes at the head of the next one's
+# query string; what a failure of that string means for each of them ----
+if [ "$B" = postgres ]; then
+  d=$W/carry
+  mig "$d" 1_a.up.sql "CREATE TABLE ca (id integer PRIMARY KEY);"
+  mig "$d" 2_slow.up.sql "INSERT INTO ca VALUES (1);
+SELECT pg_sleep(0.3);"
+  mig "$d" 3_bad.up.sql "INSERT INTO ca VALUES (2);
+SELECT (1;"
+  fresh
+  # the server refuses the third's string before it runs any of it, so
+  # the second's COMMIT it carried did not run either
+  expect 1 "carried COMMIT, a syntax error after it: fails" migrate --dir "$d" --db "$DB" up
+  has err "3_bad.up.sql:2: syntax error" "carried COMMIT: the syntax error names its file and line"
+  has err "applied 2 slow" "carried COMMIT: the migration before is reported applied"
+  eq "$(sql "SELECT string_agg(version || ' ' || status, ', ' ORDER BY version) FROM migprop_migrations")" \
+    "1 applied, 2 applied, 3 failed" "carried COMMIT: the records say what happened"
+  eq "$(sql "SELECT string_agg(id::text, ',' ORDER BY id) FROM ca")" "1" "carried COMMIT: the second applied once, the third not"
+  ms=$(sql "SELECT execution_time_ms FROM migprop_migrations WHERE version = '2'")
+  [ "$ms" -ge 300 ] && [ "$ms" -lt 5000 ] && ok "carried COMMIT: the record's time is the statements' ($ms ms)" ||
+    bad "carried COMMIT: the record's time (got $ms ms, wanted 300 .. 5000)"
+  ms=$(sql "SELECT execution_time_ms FROM migprop_migrations WHERE version = '1'")
+  [ "$ms" -lt 300 ] && ok "carried COMMIT: the first's time is its own ($ms ms)" || bad "carried COMMIT: the first's time (got $ms ms)"
+
+  # a deferred foreign key fails at COMMIT: in the next one's string, and
+  # at the end of the run
+  for last in no yes; do
+    d=$W/deferred_$last
+    mig "$d" 1_p.up.sql "CREATE TABLE dp (id integer PRIMARY KEY);
+CREATE TABLE dc (p integer REFERENCES dp DEFERRABLE INITIALLY DEFERRED);"
+    mig "$d" 2_orphan.up.sql "INSERT INTO dc VALUES (7);"
+    [ $last = no ] && mig "$d" 3_after.up.sql "CREATE TABLE d3 (id integer);"
+    fresh
+    expect 1 "COMMIT fails (last: $last): the run fails" migrate --dir "$d" --db "$DB" up
+    has err "committing 2 orphan: " "COMMIT fails (last: $last): the error names the migration"
+    has err "violates foreign key constraint" "COMMIT fails (last: $last): and the server's reason"
+    eq "$(sql "SELECT string_agg(version || ' ' || status, ', ' ORDER BY version) FROM migprop_migrations")" \
+      "1 applied" "COMMIT fails (last: $last): only the first is recorded"
+    eq "$(sql "SELECT count(*) FROM dc") $(sql "SELECT count(*) FROM pg_tables WHERE tablename = 'd3'")" "0 0" \
+      "COMMIT fails (last: $last): nothing of the second, the third never ran"
+    has err "applied 1 p" "COMMIT fails (last: $last): the first is reported applied"
+    if grep -q "applied 2 orphan\|WARNING" "$W/err"; then bad "COMMIT fails (last: $last): the second not reported applied, no warning"; else ok "COMMIT fails (last: $last): the second not reported applied, no warning"; fi
+  done
+fi
+
 # ---- a long history: 53 migrations, up, re-up, verify, status, to and back ----
 d=$W/hist
 "$(dirname "$0")/make_history.sh" "$d" "$B"

@@ -139,6 +139,32 @@ rm "$d/2_sp_fails.up.sql"
 expect 2 "the runner's savepoint: refused" migrate --dir "$d" --db "$DB" up
 has err "3_theirs.up.sql:1: SAVEPOINT" "the runner's savepoint: FILE:LINE"
 
+# 5b. kill -9 while the second of two migrations runs (on PostgreSQL the
+#     first one's COMMIT goes at the head of the second's query string):
+#     the first is applied and recorded, the second neither, a re-run
+#     applies the second once
+d=$W/kill2
+mig "$d" 1_first.up.sql "CREATE TABLE k1 (id int);
+INSERT INTO k1 VALUES (1);"
+mig "$d" 2_second.up.sql "CREATE TABLE k2 (id int);
+INSERT INTO k2 VALUES (1);
+$SLOW"
+fresh
+"$M" migrate --dir "$d" --db "$DB" up >/dev/null 2>&1 &
+pid=$!
+sleep 1.5
+kill -9 $pid 2>/dev/null
+wait $pid 2>/dev/null
+eq "$(status_of 1)" applied "killed in the second: the first is recorded applied"
+eq "$(exists k1)" 1 "killed in the second: the first is applied"
+eq "$(exists k2)" 0 "killed in the second: nothing of the second applied"
+st=$(status_of 2)
+[ "$st" != applied ] && ok "killed in the second: it is not recorded applied" || bad "killed in the second: recorded applied"
+mig "$d" 2_second.up.sql "CREATE TABLE k2 (id int);
+INSERT INTO k2 VALUES (1);"
+expect 0 "killed in the second: re-run" migrate --dir "$d" --db "$DB" up
+eq "$(sql 'SELECT count(*) FROM k1') $(sql 'SELECT count(*) FROM k2')" "1 1" "killed in the second: each applied exactly once"
+
 if [ "$B" = sqlite ]; then
   # 7. PRAGMA foreign_keys inside the transaction does nothing: refused
   d=$W/pragma
