@@ -302,7 +302,8 @@ static bool serve(int fd)
  * connection, allocates SQLite's caches and frees them all at close, and
  * glibc would give the top of the heap back (brk) and fault it in anew,
  * zeroed, at the next run (mallopt(3): M_TRIM_THRESHOLD, M_TOP_PAD; and
- * M_MMAP_THRESHOLD, which would else no longer adapt: see its entry). */
+ * M_MMAP_THRESHOLD, which would else no longer adapt: see its entry).
+ * glibc's malloc only: tcmalloc (MIGPROP_TCMALLOC) ignores mallopt. */
 static void keep_heap(void)
 {
     mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
