@@ -149,8 +149,20 @@ static int fk_check(struct mp_target *t, struct mp_error *err)
  * record in one query string (run_one())? */
 static bool joinable(const struct mp_target *t, const struct mp_migsql *sec)
 {
-    return t->d == MP_POSTGRES && !t->nested && !sec->no_transaction && !sec->fn && sec->sql &&
+    return t->d == MP_POSTGRES && !sec->no_transaction && !sec->fn && sec->sql &&
            t->fault != MP_FAULT_NO_TRANSACTION && t->fault != MP_FAULT_SPLIT_SEMICOLON;
+}
+
+/* PostgreSQL: run our own statements `sql` (the record) as one query
+ * string; an error is "recording the migration: ...". */
+static int pg_record(struct mp_target *t, const char *sql, struct mp_error *err)
+{
+    PGresult *r = PQexec(t->pg, sql);
+    ExecStatusType st = PQresultStatus(r);
+    int rc = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ? 0
+                                                             : mp_target_db_error(t, err, "recording the migration", r);
+    PQclear(r);
+    return rc;
 }
 
 /* Run m up (`up`) or down.  On failure the error is recorded and MP_EDB
@@ -201,11 +213,28 @@ static int run_one(struct mp_target *t, const struct mp_exec_config *cfg, const 
         t->commit_pending = false;
         long nok = 0;
         double t0 = (mp_now() * 1e3);
-        rc = mp_target_run_joined(t, sec,
-                                  carry ? "COMMIT;\nBEGIN;\nSELECT set_config('migprop.started', clock_timestamp()::text, "
-                                          "true);\n"
-                                        : "BEGIN;\n",
-                                  mp_buf_str(&suffix), &ran, &nok, err);
+        if (t->nested) {
+            /* in the caller's transaction (--group): SAVEPOINT and the
+             * statements, then the record and RELEASE, two round trips
+             * where one by one they cost four.  Not one string: a syntax
+             * error at the section's end would be reported at the glue,
+             * and the caller's transaction, aborted, leaves no way to run
+             * the section alone for its own message. */
+            rc = mp_target_run_joined(t, sec,
+                                      "SAVEPOINT migprop_migration;\n"
+                                      "SELECT set_config('migprop.started', clock_timestamp()::text, true);\n",
+                                      "", &ran, &nok, err);
+            if (!rc) {
+                mp_buf_add(&suffix, "RELEASE SAVEPOINT migprop_migration;\n");
+                rc = pg_record(t, mp_buf_str(&suffix), err);
+            }
+        } else {
+            rc = mp_target_run_joined(t, sec,
+                                      carry ? "COMMIT;\nBEGIN;\nSELECT set_config('migprop.started', "
+                                              "clock_timestamp()::text, true);\n"
+                                            : "BEGIN;\n",
+                                      mp_buf_str(&suffix), &ran, &nok, err);
+        }
         mp_buf_free(&suffix);
         double ms = (mp_now() * 1e3) - t0;
         *ms_out = ms;
@@ -222,7 +251,9 @@ static int run_one(struct mp_target *t, const struct mp_exec_config *cfg, const 
             }
         }
         if (rc) {
-            /* a string the server refused to parse began nothing */
+            /* a string the server refused to parse began nothing (no
+             * savepoint either: the rollback to it fails, and the
+             * caller's aborted transaction is the caller's to end) */
             if (PQtransactionStatus(t->pg) != PQTRANS_IDLE)
                 mp_target_tx_rollback(t);
             /* the statements failed: their failure is recorded, as below */
@@ -230,6 +261,8 @@ static int run_one(struct mp_target *t, const struct mp_exec_config *cfg, const 
                 record_failed(t, m, ms, err->msg);
             goto out;
         }
+        if (t->nested)
+            goto out; /* the caller commits */
         /* the statements and the record ran: the COMMIT is left to the
          * next migration's string (apply_list() commits the last) */
         if (t->defer_commit) {

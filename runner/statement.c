@@ -6,6 +6,7 @@
 #include "runner_int.h"
 
 #include <stdlib.h>
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -111,6 +112,19 @@ static int pg_fail(struct mp_target *t, PGresult *r, const char *path, long line
     return rc;
 }
 
+/* Byte offset `off` of a position in `sql`, or at its end (a syntax error
+ * "at end of input") the last byte that is not white space: the line the
+ * input ends on, as psql's "LINE n:" shows it, not the empty one after a
+ * last newline. */
+static size_t end_of_input(const char *sql, size_t off)
+{
+    if (sql[off] != 0)
+        return off;
+    while (off > 0 && isspace((unsigned char)sql[off - 1]))
+        off--;
+    return off > 0 ? off - 1 : 0;
+}
+
 /* Where a statement of a query string failed. */
 enum pg_where { PG_IN_PREFIX, PG_IN_SECTION, PG_IN_SUFFIX };
 
@@ -175,7 +189,7 @@ static int pg_run_string(struct mp_target *t, const struct mp_migsql *sec, const
                 else if (at - np > nsql + (has_suffix ? sizeof glue - 1 : 0))
                     *where = PG_IN_SUFFIX;
                 else
-                    line = mp_sql_line_of(sql, at - np < nsql ? at - np : nsql);
+                    line = mp_sql_line_of(sql, end_of_input(sql, at - np < nsql ? at - np : nsql));
                 *glue_error = has_suffix && at >= np + nsql && *where == PG_IN_SECTION;
             } else if (idx < 0) {
                 *where = PG_IN_PREFIX;

@@ -51,6 +51,26 @@ expect 0 "up --group after the fix" migrate --dir "$d" --db "$DB" up --group
 eq "$(sql "SELECT count(*) FROM migprop_migrations WHERE status = 'applied'")" 4 "up --group after the fix: four applied"
 rm "$d/4_dup.up.sql"
 
+if [ "$B" = postgres ]; then
+  # a syntax error at a migration's end (the server refuses its string
+  # whole, inside the group's transaction): its own message and line
+  printf 'INSERT INTO t1 VALUES (5);\nSELECT (1\n' >"$d/4_syntax.up.sql"
+  fresh
+  expect 1 "up --group with a syntax error fails" migrate --dir "$d" --db "$DB" up --group
+  has err "4_syntax.up.sql:2: syntax error at end of input" "up --group: the syntax error's own message and line"
+  eq "$(sql "SELECT string_agg(version || ' ' || status, ',') FROM migprop_migrations")" "4 failed" \
+    "up --group, syntax error: nothing applied, the failure recorded"
+  eq "$(tables)" 0 "up --group, syntax error: no table of the group is left"
+  rm "$d/4_syntax.up.sql"
+  # the record's time is the migration's statements', each its own
+  printf 'SELECT pg_sleep(0.3);\n' >"$d/4_slow.up.sql"
+  fresh
+  expect 0 "up --group with a slow migration" migrate --dir "$d" --db "$DB" up --group
+  eq "$(sql "SELECT string_agg(version || ':' || (execution_time_ms >= 300)::text, ',' ORDER BY version) FROM migprop_migrations")" \
+    "1:false,2:false,3:false,4:true" "up --group: each record's time is its own statements'"
+  rm "$d/4_slow.up.sql"
+fi
+
 # to VERSION going up groups too; down is never grouped
 fresh
 expect 0 "to 2 --group" migrate --dir "$d" --db "$DB" to 2 --group

@@ -292,12 +292,12 @@ if [ "$B" = postgres ]; then
   mig "$d" 2_slow.up.sql "INSERT INTO ca VALUES (1);
 SELECT pg_sleep(0.3);"
   mig "$d" 3_bad.up.sql "INSERT INTO ca VALUES (2);
-SELECT (1;"
+SELECT (1"
   fresh
   # the server refuses the third's string before it runs any of it, so
   # the second's COMMIT it carried did not run either
   expect 1 "carried COMMIT, a syntax error after it: fails" migrate --dir "$d" --db "$DB" up
-  has err "3_bad.up.sql:2: syntax error" "carried COMMIT: the syntax error names its file and line"
+  has err "3_bad.up.sql:2: syntax error at end of input" "carried COMMIT: the syntax error names its file and line"
   has err "applied 2 slow" "carried COMMIT: the migration before is reported applied"
   eq "$(sql "SELECT string_agg(version || ' ' || status, ', ' ORDER BY version) FROM migprop_migrations")" \
     "1 applied, 2 applied, 3 failed" "carried COMMIT: the records say what happened"
