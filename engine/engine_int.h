@@ -135,8 +135,7 @@ int mp_runpool_start(int n, struct mp_error *err);
  * its own connection after the start: opened before it, the no-lock fault's
  * duplicate runs showed in 4-15 % of trials instead of ~50 %); counts into out->nexited_ok,
  * nfailed (first_failure: the first failing one's error, in process order)
- * and nkilled (died of SIGKILL: a job with kill_at runs in a child the
- * pool process forks for it, the pool process lives on).  Returns 0, or
+ * and nkilled (died of SIGKILL; replaced at the next run).  Returns 0, or
  * a negative MP_E* code with `err` set when the processes cannot run. */
 int mp_runpool_run(int n, const struct mp_runpool_job *job, struct mp_fresh_result *out, struct mp_error *err);
 

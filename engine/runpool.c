@@ -1,9 +1,8 @@
 /* runpool.c - long-lived executor processes for the runs on fresh
  * databases (fresh.c): forked once and reused from trial to trial, so a
  * run costs no fork, no copy-on-write faults of the trial process's memory
- * and no exit.  A run meant to be killed runs in a child the pool process
- * forks for it, so the trial process never forks again; a pool process
- * that dies anyway is replaced at the next run. */
+ * and no exit; a runner that dies (killed on purpose) is replaced at the
+ * next run. */
 #include "engine_int.h"
 #include "executor.h"
 #include "os.h"
@@ -30,9 +29,7 @@ static struct pool_worker pool[MP_RUNPOOL_MAX];
 static pid_t pool_owner; /* the process whose workers these are */
 
 /* ---- framing: a job is one frame (u64 length, bytes); replies are a
- * byte ('R' ready, 'D' done, 'E' ended without a reply) and for 'D' an
- * int rc and a message, for 'E' the int wait status of the process that
- * ran the job ---- */
+ * byte ('R' ready, 'D' done) and for 'D' an int rc and a message ---- */
 
 static int send_all(int fd, const void *p, size_t n)
 {
@@ -192,53 +189,6 @@ static void reply_done(int fd, int rc, const char *msg)
         _exit(1);
 }
 
-/* Run job j (migrations `set`) on its own connection: 0, or the error in
- * `ce`. */
-static int run_job(const struct mp_runpool_job *j, const struct mp_migset *set, struct mp_error *ce)
-{
-    struct mp_target *cx = NULL;
-    int rc = mp_fresh_open(j->url, j->schema, NULL, &cx, ce);
-    if (!rc) {
-        struct mp_exec_config cc = {.table = j->table, .fault = j->fault};
-        if (j->kill_at > 0)
-            *(j->after_commit ? &cc.kill_after_commit : &cc.kill_before_commit) = j->kill_at;
-        struct mp_exec_report rep;
-        rc = mp_exec_up(cx, set, &cc, NULL, &rep, ce);
-        mp_target_close(cx);
-    }
-    return rc;
-}
-
-/* Run job j, which is meant to kill its process, in a child of this one
- * (which has no connection open): the child replies 'D' itself when it
- * lives to the end; else this process reports how it ended ('E').  The
- * child dies with this process, as this one does with the trial's. */
-static void run_job_killed(int fd, const struct mp_runpool_job *j, const struct mp_migset *set)
-{
-    pid_t worker = getpid();
-    pid_t pid = fork();
-    if (pid < 0) {
-        reply_done(fd, MP_EIO, "fork: cannot start the runner meant to be killed");
-        return;
-    }
-    if (pid == 0) {
-        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != worker)
-            _exit(1);
-        struct mp_error ce = {0};
-        int rc = run_job(j, set, &ce);
-        reply_done(fd, rc, rc ? ce.msg : "");
-        _exit(0);
-    }
-    int st = 0;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-        ;
-    if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
-        return; /* it replied */
-    char k = 'E';
-    if (send_all(fd, &k, 1) || send_all(fd, &st, sizeof st))
-        _exit(1);
-}
-
 /* One job: read it, say ready, wait for the start, open the database,
  * run `up`, say done.  Returns false when the parent is gone. */
 static bool serve(int fd)
@@ -278,6 +228,7 @@ static bool serve(int fd)
     } else {
         c.bad = true;
     }
+    struct mp_target *cx = NULL;
     struct mp_error ce = {0};
     char k = 'R', go;
     if (send_all(fd, &k, 1) || recv_all(fd, &go, 1)) {
@@ -285,14 +236,17 @@ static bool serve(int fd)
         mp_arena_free(a);
         return false;
     }
-    if (c.bad || !j.url) {
-        reply_done(fd, mp_error_set(&ce, MP_EINTERNAL, "a runner process received a malformed job"), ce.msg);
-    } else if (j.kill_at > 0) {
-        run_job_killed(fd, &j, &set);
-    } else {
-        int rc = run_job(&j, &set, &ce);
-        reply_done(fd, rc, rc ? ce.msg : "");
+    int rc = c.bad || !j.url ? mp_error_set(&ce, MP_EINTERNAL, "a runner process received a malformed job")
+                             : mp_fresh_open(j.url, j.schema, NULL, &cx, &ce);
+    if (!rc) {
+        struct mp_exec_config cc = {.table = j.table, .fault = j.fault};
+        if (j.kill_at > 0)
+            *(j.after_commit ? &cc.kill_after_commit : &cc.kill_before_commit) = j.kill_at;
+        struct mp_exec_report rep;
+        rc = mp_exec_up(cx, &set, &cc, NULL, &rep, &ce);
+        mp_target_close(cx);
     }
+    reply_done(fd, rc, rc ? ce.msg : "");
     free(frame);
     mp_arena_free(a);
     return true;
@@ -411,15 +365,7 @@ int mp_runpool_run(int n, const struct mp_runpool_job *job, struct mp_fresh_resu
         char k = 0;
         int wrc = 0;
         uint32_t len = 0;
-        if (alive[i] && !recv_all(pool[i].fd, &k, 1) && k == 'E' && !recv_all(pool[i].fd, &wrc, sizeof wrc)) {
-            /* the child that ran the job ended without a reply */
-            if (WIFSIGNALED(wrc) && WTERMSIG(wrc) == SIGKILL)
-                out->nkilled++;
-            else
-                out->nfailed++;
-            continue;
-        }
-        if (alive[i] && k == 'D' && !recv_all(pool[i].fd, &wrc, sizeof wrc) &&
+        if (alive[i] && !recv_all(pool[i].fd, &k, 1) && k == 'D' && !recv_all(pool[i].fd, &wrc, sizeof wrc) &&
             !recv_all(pool[i].fd, &len, sizeof len)) {
             char msg[512];
             size_t keep = len < sizeof msg - 1 ? len : sizeof msg - 1;
