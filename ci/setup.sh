@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 pkgs="gcc cmake make pkg-config libpq-dev libsqlite3-dev sqlite3 postgresql libcmocka-dev libssl-dev libjansson-dev libpg-query-dev jq libxml2-utils
   libyaml-dev python3-yaml tappy perl"
+# tcmalloc for build/migprop (the top-level CMakeLists.txt, MIGPROP_TCMALLOC)
+pkgs="$pkgs libgoogle-perftools-dev"
 # the fuzz stage of ci/test.sh (ci/fuzz.sh): clang and its libFuzzer runtime
 pkgs="$pkgs clang libclang-rt-14-dev"
 missing=""

@@ -133,9 +133,13 @@ int mp_backend_sqlite_open(const struct mp_backend_config *cfg, struct mp_backen
      * refused with SQLITE_MISUSE and change nothing): no memory statistics
      * (a mutex and two counters on every allocation; migprop reads none)
      * and a larger lookaside per connection (256-byte slots, 500 of them:
-     * the parser's many small objects come from it instead of malloc),
-     * about a fifth less CPU per trial ("Configuration Options",
-     * SQLITE_CONFIG_MEMSTATUS, SQLITE_CONFIG_LOOKASIDE). */
+     * the parser's many small objects come from it instead of malloc;
+     * Debian's build has none, SQLITE_OMIT_LOOKASIDE, and there the call
+     * changes nothing: see MIGPROP_TCMALLOC); and no mutexes, as migprop runs
+     * one thread per process ("Configuration Options",
+     * SQLITE_CONFIG_MEMSTATUS, SQLITE_CONFIG_LOOKASIDE,
+     * SQLITE_CONFIG_SINGLETHREAD). */
+    sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     sqlite3_config(SQLITE_CONFIG_LOOKASIDE, 256, 500);
     struct sqlite_backend *s = calloc(1, sizeof *s);

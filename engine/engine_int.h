@@ -35,8 +35,9 @@ struct mp_trial {
      * (fresh_image.c), made the first time a run needs it; NULL before */
     const unsigned char *sqlite_fresh;
     size_t sqlite_fresh_size;
-    /* SQLite, MP_NEED_FRESH: the schema text (mp_sqlite_schema_text) of
-     * the trial's database when res[MP_SQLITE].got was read; else NULL */
+    /* SQLite, MP_NEED_FRESH or MP_NEED_RERUN: the schema text
+     * (mp_sqlite_schema_text) of the trial's database when
+     * res[MP_SQLITE].got was read; else NULL */
     const char *sqlite_got_text;
 };
 

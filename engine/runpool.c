@@ -8,6 +8,7 @@
 #include "os.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -251,6 +252,19 @@ static bool serve(int fd)
     return true;
 }
 
+/* A pool process's heap stays at its high-water mark: each run opens a
+ * connection, allocates SQLite's caches and frees them all at close, and
+ * glibc would give the top of the heap back (brk) and fault it in anew,
+ * zeroed, at the next run (mallopt(3): M_TRIM_THRESHOLD, M_TOP_PAD; and
+ * M_MMAP_THRESHOLD, which would else no longer adapt: see its entry).
+ * glibc's malloc only: tcmalloc (MIGPROP_TCMALLOC) ignores mallopt. */
+static void keep_heap(void)
+{
+    mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
+    mallopt(M_TOP_PAD, 1024 * 1024);
+}
+
 /* Start worker i: a process that serves jobs until its parent goes. */
 static int spawn(int i, struct mp_error *err)
 {
@@ -273,6 +287,7 @@ static int spawn(int i, struct mp_error *err)
         /* die with the parent; it may have died before the prctl */
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
             _exit(1);
+        keep_heap();
         while (serve(sv[1]))
             ;
         _exit(0);
