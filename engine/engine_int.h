@@ -88,6 +88,12 @@ bool mp_fresh_image(struct mp_trial *t, const unsigned char **img, size_t *n);
  * reads nothing else.  NULL when the query fails. */
 const char *mp_sqlite_schema_text(void *conn, struct mp_arena *a);
 
+/* fresh_same.c: does SQLite connection `conn` hold the schema the trial read back
+ * (t->sqlite_got_text, set by its run of the plan)?  Then that read-back
+ * is this database's too: the same text, the same read-back.  False when
+ * the trial kept no text or the text cannot be read. */
+bool mp_trial_schema_unchanged(struct mp_trial *t, void *conn);
+
 /* fresh.c: open the fresh database at `url` (PostgreSQL: with `schema` as
  * the search path, on the process's kept connection, which closing *x
  * keeps for the next run); with `setup` (SQL) create it first and run setup

@@ -224,12 +224,9 @@ int mp_fresh_open(const char *url, const char *schema, const char *setup, struct
 static int fresh_schema(struct mp_trial *t, const struct mp_apply_result *r, struct mp_target *x,
                         const struct mp_schema **out, struct mp_error *err)
 {
-    if (mp_target_dialect(x) == MP_SQLITE && t->sqlite_got_text) {
-        const char *now = mp_sqlite_schema_text(mp_target_conn(x), t->a);
-        if (now && strcmp(now, t->sqlite_got_text) == 0) {
-            *out = r->got;
-            return 0;
-        }
+    if (mp_target_dialect(x) == MP_SQLITE && mp_trial_schema_unchanged(t, mp_target_conn(x))) {
+        *out = r->got;
+        return 0;
     }
     struct mp_schema *s = NULL;
     int rc = mp_introspect_conn(mp_target_dialect(x), mp_target_conn(x), (const char *const[]){"_mp_migrations", NULL},

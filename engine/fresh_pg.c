@@ -6,7 +6,7 @@
  * pg_namespace, and every backend of the server that sees the committed
  * change resets all its cached plans (PostgreSQL's plan cache: its
  * PlanCacheSysCallback on NAMESPACEOID calls ResetPlanCache()).  The
- * catalog reader's prepared statements (db/catalog_pg_send.h) were then
+ * catalog reader's prepared statements (catalog_pg_send.h) were then
  * planned again at the next read: 4-11 ms a read, against 0.2-0.4 ms from
  * the cache, measured with log_min_duration_statement on the disposable
  * cluster.  Dropping the objects inside a schema changes pg_class, pg_type

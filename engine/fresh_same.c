@@ -40,3 +40,11 @@ const char *mp_sqlite_schema_text(void *conn, struct mp_arena *a)
     mp_buf_free(&b);
     return text;
 }
+
+bool mp_trial_schema_unchanged(struct mp_trial *t, void *conn)
+{
+    if (!t->sqlite_got_text)
+        return false;
+    const char *now = mp_sqlite_schema_text(conn, t->a);
+    return now && strcmp(now, t->sqlite_got_text) == 0;
+}

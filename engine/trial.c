@@ -96,12 +96,9 @@ static void keep_setup_image(struct mp_trial *t, sqlite3 *db)
 static int readback_again(struct mp_trial *t, struct mp_backend *b, const struct mp_schema *got,
                           const struct mp_schema **out, struct mp_error *err)
 {
-    if (mp_backend_dialect(b) == MP_SQLITE && t->sqlite_got_text) {
-        const char *now = mp_sqlite_schema_text(mp_backend_conn(b), t->a);
-        if (now && strcmp(now, t->sqlite_got_text) == 0) {
-            *out = got;
-            return 0;
-        }
+    if (mp_backend_dialect(b) == MP_SQLITE && mp_trial_schema_unchanged(t, mp_backend_conn(b))) {
+        *out = got;
+        return 0;
     }
     struct mp_schema *s = NULL;
     int rc = mp_backend_introspect(b, t->a, &s, err);

@@ -153,18 +153,6 @@ static bool joinable(const struct mp_target *t, const struct mp_migsql *sec)
            t->fault != MP_FAULT_NO_TRANSACTION && t->fault != MP_FAULT_SPLIT_SEMICOLON;
 }
 
-/* PostgreSQL: run our own statements `sql` (the record) as one query
- * string; an error is "recording the migration: ...". */
-static int pg_record(struct mp_target *t, const char *sql, struct mp_error *err)
-{
-    PGresult *r = PQexec(t->pg, sql);
-    ExecStatusType st = PQresultStatus(r);
-    int rc = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ? 0
-                                                             : mp_target_db_error(t, err, "recording the migration", r);
-    PQclear(r);
-    return rc;
-}
-
 /* Run m up (`up`) or down.  On failure the error is recorded and MP_EDB
  * returned; `*skipped` when another runner applied it meanwhile.  The
  * hooks see BEFORE and then AFTER or ERROR, unless it was skipped. */
@@ -226,7 +214,7 @@ static int run_one(struct mp_target *t, const struct mp_exec_config *cfg, const 
                                       "", &ran, &nok, err);
             if (!rc) {
                 mp_buf_add(&suffix, "RELEASE SAVEPOINT migprop_migration;\n");
-                rc = pg_record(t, mp_buf_str(&suffix), err);
+                rc = mp_target_exec(t, "(tracking)", 1, mp_buf_str(&suffix), err);
             }
         } else {
             rc = mp_target_run_joined(t, sec,
@@ -532,6 +520,23 @@ static void done_one(struct mp_target *t, const struct mp_exec_config *cfg, stru
              m->raw_version, m->name, ms);
 }
 
+/* m (one outside `set`, a repeatable, counts as -1) failed the run at
+ * `line` (0: none). */
+static void set_failed(struct mp_exec_report *rep, const struct mp_migset *set, const struct mp_migration *m,
+                       long line)
+{
+    rep->failed = m >= set->v && m < set->v + set->n ? m - set->v : -1;
+    rep->failed_line = line;
+}
+
+/* m's COMMIT failed with err: m is the run's failed migration. */
+static void commit_failed(struct mp_exec_report *rep, const struct mp_migset *set, const struct mp_migration *m,
+                          struct mp_error *err)
+{
+    mp_error_prefix(err, "committing %s %s: ", m->raw_version, m->name);
+    set_failed(rep, set, m, 0);
+}
+
 /* COMMIT the transaction migration m left open (t->commit_pending).  On
  * failure it is rolled back and m is the run's failed migration. */
 static int commit_pending(struct mp_target *t, const struct mp_migset *set, struct mp_exec_report *rep,
@@ -542,9 +547,7 @@ static int commit_pending(struct mp_target *t, const struct mp_migset *set, stru
     if (rc) {
         if (PQtransactionStatus(t->pg) != PQTRANS_IDLE)
             mp_target_tx_rollback(t);
-        mp_error_prefix(err, "committing %s %s: ", m->raw_version, m->name);
-        rep->failed = m >= set->v && m < set->v + set->n ? m - set->v : -1;
-        rep->failed_line = 0;
+        commit_failed(rep, set, m, err);
     }
     return rc;
 }
@@ -607,9 +610,7 @@ static int apply_list(struct mp_target *t, const struct mp_migset *set, const st
         rc = run_with_retries(t, cfg, m, up, &skipped, &ms, err);
         if (pend && t->carry == MP_CARRY_FAILED) {
             /* the COMMIT of the one before failed: that one is not applied */
-            mp_error_prefix(err, "committing %s %s: ", pend->raw_version, pend->name);
-            rep->failed = pend >= set->v && pend < set->v + set->n ? pend - set->v : -1;
-            rep->failed_line = 0;
+            commit_failed(rep, set, pend, err);
             pend = NULL;
             break;
         }
@@ -623,8 +624,7 @@ static int apply_list(struct mp_target *t, const struct mp_migset *set, const st
             t->carry = MP_CARRY_NONE;
             rc = run_with_retries(t, cfg, pend, up, &skipped, &ms2, err);
             if (rc) {
-                rep->failed = pend >= set->v && pend < set->v + set->n ? pend - set->v : -1;
-                rep->failed_line = t->fail_line;
+                set_failed(rep, set, pend, t->fail_line);
                 pend = NULL;
                 break;
             }
@@ -639,8 +639,7 @@ static int apply_list(struct mp_target *t, const struct mp_migset *set, const st
             pend = NULL;
         }
         if (rc) {
-            rep->failed = m >= set->v && m < set->v + set->n ? m - set->v : -1;
-            rep->failed_line = t->fail_line;
+            set_failed(rep, set, m, t->fail_line);
             break;
         }
         if (skipped)

@@ -198,7 +198,7 @@ static int pg_run_string(struct mp_target *t, const struct mp_migsql *sec, const
             } else if (has_suffix) {
                 *where = PG_IN_SUFFIX;
             } else {
-                line = mp_sql_line_of(sql, nsql);
+                line = mp_sql_line_of(sql, end_of_input(sql, nsql));
             }
             if (*where == PG_IN_SECTION) {
                 rc = pg_fail(t, r, path, base + line - 1, err);
