@@ -287,6 +287,8 @@ expect 0 "--lock-timeout: works once the lock is free" migrate --dir "$d" --db "
 # ---- PostgreSQL: a migration's COMMIT goes at the head of the next one's
 # query string; what a failure of that string means for each of them ----
 if [ "$B" = postgres ]; then
+  # the tracking table as "VERSION STATUS, ..."
+  records() { sql "SELECT string_agg(version || ' ' || status, ', ' ORDER BY version) FROM migprop_migrations"; }
   d=$W/carry
   mig "$d" 1_a.up.sql "CREATE TABLE ca (id integer PRIMARY KEY);"
   mig "$d" 2_slow.up.sql "INSERT INTO ca VALUES (1);
@@ -299,8 +301,7 @@ SELECT (1"
   expect 1 "carried COMMIT, a syntax error after it: fails" migrate --dir "$d" --db "$DB" up
   has err "3_bad.up.sql:2: syntax error at end of input" "carried COMMIT: the syntax error names its file and line"
   has err "applied 2 slow" "carried COMMIT: the migration before is reported applied"
-  eq "$(sql "SELECT string_agg(version || ' ' || status, ', ' ORDER BY version) FROM migprop_migrations")" \
-    "1 applied, 2 applied, 3 failed" "carried COMMIT: the records say what happened"
+  eq "$(records)" "1 applied, 2 applied, 3 failed" "carried COMMIT: the records say what happened"
   eq "$(sql "SELECT string_agg(id::text, ',' ORDER BY id) FROM ca")" "1" "carried COMMIT: the second applied once, the third not"
   ms=$(sql "SELECT execution_time_ms FROM migprop_migrations WHERE version = '2'")
   [ "$ms" -ge 300 ] && [ "$ms" -lt 5000 ] && ok "carried COMMIT: the record's time is the statements' ($ms ms)" ||
@@ -320,8 +321,7 @@ CREATE TABLE dc (p integer REFERENCES dp DEFERRABLE INITIALLY DEFERRED);"
     expect 1 "COMMIT fails (last: $last): the run fails" migrate --dir "$d" --db "$DB" up
     has err "committing 2 orphan: " "COMMIT fails (last: $last): the error names the migration"
     has err "violates foreign key constraint" "COMMIT fails (last: $last): and the server's reason"
-    eq "$(sql "SELECT string_agg(version || ' ' || status, ', ' ORDER BY version) FROM migprop_migrations")" \
-      "1 applied" "COMMIT fails (last: $last): only the first is recorded"
+    eq "$(records)" "1 applied" "COMMIT fails (last: $last): only the first is recorded"
     eq "$(sql "SELECT count(*) FROM dc") $(sql "SELECT count(*) FROM pg_tables WHERE tablename = 'd3'")" "0 0" \
       "COMMIT fails (last: $last): nothing of the second, the third never ran"
     has err "applied 1 p" "COMMIT fails (last: $last): the first is reported applied"

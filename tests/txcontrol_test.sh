@@ -20,6 +20,14 @@ exists() {
 # the status of version $1 in the tracking table ("" when none)
 status_of() { sql "SELECT status FROM migprop_migrations WHERE version = '$1'"; }
 mig() { mkdir -p "$1"; printf '%s\n' "$3" >"$1/$2"; }
+# kill_up DIR: `migrate up` of DIR killed with SIGKILL 1.5 s after it started
+kill_up() {
+  "$M" migrate --dir "$1" --db "$DB" up >/dev/null 2>&1 &
+  local pid=$!
+  sleep 1.5
+  kill -9 $pid 2>/dev/null
+  wait $pid 2>/dev/null
+}
 if [ "$B" = sqlite ]; then
   SLOW="WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000000) SELECT count(*) FROM c;"
 else
@@ -87,11 +95,7 @@ INSERT INTO k VALUES (1);
 $SLOW
 COMMIT;"
 fresh
-"$M" migrate --dir "$d" --db "$DB" up >/dev/null 2>&1 &
-pid=$!
-sleep 1.5
-kill -9 $pid 2>/dev/null
-wait $pid 2>/dev/null
+kill_up "$d"
 eq "$(exists k)" 0 "killed BEGIN ... COMMIT file: nothing applied"
 st=$(status_of 1)
 [ "$st" != applied ] && ok "killed BEGIN ... COMMIT file: not recorded applied" || bad "killed: recorded applied"
@@ -150,11 +154,7 @@ mig "$d" 2_second.up.sql "CREATE TABLE k2 (id int);
 INSERT INTO k2 VALUES (1);
 $SLOW"
 fresh
-"$M" migrate --dir "$d" --db "$DB" up >/dev/null 2>&1 &
-pid=$!
-sleep 1.5
-kill -9 $pid 2>/dev/null
-wait $pid 2>/dev/null
+kill_up "$d"
 eq "$(status_of 1)" applied "killed in the second: the first is recorded applied"
 eq "$(exists k1)" 1 "killed in the second: the first is applied"
 eq "$(exists k2)" 0 "killed in the second: nothing of the second applied"
